@@ -1,0 +1,434 @@
+//! Build script: compiles OpenH264 from the C++ sources that ship inside the
+//! `openh264-sys2` crate package, for the native target and for
+//! `wasm32-unknown-unknown`, with one code path.
+//!
+//! The sources are never copied into this repository: they are read from
+//! cargo's copy of `openh264-sys2`, found with `cargo metadata` (or named with
+//! `FRAMECAST_OPENH264_SRC`).
+//!
+//! Knobs (environment variables, each re-runs this script when changed):
+//! - `FRAMECAST_OPENH264_SRC`: path to the crate package or its `upstream/`.
+//! - `FRAMECAST_OPENH264_ASM`: `0` disables the x86 assembly on native builds
+//!   (default: on when `nasm` is installed and the target is x86_64).
+//! - `FRAMECAST_OPENH264_OPT`: C++ optimisation level, default `3`.
+//! - `FRAMECAST_OPENH264_SIMD`: `0` disables `-msimd128` in the wasm build.
+//! - `FRAMECAST_OPENH264_LTO`: `thin` or `full` emits LLVM bitcode so that the
+//!   wasm link does cross-language LTO (needs clang and rustc on one LLVM).
+//! - `FRAMECAST_CXX`: the C++ compiler (default `clang++-22`, then `clang++`).
+//! - `FRAMECAST_WASI_SYSROOT`: wasi-libc headers and `libc.a`, default the
+//!   Debian layout (`/usr/include/wasm32-wasi`, `/usr/lib/wasm32-wasi`).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One OpenH264 library: its source folder, include folders and asm folder.
+struct Unit {
+    name: &'static str,
+    src: &'static str,
+    includes: &'static [&'static str],
+    asm: &'static str,
+}
+
+const UNITS: &[Unit] = &[
+    Unit {
+        name: "common",
+        src: "codec/common/src",
+        includes: &["codec/api/wels", "codec/common/inc"],
+        asm: "codec/common/x86",
+    },
+    Unit {
+        name: "processing",
+        src: "codec/processing/src",
+        includes: &[
+            "codec/api/wels",
+            "codec/common/inc",
+            "codec/processing/interface",
+            "codec/processing/src/common",
+            "codec/processing/src/adaptivequantization",
+            "codec/processing/src/backgrounddetection",
+            "codec/processing/src/complexityanalysis",
+            "codec/processing/src/denoise",
+            "codec/processing/src/downsample",
+            "codec/processing/src/imagerotate",
+            "codec/processing/src/scenechangedetection",
+            "codec/processing/src/scrolldetection",
+            "codec/processing/src/vaacalc",
+        ],
+        asm: "codec/processing/src/x86",
+    },
+    Unit {
+        name: "encoder",
+        src: "codec/encoder",
+        includes: &[
+            "codec/api/wels",
+            "codec/common/inc",
+            "codec/encoder/core/inc",
+            "codec/encoder/plus/inc",
+            "codec/processing/interface",
+        ],
+        asm: "codec/encoder/core/x86",
+    },
+    Unit {
+        name: "decoder",
+        src: "codec/decoder",
+        includes: &[
+            "codec/api/wels",
+            "codec/common/inc",
+            "codec/decoder/core/inc",
+            "codec/decoder/plus/inc",
+        ],
+        asm: "codec/decoder/core/x86",
+    },
+];
+
+/// Folders holding per-architecture code that the portable build skips.
+const ARCH_DIRS: &[&str] = &["x86", "arm", "arm64", "mips", "loongarch"];
+
+fn main() {
+    for var in [
+        "FRAMECAST_OPENH264_SRC",
+        "FRAMECAST_OPENH264_ASM",
+        "FRAMECAST_OPENH264_OPT",
+        "FRAMECAST_OPENH264_SIMD",
+        "FRAMECAST_OPENH264_LTO",
+        "FRAMECAST_CXX",
+        "FRAMECAST_WASI_SYSROOT",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/sys/openh264");
+
+    let upstream = locate_upstream();
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let opt = env::var("FRAMECAST_OPENH264_OPT").unwrap_or_else(|_| "3".into());
+
+    let flavour = if arch == "wasm32" {
+        Flavour::Wasm(WasmSetup::detect())
+    } else {
+        Flavour::Native { asm: native_asm(&arch) }
+    };
+
+    for unit in UNITS {
+        let mut build = flavour.cc_build(&opt);
+        for inc in unit.includes {
+            build.include(upstream.join(inc));
+        }
+        let files = cpp_files(&upstream.join(unit.src));
+        assert!(!files.is_empty(), "no OpenH264 sources under {}", upstream.join(unit.src).display());
+        build.files(&files);
+        if let Flavour::Native { asm: Some(nasm) } = &flavour {
+            build.define("X86_ASM", None).define("HAVE_AVX2", None);
+            for obj in nasm.assemble(&upstream, unit, &out) {
+                build.object(obj);
+            }
+        }
+        build.compile(&format!("openh264_{}", unit.name));
+    }
+
+    if let Flavour::Wasm(setup) = &flavour {
+        let mut shim = flavour.cc_build(&opt);
+        shim.file("src/sys/openh264/shim.c").file("src/sys/openh264/shim_cxx.cpp");
+        shim.compile("framecast_openh264_shim");
+        setup.link_libc(&out);
+    }
+
+    let asm_state = match &flavour {
+        Flavour::Native { asm: Some(_) } => "asm",
+        Flavour::Native { asm: None } => "c",
+        Flavour::Wasm(s) if s.simd => "wasm-simd128",
+        Flavour::Wasm(_) => "wasm",
+    };
+    // Exposed to the crate so that benchmarks and tests can say what they ran.
+    println!("cargo:rustc-env=FRAMECAST_OPENH264_BUILD={asm_state} -O{opt}{}", lto_suffix());
+    println!("cargo:rustc-env=FRAMECAST_OPENH264_VERSION={}", upstream_version(&upstream));
+}
+
+enum Flavour {
+    Native { asm: Option<Nasm> },
+    Wasm(WasmSetup),
+}
+
+impl Flavour {
+    /// A `cc::Build` with the flags common to every OpenH264 unit.
+    fn cc_build(&self, opt: &str) -> cc::Build {
+        let mut b = cc::Build::new();
+        b.cpp(true).warnings(false).debug(false);
+        b.flag_if_supported("-fno-strict-aliasing");
+        match self {
+            Flavour::Native { .. } => {
+                if let Some(cxx) = find_cxx() {
+                    b.compiler(cxx);
+                }
+                b.opt_level_str(opt);
+                b.flag_if_supported("-fno-common");
+            }
+            Flavour::Wasm(setup) => {
+                b.compiler(setup.cxx.clone()).archiver(&setup.ar).no_default_flags(true);
+                b.cpp_link_stdlib(None);
+                b.flag(format!("-O{opt}"));
+                for f in setup.flags() {
+                    b.flag(f);
+                }
+            }
+        }
+        b
+    }
+}
+
+/// Everything the wasm32 build needs from the machine: clang, llvm-ar, the
+/// wasi-libc headers and library, and libc++ headers.
+struct WasmSetup {
+    cxx: PathBuf,
+    ar: PathBuf,
+    wasi_include: PathBuf,
+    wasi_lib: PathBuf,
+    resource_dir: PathBuf,
+    simd: bool,
+    lto: Option<String>,
+}
+
+impl WasmSetup {
+    fn detect() -> Self {
+        let cxx = find_cxx().unwrap_or_else(|| {
+            panic!("the wasm32 build of OpenH264 needs clang++ (install clang-22; run .ci/bootstrap.sh)")
+        });
+        let ver = cxx
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("clang++"))
+            .unwrap_or("")
+            .to_string();
+        let ar = which(&format!("llvm-ar{ver}"))
+            .or_else(|| which("llvm-ar"))
+            .unwrap_or_else(|| panic!("the wasm32 build needs llvm-ar{ver} (install llvm-22)"));
+        let sysroot = env::var("FRAMECAST_WASI_SYSROOT").ok().map(PathBuf::from);
+        let (wasi_include, wasi_lib) = match sysroot {
+            Some(root) => (root.join("include"), root.join("lib")),
+            None => (PathBuf::from("/usr/include/wasm32-wasi"), PathBuf::from("/usr/lib/wasm32-wasi")),
+        };
+        for p in [&wasi_include.join("stdlib.h"), &wasi_include.join("c++/v1/cstdlib"), &wasi_lib.join("libc.a")] {
+            assert!(
+                p.exists(),
+                "missing {} (install wasi-libc and libc++-19-dev-wasm32; run .ci/bootstrap.sh)",
+                p.display()
+            );
+        }
+        let resource_dir = Command::new(&cxx)
+            .arg("-print-resource-dir")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| PathBuf::from(s.trim()))
+            .expect("clang -print-resource-dir");
+        let simd = env::var("FRAMECAST_OPENH264_SIMD").map(|v| v != "0").unwrap_or(true);
+        let lto = env::var("FRAMECAST_OPENH264_LTO").ok().filter(|v| v == "thin" || v == "full");
+        WasmSetup { cxx, ar, wasi_include, wasi_lib, resource_dir, simd, lto }
+    }
+
+    fn flags(&self) -> Vec<String> {
+        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys/openh264/include");
+        let mut f = vec![
+            "--target=wasm32-wasip1".to_string(),
+            "-nostdinc".into(),
+            "-nostdinc++".into(),
+            format!("-isystem{}", shim.display()),
+            format!("-isystem{}", self.wasi_include.join("c++/v1").display()),
+            format!("-isystem{}", self.resource_dir.join("include").display()),
+            format!("-isystem{}", self.wasi_include.display()),
+            "-fno-exceptions".into(),
+            "-fno-rtti".into(),
+            "-ffunction-sections".into(),
+            "-fdata-sections".into(),
+            "-D_WASI_EMULATED_SIGNAL".into(),
+        ];
+        if self.simd {
+            f.push("-msimd128".into());
+        }
+        if let Some(lto) = &self.lto {
+            f.push(format!("-flto={lto}"));
+        }
+        f
+    }
+
+    /// Links wasi-libc's `libc.a` (string, math, stdio formatting). Its few
+    /// system calls (`clock_time_get`, `fd_write`, ...) are defined in Rust in
+    /// `src/sys/wasm.rs`, so the module imports nothing from WASI.
+    fn link_libc(&self, out: &Path) {
+        let dst = out.join("libframecast_wasi_c.a");
+        std::fs::copy(self.wasi_lib.join("libc.a"), &dst).expect("copy wasi libc.a");
+        println!("cargo:rustc-link-search=native={}", out.display());
+        println!("cargo:rustc-link-lib=static=framecast_wasi_c");
+    }
+}
+
+/// The upstream x86 assembly, assembled with nasm.
+struct Nasm {
+    exe: PathBuf,
+}
+
+impl Nasm {
+    fn assemble(&self, upstream: &Path, unit: &Unit, out: &Path) -> Vec<PathBuf> {
+        let dir = upstream.join(unit.asm);
+        let include = upstream.join("codec/common/x86");
+        let obj_dir = out.join("asm").join(unit.name);
+        std::fs::create_dir_all(&obj_dir).expect("create asm object dir");
+        let mut objs = Vec::new();
+        for src in files_with_ext(&dir, "asm") {
+            if src.file_name().is_some_and(|n| n == "asm_inc.asm") {
+                continue;
+            }
+            let stem = src.file_stem().and_then(|s| s.to_str()).expect("asm file name");
+            let obj = obj_dir.join(format!("{stem}.o"));
+            let status = Command::new(&self.exe)
+                .args(["-f", "elf64", "-DUNIX64", "-DHAVE_AVX2"])
+                .arg(format!("-I{}/", include.display()))
+                .arg("-o")
+                .arg(&obj)
+                .arg(&src)
+                .status()
+                .expect("run nasm");
+            assert!(status.success(), "nasm failed on {}", src.display());
+            objs.push(obj);
+        }
+        objs
+    }
+}
+
+/// The assembly is used on x86_64 Linux when nasm is installed and
+/// `FRAMECAST_OPENH264_ASM` is not `0`.
+fn native_asm(arch: &str) -> Option<Nasm> {
+    let wanted = env::var("FRAMECAST_OPENH264_ASM").map(|v| v != "0").unwrap_or(true);
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if !wanted || arch != "x86_64" || os != "linux" {
+        return None;
+    }
+    match which("nasm") {
+        Some(exe) => Some(Nasm { exe }),
+        None => {
+            println!("cargo:warning=nasm not found: building OpenH264 without assembly (slower)");
+            None
+        }
+    }
+}
+
+fn lto_suffix() -> String {
+    match env::var("FRAMECAST_OPENH264_LTO") {
+        Ok(v) if (v == "thin" || v == "full") && env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") => {
+            format!(" lto={v}")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The C++ compiler: `FRAMECAST_CXX`, else clang++-22, else clang++.
+fn find_cxx() -> Option<PathBuf> {
+    if let Ok(cxx) = env::var("FRAMECAST_CXX") {
+        return Some(PathBuf::from(cxx));
+    }
+    which("clang++-22").or_else(|| which("clang++"))
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// Finds OpenH264's `upstream/` folder inside cargo's copy of openh264-sys2.
+fn locate_upstream() -> PathBuf {
+    if let Ok(p) = env::var("FRAMECAST_OPENH264_SRC") {
+        let p = PathBuf::from(p);
+        let up = if p.join("upstream").is_dir() { p.join("upstream") } else { p };
+        assert!(up.join("codec").is_dir(), "FRAMECAST_OPENH264_SRC has no codec/ folder: {}", up.display());
+        return up;
+    }
+    // --offline first (no network from a build script when everything is
+    // already downloaded); without it when cargo still lacks a package that
+    // only other targets or dev-dependencies need.
+    let output = ["--offline", "--locked"]
+        .iter()
+        .map(|flag| cargo_metadata(flag))
+        .find(|o| o.status.success())
+        .unwrap_or_else(|| cargo_metadata("--quiet"));
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
+    let pkg = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "openh264-sys2")
+        .expect("openh264-sys2 is a dependency, so cargo metadata lists it");
+    let manifest_path = pkg["manifest_path"].as_str().expect("manifest_path");
+    let up = Path::new(manifest_path).parent().expect("crate dir").join("upstream");
+    assert!(up.join("codec").is_dir(), "openh264-sys2 package has no upstream/codec: {}", up.display());
+    up
+}
+
+fn cargo_metadata(flag: &str) -> std::process::Output {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    Command::new(cargo)
+        .args(["metadata", "--format-version", "1", flag, "--filter-platform"])
+        .arg(env::var("TARGET").expect("cargo sets TARGET"))
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .output()
+        .expect("run cargo metadata")
+}
+
+fn upstream_version(upstream: &Path) -> String {
+    std::fs::read_to_string(upstream.join("VERSION"))
+        .ok()
+        .and_then(|s| s.lines().rev().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// All `.cpp` files under `dir`, skipping per-architecture folders and the
+/// Windows DLL entry point, sorted so that builds are reproducible.
+fn cpp_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(dir, &mut |p| {
+        let rel = p.strip_prefix(dir).unwrap_or(p);
+        let skip_dir = rel
+            .parent()
+            .into_iter()
+            .flat_map(|d| d.components())
+            .any(|c| ARCH_DIRS.iter().any(|a| c.as_os_str() == *a));
+        let is_cpp = p.extension().is_some_and(|e| e == "cpp");
+        let dll = p.file_name().is_some_and(|n| n == "DllEntry.cpp");
+        if is_cpp && !skip_dir && !dll {
+            out.push(p.to_path_buf());
+        }
+    });
+    out.sort();
+    out
+}
+
+fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(dir, &mut |p| {
+        if p.extension().is_some_and(|e| e == ext) {
+            out.push(p.to_path_buf());
+        }
+    });
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, f);
+        } else {
+            f(&p);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// Assembles the npm package from wasm-pack output and the templates here:
+//   node pkg-templates/assemble.mjs <wasm-pack out root> <package dir>
+// The package ships two builds of the same wasm: `web` (ES module, loads the
+// .wasm with fetch; also what bundlers use) and `node` (CommonJS, reads the
+// .wasm from disk). package.json `exports` picks one per environment.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [src, dst] = process.argv.slice(2);
+if (!src || !dst) {
+  console.error('usage: assemble.mjs <wasm-pack out root> <package dir>');
+  process.exit(2);
+}
+const cargo = readFileSync(join(here, '..', 'Cargo.toml'), 'utf8');
+const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
+
+rmSync(dst, { recursive: true, force: true });
+mkdirSync(dst, { recursive: true });
+for (const flavour of ['web', 'node']) {
+  cpSync(join(src, flavour), join(dst, flavour), {
+    recursive: true,
+    filter: (p) => !/(\.gitignore|package\.json|README\.md)$/.test(p),
+  });
+}
+// wasm-pack's nodejs output is CommonJS; the package root is "type": "module".
+writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+pkg.version = version;
+writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+cpSync(join(here, 'README.md'), join(dst, 'README.md'));
+console.log(`assembled ${dst} (framecast ${version})`);

@@ -1,0 +1,88 @@
+//! Errors of the H.264 stage.
+
+use std::fmt;
+
+use super::bitstream::BitstreamError;
+use crate::frame::FrameError;
+
+/// What went wrong in the H.264 encoder or decoder.
+///
+/// `InvalidConfig` and `Frame` are caller errors and leave the codec usable.
+/// `Decode` leaves the decoder usable: the next keyframe resynchronises it.
+/// `Encoder` and `Decoder` report a failure inside OpenH264; the instance
+/// should be dropped.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum H264Error {
+    /// A configuration field is out of range. The message names the field,
+    /// the allowed values and the value given.
+    InvalidConfig { field: &'static str, expected: String, got: String },
+    /// The input frame is malformed or does not match the configured size.
+    Frame(FrameError),
+    /// The frame size differs from the encoder's configured size.
+    FrameSizeMismatch { expected: (u32, u32), got: (u32, u32) },
+    /// OpenH264 could not be created or refused an operation.
+    Encoder { op: &'static str, code: i32 },
+    /// OpenH264's decoder could not be created or initialised.
+    Decoder { op: &'static str, code: i64 },
+    /// The bitstream could not be decoded. `state` is OpenH264's
+    /// `DECODING_STATE` bit set (see `codec_app_def.h`).
+    Decode { state: u32, reason: &'static str },
+    /// The encoded bitstream is malformed (NAL framing, SPS, avcC).
+    Bitstream(BitstreamError),
+}
+
+impl fmt::Display for H264Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            H264Error::InvalidConfig { field, expected, got } => write!(f, "{field} must be {expected}, got {got}"),
+            H264Error::Frame(e) => write!(f, "bad frame: {e}"),
+            H264Error::FrameSizeMismatch { expected, got } => write!(
+                f,
+                "frame is {}x{} but the encoder was configured for {}x{}",
+                got.0, got.1, expected.0, expected.1
+            ),
+            H264Error::Encoder { op, code } => write!(f, "OpenH264 encoder {op} failed with code {code}"),
+            H264Error::Decoder { op, code } => write!(f, "OpenH264 decoder {op} failed with code {code}"),
+            H264Error::Decode { state, reason } => write!(f, "cannot decode access unit: {reason} (state 0x{state:x})"),
+            H264Error::Bitstream(e) => write!(f, "bad H.264 bitstream: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for H264Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            H264Error::Frame(e) => Some(e),
+            H264Error::Bitstream(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<FrameError> for H264Error {
+    fn from(e: FrameError) -> Self {
+        H264Error::Frame(e)
+    }
+}
+
+impl From<BitstreamError> for H264Error {
+    fn from(e: BitstreamError) -> Self {
+        H264Error::Bitstream(e)
+    }
+}
+
+impl H264Error {
+    /// A stable, machine-readable code for this error, used as the `code`
+    /// property of JS `Error`s.
+    pub fn code(&self) -> &'static str {
+        match self {
+            H264Error::InvalidConfig { .. } => "invalid-config",
+            H264Error::Frame(_) | H264Error::FrameSizeMismatch { .. } => "invalid-frame",
+            H264Error::Encoder { .. } => "encoder-failed",
+            H264Error::Decoder { .. } => "decoder-failed",
+            H264Error::Decode { .. } => "decode-error",
+            H264Error::Bitstream(_) => "invalid-bitstream",
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Codecs: encoders and decoders behind plain-data interfaces.
+
+pub mod h264;

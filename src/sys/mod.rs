@@ -1,0 +1,18 @@
+//! Platform support for the C code that framecast links (OpenH264).
+//!
+//! Native builds use the system C library and need nothing from here. The
+//! `wasm32-unknown-unknown` build links wasi-libc for string, math and
+//! formatting routines, and this module supplies the handful of system
+//! calls and the allocator it expects, so the final module has no WASI
+//! imports at all.
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+#[cfg(target_arch = "wasm32")]
+pub use wasm::set_stdio_sink;
+
+#[cfg(target_arch = "wasm32")]
+/// Receives text that the C code writes to stdout (`fd == 1`) or stderr
+/// (`fd == 2`), one call per write.
+pub type StdioSink = fn(fd: u32, text: &str);

@@ -1,0 +1,75 @@
+//! wasm-bindgen bindings: the thin layer between JavaScript and the core.
+//!
+//! Conventions, shared by every binding:
+//! - configuration objects are plain JS objects with camelCase fields,
+//!   deserialized with serde-wasm-bindgen; unknown fields are rejected;
+//! - timestamps are microseconds (`number`), as in WebCodecs;
+//! - errors are JS `Error`s with a stable `code` property
+//!   (`"invalid-config"`, `"invalid-frame"`, `"decode-error"`, ...) and, for
+//!   configuration errors, a `field` property naming the bad field.
+
+mod h264;
+
+use wasm_bindgen::prelude::*;
+
+pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
+
+/// Turns a core error into a JS `Error` with `code` (and `field` when set).
+pub(crate) fn js_error(message: &str, code: &str, field: Option<&str>) -> JsValue {
+    let err = js_sys::Error::new(message);
+    let obj: &JsValue = err.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &code.into());
+    if let Some(field) = field {
+        let _ = js_sys::Reflect::set(obj, &"field".into(), &field.into());
+    }
+    err.into()
+}
+
+/// Deserializes a JS config object into `T`. Errors name the field path,
+/// e.g. `"frameRate: invalid type: string \"x\", expected f32"`, and
+/// unknown fields are rejected (serde-wasm-bindgen alone would skip them,
+/// so the object goes through a JSON value first).
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| js_error(&format!("config must be a plain object: {e}"), "invalid-config", None))?;
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (path != ".").then_some(path.as_str());
+        let msg = match field {
+            Some(f) => format!("{f}: {}", e.inner()),
+            None => e.inner().to_string(),
+        };
+        js_error(&msg, "invalid-config", field)
+    })
+}
+
+/// Describes the linked OpenH264 build, e.g.
+/// `{ openh264: "wasm-simd128 -O3", commit: "1bca...", version: "0.1.0" }`.
+#[wasm_bindgen(js_name = buildInfo)]
+pub fn build_info() -> JsValue {
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = js_sys::Reflect::set(&o, &k.into(), &v.into());
+    };
+    set("openh264", crate::codec::h264::OPENH264_BUILD);
+    set("commit", crate::codec::h264::OPENH264_COMMIT);
+    set("version", env!("CARGO_PKG_VERSION"));
+    o.into()
+}
+
+/// Sends what the C code prints (OpenH264 errors) to the JS console.
+#[wasm_bindgen(start)]
+pub fn start() {
+    crate::sys::set_stdio_sink(|fd, text| {
+        let text = text.trim_end();
+        if text.is_empty() {
+            return;
+        }
+        let msg = JsValue::from_str(text);
+        if fd == 2 {
+            web_sys::console::warn_1(&msg);
+        } else {
+            web_sys::console::log_1(&msg);
+        }
+    });
+}

@@ -1,0 +1,79 @@
+//! Shared helpers for native integration tests: test clips made by ffmpeg on
+//! disk under target/testdata, and ffprobe queries.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Clips that tests and benchmarks encode. Each is raw I420 made by ffmpeg.
+#[derive(Clone, Copy, Debug)]
+pub enum Clip {
+    /// ffmpeg's `testsrc2`: synthetic pattern with motion.
+    Testsrc2,
+    /// A slow camera pan across a real photograph of a forest (foliage,
+    /// bark, a path): dense natural texture with global motion. The photo is
+    /// `Path/2560x1600.jpg` from Debian's plasma-workspace-wallpapers, put in
+    /// target/testdata/forest.jpg by .ci/bootstrap.sh.
+    Natural,
+}
+
+impl Clip {
+    /// ffmpeg input arguments and filter graph that make the clip.
+    fn ffmpeg_input(self, w: u32, h: u32, fps: u32) -> (Vec<String>, String) {
+        match self {
+            Clip::Testsrc2 => (
+                vec!["-f".into(), "lavfi".into(), "-i".into(), format!("testsrc2=size={w}x{h}:rate={fps}")],
+                "format=yuv420p".into(),
+            ),
+            Clip::Natural => {
+                let photo = testdata_dir().join("forest.jpg");
+                assert!(photo.exists(), "{} is missing: run .ci/bootstrap.sh", photo.display());
+                (
+                    vec!["-loop".into(), "1".into(), "-framerate".into(), fps.to_string(), "-i".into(), photo.display().to_string()],
+                    // A 1920x1080 window moving 60 px/s right and 30 px/s down.
+                    format!("crop=1920:1080:x='t*60':y='t*30',scale={w}:{h}:flags=lanczos,format=yuv420p"),
+                )
+            }
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Clip::Testsrc2 => "testsrc2",
+            Clip::Natural => "natural",
+        }
+    }
+}
+
+pub fn testdata_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/testdata");
+    std::fs::create_dir_all(&dir).expect("create target/testdata");
+    dir
+}
+
+/// Path of a raw I420 clip, generated with ffmpeg on first use.
+pub fn clip(clip: Clip, w: u32, h: u32, fps: u32, frames: u32) -> PathBuf {
+    let path = testdata_dir().join(format!("{}_{w}x{h}_{fps}_{frames}.yuv", clip.name()));
+    if path.exists() {
+        return path;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let (input, filter) = clip.ffmpeg_input(w, h, fps);
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(&input)
+        .args(["-vf", &filter, "-frames:v", &frames.to_string(), "-f", "rawvideo"])
+        .arg(&tmp)
+        .status()
+        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
+    assert!(status.success(), "ffmpeg failed to make {}", path.display());
+    std::fs::rename(&tmp, &path).expect("rename clip");
+    path
+}
+
+/// Runs ffprobe and returns stdout.
+pub fn ffprobe(args: &[&str], file: &Path) -> String {
+    let out = Command::new("ffprobe").args(["-v", "error"]).args(args).arg(file).output().expect("run ffprobe");
+    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
