@@ -57,7 +57,11 @@ pub fn clip(clip: Clip, w: u32, h: u32, fps: u32, frames: u32) -> PathBuf {
     if path.exists() {
         return path;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Tests run in parallel threads and may want the same clip: each writes
+    // its own temporary file, and the first rename wins.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
     let (input, filter) = clip.ffmpeg_input(w, h, fps);
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
@@ -67,7 +71,7 @@ pub fn clip(clip: Clip, w: u32, h: u32, fps: u32, frames: u32) -> PathBuf {
         .status()
         .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
     assert!(status.success(), "ffmpeg failed to make {}", path.display());
-    std::fs::rename(&tmp, &path).expect("rename clip");
+    std::fs::rename(&tmp, &path).expect("rename clip into place");
     path
 }
 
