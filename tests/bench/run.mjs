@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// framecast encoder benchmark (`make bench`). See BENCHMARKS.md.
+//
+//   node tests/bench/run.mjs [--runs N] [--quick] [--only ID,ID...] [--sizes 720p,480p]
+//
+// --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm)
+// --quick    30 frames and 1 run per encoder (development only: numbers are cold)
+// --only     comma-separated encoder ids or id prefixes (native_c, native_asm,
+//            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...)
+// --sizes    comma-separated size labels (720p, 480p)
+//
+// Prints a markdown table and `bench: key = value` lines to stdout (progress
+// goes to stderr), and writes everything to target/bench/results.json
+// (target/bench/results-partial.json for --quick/--only/--sizes runs). Exits 1
+// when any encoder failed (after printing and writing what it has).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  ROOT, OUT_DIR, FPS, FULL_FRAMES, QUICK_FRAMES, SIZES, median, round, kbps, have, pinPrefix, run, tail,
+  prepareInput, psnrOf, gzipBytes, machineInfo, markdownTable, parseArgs,
+} from './lib.mjs';
+import { startServer, launchChromium, openPage, framecastWeb, ffmpegWasm } from './browser.mjs';
+
+const args = parseArgs(process.argv.slice(2), { runs: Number, quick: Boolean, only: String, sizes: String });
+if (args.runs !== undefined && !(Number.isInteger(args.runs) && args.runs >= 1)) {
+  throw new Error('--runs needs a positive integer');
+}
+const quick = !!args.quick;
+const frames = quick ? QUICK_FRAMES : FULL_FRAMES;
+const runsFast = args.runs ?? (quick ? 1 : 5);
+const runsFfmpegWasm = args.runs ?? (quick ? 1 : 3);
+const PRESETS = ['ultrafast', 'veryfast'];
+
+const NATIVE_ASM = path.join(ROOT, 'target/release/examples/h264_encode');
+const NATIVE_C = path.join(ROOT, 'target/native-c/release/examples/h264_encode');
+const PKG_NODE = path.join(ROOT, 'pkg/node/framecast.js');
+const PKG_WEB_WASM = path.join(ROOT, 'pkg/web/framecast_bg.wasm');
+// Quick or partial runs keep their streams apart from the full run's.
+const PARTIAL = !!(quick || args.only || args.sizes);
+const OUT = path.join(OUT_DIR, PARTIAL ? 'out-partial' : 'out');
+
+/** Every encoder the benchmark knows, in table order. */
+const ENCODERS = [
+  { id: 'native_c', name: 'framecast native, C only (no asm)', where: 'native' },
+  { id: 'native_asm', name: 'framecast native, x86 asm', where: 'native' },
+  { id: 'wasm_node', name: 'framecast wasm, Node', where: 'node' },
+  { id: 'wasm_chromium', name: 'framecast wasm, Chromium', where: 'chromium' },
+  ...PRESETS.map((p) => ({ id: `ffmpeg_wasm_${p}`, name: `ffmpeg.wasm libx264 ${p}, Chromium`, where: 'chromium' })),
+  ...PRESETS.map((p) => ({ id: `ffmpeg_native_${p}`, name: `ffmpeg libx264 ${p}, native (process wall)`, where: 'native' })),
+];
+const wanted = (id) => !args.only || args.only.split(',').some((w) => id === w || id.startsWith(w));
+const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
+const log = (msg) => console.error(`bench: ${msg}`);
+
+const pin = pinPrefix();
+const results = [];
+
+/** Records one encoder/size result: times, then bitrate and PSNR from the output file. */
+async function record(enc, size, input, { runMs, medianMs, runs, outFile, extra = {} }) {
+  const bytes = fs.statSync(outFile).size;
+  const { psnr, decodedFrames } = await psnrOf(outFile, input, size.width, size.height);
+  const med = medianMs ?? median(runMs);
+  const r = {
+    id: enc.id, encoder: enc.name, size: size.label, width: size.width, height: size.height,
+    frames, runs, run_ms_per_frame: runMs?.map((x) => round(x, 3)) ?? null,
+    median_ms_per_frame: round(med, 3), fps: round(1000 / med, 1),
+    bytes, kbps: round(kbps(bytes, frames), 0), psnr: round(psnr, 2), decoded_frames: decodedFrames,
+    output: path.relative(ROOT, outFile), ...extra,
+  };
+  if (decodedFrames !== frames) r.warning = `decoded ${decodedFrames} of ${frames} frames`;
+  results.push(r);
+  log(`${enc.id} ${size.label}: ${r.median_ms_per_frame} ms/frame, ${r.fps} fps, ${r.kbps} kbit/s, ${r.psnr} dB`);
+  return r;
+}
+
+function failed(enc, size, err) {
+  const message = String(err?.message ?? err);
+  results.push({ id: enc.id, encoder: enc.name, size: size.label, width: size.width, height: size.height, error: message });
+  log(`${enc.id} ${size.label} FAILED: ${message}`);
+}
+
+/** framecast native CLI: one process, `--repeat runs`; the CLI reports the median ms/frame. */
+async function nativeCli(enc, bin, size, input) {
+  const outFile = path.join(OUT, `${enc.id}_${size.label}.h264`);
+  const cmd = [...pin, bin, input, String(size.width), String(size.height), '--bitrate', String(size.bitrate),
+    '--fps', String(FPS), '--profile', 'main', '--out', outFile, '--repeat', String(runsFast)];
+  const r = await run(cmd[0], cmd.slice(1));
+  if (r.code !== 0) throw new Error(`${path.relative(ROOT, bin)} exited ${r.code}:\n${tail(r.stderr)}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return record(enc, size, input, {
+    medianMs: j.ms_per_frame, runs: runsFast, outFile,
+    extra: { build: j.encoder, pinned: pin.join(' ') || null, cli_psnr: j.psnr },
+  });
+}
+
+/** framecast wasm in a fresh Node child process (node_encode.mjs). */
+async function wasmNode(enc, size, input) {
+  const outFile = path.join(OUT, `${enc.id}_${size.label}.h264`);
+  const r = await run(process.execPath, [path.join(ROOT, 'tests/bench/node_encode.mjs'), '--pkg', PKG_NODE,
+    '--in', input, '--width', String(size.width), '--height', String(size.height),
+    '--bitrate', String(size.bitrate), '--runs', String(runsFast), '--out', outFile]);
+  if (r.code !== 0) throw new Error(`node_encode.mjs exited ${r.code}:\n${tail(r.stderr)}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return record(enc, size, input, {
+    runMs: j.run_ms_per_frame, runs: runsFast, outFile,
+    extra: { build: `framecast wasm (${j.build.openh264})`, node: process.version },
+  });
+}
+
+/** Native ffmpeg + libx264, one process per run, timed by process wall clock. */
+async function ffmpegNative(enc, preset, size, input) {
+  const outFile = path.join(OUT, `${enc.id}_${size.label}.h264`);
+  const cmd = [...pin, 'ffmpeg', '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${size.width}x${size.height}`, '-r', String(FPS), '-i', input,
+    '-c:v', 'libx264', '-preset', preset, '-b:v', String(size.bitrate), '-threads', '1',
+    '-f', 'h264', '-y', outFile];
+  const runMs = [];
+  for (let i = 0; i < runsFast; i++) {
+    const r = await run(cmd[0], cmd.slice(1));
+    if (r.code !== 0) throw new Error(`ffmpeg exited ${r.code}:\n${tail(r.stderr)}`);
+    runMs.push(r.ms / frames);
+  }
+  return record(enc, size, input, {
+    runMs, runs: runsFast, outFile, extra: { pinned: pin.join(' ') || null, timing: 'process wall clock' },
+  });
+}
+
+function sameBytes(a, b) {
+  try {
+    return fs.readFileSync(a).equals(fs.readFileSync(b));
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const machine = machineInfo();
+  log(`${quick ? 'QUICK mode (30 frames, cold numbers), ' : ''}${frames} frames, runs ${runsFast} (ffmpeg.wasm ${runsFfmpegWasm}); ` +
+    `${machine.nproc} CPUs, load ${machine.loadavg.join(' ')}; pin native: ${pin.join(' ') || 'no'}`);
+  for (const [file, what] of [[NATIVE_C, 'make target/native-c/release/examples/h264_encode'],
+    [NATIVE_ASM, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']]) {
+    if (!fs.existsSync(file)) throw new Error(`missing ${path.relative(ROOT, file)}: run \`${what}\` (or \`make bench\`)`);
+  }
+  const inputs = {};
+  for (const size of sizes) inputs[size.label] = await prepareInput(size.width, size.height, frames);
+
+  const byId = Object.fromEntries(ENCODERS.map((e) => [e.id, e]));
+  const guard = async (enc, size, fn) => {
+    if (!wanted(enc.id)) return;
+    log(`${enc.id} ${size.label} ...`);
+    try {
+      await fn();
+    } catch (e) {
+      failed(enc, size, e);
+    }
+  };
+
+  // Native and Node runs first (no browser running meanwhile).
+  for (const size of sizes) {
+    const input = inputs[size.label];
+    await guard(byId.native_c, size, () => nativeCli(byId.native_c, NATIVE_C, size, input));
+    await guard(byId.native_asm, size, () => nativeCli(byId.native_asm, NATIVE_ASM, size, input));
+    await guard(byId.wasm_node, size, () => wasmNode(byId.wasm_node, size, input));
+  }
+
+  // Headless Chromium: framecast web package and ffmpeg.wasm.
+  let chromiumVersion = null;
+  let ffmpegWasmLoadMs = {};
+  const browserIds = ENCODERS.filter((e) => e.where === 'chromium').map((e) => e.id);
+  if (browserIds.some(wanted)) {
+    let server = null;
+    let browser = null;
+    try {
+      server = await startServer(OUT);
+      browser = await launchChromium();
+      chromiumVersion = browser.version();
+      log(`Chromium ${chromiumVersion}, serving ${server.origin}`);
+      for (const size of sizes) {
+        const input = inputs[size.label];
+        const inputPath = server.addInput(input);
+        await guard(byId.wasm_chromium, size, async () => {
+          const p = await openPage(browser, server.origin);
+          try {
+            const outName = `wasm_chromium_${size.label}.h264`;
+            const j = await framecastWeb(p.page, { inputPath, width: size.width, height: size.height,
+              bitrate: size.bitrate, runs: runsFast, outName }).catch((e) => {
+              throw new Error(`${e.message}\n${p.errors.join('\n')}`);
+            });
+            await record(byId.wasm_chromium, size, input, {
+              runMs: j.run_ms_per_frame, runs: runsFast, outFile: path.join(OUT, outName),
+              extra: { build: `framecast wasm (${j.build.openh264})`, chromium: chromiumVersion },
+            });
+          } finally {
+            await p.close();
+          }
+        });
+        const presets = PRESETS.filter((pr) => wanted(`ffmpeg_wasm_${pr}`));
+        if (presets.length) {
+          const ids = presets.map((pr) => `ffmpeg_wasm_${pr}`);
+          log(`${ids.join(', ')} ${size.label} ...`);
+          let p = null;
+          try {
+            p = await openPage(browser, server.origin);
+            const outPrefix = `ffmpeg_wasm_${size.label}_`;
+            const j = await ffmpegWasm(p.page, { inputPath, width: size.width, height: size.height,
+              bitrate: size.bitrate, runs: runsFfmpegWasm, presets, outPrefix }).catch((e) => {
+              throw new Error(`${e.message}\n${p.errors.join('\n')}`);
+            });
+            ffmpegWasmLoadMs[size.label] = round(j.load_ms, 0);
+            for (const pr of presets) {
+              const enc = byId[`ffmpeg_wasm_${pr}`];
+              await record(enc, size, input, {
+                runMs: j.results[pr].run_ms_per_frame, runs: runsFfmpegWasm,
+                outFile: path.join(OUT, `${outPrefix}${pr}.h264`),
+                extra: { chromium: chromiumVersion, timing: 'ffmpeg.exec() only (core load and writeFile excluded)' },
+              });
+              // Stable file name, like the other encoders.
+              fs.renameSync(path.join(OUT, `${outPrefix}${pr}.h264`), path.join(OUT, `${enc.id}_${size.label}.h264`));
+              results.at(-1).output = path.relative(ROOT, path.join(OUT, `${enc.id}_${size.label}.h264`));
+            }
+          } catch (e) {
+            for (const id of ids) failed(byId[id], size, e);
+          } finally {
+            await p?.close();
+          }
+        }
+      }
+    } catch (e) {
+      for (const size of sizes) {
+        for (const id of browserIds.filter(wanted)) {
+          if (!results.some((r) => r.id === id && r.size === size.label)) failed(byId[id], size, e);
+        }
+      }
+    } finally {
+      await browser?.close();
+      await server?.close();
+    }
+  }
+
+  // Native ffmpeg + libx264 last.
+  for (const size of sizes) {
+    for (const pr of PRESETS) {
+      const enc = byId[`ffmpeg_native_${pr}`];
+      await guard(enc, size, () => ffmpegNative(enc, pr, size, inputs[size.label]));
+    }
+  }
+
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs);
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
+  const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
+  const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
+
+  // Table: encoders in ENCODERS order, sizes in SIZES order.
+  const rows = [];
+  for (const enc of ENCODERS) {
+    for (const size of sizes) {
+      const r = results.find((x) => x.id === enc.id && x.size === size.label);
+      if (!r) continue;
+      const sz = `${size.width}x${size.height}`;
+      if (r.error) rows.push([enc.name, sz, 'FAILED', '', '', '']);
+      else {
+        rows.push([enc.name, sz, fmt(r.median_ms_per_frame, 2), fmt(r.fps, 1), fmt(r.kbps, 0),
+          Number.isFinite(r.psnr) ? fmt(r.psnr, 2) : String(r.psnr)]);
+      }
+    }
+  }
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  console.log(`\n## framecast encoder benchmark (${stamp}${quick ? ', QUICK: 30 frames, 1 run' : ''})\n`);
+  console.log(`${frames} frames of testsrc2 per size, 30 fps; target 2000 kbit/s at 720p, 1000 kbit/s at 480p; ` +
+    `median of ${runsFast} runs (ffmpeg.wasm ${runsFfmpegWasm}). ${machine.nproc} x ${machine.cpu}, ` +
+    `load average at start ${machine.loadavg.join(' ')}.\n`);
+  console.log(markdownTable(['encoder', 'size', 'median ms/frame', 'fps', 'kbit/s', 'PSNR dB'], rows,
+    ['---', '---', '---:', '---:', '---:', '---:']));
+  console.log('');
+
+  // Machine-readable lines.
+  const lines = {};
+  const ratio = (a, b) => (a && b ? a.median_ms_per_frame / b.median_ms_per_frame : NaN);
+  for (const size of sizes.map((s) => s.label)) {
+    const c = get('native_c', size);
+    lines[`encode_${size}_wasm_over_native_c`] = fmt(ratio(get('wasm_node', size), c), 2);
+    lines[`encode_${size}_wasm_chromium_over_native_c`] = fmt(ratio(get('wasm_chromium', size), c), 2);
+    lines[`encode_${size}_native_asm_over_native_c`] = fmt(ratio(get('native_asm', size), c), 2);
+    lines[`encode_${size}_wasm_over_native_asm`] = fmt(ratio(get('wasm_node', size), get('native_asm', size)), 2);
+    lines[`encode_${size}_fps_chromium`] = fmt(get('wasm_chromium', size)?.fps, 1);
+    lines[`encode_${size}_fps_node`] = fmt(get('wasm_node', size)?.fps, 1);
+    for (const pr of PRESETS) {
+      lines[`encode_${size}_fps_ffmpeg_wasm_${pr}`] = fmt(get(`ffmpeg_wasm_${pr}`, size)?.fps, 1);
+    }
+    // The wasm build should produce exactly the native C build's bitstream.
+    for (const id of ['wasm_node', 'wasm_chromium']) {
+      const a = get(id, size);
+      const same = a && c ? sameBytes(path.join(ROOT, a.output), path.join(ROOT, c.output)) : null;
+      lines[`${id}_${size}_output_identical_to_native_c`] = same === null ? 'n/a' : same ? 'yes' : 'no';
+    }
+  }
+  let wasmGzip = null;
+  try {
+    wasmGzip = gzipBytes(PKG_WEB_WASM);
+  } catch (e) {
+    log(`gzip failed: ${e.message}`);
+  }
+  lines.wasm_bytes = String(fs.statSync(PKG_WEB_WASM).size);
+  lines.wasm_gzip_bytes = wasmGzip === null ? 'n/a' : String(wasmGzip);
+
+  // The four required lines first, in the documented order.
+  const first = ['encode_720p_wasm_over_native_c', 'encode_720p_wasm_chromium_over_native_c',
+    'encode_720p_fps_chromium', 'wasm_gzip_bytes'];
+  for (const k of first) console.log(`bench: ${k} = ${lines[k] ?? 'n/a'}`);
+  for (const [k, v] of Object.entries(lines)) if (!first.includes(k)) console.log(`bench: ${k} = ${v}`);
+  for (const r of results.filter((x) => x.warning)) console.log(`bench: WARNING ${r.id} ${r.size}: ${r.warning}`);
+  for (const r of results.filter((x) => x.error)) console.log(`bench: FAILED ${r.id} ${r.size}: ${r.error.split('\n')[0]}`);
+
+  const versions = {
+    node: process.version,
+    chromium: chromiumVersion,
+    ffmpeg: spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? null,
+    ffmpeg_wasm: ['ffmpeg', 'core', 'util'].map((p) => {
+      const f = path.join(ROOT, `tests/node_modules/@ffmpeg/${p}/package.json`);
+      return fs.existsSync(f) ? `@ffmpeg/${p}@${JSON.parse(fs.readFileSync(f, 'utf8')).version}` : null;
+    }).filter(Boolean),
+    git_commit: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || null,
+  };
+  const json = {
+    date: stamp,
+    quick,
+    config: {
+      frames, fps: FPS, runs: runsFast, runs_ffmpeg_wasm: runsFfmpegWasm,
+      sizes: sizes.map((s) => ({ ...s, input: path.relative(ROOT, inputs[s.label]) })),
+      native_pinning: pin.join(' ') || null,
+      ffmpeg_wasm_load_ms: ffmpegWasmLoadMs,
+    },
+    machine: { ...machine, loadavg_end: machineInfo().loadavg },
+    versions,
+    results,
+    lines,
+  };
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  // Quick or partial runs never overwrite the full results.
+  const file = path.join(OUT_DIR, PARTIAL ? 'results-partial.json' : 'results.json');
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (e) => {
+  console.error(`bench: ERROR: ${e.stack ?? e}`);
+  process.exitCode = 1;
+});
