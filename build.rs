@@ -113,6 +113,12 @@ fn main() {
 
     for unit in UNITS {
         let mut build = flavour.cc_build(&opt);
+        if let Flavour::Wasm(setup) = &flavour {
+            if setup.simd {
+                let redirect = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys/openh264/simd/redirect.h");
+                build.flag("-include").flag(redirect.display().to_string());
+            }
+        }
         for inc in unit.includes {
             build.include(upstream.join(inc));
         }
@@ -131,6 +137,10 @@ fn main() {
     if let Flavour::Wasm(setup) = &flavour {
         let mut shim = flavour.cc_build(&opt);
         shim.file("src/sys/openh264/shim.c").file("src/sys/openh264/shim_cxx.cpp");
+        if setup.simd {
+            // SIMD128 kernels that replace upstream C ones (see simd/redirect.h).
+            shim.file("src/sys/openh264/simd/kernels.cpp");
+        }
         shim.compile("framecast_openh264_shim");
         setup.link_libc(&out);
     }
