@@ -26,6 +26,7 @@ const TYPES = {
 
 const MOUNTS = {
   '/pkg/web/': path.join(ROOT, 'pkg/web'),
+  '/bench/': path.join(ROOT, 'tests/bench'),
   '/ffmpeg/ffmpeg/': path.join(ROOT, 'tests/node_modules/@ffmpeg/ffmpeg/dist/esm'),
   '/ffmpeg/core/': path.join(ROOT, 'tests/node_modules/@ffmpeg/core/dist/esm'),
 };
@@ -133,32 +134,10 @@ export async function framecastWeb(page, { inputPath, width, height, bitrate, ru
   return page.evaluate(async ({ inputPath, width, height, bitrate, runs, outName, FPS }) => {
     const fc = await import('/pkg/web/framecast.js');
     await fc.default();
+    const { encodeRuns } = await import('/bench/encode_loop.mjs');
     const input = new Uint8Array(await (await fetch(inputPath)).arrayBuffer());
-    const frameBytes = width * height + 2 * (width >> 1) * (height >> 1);
-    const frames = Math.floor(input.length / frameBytes);
-    const runMs = [];
-    let stream = null;
-    let keyframes = 0;
-    for (let r = 0; r < runs; r++) {
-      const enc = new fc.Encoder({ width, height, bitrate, frameRate: FPS, profile: 'main' });
-      const parts = [];
-      let keys = 0;
-      const take = (chunk) => {
-        if (!chunk) return;
-        parts.push(chunk.data);
-        if (chunk.type === 'key') keys++;
-        chunk.free();
-      };
-      const t0 = performance.now();
-      for (let i = 0; i < frames; i++) {
-        take(enc.encode(input.subarray(i * frameBytes, (i + 1) * frameBytes), Math.round((i * 1e6) / FPS)));
-      }
-      for (const chunk of enc.flush()) take(chunk);
-      runMs.push((performance.now() - t0) / frames);
-      enc.free();
-      stream = new Blob(parts);
-      keyframes = keys;
-    }
+    const { frames, runMs, parts, keyframes } = encodeRuns(fc, input, { width, height, bitrate, runs, fps: FPS });
+    const stream = new Blob(parts);
     const resp = await fetch(`/output/${outName}`, { method: 'POST', body: stream });
     if (!resp.ok) throw new Error(`upload failed: ${resp.status}`);
     return { build: fc.buildInfo(), frames, runs, run_ms_per_frame: runMs, bytes: stream.size, keyframes,
