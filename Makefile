@@ -63,9 +63,13 @@ bench: pkg native $(NATIVE_C_DIR)/release/examples/h264_encode
 demo: pkg
 	node www/serve.mjs
 
+# Coverage-guided fuzzing (libFuzzer) needs nightly Rust and cargo-fuzz, both
+# from the registries; 60 s per target (FUZZ_SECONDS to change).
+FUZZ_SECONDS ?= 60
 fuzz: target/toolchain.env
-	cd tests/fuzz && cargo +nightly fuzz run h264_bitstream -- -max_total_time=60
-	cd tests/fuzz && cargo +nightly fuzz run h264_decode -- -max_total_time=60
+	rustup toolchain list | grep -q '^nightly' || timeout 600 rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd tests/fuzz && for t in h264_bitstream h264_decode; do cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	cargo clean
