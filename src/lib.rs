@@ -7,6 +7,8 @@
 
 pub mod codec;
 pub mod frame;
+pub mod mux;
+pub mod playlist;
 pub mod time;
 
 mod sys;
