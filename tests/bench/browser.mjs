@@ -15,14 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ROOT, OUT_DIR, FPS } from './lib.mjs';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
+import { serveStatic, TYPES } from '../../www/static.mjs';
 
 const MOUNTS = {
   '/pkg/web/': path.join(ROOT, 'pkg/web'),
@@ -56,25 +49,12 @@ export function startServer(outDir = path.join(OUT_DIR, 'out')) {
       res.writeHead(200, { 'content-type': TYPES['.html'] });
       return res.end('<!doctype html><meta charset="utf-8"><title>framecast bench</title><p>bench</p>');
     }
-    let file = null;
     if (url.pathname.startsWith('/input/')) {
-      file = inputs.get(path.basename(url.pathname)) ?? null;
-    } else {
-      for (const [prefix, dir] of Object.entries(MOUNTS)) {
-        if (url.pathname.startsWith(prefix)) {
-          const rel = decodeURIComponent(url.pathname.slice(prefix.length));
-          const abs = path.resolve(dir, rel);
-          if (abs.startsWith(dir + path.sep)) file = abs;
-        }
-      }
+      const file = inputs.get(path.basename(url.pathname));
+      if (!file) return fail(404, 'not found');
+      return serveStatic(req, res, { '/input/': path.dirname(file) }, { cache: 'no-store' });
     }
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return fail(404, 'not found');
-    res.writeHead(200, {
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'content-length': fs.statSync(file).size,
-      'cache-control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
+    if (!serveStatic(req, res, MOUNTS, { cache: 'no-store' })) fail(404, 'not found');
   });
 
   return new Promise((resolve, reject) => {
