@@ -1,3 +1,4 @@
 //! Codecs: encoders and decoders behind plain-data interfaces.
 
+pub mod aac;
 pub mod h264;

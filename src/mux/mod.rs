@@ -1,10 +1,13 @@
 //! Containers: CMAF/fragmented MP4 and progressive MP4 writers, the
 //! segmenter that cuts fragments, and the MP4 reader.
 
+mod boxes;
 pub mod cmaf;
+pub mod error;
 pub mod mp4;
 pub mod reader;
 pub mod segmenter;
 mod types;
 
+pub use error::MuxError;
 pub use types::{aac_object_type, CodecConfig, CodecConfigError, Sample, TrackConfig, TrackKind};

@@ -29,7 +29,14 @@ impl Clip {
                 let photo = testdata_dir().join("forest.jpg");
                 assert!(photo.exists(), "{} is missing: run .ci/bootstrap.sh", photo.display());
                 (
-                    vec!["-loop".into(), "1".into(), "-framerate".into(), fps.to_string(), "-i".into(), photo.display().to_string()],
+                    vec![
+                        "-loop".into(),
+                        "1".into(),
+                        "-framerate".into(),
+                        fps.to_string(),
+                        "-i".into(),
+                        photo.display().to_string(),
+                    ],
                     // A 1920x1080 window moving 60 px/s right and 30 px/s down.
                     format!("crop=1920:1080:x='t*60':y='t*30',scale={w}:{h}:flags=lanczos,format=yuv420p"),
                 )

@@ -1,0 +1,162 @@
+//! AAC helpers: ADTS framing (ISO/IEC 13818-7 / 14496-3 Annex 1.A) and the
+//! AudioSpecificConfig that MP4 carries in `esds`.
+
+use std::fmt;
+
+/// Sampling frequencies by `sampling_frequency_index` (ISO/IEC 14496-3).
+pub const SAMPLE_RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/// Why an ADTS stream cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AdtsError {
+    /// No 0xFFF syncword where a frame header should start.
+    NoSync { offset: usize },
+    /// The stream ends inside a header or a frame.
+    Truncated { offset: usize },
+    /// A header field holds a value ADTS does not allow.
+    Invalid { offset: usize, field: &'static str, value: u32 },
+    /// A frame's format differs from the first frame's (object type,
+    /// sample rate or channels).
+    FormatChange { offset: usize },
+    /// No frames at all.
+    Empty,
+}
+
+impl fmt::Display for AdtsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdtsError::NoSync { offset } => write!(f, "no ADTS syncword at byte {offset}"),
+            AdtsError::Truncated { offset } => write!(f, "ADTS stream truncated in the frame at byte {offset}"),
+            AdtsError::Invalid { offset, field, value } => write!(f, "invalid ADTS {field} {value} in the frame at byte {offset}"),
+            AdtsError::FormatChange { offset } => write!(f, "ADTS format changes at byte {offset}"),
+            AdtsError::Empty => write!(f, "no ADTS frames"),
+        }
+    }
+}
+
+impl std::error::Error for AdtsError {}
+
+/// The format shared by every frame of an ADTS stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdtsFormat {
+    /// Audio object type (2 for AAC-LC).
+    pub object_type: u8,
+    /// Index into [`SAMPLE_RATES`].
+    pub sample_rate_index: u8,
+    /// Channel configuration (1 mono, 2 stereo, ... 7 for 7.1).
+    pub channel_config: u8,
+}
+
+impl AdtsFormat {
+    /// Samples per second.
+    pub fn sample_rate(&self) -> u32 {
+        SAMPLE_RATES[self.sample_rate_index as usize]
+    }
+
+    /// Channel count (channel configuration 7 is 8 channels).
+    pub fn channels(&self) -> u16 {
+        if self.channel_config == 7 {
+            8
+        } else {
+            self.channel_config as u16
+        }
+    }
+
+    /// The 2-byte AudioSpecificConfig for `esds`.
+    pub fn audio_specific_config(&self) -> Vec<u8> {
+        let v = (u16::from(self.object_type) << 11) | (u16::from(self.sample_rate_index) << 7) | (u16::from(self.channel_config) << 3);
+        v.to_be_bytes().to_vec()
+    }
+}
+
+/// Splits an ADTS stream into raw AAC frames (headers and CRCs removed).
+/// Every frame holds 1024 samples. All frames must share one format.
+pub fn parse_adts(data: &[u8]) -> Result<(AdtsFormat, Vec<&[u8]>), AdtsError> {
+    let mut frames = Vec::new();
+    let mut format: Option<AdtsFormat> = None;
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let h = data.get(pos..pos + 7).ok_or(AdtsError::Truncated { offset: pos })?;
+        if h[0] != 0xff || h[1] & 0xf0 != 0xf0 {
+            return Err(AdtsError::NoSync { offset: pos });
+        }
+        let protection_absent = h[1] & 0x01 == 1;
+        let object_type = (h[2] >> 6) + 1;
+        let sample_rate_index = (h[2] >> 2) & 0x0f;
+        let channel_config = ((h[2] & 0x01) << 2) | (h[3] >> 6);
+        let frame_len = (usize::from(h[3] & 0x03) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
+        let raw_blocks = h[6] & 0x03;
+        let header_len = if protection_absent { 7 } else { 9 };
+        if usize::from(sample_rate_index) >= SAMPLE_RATES.len() {
+            return Err(AdtsError::Invalid { offset: pos, field: "sampling_frequency_index", value: sample_rate_index.into() });
+        }
+        if channel_config == 0 {
+            return Err(AdtsError::Invalid { offset: pos, field: "channel_configuration (0: in-band PCE)", value: 0 });
+        }
+        if raw_blocks != 0 {
+            return Err(AdtsError::Invalid { offset: pos, field: "number_of_raw_data_blocks", value: u32::from(raw_blocks) + 1 });
+        }
+        if frame_len <= header_len {
+            return Err(AdtsError::Invalid { offset: pos, field: "frame_length", value: frame_len as u32 });
+        }
+        let this = AdtsFormat { object_type, sample_rate_index, channel_config };
+        match format {
+            None => format = Some(this),
+            Some(f) if f != this => return Err(AdtsError::FormatChange { offset: pos }),
+            Some(_) => {}
+        }
+        let end = pos.checked_add(frame_len).filter(|&e| e <= data.len()).ok_or(AdtsError::Truncated { offset: pos })?;
+        frames.push(&data[pos + header_len..end]);
+        pos = end;
+    }
+    let format = format.ok_or(AdtsError::Empty)?;
+    Ok((format, frames))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(len: usize) -> [u8; 7] {
+        // AAC-LC (profile 1), 48 kHz (index 3), stereo, no CRC, one block.
+        let len = len as u32;
+        [0xff, 0xf1, 0x4c, 0x80 | ((len >> 11) & 0x03) as u8, (len >> 3) as u8, (((len & 7) << 5) | 0x1f) as u8, 0xfc]
+    }
+
+    #[test]
+    fn splits_frames_and_builds_the_config() {
+        let mut s = Vec::new();
+        for payload in [&[1u8, 2, 3][..], &[4, 5]] {
+            s.extend_from_slice(&header(7 + payload.len()));
+            s.extend_from_slice(payload);
+        }
+        let (fmt, frames) = parse_adts(&s).unwrap();
+        assert_eq!(frames, vec![&[1u8, 2, 3][..], &[4, 5][..]]);
+        assert_eq!((fmt.sample_rate(), fmt.channels(), fmt.object_type), (48_000, 2, 2));
+        assert_eq!(fmt.audio_specific_config(), vec![0x11, 0x90]);
+    }
+
+    #[test]
+    fn rejects_bad_streams_without_panicking() {
+        assert_eq!(parse_adts(&[]), Err(AdtsError::Empty));
+        assert_eq!(parse_adts(&[0, 1, 2, 3, 4, 5, 6]), Err(AdtsError::NoSync { offset: 0 }));
+        let mut s = header(20).to_vec();
+        s.extend_from_slice(&[0; 5]);
+        assert_eq!(parse_adts(&s), Err(AdtsError::Truncated { offset: 0 }));
+        assert!(matches!(parse_adts(&header(3)), Err(AdtsError::Invalid { field: "frame_length", .. })));
+        // Every truncation and byte value at each header position.
+        let mut good = header(9).to_vec();
+        good.extend_from_slice(&[7, 7]);
+        for cut in 0..good.len() {
+            let _ = parse_adts(&good[..cut]);
+        }
+        for i in 0..7 {
+            for b in 0..=255u8 {
+                let mut m = good.clone();
+                m[i] = b;
+                let _ = parse_adts(&m);
+            }
+        }
+    }
+}
