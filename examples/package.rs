@@ -252,7 +252,9 @@ impl Sink {
                 PlaylistKind::Vod
             };
             let mut options = MediaPlaylistOptions { kind, ..Default::default() };
-            if let Some(part) = args.part_ms {
+            // Parts are listed (LL-HLS) only in live playlists; VOD still
+            // writes the part files, for tests that inspect CMAF chunks.
+            if let (Some(part), true) = (args.part_ms, args.live) {
                 // Parts follow the video's part grid; an audio part can run one
                 // AAC frame (1024 samples) past it, and PART-TARGET must cover
                 // every part (RFC 8216bis 4.4.3.7).
@@ -468,8 +470,11 @@ impl FragmentListener for Sink {
         let Some(r) = self.renditions.get_mut(&id) else { return };
         let uri = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index);
         let result = write_atomic(&out.join(&uri), &part.bytes)
-            .and_then(|_| Ok(r.hls.push_part(part.sequence_number.into(), playlist::Part::new(uri, part.duration, part.independent))?))
             .and_then(|_| {
+                if !self.live {
+                    return Ok(());
+                }
+                r.hls.push_part(part.sequence_number.into(), playlist::Part::new(uri, part.duration, part.independent))?;
                 let next = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index + 1);
                 Ok(r.hls.set_preload_hint(Some(PreloadHint::new(next)))?)
             });
@@ -488,7 +493,7 @@ impl FragmentListener for Sink {
         seg.bytes = Some(f.bytes.len() as u64);
         seg.program_date_time_ms = Some(start_ms + f.start.rescale(Timescale::MILLIS).ticks);
         let mut result = write_atomic(&out.join(&uri), &f.bytes).and_then(|_| Ok(r.hls.push(seg.clone()).map(|_| ())?));
-        if result.is_ok() && !f.parts.is_empty() {
+        if result.is_ok() && self.live && !f.parts.is_empty() {
             let next = format!("{}/{}.0.m4s", r.name, f.sequence_number + 1);
             result = r.hls.set_preload_hint(Some(PreloadHint::new(next))).map_err(Into::into);
         }
