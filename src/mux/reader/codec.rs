@@ -1,0 +1,477 @@
+//! Sample entries (`stsd` children) to [`CodecConfig`]: `avc1`/`avc3` +
+//! `avcC`, `mp4a` + `esds`, `Opus` + `dOps`, `fLaC` + `dfLa`.
+
+use super::boxes::{self, Bx};
+use super::error::{FourCc, ReadError};
+use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
+use crate::mux::{aac_object_type, CodecConfig, CodecConfigError, TrackKind};
+
+/// The decoded sample entry of a track.
+pub(super) struct Entry {
+    pub codec: CodecConfig,
+    pub data_reference_index: u16,
+}
+
+/// Decodes the sample entry `bx` of track `track_id`, whose handler says
+/// it is `kind`.
+pub(super) fn sample_entry(
+    bx: &Bx<'_>,
+    track_id: u32,
+    kind: TrackKind,
+) -> Result<Entry, ReadError> {
+    let fourcc = bx.fourcc;
+    let entry_kind = match &fourcc.0 {
+        b"avc1" | b"avc3" => TrackKind::Video,
+        b"mp4a" | b"Opus" | b"fLaC" => TrackKind::Audio,
+        _ => return Err(ReadError::UnsupportedCodec { track_id, fourcc }),
+    };
+    if entry_kind != kind {
+        return Err(ReadError::Malformed {
+            fourcc,
+            reason: "the sample entry does not match the track's handler",
+        });
+    }
+    match entry_kind {
+        TrackKind::Video => avc(bx, track_id),
+        TrackKind::Audio => audio(bx, track_id),
+    }
+}
+
+/// VisualSampleEntry (ISO/IEC 14496-12 12.1.3) with an `avcC` child
+/// (ISO/IEC 14496-15 5.4.2).
+fn avc(bx: &Bx<'_>, track_id: u32) -> Result<Entry, ReadError> {
+    let fourcc = bx.fourcc;
+    let mut r = bx.reader();
+    r.skip(6, "reserved")?;
+    let data_reference_index = r.u16("data_reference_index")?;
+    r.skip(16, "pre_defined")?;
+    let width = r.u16("width")?;
+    let height = r.u16("height")?;
+    r.skip(50, "VisualSampleEntry fields")?;
+    let children = Bx {
+        fourcc,
+        offset: bx.offset,
+        body: r.rest(),
+        body_offset: bx.end().saturating_sub(r.rest().len() as u64),
+    };
+    let mut avcc = None;
+    for child in children.children() {
+        let child = child?;
+        if child.fourcc == b"avcC" {
+            boxes::once(&mut avcc, child, Some(fourcc))?;
+        }
+    }
+    let avcc = boxes::required(avcc, b"avcC", fourcc)?;
+    AvcDecoderConfigurationRecord::parse(avcc.body).map_err(|e| ReadError::CodecConfig {
+        track_id,
+        fourcc: avcc.fourcc,
+        error: CodecConfigError::Avc(e),
+    })?;
+    if width == 0 || height == 0 {
+        let (field, value) = if width == 0 {
+            ("width", width)
+        } else {
+            ("height", height)
+        };
+        return Err(ReadError::InvalidField {
+            fourcc,
+            field,
+            value: value.into(),
+        });
+    }
+    Ok(Entry {
+        codec: CodecConfig::Avc {
+            avcc: avcc.body.to_vec(),
+            width: width.into(),
+            height: height.into(),
+        },
+        data_reference_index,
+    })
+}
+
+/// AudioSampleEntry (ISO/IEC 14496-12 12.2.3; QuickTime sound description
+/// versions 1 and 2 too), then the codec's configuration box.
+fn audio(bx: &Bx<'_>, track_id: u32) -> Result<Entry, ReadError> {
+    let fourcc = bx.fourcc;
+    let mut r = bx.reader();
+    r.skip(6, "reserved")?;
+    let data_reference_index = r.u16("data_reference_index")?;
+    let version = r.u16("version")?;
+    r.skip(6, "reserved")?;
+    let mut channels = u32::from(r.u16("channelcount")?);
+    r.skip(6, "samplesize and pre_defined")?;
+    let mut sample_rate = r.u32("samplerate")? >> 16;
+    match version {
+        0 => {}
+        // QuickTime: four more 32-bit fields.
+        1 => r.skip(16, "sound description v1 fields")?,
+        // QuickTime: the rate as a float64 and the channel count follow.
+        2 => {
+            r.skip(4, "sizeOfStructOnly")?;
+            let rate = f64::from_bits(r.u64("audioSampleRate")?);
+            channels = r.u32("numAudioChannels")?;
+            r.skip(20, "sound description v2 fields")?;
+            sample_rate = if rate.is_finite() && rate >= 1.0 && rate <= f64::from(u32::MAX) {
+                rate.round() as u32
+            } else {
+                0
+            };
+        }
+        v => {
+            return Err(ReadError::UnsupportedVersion {
+                fourcc,
+                version: v.min(255) as u8,
+            })
+        }
+    }
+    let children = Bx {
+        fourcc,
+        offset: bx.offset,
+        body: r.rest(),
+        body_offset: bx.end().saturating_sub(r.rest().len() as u64),
+    };
+    let codec = match &fourcc.0 {
+        b"mp4a" => aac(&children, track_id, sample_rate, channels)?,
+        b"Opus" => opus(&children)?,
+        _ => flac(&children)?,
+    };
+    Ok(Entry {
+        codec,
+        data_reference_index,
+    })
+}
+
+/// The single child of type `want` (looking one level into a QuickTime
+/// `wave` box too when `in_wave`).
+fn child<'a>(parent: &Bx<'a>, want: &[u8; 4], in_wave: bool) -> Result<Bx<'a>, ReadError> {
+    let mut found = None;
+    for c in parent.children() {
+        let c = c?;
+        if c.fourcc == want {
+            boxes::once(&mut found, c, Some(parent.fourcc))?;
+        } else if in_wave && c.fourcc == b"wave" && found.is_none() {
+            if let Ok(inner) = child(&c, want, false) {
+                found = Some(inner);
+            }
+        }
+    }
+    boxes::required(found, want, parent.fourcc)
+}
+
+/// `mp4a` with an `esds` (ISO/IEC 14496-14 5.6) whose DecoderSpecificInfo
+/// is the AAC AudioSpecificConfig.
+fn aac(
+    entry: &Bx<'_>,
+    track_id: u32,
+    entry_rate: u32,
+    entry_channels: u32,
+) -> Result<CodecConfig, ReadError> {
+    let esds = child(entry, b"esds", true)?;
+    let (version, _, r) = esds.full()?;
+    if version != 0 {
+        return Err(ReadError::UnsupportedVersion {
+            fourcc: esds.fourcc,
+            version,
+        });
+    }
+    let fourcc = esds.fourcc;
+    let es = find_descriptor(r.rest(), 0x03, fourcc)?.ok_or(ReadError::Malformed {
+        fourcc,
+        reason: "no ES_Descriptor",
+    })?;
+    // ES_Descriptor (ISO/IEC 14496-1 7.2.6.5): ES_ID, flags, optional fields.
+    let mut es_r = Bx { body: es, ..esds }.reader();
+    es_r.skip(2, "ES_ID")?;
+    let flags = es_r.u8("ES_Descriptor flags")?;
+    if flags & 0x80 != 0 {
+        es_r.skip(2, "dependsOn_ES_ID")?;
+    }
+    if flags & 0x40 != 0 {
+        let len = es_r.u8("URLlength")?;
+        es_r.skip(len.into(), "URLstring")?;
+    }
+    if flags & 0x20 != 0 {
+        es_r.skip(2, "OCR_ES_Id")?;
+    }
+    let dcd = find_descriptor(es_r.rest(), 0x04, fourcc)?.ok_or(ReadError::Malformed {
+        fourcc,
+        reason: "no DecoderConfigDescriptor",
+    })?;
+    // DecoderConfigDescriptor (7.2.6.6): 13 bytes, then DecoderSpecificInfo.
+    let mut d = Bx { body: dcd, ..esds }.reader();
+    let object_type = d.u8("objectTypeIndication")?;
+    d.skip(12, "DecoderConfigDescriptor fields")?;
+    // 0x40: MPEG-4 audio; 0x66-0x68: MPEG-2 AAC Main, LC, SSR.
+    if !matches!(object_type, 0x40 | 0x66..=0x68) {
+        return Err(ReadError::UnsupportedObjectType {
+            track_id,
+            object_type,
+        });
+    }
+    let asc = find_descriptor(d.rest(), 0x05, fourcc)?.ok_or(ReadError::Malformed {
+        fourcc,
+        reason: "no DecoderSpecificInfo (AudioSpecificConfig)",
+    })?;
+    aac_object_type(asc).map_err(|error| ReadError::CodecConfig {
+        track_id,
+        fourcc,
+        error,
+    })?;
+    let (asc_rate, asc_channels) = asc_rate_and_channels(asc);
+    // The rate from the sample entry first: it is the decoder's output rate
+    // (HE-AAC with implicit SBR signals only its core rate in the
+    // AudioSpecificConfig); the AudioSpecificConfig when the entry says 0
+    // (rates over 65535 Hz do not fit its 16.16 field). The channel count
+    // from the AudioSpecificConfig first: ISO writers, ffmpeg among them,
+    // put the template value 2 in the entry even for mono.
+    let sample_rate = if entry_rate != 0 {
+        entry_rate
+    } else {
+        asc_rate
+    };
+    let channels = if asc_channels != 0 {
+        asc_channels
+    } else {
+        entry_channels
+    };
+    let channels = u16::try_from(channels).unwrap_or(0);
+    if sample_rate == 0 {
+        return Err(ReadError::InvalidField {
+            fourcc: entry.fourcc,
+            field: "samplerate",
+            value: 0,
+        });
+    }
+    if channels == 0 {
+        return Err(ReadError::InvalidField {
+            fourcc: entry.fourcc,
+            field: "channelcount",
+            value: 0,
+        });
+    }
+    Ok(CodecConfig::Aac {
+        asc: asc.to_vec(),
+        sample_rate,
+        channels,
+    })
+}
+
+/// The body of the first descriptor with `tag` among the descriptors that
+/// fill `data` (ISO/IEC 14496-1 8.3.3: a tag byte, then a size in up to
+/// four 7-bit groups).
+fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[u8]>, ReadError> {
+    let short = ReadError::ShortBox {
+        fourcc,
+        field: "descriptor",
+    };
+    while let Some((&t, rest)) = data.split_first() {
+        let mut size = 0usize;
+        let mut rest = rest;
+        let mut ended = false;
+        for _ in 0..4 {
+            let (&b, r) = rest.split_first().ok_or(short.clone())?;
+            rest = r;
+            size = (size << 7) | usize::from(b & 0x7f);
+            if b & 0x80 == 0 {
+                ended = true;
+                break;
+            }
+        }
+        if !ended {
+            return Err(ReadError::Malformed {
+                fourcc,
+                reason: "descriptor size longer than four bytes",
+            });
+        }
+        let body = rest.get(..size).ok_or(short.clone())?;
+        if t == tag {
+            return Ok(Some(body));
+        }
+        data = rest.get(size..).unwrap_or(&[]);
+    }
+    Ok(None)
+}
+
+/// Sampling rate and channel count from an AudioSpecificConfig (ISO/IEC
+/// 14496-3 1.6.2.1); 0 where it does not say (escape codes, a program
+/// config element, reserved values). For explicitly signalled SBR the
+/// extension (output) rate.
+fn asc_rate_and_channels(asc: &[u8]) -> (u32, u32) {
+    const RATES: [u32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let mut bits = Bits { data: asc, pos: 0 };
+    let mut read = || -> Option<(u32, u32)> {
+        let mut aot = bits.take(5)?;
+        if aot == 31 {
+            aot = bits.take(6)?.saturating_add(32);
+        }
+        let rate = |bits: &mut Bits<'_>| -> Option<u32> {
+            let index = bits.take(4)?;
+            if index == 15 {
+                bits.take(24)
+            } else {
+                Some(RATES.get(index as usize).copied().unwrap_or(0))
+            }
+        };
+        let mut sample_rate = rate(&mut bits)?;
+        let config = bits.take(4)?;
+        let channels = match config {
+            1..=6 => config,
+            7 => 8,
+            _ => 0,
+        };
+        if aot == 5 || aot == 29 {
+            sample_rate = rate(&mut bits)?;
+        }
+        Some((sample_rate, channels))
+    };
+    read().unwrap_or((0, 0))
+}
+
+/// An MSB-first bit reader.
+struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Bits<'_> {
+    fn take(&mut self, n: u32) -> Option<u32> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let byte = *self.data.get(self.pos / 8)?;
+            let bit = byte.checked_shr(7u32.saturating_sub((self.pos % 8) as u32))? & 1;
+            v = (v << 1) | u32::from(bit);
+            self.pos = self.pos.checked_add(1)?;
+        }
+        Some(v)
+    }
+}
+
+/// `Opus` with a `dOps` box (Encapsulation of Opus in ISOBMFF, 4.3.2).
+fn opus(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
+    let dops_box = child(entry, b"dOps", false)?;
+    let dops: mp4_atom::Dops = boxes::leaf(&dops_box)?;
+    if dops.output_channel_count == 0 {
+        return Err(ReadError::InvalidField {
+            fourcc: dops_box.fourcc,
+            field: "OutputChannelCount",
+            value: 0,
+        });
+    }
+    Ok(CodecConfig::Opus {
+        channels: dops.output_channel_count,
+        pre_skip: dops.pre_skip,
+        input_sample_rate: dops.input_sample_rate,
+        output_gain: dops.output_gain,
+    })
+}
+
+/// `fLaC` with a `dfLa` box (FLAC in ISOBMFF, 3.3.2): FLAC metadata blocks,
+/// STREAMINFO first.
+fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
+    let dfla = child(entry, b"dfLa", false)?;
+    let fourcc = dfla.fourcc;
+    let (version, _, r) = dfla.full()?;
+    if version != 0 {
+        return Err(ReadError::UnsupportedVersion { fourcc, version });
+    }
+    let metadata = r.rest();
+    // Walk the block headers: last-block flag, 7-bit type, 24-bit length.
+    let mut rest = metadata;
+    let mut first = true;
+    let mut stream_info = None;
+    loop {
+        let mut h = Bx { body: rest, ..dfla }.reader();
+        let header = h.u32("metadata block header")?;
+        let last = header & 0x8000_0000 != 0;
+        let block_type = (header >> 24) & 0x7f;
+        let len = (header & 0x00ff_ffff) as usize;
+        let body = h.bytes(len, "metadata block")?;
+        if first {
+            if block_type != 0 || len != 34 {
+                return Err(ReadError::Malformed {
+                    fourcc,
+                    reason: "the first metadata block is not a STREAMINFO",
+                });
+            }
+            stream_info = Some(body);
+            first = false;
+        } else if block_type == 127 {
+            return Err(ReadError::Malformed {
+                fourcc,
+                reason: "metadata block type 127 is forbidden",
+            });
+        }
+        rest = h.rest();
+        if last {
+            break;
+        }
+    }
+    if !rest.is_empty() {
+        return Err(ReadError::Malformed {
+            fourcc,
+            reason: "bytes after the last metadata block",
+        });
+    }
+    let si = stream_info.ok_or(ReadError::Malformed {
+        fourcc,
+        reason: "no STREAMINFO",
+    })?;
+    // STREAMINFO (RFC 9639 8.2): block sizes (4 bytes), frame sizes (6), then
+    // sample rate (20 bits), channels - 1 (3), bits per sample - 1 (5), ...
+    let packed = boxes::be_u64(si, 10).ok_or(ReadError::ShortBox {
+        fourcc,
+        field: "STREAMINFO",
+    })?;
+    let sample_rate = (packed >> 44) as u32;
+    let channels = (((packed >> 41) & 0x7) as u16).saturating_add(1);
+    let bits_per_sample = (((packed >> 36) & 0x1f) as u16).saturating_add(1);
+    if sample_rate == 0 {
+        return Err(ReadError::InvalidField {
+            fourcc,
+            field: "STREAMINFO sample rate",
+            value: 0,
+        });
+    }
+    Ok(CodecConfig::Flac {
+        metadata: metadata.to_vec(),
+        sample_rate,
+        channels,
+        bits_per_sample,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_asc_rates_and_channels() {
+        // AAC-LC 48 kHz stereo.
+        assert_eq!(asc_rate_and_channels(&[0x11, 0x90]), (48000, 2));
+        // AAC-LC 44.1 kHz mono.
+        assert_eq!(asc_rate_and_channels(&[0x12, 0x08]), (44100, 1));
+        // HE-AAC, explicit: core 24 kHz stereo, extension 48 kHz.
+        assert_eq!(asc_rate_and_channels(&[0x2b, 0x11, 0x88]), (48000, 2));
+        // Truncated.
+        assert_eq!(asc_rate_and_channels(&[0x11]), (0, 0));
+        assert_eq!(asc_rate_and_channels(&[]), (0, 0));
+    }
+
+    #[test]
+    fn reader_descriptors_are_bounded() {
+        let f = FourCc(*b"esds");
+        assert_eq!(
+            find_descriptor(&[0x05, 0x02, 0x11, 0x90], 0x05, f).unwrap(),
+            Some(&[0x11, 0x90][..])
+        );
+        assert_eq!(
+            find_descriptor(&[0x06, 0x01, 0x02, 0x05, 0x80, 0x01, 7], 0x05, f).unwrap(),
+            Some(&[7][..])
+        );
+        assert!(find_descriptor(&[0x05, 0x09, 0x11], 0x05, f).is_err());
+        assert!(find_descriptor(&[0x05, 0xff, 0xff, 0xff, 0xff, 0x01], 0x05, f).is_err());
+        assert_eq!(find_descriptor(&[], 0x05, f).unwrap(), None);
+    }
+}
