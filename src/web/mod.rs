@@ -9,10 +9,12 @@
 //!   configuration errors, a `field` property naming the bad field.
 
 mod h264;
+mod mux;
 
 use wasm_bindgen::prelude::*;
 
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
+pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
 
 /// Turns a core error into a JS `Error` with `code` (and `field` when set).
 pub(crate) fn js_error(message: &str, code: &str, field: Option<&str>) -> JsValue {

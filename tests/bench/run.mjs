@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// framecast encoder benchmark (`make bench`). See BENCHMARKS.md.
+// framecast encoder and muxing benchmarks (`make bench`). See BENCHMARKS.md.
 //
 //   node tests/bench/run.mjs [--runs N] [--quick] [--only ID,ID...] [--sizes 720p,480p]
 //
-// --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm)
+// --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm), and timed runs of the muxer
 // --quick    30 frames and 1 run per encoder (development only: numbers are cold)
 // --only     comma-separated encoder ids or id prefixes (native_c, native_asm,
-//            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...)
+//            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...), or
+//            `mux` for the muxing benchmark (examples/mux_bench.rs and
+//            tests/bench/mux.mjs), which runs after the encoders
 // --sizes    comma-separated size labels (720p, 480p)
 //
 // Prints a markdown table and `bench: key = value` lines to stdout (progress
@@ -37,6 +39,7 @@ const NATIVE_ASM = path.join(ROOT, 'target/release/examples/h264_encode');
 const NATIVE_C = path.join(ROOT, 'target/native-c/release/examples/h264_encode');
 const PKG_NODE = path.join(ROOT, 'pkg/node/framecast.js');
 const PKG_WEB_WASM = path.join(ROOT, 'pkg/web/framecast_bg.wasm');
+const MUX_NATIVE = path.join(ROOT, 'target/release/examples/mux_bench');
 // Quick or partial runs keep their streams apart from the full run's.
 const PARTIAL = !!(quick || args.only || args.sizes);
 const OUT = path.join(OUT_DIR, PARTIAL ? 'out-partial' : 'out');
@@ -51,6 +54,8 @@ const ENCODERS = [
   ...PRESETS.map((p) => ({ id: `ffmpeg_native_${p}`, name: `ffmpeg libx264 ${p}, native (process wall)`, where: 'native' })),
 ];
 const wanted = (id) => !args.only || args.only.split(',').some((w) => id === w || id.startsWith(w));
+const encodersWanted = ENCODERS.some((e) => wanted(e.id));
+const muxWanted = wanted('mux');
 const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
 const log = (msg) => console.error(`bench: ${msg}`);
 
@@ -140,12 +145,19 @@ async function main() {
   const machine = machineInfo();
   log(`${quick ? 'QUICK mode (30 frames, cold numbers), ' : ''}${frames} frames, runs ${runsFast} (ffmpeg.wasm ${runsFfmpegWasm}); ` +
     `${machine.nproc} CPUs, load ${machine.loadavg.join(' ')}; pin native: ${pin.join(' ') || 'no'}`);
-  for (const [file, what] of [[NATIVE_C, 'make target/native-c/release/examples/h264_encode'],
-    [NATIVE_ASM, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']]) {
+  const needed = [];
+  if (encodersWanted) {
+    needed.push([NATIVE_C, 'make target/native-c/release/examples/h264_encode'],
+      [NATIVE_ASM, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']);
+  }
+  if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
+  for (const [file, what] of needed) {
     if (!fs.existsSync(file)) throw new Error(`missing ${path.relative(ROOT, file)}: run \`${what}\` (or \`make bench\`)`);
   }
   const inputs = {};
-  for (const size of sizes) inputs[size.label] = await prepareInput(size.width, size.height, frames);
+  if (encodersWanted) {
+    for (const size of sizes) inputs[size.label] = await prepareInput(size.width, size.height, frames);
+  }
 
   const byId = Object.fromEntries(ENCODERS.map((e) => [e.id, e]));
   const guard = async (enc, size, fn) => {
@@ -248,11 +260,41 @@ async function main() {
     }
   }
 
-  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs);
-  return results.some((r) => r.error) ? 1 : 0;
+  // Muxing last (examples/mux_bench.rs natively, tests/bench/mux.mjs in Node).
+  const mux = muxWanted ? await muxBench() : null;
+
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux);
+  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) ? 1 : 0;
 }
 
-function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
+/**
+ * The muxing benchmark: the same workload (60 s of 720p H.264 + AAC samples)
+ * through the native segmenter and through the wasm `Muxer` in Node. Each
+ * side prints one JSON line; failures are recorded, not thrown.
+ */
+async function muxBench() {
+  const out = {};
+  const sides = [
+    ['native', [...pin, MUX_NATIVE, '--runs', String(runsFast)]],
+    ['wasm', [process.execPath, '--expose-gc', path.join(ROOT, 'tests/bench/mux.mjs'), '--pkg', PKG_NODE,
+      '--runs', String(runsFast)]],
+  ];
+  for (const [side, cmd] of sides) {
+    log(`mux_${side} ...`);
+    try {
+      const r = await run(cmd[0], cmd.slice(1));
+      if (r.code !== 0) throw new Error(`${path.relative(ROOT, cmd.find((c) => c.includes('mux')))} exited ${r.code}:\n${tail(r.stderr)}`);
+      out[side] = JSON.parse(r.stdout.trim().split('\n').at(-1));
+      log(`mux_${side}: ${out[side].median_ms} ms per run, ${out[side].mb_per_s} MB/s`);
+    } catch (e) {
+      out[side] = { error: String(e?.message ?? e) };
+      log(`mux_${side} FAILED: ${out[side].error}`);
+    }
+  }
+  return out;
+}
+
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux) {
   const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
   const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
 
@@ -271,18 +313,21 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
     }
   }
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  console.log(`\n## framecast encoder benchmark (${stamp}${quick ? ', QUICK: 30 frames, 1 run' : ''})\n`);
-  console.log(`${frames} frames of testsrc2 per size, 30 fps; target 2000 kbit/s at 720p, 1000 kbit/s at 480p; ` +
-    `median of ${runsFast} runs (ffmpeg.wasm ${runsFfmpegWasm}). ${machine.nproc} x ${machine.cpu}, ` +
-    `load average at start ${machine.loadavg.join(' ')}.\n`);
-  console.log(markdownTable(['encoder', 'size', 'median ms/frame', 'fps', 'kbit/s', 'PSNR dB'], rows,
-    ['---', '---', '---:', '---:', '---:', '---:']));
-  console.log('');
+  if (encodersWanted) {
+    console.log(`\n## framecast encoder benchmark (${stamp}${quick ? ', QUICK: 30 frames, 1 run' : ''})\n`);
+    console.log(`${frames} frames of testsrc2 per size, 30 fps; target 2000 kbit/s at 720p, 1000 kbit/s at 480p; ` +
+      `median of ${runsFast} runs (ffmpeg.wasm ${runsFfmpegWasm}). ${machine.nproc} x ${machine.cpu}, ` +
+      `load average at start ${machine.loadavg.join(' ')}.\n`);
+    console.log(markdownTable(['encoder', 'size', 'median ms/frame', 'fps', 'kbit/s', 'PSNR dB'], rows,
+      ['---', '---', '---:', '---:', '---:', '---:']));
+    console.log('');
+  }
+  if (mux) muxTable(mux, machine);
 
   // Machine-readable lines.
   const lines = {};
   const ratio = (a, b) => (a && b ? a.median_ms_per_frame / b.median_ms_per_frame : NaN);
-  for (const size of sizes.map((s) => s.label)) {
+  for (const size of encodersWanted ? sizes.map((s) => s.label) : []) {
     const c = get('native_c', size);
     lines[`encode_${size}_wasm_over_native_c`] = fmt(ratio(get('wasm_node', size), c), 2);
     lines[`encode_${size}_wasm_chromium_over_native_c`] = fmt(ratio(get('wasm_chromium', size), c), 2);
@@ -300,20 +345,43 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
       lines[`${id}_${size}_output_identical_to_native_c`] = same === null ? 'n/a' : same ? 'yes' : 'no';
     }
   }
-  let wasmGzip = null;
-  try {
-    wasmGzip = gzipBytes(PKG_WEB_WASM);
-  } catch (e) {
-    log(`gzip failed: ${e.message}`);
+  if (encodersWanted) {
+    let wasmGzip = null;
+    try {
+      wasmGzip = gzipBytes(PKG_WEB_WASM);
+    } catch (e) {
+      log(`gzip failed: ${e.message}`);
+    }
+    lines.wasm_bytes = String(fs.statSync(PKG_WEB_WASM).size);
+    lines.wasm_gzip_bytes = wasmGzip === null ? 'n/a' : String(wasmGzip);
   }
-  lines.wasm_bytes = String(fs.statSync(PKG_WEB_WASM).size);
-  lines.wasm_gzip_bytes = wasmGzip === null ? 'n/a' : String(wasmGzip);
 
   // The four required lines first, in the documented order.
   const first = ['encode_720p_wasm_over_native_c', 'encode_720p_wasm_chromium_over_native_c',
     'encode_720p_fps_chromium', 'wasm_gzip_bytes'];
-  for (const k of first) console.log(`bench: ${k} = ${lines[k] ?? 'n/a'}`);
-  for (const [k, v] of Object.entries(lines)) if (!first.includes(k)) console.log(`bench: ${k} = ${v}`);
+  if (encodersWanted) {
+    for (const k of first) console.log(`bench: ${k} = ${lines[k] ?? 'n/a'}`);
+    for (const [k, v] of Object.entries(lines)) if (!first.includes(k)) console.log(`bench: ${k} = ${v}`);
+  }
+  // Muxing lines after the encoder's.
+  if (mux) {
+    const { native, wasm } = mux;
+    const muxLines = {
+      mux_mb_per_s_native: fmt(native.mb_per_s, 1),
+      mux_mb_per_s_wasm: fmt(wasm.mb_per_s, 1),
+      mux_wasm_over_native: fmt(native.median_ms && wasm.median_ms ? wasm.median_ms / native.median_ms : NaN, 2),
+      mux_wasm_boundary_share: fmt(wasm.profile_shares?.boundary, 2),
+      mux_output_identical_native_wasm: native.output_fnv1a && wasm.output_fnv1a
+        ? (native.output_fnv1a === wasm.output_fnv1a && native.output_bytes === wasm.output_bytes ? 'yes' : 'no') : 'n/a',
+    };
+    for (const [k, v] of Object.entries(muxLines)) {
+      lines[k] = v;
+      console.log(`bench: ${k} = ${v}`);
+    }
+    for (const side of ['native', 'wasm']) {
+      if (mux[side].error) console.log(`bench: FAILED mux_${side}: ${mux[side].error.split('\n')[0]}`);
+    }
+  }
   for (const r of results.filter((x) => x.warning)) console.log(`bench: WARNING ${r.id} ${r.size}: ${r.warning}`);
   for (const r of results.filter((x) => x.error)) console.log(`bench: FAILED ${r.id} ${r.size}: ${r.error.split('\n')[0]}`);
 
@@ -332,13 +400,14 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
     quick,
     config: {
       frames, fps: FPS, runs: runsFast, runs_ffmpeg_wasm: runsFfmpegWasm,
-      sizes: sizes.map((s) => ({ ...s, input: path.relative(ROOT, inputs[s.label]) })),
+      sizes: sizes.map((s) => ({ ...s, input: inputs[s.label] ? path.relative(ROOT, inputs[s.label]) : null })),
       native_pinning: pin.join(' ') || null,
       ffmpeg_wasm_load_ms: ffmpegWasmLoadMs,
     },
     machine: { ...machine, loadavg_end: machineInfo().loadavg },
     versions,
     results,
+    mux,
     lines,
   };
   fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -346,6 +415,27 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs) {
   const file = path.join(OUT_DIR, PARTIAL ? 'results-partial.json' : 'results.json');
   fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+/** The muxing benchmark's table (see BENCHMARKS.md, "Muxing"). */
+function muxTable(mux, machine) {
+  const w = mux.wasm.error ? mux.native : mux.wasm;
+  console.log(`\n## framecast muxing benchmark\n`);
+  console.log(`${w.seconds ?? 60} s of 1280x720 30 fps H.264 (${w.video_samples ?? '?'} samples, IDR every 2 s) + ` +
+    `AAC 48 kHz (${w.audio_samples ?? '?'} frames), ${w.input_bytes ?? '?'} sample bytes, into 2 s CMAF fragments, ` +
+    `one stream per track; MB/s = input sample bytes / wall time; median of ${runsFast} runs after 10 warm-up runs. ` +
+    `${machine.nproc} x ${machine.cpu}.\n`);
+  const row = (name, r) => (r.error ? [name, 'FAILED', '', '', ''] : [name, r.median_ms.toFixed(2),
+    r.mb_per_s.toFixed(0), String(r.fragments), String(r.output_bytes)]);
+  console.log(markdownTable(['muxer', 'median ms/run', 'MB/s', 'fragments', 'output bytes'],
+    [row('framecast native (Segmenter)', mux.native), row('framecast wasm, Node (Muxer via JS)', mux.wasm)],
+    ['---', '---:', '---:', '---:', '---:']));
+  if (mux.wasm.profile_shares) {
+    const s = mux.wasm.profile_shares;
+    console.log(`\nwasm run, CPU profile: wasm code ${(100 * s.wasm).toFixed(0)}%, JS<->wasm boundary ` +
+      `${(100 * s.boundary).toFixed(0)}%, GC ${(100 * s.gc).toFixed(0)}%, benchmark loop ${(100 * s.bench_loop).toFixed(0)}%.`);
+  }
+  console.log('');
 }
 
 main().then((code) => {
