@@ -6,11 +6,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createFile, Log } from 'mp4box';
+import { e2e, root, sources } from './support/sources.mjs';
 
-const root = new URL('../../', import.meta.url).pathname;
-const e2e = `${root}target/e2e`;
 const out = `${e2e}/mp4box`;
 const FRAMES = 300;
 
@@ -56,14 +55,7 @@ function assertContinuous(list, what) {
 }
 
 before(() => {
-  mkdirSync(e2e, { recursive: true });
-  const video = `${e2e}/src_640x360_10s.yuv`, audio = `${e2e}/src_10s.aac`;
-  if (!existsSync(video)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-frames:v', String(FRAMES), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', video]);
-  }
-  if (!existsSync(audio)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10', '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'adts', audio]);
-  }
+  const { video, audio } = sources('640x360', 10);
   rmSync(out, { recursive: true, force: true });
   execFileSync(`${root}target/release/examples/package`, ['--video', video, '--size', '640x360', '--audio', audio, '--out', out, '--part-ms', '500'], { stdio: ['ignore', 'ignore', 'inherit'] });
 });

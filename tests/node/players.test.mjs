@@ -13,12 +13,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { startMediaServer } from './support/media_server.mjs';
+import { e2e, root, sources } from './support/sources.mjs';
 import { launchChromium, openPage } from '../bench/browser.mjs';
 
-const root = new URL('../../', import.meta.url).pathname;
-const e2e = `${root}target/e2e`;
 const packager = `${root}target/release/examples/package`;
 const SIZE = '640x360';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -26,23 +25,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let origin, server, browser;
 const children = [];
 
-function sources(seconds) {
-  mkdirSync(e2e, { recursive: true });
-  const video = `${e2e}/src_${SIZE}_${seconds}s.yuv`;
-  const audio = `${e2e}/src_${seconds}s.aac`;
-  if (!existsSync(video)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=30`,
-      '-frames:v', String(30 * seconds), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', video]);
-  }
-  if (!existsSync(audio)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'adts', audio]);
-  }
-  return { video, audio };
-}
-
 function packageArgs(seconds, out, extra = []) {
-  const { video, audio } = sources(seconds);
+  const { video, audio } = sources(SIZE, seconds);
   rmSync(out, { recursive: true, force: true });
   return ['--video', video, '--size', SIZE, '--audio', audio, '--out', out, ...extra];
 }

@@ -1,0 +1,28 @@
+// Test inputs made by ffmpeg under target/e2e, shared by the Node suites.
+// node --test runs test files in parallel, so each clip is written to a
+// unique temporary name and renamed into place: a reader never sees half a
+// file, and two writers of the same clip both end with a whole one.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+
+export const root = new URL('../../../', import.meta.url).pathname;
+export const e2e = `${root}target/e2e`;
+
+function make(path, args) {
+  if (existsSync(path)) return path;
+  mkdirSync(e2e, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, tmp]);
+  renameSync(tmp, path);
+  return path;
+}
+
+/** `seconds` of testsrc2 at 30 fps as raw I420, and a 440 Hz stereo AAC (ADTS) track. */
+export function sources(size, seconds) {
+  return {
+    video: make(`${e2e}/src_${size}_${seconds}s.yuv`, ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`,
+      '-frames:v', String(30 * seconds), '-pix_fmt', 'yuv420p', '-f', 'rawvideo']),
+    audio: make(`${e2e}/src_${seconds}s.aac`, ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'adts']),
+  };
+}
