@@ -48,7 +48,7 @@ test: test-native test-wasm test-node
 	@echo "make test: all suites passed"
 
 test-native: target/toolchain.env
-	cargo test --release
+	cargo test --release --workspace
 
 test-wasm: target/toolchain.env
 	$(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --release --node . $(WASM_BUILD_STD_ARGS)

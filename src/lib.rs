@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod frame;
+pub mod ingest;
 pub mod mux;
 pub mod playlist;
 pub mod time;
