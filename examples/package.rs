@@ -27,12 +27,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use framecast::codec::aac::parse_adts;
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
 use framecast::frame::{i420_size, I420Planes};
+use framecast::ingest;
 use framecast::mux::cmaf::sidx;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig};
 use framecast::mux::{CodecConfig, Sample, TrackConfig};
 use framecast::playlist::dash::{
-    AdaptationSet, Addressing, AudioInfo, LiveMpd, MediaInfo, Mpd, MpdKind, Representation, TemplateTiming, VideoInfo,
+    AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation, TemplateTiming,
 };
 use framecast::playlist::hls::{
     AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind, PreloadHint,
@@ -338,9 +339,7 @@ impl Sink {
             let mut rendition = AudioRendition::new("aac", "English", audio.codec.clone(), "audio.m3u8");
             rendition.language = Some("en".into());
             rendition.default = true;
-            if let framecast::mux::CodecConfig::Aac { channels, .. } = audio.track.codec {
-                rendition.channels = Some(channels.into());
-            }
+            rendition.channels = ingest::channels(&audio.track.codec);
             master.audio.push(rendition);
         }
         let mut variant = Variant::new("video.m3u8", bw, codecs);
@@ -358,7 +357,7 @@ impl Sink {
     fn mpd(&self, finished: bool) -> Result<String, Error> {
         let mut sets = Vec::new();
         for (i, r) in self.renditions.values().enumerate() {
-            let media = media_info(&r.track, self.fps)?;
+            let media = ingest::media_info(&r.track.codec, Some(FrameRate { num: self.fps, den: 1 }));
             let rep = Representation {
                 id: r.name.into(),
                 bandwidth: Self::bandwidth(r)?.peak,
@@ -414,7 +413,7 @@ impl Sink {
                 byte_range: Some(ByteRange { offset: 0, length: r.init.len() as u64 }),
             });
             write_atomic(&self.file(&format!("ondemand/{}.mp4", r.name)), &file)?;
-            let media = media_info(&r.track, self.fps)?;
+            let media = ingest::media_info(&r.track.codec, Some(FrameRate { num: self.fps, den: 1 }));
             sets.push(AdaptationSet::new(
                 i as u32,
                 vec![Representation {
@@ -437,19 +436,6 @@ impl Sink {
         }
         write_atomic(&self.file("progressive.mp4"), &progressive_mp4(&inputs, &Mp4Options::default())?)?;
         Ok(())
-    }
-}
-
-/// DASH media attributes of a track.
-fn media_info(track: &TrackConfig, fps: u32) -> Result<MediaInfo, Error> {
-    match &track.codec {
-        CodecConfig::Avc { width, height, .. } => {
-            Ok(MediaInfo::Video(VideoInfo::new(*width, *height, Some(FrameRate { num: fps, den: 1 }))))
-        }
-        CodecConfig::Aac { sample_rate, channels, .. } => {
-            Ok(MediaInfo::Audio(AudioInfo { sampling_rate: *sample_rate, channels: (*channels).into() }))
-        }
-        _ => Err("unsupported codec in this example".into()),
     }
 }
 

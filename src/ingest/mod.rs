@@ -49,5 +49,5 @@ pub use messages::{
     TrackInfo,
 };
 pub use names::{NameError, StreamName, TrackName, MAX_STREAM_NAME_LEN, MAX_TRACK_NAME_LEN};
-pub use playlists::{PlaylistOptions, StreamPlaylists, AUDIO_GROUP};
+pub use playlists::{channels, media_info, PlaylistOptions, StreamPlaylists, AUDIO_GROUP};
 pub use routes::{Resource, RouteError};

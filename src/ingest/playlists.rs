@@ -75,6 +75,30 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> PlaylistError {
     PlaylistError::InvalidOption { field, reason: reason.into() }
 }
 
+/// The channel count of an audio codec configuration (`CHANNELS` in HLS,
+/// `AudioChannelConfiguration` in DASH); `None` for video.
+pub fn channels(codec: &CodecConfig) -> Option<u32> {
+    match codec {
+        CodecConfig::Aac { channels, .. } | CodecConfig::Flac { channels, .. } => Some(u32::from(*channels)),
+        CodecConfig::Opus { channels, .. } => Some(u32::from(*channels)),
+        CodecConfig::Avc { .. } => None,
+    }
+}
+
+/// The DASH media attributes of a track: size and frame rate for video,
+/// sampling rate and channels for audio (Opus always runs at 48 kHz).
+pub fn media_info(codec: &CodecConfig, frame_rate: Option<FrameRate>) -> MediaInfo {
+    match codec {
+        CodecConfig::Avc { width, height, .. } => MediaInfo::Video(VideoInfo::new(*width, *height, frame_rate)),
+        CodecConfig::Aac { sample_rate, channels, .. } | CodecConfig::Flac { sample_rate, channels, .. } => {
+            MediaInfo::Audio(AudioInfo { sampling_rate: *sample_rate, channels: u32::from(*channels) })
+        }
+        CodecConfig::Opus { channels, .. } => {
+            MediaInfo::Audio(AudioInfo { sampling_rate: 48_000, channels: u32::from(*channels) })
+        }
+    }
+}
+
 /// One track's playlist state.
 #[derive(Debug, Clone)]
 struct TrackPlaylist {
@@ -117,23 +141,11 @@ impl TrackPlaylist {
     }
 
     fn channels(&self) -> Option<u32> {
-        match &self.config.codec {
-            CodecConfig::Aac { channels, .. } | CodecConfig::Flac { channels, .. } => Some(u32::from(*channels)),
-            CodecConfig::Opus { channels, .. } => Some(u32::from(*channels)),
-            _ => None,
-        }
+        channels(&self.config.codec)
     }
 
     fn media_info(&self) -> MediaInfo {
-        match &self.config.codec {
-            CodecConfig::Avc { width, height, .. } => MediaInfo::Video(VideoInfo::new(*width, *height, self.frame_rate())),
-            CodecConfig::Aac { sample_rate, channels, .. } | CodecConfig::Flac { sample_rate, channels, .. } => {
-                MediaInfo::Audio(AudioInfo { sampling_rate: *sample_rate, channels: u32::from(*channels) })
-            }
-            CodecConfig::Opus { channels, .. } => {
-                MediaInfo::Audio(AudioInfo { sampling_rate: 48_000, channels: u32::from(*channels) })
-            }
-        }
+        media_info(&self.config.codec, self.frame_rate())
     }
 
     /// From the start of the first listed DASH segment to the end of the
