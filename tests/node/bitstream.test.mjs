@@ -5,25 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
+import { e2e, testsrc2 } from './support/sources.mjs';
 
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url).pathname;
 const fc = require(`${root}pkg/node/framecast.js`);
 
 const W = 640, H = 480, FRAMES = 60, BITRATE = 1_000_000;
-
-function clip() {
-  const path = `${root}target/testdata/testsrc2_${W}x${H}_30_${FRAMES}.yuv`;
-  if (!existsSync(path)) {
-    mkdirSync(`${root}target/testdata`, { recursive: true });
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=30`,
-      '-frames:v', String(FRAMES), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', path]);
-  }
-  return path;
-}
 
 function native(bin, input, out, profile) {
   const line = execFileSync(bin, [input, String(W), String(H), '--bitrate', String(BITRATE), '--profile', profile, '--out', out]);
@@ -34,7 +25,7 @@ const sha = (b) => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
 for (const profile of ['baseline', 'main']) {
   test(`wasm and native C (no asm) encode ${profile} identically`, () => {
-    const input = clip();
+    const input = testsrc2(`${W}x${H}`, FRAMES);
     const raw = readFileSync(input);
     const size = W * H * 3 / 2;
     const enc = new fc.Encoder({ width: W, height: H, bitrate: BITRATE, profile });
@@ -44,16 +35,16 @@ for (const profile of ['baseline', 'main']) {
       parts.push(Buffer.from(enc.encode(raw.subarray(i * size, (i + 1) * size), ts).data));
     }
     const wasm = Buffer.concat(parts);
-    writeFileSync(`${root}target/testdata/wasm_${profile}.h264`, wasm);
+    writeFileSync(`${e2e}/wasm_${profile}.h264`, wasm);
 
-    const cOut = `${root}target/testdata/native_c_${profile}.h264`;
+    const cOut = `${e2e}/native_c_${profile}.h264`;
     const c = native(`${root}target/native-c/release/examples/h264_encode`, input, cOut, profile);
     assert.equal(c.encoder, 'framecast native (c -O3)');
     const nativeC = readFileSync(cOut);
     assert.equal(wasm.length, nativeC.length, 'same size');
     assert.ok(wasm.equals(nativeC), `wasm ${sha(wasm)} != native C ${sha(nativeC)}`);
 
-    const aOut = `${root}target/testdata/native_asm_${profile}.h264`;
+    const aOut = `${e2e}/native_asm_${profile}.h264`;
     native(`${root}target/release/examples/h264_encode`, input, aOut, profile);
     const asm = readFileSync(aOut);
     console.log(`# ${profile}: wasm = native C = ${sha(wasm)} (${wasm.length} B); native asm ${asm.equals(wasm) ? 'identical' : `differs: ${sha(asm)} (${asm.length} B)`}`);

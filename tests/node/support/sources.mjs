@@ -17,11 +17,16 @@ function make(path, args) {
   return path;
 }
 
+/** `frames` frames of ffmpeg's testsrc2 at 30 fps as raw I420 (`size` is "WxH"). */
+export function testsrc2(size, frames) {
+  return make(`${e2e}/testsrc2_${size}_${frames}.yuv`, ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`,
+    '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo']);
+}
+
 /** `seconds` of testsrc2 at 30 fps as raw I420, and a 440 Hz stereo AAC (ADTS) track. */
 export function sources(size, seconds) {
   return {
-    video: make(`${e2e}/src_${size}_${seconds}s.yuv`, ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`,
-      '-frames:v', String(30 * seconds), '-pix_fmt', 'yuv420p', '-f', 'rawvideo']),
+    video: testsrc2(size, 30 * seconds),
     audio: make(`${e2e}/src_${seconds}s.aac`, ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
       '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'adts']),
   };
