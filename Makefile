@@ -1,7 +1,7 @@
 # framecast build, test, benchmark and demo entry points.
 #
 #   make test    every test: native core, wasm in Node and headless Chromium, package checks
-#   make demo    build the wasm package and serve the demo page (prints the URL)
+#   make demo    build the wasm package and the stream server, start both, serve the demo page (prints the URL)
 #   make bench   encoder benchmark (not part of `make test`); see BENCHMARKS.md
 #   make pkg     build the npm package into pkg/
 #
@@ -34,6 +34,7 @@ bootstrap: target/toolchain.env
 
 native: target/toolchain.env
 	cargo build --release --examples
+	cargo build --release -p framecast-server
 
 # wasm-pack: one cargo build, bindings for browsers/bundlers (web) and Node.
 pkg: target/toolchain.env
@@ -60,7 +61,7 @@ test-node: pkg native $(NATIVE_C_DIR)/release/examples/h264_encode
 bench: pkg native $(NATIVE_C_DIR)/release/examples/h264_encode
 	node tests/bench/run.mjs
 
-demo: pkg
+demo: pkg native
 	node www/serve.mjs
 
 # Coverage-guided fuzzing (libFuzzer) needs nightly Rust and cargo-fuzz, both

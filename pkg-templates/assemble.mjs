@@ -29,5 +29,7 @@ writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 pkg.version = version;
 writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-cpSync(join(here, 'README.md'), join(dst, 'README.md'));
+for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js']) {
+  cpSync(join(here, file), join(dst, file));
+}
 console.log(`assembled ${dst} (framecast ${version})`);

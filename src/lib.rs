@@ -6,10 +6,12 @@
 //! holds the wasm-bindgen bindings and is compiled for `wasm32` only.
 
 pub mod codec;
+pub mod color;
 pub mod frame;
 pub mod ingest;
 pub mod mux;
 pub mod playlist;
+pub mod publish;
 pub mod time;
 
 mod sys;

@@ -65,6 +65,21 @@ fn encode_decode_round_trip_in_wasm() {
 }
 
 #[wasm_bindgen_test]
+fn force_keyframe_makes_the_next_frame_an_idr() {
+    // ForceIntraFrame's C++ signature differs from the generated C vtable
+    // type; a wrong call traps in wasm.
+    let mut enc = Encoder::new(config("")).unwrap();
+    let mut types = Vec::new();
+    for i in 0..6 {
+        if i == 3 {
+            enc.force_keyframe().unwrap();
+        }
+        types.push(enc.encode(&frame(i), i as f64 * 33_333.0).unwrap().unwrap().keyframe());
+    }
+    assert_eq!(types, [true, false, false, true, false, false]);
+}
+
+#[wasm_bindgen_test]
 fn main_profile_avc_output_decodes_through_avcc() {
     let mut enc = Encoder::new(config(r#","profile":"main","format":"avc""#)).unwrap();
     let mut dec = Decoder::new().unwrap();

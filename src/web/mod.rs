@@ -10,11 +10,13 @@
 
 mod h264;
 mod mux;
+mod publish;
 
 use wasm_bindgen::prelude::*;
 
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
 pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
+pub use publish::{webcam_presets, PublishSession};
 
 /// Turns a core error into a JS `Error` with `code` (and `field` when set).
 pub(crate) fn js_error(message: &str, code: &str, field: Option<&str>) -> JsValue {

@@ -84,17 +84,21 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
+/** Chromium's synthetic camera (a moving test pattern with a frame counter) and microphone. */
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /** Launches Debian's Chromium through playwright-core (never downloads a browser). */
-export async function launchChromium() {
+export async function launchChromium({ args = [] } = {}) {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...args] });
 }
 
-/** A fresh page on `origin`; any request to another origin is aborted. */
-export async function openPage(browser, origin) {
+/** A fresh page on `origin`; any request to another origin (but those in `allow`) is aborted. */
+export async function openPage(browser, origin, { allow = [] } = {}) {
   const context = await browser.newContext();
+  const allowed = [origin, ...allow].map((o) => `${o}/`);
   await context.route('**/*', (route) =>
-    route.request().url().startsWith(origin + '/') ? route.continue() : route.abort());
+    allowed.some((o) => route.request().url().startsWith(o)) ? route.continue() : route.abort());
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

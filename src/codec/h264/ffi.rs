@@ -72,8 +72,25 @@ impl RawEncoder {
         check(vcall!(self.ptr(), EncodeFrame, pic, out))
     }
 
+    /// `ForceIntraFrame(bIDR = true, iLayerId = -1)`: the next picture of
+    /// every layer is an IDR.
+    ///
+    /// The generated C vtable type declares only `bIDR`, but the C++
+    /// method behind it also takes `iLayerId` (`codec_api.h`). Calling it
+    /// with one argument traps in wasm ("function signature mismatch") and
+    /// passes a stray register natively, so it is called with the real
+    /// signature.
     pub fn force_intra(&mut self) -> Result<(), c_int> {
-        check(vcall!(self.ptr(), ForceIntraFrame, true))
+        type ForceIntra = unsafe extern "C" fn(*mut ISVCEncoder, bool, c_int) -> c_int;
+        let obj = self.ptr();
+        // SAFETY: `obj` is a live encoder; the vtable slot holds
+        // `CWelsH264SVCEncoder::ForceIntraFrame(bool, int)`, whose C ABI is
+        // exactly `ForceIntra` (this pointer first).
+        unsafe {
+            let Some(f) = (**obj).ForceIntraFrame else { return Err(-1) };
+            let f: ForceIntra = std::mem::transmute::<unsafe extern "C" fn(*mut ISVCEncoder, bool) -> c_int, ForceIntra>(f);
+            check(f(obj, true, -1))
+        }
     }
 }
 

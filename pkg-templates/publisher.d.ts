@@ -1,0 +1,98 @@
+// Types of `framecast/publisher`: browser webcam publishing to a framecast
+// stream server (or anything that speaks its ingest API).
+import type { PublishSessionConfig, PublishSessionStats } from './web/framecast.js';
+
+/**
+ * `Publisher.create(options)`: the session settings (`endpoint`, `stream`,
+ * `preset`, `video`, `fragmentDuration`, `maxQueueDuration`, `token`, ...;
+ * see `PublishSessionConfig`) plus where and how to capture. Durations are
+ * milliseconds.
+ */
+export interface PublisherOptions extends PublishSessionConfig {
+  /** `"auto"` (default): MediaStreamTrackProcessor where available, else video element + canvas. */
+  capture?: 'auto' | 'processor' | 'canvas';
+  /** Cancels the publisher (like `cancel()`) when aborted. */
+  signal?: AbortSignal;
+  /** Where the worker script is, when a bundler moved it; default next to this module. */
+  workerUrl?: string | URL;
+  /** Where `framecast_bg.wasm` is, when a bundler moved it. */
+  wasmUrl?: string | URL;
+  /** Milliseconds between `stats` events; default 1000. */
+  statsInterval?: number;
+}
+
+export type PublisherState = 'idle' | 'live' | 'stopping' | 'stopped' | 'failed' | 'closed';
+
+/** Worker figures plus capture figures. */
+export interface PublisherStats extends PublishSessionStats {
+  /** Frames per second delivered by the camera over the last 2 s. */
+  captureFps: number;
+  state: PublisherState;
+}
+
+/** A fragment the server acknowledged. Media times are µs, wall-clock times ms since the epoch. */
+export interface PublishedFragment {
+  sequence: number;
+  start: number;
+  duration: number;
+  bytes: number;
+  keyframe: boolean;
+  /** When the fragment's first frame was captured. */
+  captureTime: number | null;
+  serverTimestamp: number;
+  persisted: boolean;
+  duplicate: boolean;
+  /** From the capture of the fragment's last frame to the acknowledgement. */
+  latencyMs: number | null;
+  /** From queueing to the acknowledgement. */
+  uploadMs: number;
+  attempts: number;
+}
+
+/** Something went wrong but publishing goes on: a retry, dropped or refused fragments, a bad frame. */
+export interface PublisherWarning {
+  code: 'retry' | 'dropped' | 'rejected' | string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export interface PublisherEvents {
+  state: PublisherState;
+  stats: PublisherStats;
+  fragment: PublishedFragment;
+  warning: PublisherWarning;
+  error: PublisherError;
+}
+
+export interface StopResult {
+  /** Every fragment and the end mark were acknowledged in time. */
+  complete: boolean;
+  queueFragments?: number;
+  stats: PublisherStats | null;
+}
+
+export declare class PublisherError extends Error {
+  /** `invalid-config`, `unauthorized`, `stop-timeout`, `worker-error`, `bad-state`, `no-video-track`, a server error code, ... */
+  readonly code: string;
+  readonly field?: string;
+}
+
+/** getUserMedia constraints for an encoder size and rate. */
+export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }): MediaStreamConstraints;
+
+export declare class Publisher {
+  /** Starts the worker and validates the options there (rejects with `invalid-config` and `field`). */
+  static create(options: PublisherOptions): Promise<Publisher>;
+  readonly state: PublisherState;
+  /** Encoder settings in force. */
+  readonly video: { width: number; height: number; frameRate: number; bitrate: number; [key: string]: unknown };
+  readonly stats: PublisherStats | null;
+  on<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): () => void;
+  off<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): void;
+  /** Publishes the stream's video track; without one, opens the camera with the preset's constraints. */
+  start(stream?: MediaStream): Promise<void>;
+  /** Flushes the last fragment and waits for the uploads and the end mark (default timeout 10000 ms). */
+  stop(options?: { timeout?: number }): Promise<StopResult>;
+  /** Stops at once, without flushing. */
+  cancel(reason?: unknown): void;
+}

@@ -1,0 +1,24 @@
+//! Live publishing without I/O: frames in, acknowledged fragments out.
+//!
+//! - [`VideoPipeline`] encodes frames with OpenH264 and cuts CMAF
+//!   fragments with keyframes where fragments start;
+//! - [`UploadQueue`] decides what to send to the stream endpoint next and
+//!   what each answer means (order, retries with back-off, the bounded
+//!   queue);
+//! - [`Percentiles`] keeps the rolling timing figures publishers report.
+//!
+//! The browser `Publisher` (in `web`, running in a Worker) drives both with
+//! `fetch`; anything native can drive them with its own HTTP client.
+
+mod pipeline;
+mod presets;
+mod stats;
+mod upload;
+
+pub use pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline, VIDEO_TRACK_ID};
+pub use presets::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};
+pub use stats::Percentiles;
+pub use upload::{
+    parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadQueue,
+    UploadRequest,
+};

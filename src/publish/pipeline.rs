@@ -1,0 +1,332 @@
+//! Frames in, CMAF out: the live video pipeline of a publisher.
+//!
+//! [`VideoPipeline`] owns an [`H264Encoder`] and a [`Segmenter`]. It rebases
+//! capture timestamps so the stream starts at 0, refuses timestamps that do
+//! not increase, and forces an IDR on the first frame at or after each
+//! multiple of the fragment duration, which is exactly where the segmenter
+//! cuts, so every fragment lasts the fragment duration (to the frame) and
+//! starts with a keyframe.
+
+use std::fmt;
+
+use crate::codec::h264::{EncoderConfig, H264Encoder, H264Error, NalFormat};
+use crate::frame::I420Planes;
+use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Segmenter, SegmenterConfig};
+use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
+use crate::time::{Timescale, Timestamp};
+
+/// Options of a [`VideoPipeline`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineConfig {
+    /// The encoder settings. `format` is forced to [`NalFormat::Avc`], and
+    /// `keyframe_interval` defaults to "only where fragments start".
+    pub encoder: EncoderConfig,
+    /// Target fragment duration, 100 ms to 20 s. Default 2 s.
+    pub fragment_duration: Timestamp,
+    /// Sequence number of the first fragment, from 1. Default 1.
+    pub first_sequence: u32,
+}
+
+impl PipelineConfig {
+    /// `encoder` with 2 s fragments numbered from 1.
+    pub fn new(encoder: EncoderConfig) -> Self {
+        PipelineConfig { encoder, fragment_duration: Timestamp::from_millis(2000), first_sequence: 1 }
+    }
+}
+
+/// Why the pipeline refused a call. Every error leaves the pipeline usable
+/// except [`PipelineError::Encoder`] and [`PipelineError::Mux`] from inside
+/// the encoder or the muxer (drop the pipeline).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// An option is out of range.
+    InvalidConfig { field: &'static str, reason: String },
+    /// A frame timestamp is not after the previous frame's (µs). The frame
+    /// was not encoded; a publisher counts it as dropped.
+    NonMonotonic { previous_us: i64, found_us: i64 },
+    /// The encoder refused the frame or failed.
+    Encoder(H264Error),
+    /// The segmenter refused the sample.
+    Mux(MuxError),
+    /// `push` after `finish`.
+    Finished,
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::InvalidConfig { field, reason } => write!(f, "{field} {reason}"),
+            PipelineError::NonMonotonic { previous_us, found_us } => write!(
+                f,
+                "frame timestamp {found_us} µs is not after the previous frame's {previous_us} µs"
+            ),
+            PipelineError::Encoder(e) => write!(f, "{e}"),
+            PipelineError::Mux(e) => write!(f, "{e}"),
+            PipelineError::Finished => write!(f, "the pipeline was finished"),
+        }
+    }
+}
+
+impl std::error::Error for PipelineError {}
+
+impl From<H264Error> for PipelineError {
+    fn from(e: H264Error) -> Self {
+        PipelineError::Encoder(e)
+    }
+}
+
+impl From<MuxError> for PipelineError {
+    fn from(e: MuxError) -> Self {
+        PipelineError::Mux(e)
+    }
+}
+
+/// What the pipeline produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelineEvent {
+    /// The init segment, once, before the first fragment.
+    Init(InitSegment),
+    /// A complete fragment (the segmenter's numbering and times, in the
+    /// 90 kHz track timescale).
+    Fragment(Fragment),
+}
+
+#[derive(Default)]
+struct Events(Vec<PipelineEvent>);
+
+impl FragmentListener for Events {
+    fn on_init(&mut self, init: &InitSegment) {
+        self.0.push(PipelineEvent::Init(init.clone()));
+    }
+    fn on_fragment(&mut self, fragment: &Fragment) {
+        self.0.push(PipelineEvent::Fragment(fragment.clone()));
+    }
+}
+
+/// ID of the video track in the pipeline's CMAF output.
+pub const VIDEO_TRACK_ID: u32 = 1;
+
+/// Encodes frames and cuts them into CMAF fragments. One call per frame.
+pub struct VideoPipeline {
+    encoder: H264Encoder,
+    config: PipelineConfig,
+    segmenter: Option<Segmenter<Events>>,
+    /// Capture time of the first frame (µs): media time 0.
+    origin_us: Option<i64>,
+    last_us: Option<i64>,
+    /// Media time (µs) from which the next frame is made a keyframe.
+    next_keyframe_us: i64,
+    frames: u64,
+    finished: bool,
+}
+
+impl fmt::Debug for VideoPipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VideoPipeline").field("config", &self.config).field("frames", &self.frames).finish()
+    }
+}
+
+impl VideoPipeline {
+    /// Validates `config` and creates the encoder.
+    pub fn new(mut config: PipelineConfig) -> Result<Self, PipelineError> {
+        let ms = config.fragment_duration.rescale(Timescale::MILLIS).ticks;
+        if !(100..=20_000).contains(&ms) {
+            return Err(PipelineError::InvalidConfig {
+                field: "fragmentDuration",
+                reason: format!("must be from 100 to 20000 ms, got {ms}"),
+            });
+        }
+        if config.first_sequence == 0 {
+            return Err(PipelineError::InvalidConfig { field: "firstSequence", reason: "must be at least 1, got 0".into() });
+        }
+        config.encoder.format = NalFormat::Avc;
+        if config.encoder.keyframe_interval.is_none() {
+            // Keyframes come from `force_keyframe` at fragment starts.
+            config.encoder.keyframe_interval = Some(10_000);
+        }
+        let encoder = H264Encoder::new(config.encoder.clone())?;
+        Ok(VideoPipeline {
+            encoder,
+            config,
+            segmenter: None,
+            origin_us: None,
+            last_us: None,
+            next_keyframe_us: 0,
+            frames: 0,
+            finished: false,
+        })
+    }
+
+    /// The configuration in force (with the forced fields).
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Frames encoded so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The RFC 6381 codec string, known after the first frame.
+    pub fn codec(&self) -> Option<String> {
+        self.encoder.codec_string()
+    }
+
+    /// Changes the target bitrate from the next frame on.
+    pub fn set_bitrate(&mut self, bitrate: u32) -> Result<(), PipelineError> {
+        Ok(self.encoder.set_bitrate(bitrate)?)
+    }
+
+    /// Encodes one frame captured at `capture_us` (any origin, increasing)
+    /// and returns what became complete: the init segment after the first
+    /// frame, a fragment whenever a keyframe closes one.
+    pub fn push(&mut self, frame: &I420Planes<'_>, capture_us: i64) -> Result<Vec<PipelineEvent>, PipelineError> {
+        if self.finished {
+            return Err(PipelineError::Finished);
+        }
+        if let Some(previous) = self.last_us {
+            if capture_us <= previous {
+                return Err(PipelineError::NonMonotonic { previous_us: previous, found_us: capture_us });
+            }
+        }
+        let origin = *self.origin_us.get_or_insert(capture_us);
+        let media_us = capture_us - origin;
+        if media_us >= self.next_keyframe_us {
+            self.encoder.force_keyframe()?;
+        }
+        let timestamp = Timestamp::from_micros(media_us).rescale(Timescale::MPEG);
+        let Some(au) = self.encoder.encode(frame, timestamp)? else {
+            // Rate control skipped the frame (only with `frameSkip`); the
+            // next one is forced again if this one was due.
+            self.last_us = Some(capture_us);
+            return Ok(Vec::new());
+        };
+        self.last_us = Some(capture_us);
+        self.frames += 1;
+        if au.keyframe && media_us >= self.next_keyframe_us {
+            let step = self.config.fragment_duration.rescale(Timescale::MICROS).ticks;
+            self.next_keyframe_us = (media_us / step + 1) * step;
+        }
+        if self.segmenter.is_none() {
+            let c = &au.config;
+            let track =
+                TrackConfig::new(VIDEO_TRACK_ID, Timescale::MPEG, CodecConfig::Avc { avcc: c.avcc.clone(), width: c.width, height: c.height });
+            let seg = SegmenterConfig {
+                fragment_duration: self.config.fragment_duration,
+                first_sequence_number: self.config.first_sequence,
+                ..SegmenterConfig::default()
+            };
+            self.segmenter = Some(Segmenter::new(vec![track], seg, Events::default())?);
+        }
+        let segmenter = self.segmenter.as_mut().expect("created above");
+        // A sample's duration is set when the next one arrives; the last
+        // one's is one frame interval.
+        let frame_ticks = (90_000.0 / f64::from(self.config.encoder.frame_rate)).round() as u32;
+        segmenter.push(
+            VIDEO_TRACK_ID,
+            Sample { decode_time: timestamp.ticks, composition_offset: 0, duration: frame_ticks.max(1), keyframe: au.keyframe, data: au.data },
+        )?;
+        Ok(std::mem::take(&mut segmenter.listener_mut().0))
+    }
+
+    /// Ends the stream: returns the last fragment. Later pushes fail.
+    pub fn finish(&mut self) -> Result<Vec<PipelineEvent>, PipelineError> {
+        if self.finished {
+            return Err(PipelineError::Finished);
+        }
+        self.finished = true;
+        match self.segmenter.as_mut() {
+            None => Ok(Vec::new()),
+            Some(s) => {
+                s.finish()?;
+                Ok(std::mem::take(&mut s.listener_mut().0))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::i420_size;
+    use crate::mux::reader::Movie;
+
+    fn frame(w: u32, h: u32, n: u32) -> Vec<u8> {
+        let mut data = vec![128u8; i420_size(w, h)];
+        for (i, p) in data[..(w * h) as usize].iter_mut().enumerate() {
+            *p = ((i as u32 % w + n * 3) % 256) as u8;
+        }
+        data
+    }
+
+    fn run(timestamps: &[i64], fragment_ms: i64) -> (Vec<InitSegment>, Vec<Fragment>) {
+        let mut config = PipelineConfig::new(EncoderConfig::new(64, 48));
+        config.fragment_duration = Timestamp::from_millis(fragment_ms);
+        let mut p = VideoPipeline::new(config).unwrap();
+        let mut events = Vec::new();
+        for (n, &t) in timestamps.iter().enumerate() {
+            let data = frame(64, 48, n as u32);
+            events.extend(p.push(&I420Planes::packed(64, 48, &data).unwrap(), t).unwrap());
+        }
+        events.extend(p.finish().unwrap());
+        let mut inits = Vec::new();
+        let mut fragments = Vec::new();
+        for e in events {
+            match e {
+                PipelineEvent::Init(i) => inits.push(i),
+                PipelineEvent::Fragment(f) => fragments.push(f),
+            }
+        }
+        (inits, fragments)
+    }
+
+    #[test]
+    fn fragments_last_the_fragment_duration_and_start_with_keyframes() {
+        // 30 fps with jitter, starting at an arbitrary capture clock.
+        let ts: Vec<i64> = (0..150).map(|i| 7_000_000_000 + i * 33_333 + (i % 3) * 500).collect();
+        let (inits, fragments) = run(&ts, 1000);
+        assert_eq!(inits.len(), 1);
+        let movie = Movie::from_init_segment(&inits[0].bytes).unwrap();
+        assert_eq!(movie.tracks().len(), 1);
+        assert_eq!(fragments.len(), 5, "150 frames at 30 fps in 1 s fragments");
+        for (i, f) in fragments.iter().enumerate() {
+            assert_eq!(f.sequence_number, i as u32 + 1);
+            assert!(f.keyframe);
+            // Each fragment is 30 frames: 1 s within a frame interval.
+            let ms = f.duration as i64 / 90;
+            assert!((960..=1040).contains(&ms), "fragment {i} lasts {ms} ms");
+        }
+        assert_eq!(fragments[0].start.ticks, 0, "rebased to 0");
+        for pair in fragments.windows(2) {
+            assert_eq!(pair[0].start.ticks + pair[0].duration as i64, pair[1].start.ticks, "contiguous");
+        }
+    }
+
+    #[test]
+    fn refuses_timestamps_that_do_not_increase_and_stays_usable() {
+        let mut p = VideoPipeline::new(PipelineConfig::new(EncoderConfig::new(64, 48))).unwrap();
+        let data = frame(64, 48, 0);
+        let planes = I420Planes::packed(64, 48, &data).unwrap();
+        p.push(&planes, 1000).unwrap();
+        assert_eq!(p.push(&planes, 1000), Err(PipelineError::NonMonotonic { previous_us: 1000, found_us: 1000 }));
+        assert!(matches!(p.push(&planes, 500), Err(PipelineError::NonMonotonic { .. })));
+        p.push(&planes, 40_000).unwrap();
+        assert_eq!(p.frames(), 2);
+        let wrong = frame(32, 32, 0);
+        assert!(matches!(p.push(&I420Planes::packed(32, 32, &wrong).unwrap(), 80_000), Err(PipelineError::Encoder(_))));
+        p.push(&planes, 80_000).unwrap();
+        assert!(!p.finish().unwrap().is_empty());
+        assert_eq!(p.push(&planes, 120_000), Err(PipelineError::Finished));
+    }
+
+    #[test]
+    fn rejects_bad_options() {
+        let mut c = PipelineConfig::new(EncoderConfig::new(64, 48));
+        c.fragment_duration = Timestamp::from_millis(50);
+        assert!(matches!(VideoPipeline::new(c), Err(PipelineError::InvalidConfig { field: "fragmentDuration", .. })));
+        let mut c = PipelineConfig::new(EncoderConfig::new(63, 48));
+        c.first_sequence = 1;
+        assert!(matches!(VideoPipeline::new(c), Err(PipelineError::Encoder(H264Error::InvalidConfig { .. }))));
+    }
+}

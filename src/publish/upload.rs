@@ -1,0 +1,848 @@
+//! The upload half of a publisher, without I/O: which request to send
+//! next, and what an answer means. A driver (the browser Worker's `fetch`
+//! loop, or a native client) asks [`UploadQueue::next_request`], performs
+//! the request, and reports the outcome with [`UploadQueue::on_response`].
+//!
+//! The rules, following the ingest protocol in [`crate::ingest`]:
+//! - one request in flight; a track's init segment goes before its first
+//!   fragment, fragments go in the order they were queued, the end mark
+//!   last;
+//! - network errors, 5xx, 408 and 429 are retried with exponential
+//!   back-off and jitter, at least as late as `Retry-After` says; the
+//!   server deduplicates by fragment number, so a retry never stores
+//!   twice;
+//! - after a network error the init segments are sent again before the
+//!   next fragment (the server may have restarted), and a `412
+//!   init-required` re-sends the track's init segment then the fragment;
+//! - other 4xx answers reject that upload: a rejected fragment is dropped
+//!   and reported, a rejected init segment or end mark fails the queue;
+//! - the queue is bounded by media duration: when a new fragment would
+//!   exceed [`UploadConfig::max_queue_duration`], the oldest fragments not
+//!   in flight are dropped and reported.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ingest::routes::{self, CONTENT_TYPE_VIDEO_MP4};
+use crate::ingest::{EndAck, ErrorBody, ErrorCode, FragmentAck, InitAck, IngestError, StreamName, TrackName};
+use crate::time::{Timescale, Timestamp};
+
+/// Retry timing: the `n`-th retry waits a random time between half and all
+/// of `min(initial * 2^(n-1), max)`, and never less than `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// First delay in ms. Default 250.
+    pub initial_ms: u64,
+    /// Longest delay in ms. Default 8000.
+    pub max_ms: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { initial_ms: 250, max_ms: 8000 }
+    }
+}
+
+impl Backoff {
+    /// The delay before retry number `attempt` (from 1), given a uniform
+    /// random `unit` in `[0, 1)`.
+    pub fn delay_ms(&self, attempt: u32, unit: f64) -> u64 {
+        let exp = attempt.saturating_sub(1).min(30);
+        let ceiling = self.initial_ms.saturating_mul(1u64 << exp).min(self.max_ms);
+        let half = ceiling / 2;
+        half + ((ceiling - half) as f64 * unit.clamp(0.0, 1.0)) as u64
+    }
+}
+
+/// Options of an [`UploadQueue`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadConfig {
+    /// The stream published to.
+    pub stream: StreamName,
+    /// Most media kept waiting to be sent, by fragment duration. Default
+    /// 60 s.
+    pub max_queue_duration: Timestamp,
+    /// Retry timing.
+    pub backoff: Backoff,
+    /// Seed of the jitter generator (any value; 0 is replaced).
+    pub seed: u64,
+}
+
+impl UploadConfig {
+    /// Defaults for `stream`.
+    pub fn new(stream: StreamName) -> Self {
+        UploadConfig { stream, max_queue_duration: Timestamp::from_millis(60_000), backoff: Backoff::default(), seed: 1 }
+    }
+}
+
+/// What an upload is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadKind {
+    /// A track's init segment.
+    Init,
+    /// A fragment: its number, and its start and duration in µs.
+    Fragment { sequence: u64, start_us: i64, duration_us: u64 },
+    /// `POST /streams/{stream}/end`.
+    End,
+}
+
+/// One HTTP request to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRequest {
+    /// Pass back to [`UploadQueue::on_response`].
+    pub id: u64,
+    /// `"PUT"` or `"POST"`.
+    pub method: &'static str,
+    /// Path below the endpoint, e.g. `/streams/cam/video/3.m4s`.
+    pub path: String,
+    /// `Content-Type`, or `None` for a request without a body.
+    pub content_type: Option<&'static str>,
+    /// The body (shared, not copied, across retries).
+    pub body: Arc<[u8]>,
+    /// The track, for init segments and fragments.
+    pub track: Option<TrackName>,
+    /// What is sent.
+    pub kind: UploadKind,
+    /// 1 for the first try, 2 for the first retry, ...
+    pub attempt: u32,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// An HTTP answer: status, the `Retry-After` header, the body text.
+    Http { status: u16, retry_after: Option<&'a str>, body: &'a str },
+    /// No answer: the connection failed, was reset, or timed out.
+    Network(&'a str),
+}
+
+/// What happened, for stats and events.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UploadEvent {
+    /// An init segment was acknowledged.
+    InitAcked { ack: InitAck },
+    /// A fragment was acknowledged; `latency_ms` runs from when it was
+    /// queued to the acknowledgement, over `attempts` tries.
+    FragmentAcked { ack: FragmentAck, latency_ms: f64, attempts: u32 },
+    /// The end mark was acknowledged.
+    Ended { ack: EndAck },
+    /// The request will be sent again after `delay_ms`.
+    Retry { path: String, attempt: u32, delay_ms: u64, reason: String },
+    /// The server refused a fragment for good; it is dropped and
+    /// publishing goes on.
+    Rejected { path: String, sequence: u64, error: IngestError },
+    /// The queue was full: these fragments (oldest first) were dropped
+    /// without being sent.
+    Dropped { sequences: Vec<u64>, reason: String },
+    /// The server refused an init segment or the end mark, or the answer
+    /// makes no sense: nothing more can be published. The queue stops.
+    Failed { error: IngestError },
+}
+
+/// Counters, for stats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadCounters {
+    /// Fragments acknowledged (duplicates included).
+    pub acknowledged: u64,
+    /// Retries (second and later tries).
+    pub retries: u64,
+    /// Fragments dropped because the queue was full.
+    pub dropped: u64,
+    /// Fragments the server refused.
+    pub rejected: u64,
+    /// Bytes of acknowledged fragments.
+    pub bytes_acknowledged: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    track: TrackName,
+    kind: UploadKind,
+    body: Arc<[u8]>,
+    content_type: &'static str,
+    queued_ms: f64,
+    attempts: u32,
+}
+
+#[derive(Debug)]
+struct InitState {
+    body: Arc<[u8]>,
+    content_type: &'static str,
+    /// Acknowledged since the last reconnect.
+    confirmed: bool,
+    attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum InFlight {
+    Init(TrackName),
+    Fragment,
+    End,
+}
+
+/// The sans-I/O upload queue. See the module documentation.
+#[derive(Debug)]
+pub struct UploadQueue {
+    config: UploadConfig,
+    inits: BTreeMap<TrackName, InitState>,
+    fragments: VecDeque<Item>,
+    end: Option<u32>,
+    in_flight: Option<(u64, InFlight)>,
+    next_id: u64,
+    not_before_ms: f64,
+    rng: u64,
+    failed: Option<IngestError>,
+    ended: bool,
+    counters: UploadCounters,
+}
+
+impl UploadQueue {
+    /// An empty queue.
+    pub fn new(config: UploadConfig) -> Self {
+        let rng = if config.seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { config.seed };
+        UploadQueue {
+            config,
+            inits: BTreeMap::new(),
+            fragments: VecDeque::new(),
+            end: None,
+            in_flight: None,
+            next_id: 1,
+            not_before_ms: f64::NEG_INFINITY,
+            rng,
+            failed: None,
+            ended: false,
+            counters: UploadCounters::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &UploadConfig {
+        &self.config
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> UploadCounters {
+        self.counters
+    }
+
+    /// Fragments waiting (the one in flight included).
+    pub fn queued_fragments(&self) -> usize {
+        self.fragments.len()
+    }
+
+    /// Media waiting, in µs (the fragment in flight included).
+    pub fn queued_duration_us(&self) -> u64 {
+        self.fragments.iter().map(|i| fragment_duration(&i.kind)).sum()
+    }
+
+    /// Bytes waiting.
+    pub fn queued_bytes(&self) -> u64 {
+        self.fragments.iter().map(|i| i.body.len() as u64).sum()
+    }
+
+    /// The error that stopped the queue, if any.
+    pub fn failure(&self) -> Option<&IngestError> {
+        self.failed.as_ref()
+    }
+
+    /// The end mark was acknowledged.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Nothing to send and nothing in flight (or the queue failed).
+    pub fn is_idle(&self) -> bool {
+        self.failed.is_some()
+            || (self.in_flight.is_none()
+                && self.fragments.is_empty()
+                && self.end.is_none()
+                && (self.inits.values().all(|i| i.confirmed)))
+    }
+
+    /// Sets (or replaces, before its fragments) a track's init segment.
+    pub fn set_init(&mut self, track: TrackName, bytes: Vec<u8>, content_type: &'static str) {
+        self.inits.insert(track, InitState { body: bytes.into(), content_type, confirmed: false, attempts: 0 });
+    }
+
+    /// Queues a fragment. May drop the oldest waiting fragments to stay
+    /// within the bound; returns a [`UploadEvent::Dropped`] when it does.
+    pub fn push_fragment(
+        &mut self,
+        track: TrackName,
+        sequence: u64,
+        start_us: i64,
+        duration_us: u64,
+        bytes: Vec<u8>,
+        now_ms: f64,
+    ) -> Option<UploadEvent> {
+        let content_type = self.inits.get(&track).map_or(CONTENT_TYPE_VIDEO_MP4, |i| i.content_type);
+        self.fragments.push_back(Item {
+            track,
+            kind: UploadKind::Fragment { sequence, start_us, duration_us },
+            body: bytes.into(),
+            content_type,
+            queued_ms: now_ms,
+            attempts: 0,
+        });
+        let limit = self.config.max_queue_duration.rescale(Timescale::MICROS).ticks.max(0) as u64;
+        let mut dropped = Vec::new();
+        // Never the one in flight (the front, when a fragment is in flight)
+        // nor the newest.
+        let first_droppable = usize::from(self.in_flight.as_ref().is_some_and(|(_, f)| *f == InFlight::Fragment));
+        while self.queued_duration_us() > limit && self.fragments.len() > first_droppable + 1 {
+            if let Some(item) = self.fragments.remove(first_droppable) {
+                if let UploadKind::Fragment { sequence, .. } = item.kind {
+                    dropped.push(sequence);
+                }
+            }
+        }
+        if dropped.is_empty() {
+            return None;
+        }
+        self.counters.dropped += dropped.len() as u64;
+        Some(UploadEvent::Dropped {
+            reason: format!(
+                "upload queue over {} ms of media: dropped {} unsent fragment(s); the network is slower than the stream",
+                limit / 1000,
+                dropped.len()
+            ),
+            sequences: dropped,
+        })
+    }
+
+    /// Queues the end mark, sent after every queued fragment.
+    pub fn push_end(&mut self) {
+        if self.end.is_none() && !self.ended {
+            self.end = Some(0);
+        }
+    }
+
+    /// Milliseconds until a request may be sent (back-off), or `None` when
+    /// one can go now or there is nothing to send.
+    pub fn wait_ms(&self, now_ms: f64) -> Option<f64> {
+        (self.failed.is_none() && self.in_flight.is_none() && !self.is_idle() && now_ms < self.not_before_ms)
+            .then(|| self.not_before_ms - now_ms)
+    }
+
+    /// The next request to make, if one may go now.
+    pub fn next_request(&mut self, now_ms: f64) -> Option<UploadRequest> {
+        if self.failed.is_some() || self.in_flight.is_some() || now_ms < self.not_before_ms {
+            return None;
+        }
+        let id = self.next_id;
+        // An init segment not confirmed since the last reconnect goes
+        // before the next fragment of its track (or right away when no
+        // fragment waits, so the server learns the track early).
+        let next_track = self.fragments.front().map(|f| f.track.clone());
+        let pending_init = match &next_track {
+            Some(t) => self.inits.get(t).filter(|i| !i.confirmed).map(|_| t.clone()),
+            None => self.inits.iter().find(|(_, i)| !i.confirmed).map(|(t, _)| t.clone()),
+        };
+        if let Some(track) = pending_init {
+            let init = self.inits.get_mut(&track).expect("found above");
+            init.attempts += 1;
+            self.next_id += 1;
+            self.in_flight = Some((id, InFlight::Init(track.clone())));
+            return Some(UploadRequest {
+                id,
+                method: "PUT",
+                path: routes::init_path(&self.config.stream, &track),
+                content_type: Some(init.content_type),
+                body: init.body.clone(),
+                track: Some(track),
+                kind: UploadKind::Init,
+                attempt: init.attempts,
+            });
+        }
+        if let Some(item) = self.fragments.front_mut() {
+            let UploadKind::Fragment { sequence, .. } = item.kind else { unreachable!("only fragments are queued") };
+            item.attempts += 1;
+            self.next_id += 1;
+            self.in_flight = Some((id, InFlight::Fragment));
+            return Some(UploadRequest {
+                id,
+                method: "PUT",
+                path: routes::fragment_path(&self.config.stream, &item.track, sequence),
+                content_type: Some(item.content_type),
+                body: item.body.clone(),
+                track: Some(item.track.clone()),
+                kind: item.kind.clone(),
+                attempt: item.attempts,
+            });
+        }
+        if let Some(attempts) = self.end.as_mut() {
+            *attempts += 1;
+            let attempt = *attempts;
+            self.next_id += 1;
+            self.in_flight = Some((id, InFlight::End));
+            return Some(UploadRequest {
+                id,
+                method: "POST",
+                path: routes::end_path(&self.config.stream),
+                content_type: None,
+                body: Arc::from(Vec::new()),
+                track: None,
+                kind: UploadKind::End,
+                attempt,
+            });
+        }
+        None
+    }
+
+    /// Reports how request `id` ended, at `now_ms` (the same clock as
+    /// [`Self::next_request`]). Unknown ids are ignored.
+    pub fn on_response(&mut self, id: u64, now_ms: f64, outcome: Outcome<'_>) -> Vec<UploadEvent> {
+        let Some((flying, what)) = self.in_flight.take() else { return Vec::new() };
+        if flying != id {
+            self.in_flight = Some((flying, what));
+            return Vec::new();
+        }
+        let path = self.path_of(&what);
+        let attempt = self.attempts_of(&what);
+        let (status, retry_after, body) = match outcome {
+            Outcome::Network(reason) => {
+                // The server may have restarted: confirm the init segments again.
+                for init in self.inits.values_mut() {
+                    init.confirmed = false;
+                }
+                return vec![self.retry(path, attempt, now_ms, None, format!("network error: {reason}"))];
+            }
+            Outcome::Http { status, retry_after, body } => (status, retry_after, body),
+        };
+        if (200..300).contains(&status) {
+            return self.acknowledged(what, body, now_ms);
+        }
+        let error = serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.error);
+        if error.as_ref().is_some_and(|e| e.code == ErrorCode::InitRequired) {
+            if let InFlight::Fragment = what {
+                let track = self.fragments.front().map(|f| f.track.clone());
+                if let Some(init) = track.and_then(|t| self.inits.get_mut(&t)) {
+                    init.confirmed = false;
+                    // Send the init segment, then this fragment again, at
+                    // once; a server that keeps forgetting it gets the
+                    // usual back-off from the third time on.
+                    if attempt < 3 {
+                        return Vec::new();
+                    }
+                }
+            }
+        }
+        let retryable = match &error {
+            Some(e) => e.code.is_retryable() || e.code == ErrorCode::InitRequired || status == 429,
+            None => status >= 500 || status == 408 || status == 429,
+        };
+        let reason = match &error {
+            Some(e) => format!("HTTP {status} {}: {}", e.code, e.message),
+            None => format!("HTTP {status}"),
+        };
+        if retryable {
+            return vec![self.retry(path, attempt, now_ms, retry_after, reason)];
+        }
+        let error = error.unwrap_or_else(|| IngestError::new(ErrorCode::BadRequest, reason));
+        match what {
+            InFlight::Fragment => {
+                let item = self.fragments.pop_front().expect("in flight");
+                let UploadKind::Fragment { sequence, .. } = item.kind else { unreachable!() };
+                self.counters.rejected += 1;
+                vec![UploadEvent::Rejected { path, sequence, error }]
+            }
+            InFlight::Init(_) | InFlight::End => {
+                self.failed = Some(error.clone());
+                vec![UploadEvent::Failed { error }]
+            }
+        }
+    }
+
+    fn path_of(&self, what: &InFlight) -> String {
+        let stream = &self.config.stream;
+        match what {
+            InFlight::Init(t) => routes::init_path(stream, t),
+            InFlight::End => routes::end_path(stream),
+            InFlight::Fragment => match self.fragments.front() {
+                Some(Item { track, kind: UploadKind::Fragment { sequence, .. }, .. }) => {
+                    routes::fragment_path(stream, track, *sequence)
+                }
+                _ => String::new(),
+            },
+        }
+    }
+
+    fn attempts_of(&self, what: &InFlight) -> u32 {
+        match what {
+            InFlight::Init(t) => self.inits.get(t).map_or(1, |i| i.attempts),
+            InFlight::End => self.end.unwrap_or(1),
+            InFlight::Fragment => self.fragments.front().map_or(1, |f| f.attempts),
+        }
+    }
+
+    fn retry(&mut self, path: String, attempt: u32, now_ms: f64, retry_after: Option<&str>, reason: String) -> UploadEvent {
+        self.counters.retries += 1;
+        let unit = self.random_unit();
+        let backoff = self.config.backoff.delay_ms(attempt, unit);
+        let asked = retry_after.and_then(parse_retry_after_ms).unwrap_or(0);
+        let delay_ms = backoff.max(asked);
+        self.not_before_ms = now_ms + delay_ms as f64;
+        UploadEvent::Retry { path, attempt: attempt + 1, delay_ms, reason }
+    }
+
+    fn acknowledged(&mut self, what: InFlight, body: &str, now_ms: f64) -> Vec<UploadEvent> {
+        let bad_answer = |what: &str, e: serde_json::Error| {
+            IngestError::new(ErrorCode::Internal, format!("the server's {what} acknowledgement does not parse: {e}"))
+        };
+        match what {
+            InFlight::Init(track) => match serde_json::from_str::<InitAck>(body) {
+                Ok(ack) => {
+                    if let Some(init) = self.inits.get_mut(&track) {
+                        init.confirmed = true;
+                        init.attempts = 0;
+                    }
+                    vec![UploadEvent::InitAcked { ack }]
+                }
+                Err(e) => self.fail(bad_answer("init", e)),
+            },
+            InFlight::Fragment => {
+                let item = self.fragments.pop_front().expect("in flight");
+                match serde_json::from_str::<FragmentAck>(body) {
+                    Ok(ack) => {
+                        self.counters.acknowledged += 1;
+                        self.counters.bytes_acknowledged += item.body.len() as u64;
+                        vec![UploadEvent::FragmentAcked { ack, latency_ms: now_ms - item.queued_ms, attempts: item.attempts }]
+                    }
+                    Err(e) => self.fail(bad_answer("fragment", e)),
+                }
+            }
+            InFlight::End => match serde_json::from_str::<EndAck>(body) {
+                Ok(ack) => {
+                    self.end = None;
+                    self.ended = true;
+                    vec![UploadEvent::Ended { ack }]
+                }
+                Err(e) => self.fail(bad_answer("end", e)),
+            },
+        }
+    }
+
+    fn fail(&mut self, error: IngestError) -> Vec<UploadEvent> {
+        self.failed = Some(error.clone());
+        vec![UploadEvent::Failed { error }]
+    }
+
+    /// xorshift64*: jitter only, not for anything secret.
+    fn random_unit(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn fragment_duration(kind: &UploadKind) -> u64 {
+    match kind {
+        UploadKind::Fragment { duration_us, .. } => *duration_us,
+        _ => 0,
+    }
+}
+
+/// `Retry-After` as delay-seconds (RFC 9110 §10.2.3), in ms; at most one
+/// hour. An HTTP-date is not understood (it needs a wall clock): the
+/// back-off applies.
+pub fn parse_retry_after_ms(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse::<u64>().ok().map(|s| s.min(3600) * 1000)
+}
+
+impl fmt::Display for UploadEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UploadEvent::InitAcked { ack } => write!(f, "init segment of {} acknowledged", ack.track),
+            UploadEvent::FragmentAcked { ack, latency_ms, .. } => {
+                write!(f, "fragment {} of {} acknowledged after {latency_ms:.0} ms", ack.sequence, ack.track)
+            }
+            UploadEvent::Ended { .. } => write!(f, "end of stream acknowledged"),
+            UploadEvent::Retry { path, attempt, delay_ms, reason } => {
+                write!(f, "{path}: {reason}; try {attempt} in {delay_ms} ms")
+            }
+            UploadEvent::Rejected { path, error, .. } => write!(f, "{path} refused: {} ({})", error.message, error.code),
+            UploadEvent::Dropped { reason, .. } => f.write_str(reason),
+            UploadEvent::Failed { error } => write!(f, "publishing failed: {} ({})", error.message, error.code),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::MediaKind;
+
+    fn stream() -> StreamName {
+        StreamName::new("cam").unwrap()
+    }
+    fn video() -> TrackName {
+        TrackName::new("video").unwrap()
+    }
+
+    fn queue() -> UploadQueue {
+        let mut q = UploadQueue::new(UploadConfig::new(stream()));
+        q.set_init(video(), vec![1, 2, 3], CONTENT_TYPE_VIDEO_MP4);
+        q
+    }
+
+    fn init_ack() -> String {
+        serde_json::to_string(&InitAck {
+            stream: stream(),
+            track: video(),
+            kind: MediaKind::Video,
+            codec: "avc1.4d401e".into(),
+            timescale: 90_000,
+            bytes: 3,
+            server_timestamp: 1,
+            persisted: true,
+            duplicate: false,
+        })
+        .unwrap()
+    }
+
+    fn fragment_ack(sequence: u64) -> String {
+        serde_json::to_string(&FragmentAck {
+            stream: stream(),
+            track: video(),
+            sequence,
+            producer_timestamp: 0,
+            server_timestamp: 2,
+            duration: 1_000_000,
+            bytes: 4,
+            keyframe: true,
+            persisted: true,
+            duplicate: false,
+            discontinuity: false,
+        })
+        .unwrap()
+    }
+
+    fn error(code: ErrorCode) -> String {
+        serde_json::to_string(&IngestError::new(code, "why").into_body()).unwrap()
+    }
+
+    fn ok(body: &str) -> Outcome<'_> {
+        Outcome::Http { status: 201, retry_after: None, body }
+    }
+
+    fn push(q: &mut UploadQueue, seq: u64, now: f64) -> Option<UploadEvent> {
+        q.push_fragment(video(), seq, (seq as i64 - 1) * 1_000_000, 1_000_000, vec![seq as u8; 4], now)
+    }
+
+    /// Sends what the queue asks for, answering with `answer`, until idle.
+    fn drain(q: &mut UploadQueue, mut now: f64, mut answer: impl FnMut(&UploadRequest) -> (u16, String)) -> Vec<String> {
+        let mut paths = Vec::new();
+        for _ in 0..1000 {
+            if let Some(wait) = q.wait_ms(now) {
+                now += wait;
+            }
+            let Some(req) = q.next_request(now) else { break };
+            paths.push(req.path.clone());
+            let (status, body) = answer(&req);
+            q.on_response(req.id, now, Outcome::Http { status, retry_after: None, body: &body });
+        }
+        paths
+    }
+
+    #[test]
+    fn init_first_then_fragments_in_order_then_end() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        push(&mut q, 2, 0.0);
+        q.push_end();
+        let paths = drain(&mut q, 0.0, |r| match r.kind {
+            UploadKind::Init => (201, init_ack()),
+            UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
+            UploadKind::End => (200, r#"{"stream":"cam","ended":true,"serverTimestamp":3,"persisted":true}"#.into()),
+        });
+        assert_eq!(
+            paths,
+            ["/streams/cam/video/init.mp4", "/streams/cam/video/1.m4s", "/streams/cam/video/2.m4s", "/streams/cam/end"]
+        );
+        assert!(q.is_idle() && q.is_ended());
+        assert_eq!(q.counters().acknowledged, 2);
+    }
+
+    #[test]
+    fn one_request_in_flight_and_stale_answers_are_ignored() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        let a = q.next_request(0.0).unwrap();
+        assert!(q.next_request(0.0).is_none(), "one at a time");
+        assert!(q.on_response(a.id + 7, 0.0, ok(&init_ack())).is_empty());
+        assert!(q.next_request(0.0).is_none());
+        q.on_response(a.id, 0.0, ok(&init_ack()));
+        assert_eq!(q.next_request(0.0).unwrap().path, "/streams/cam/video/1.m4s");
+    }
+
+    #[test]
+    fn network_errors_back_off_with_jitter_and_resend_the_init() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        let init = q.next_request(0.0).unwrap();
+        q.on_response(init.id, 0.0, ok(&init_ack()));
+        let mut now = 0.0;
+        let mut delays = Vec::new();
+        for attempt in 1..=6u32 {
+            let f = q.next_request(now).unwrap();
+            assert_eq!(f.path, "/streams/cam/video/1.m4s");
+            assert_eq!(f.attempt, attempt);
+            let ev = q.on_response(f.id, now, Outcome::Network("connection refused"));
+            let UploadEvent::Retry { delay_ms, attempt: next, .. } = ev[0] else { panic!("{ev:?}") };
+            assert_eq!(next, attempt + 1);
+            let ceiling = 250u64 << (attempt - 1).min(5);
+            let ceiling = ceiling.min(8000);
+            assert!((ceiling / 2..=ceiling).contains(&delay_ms), "try {attempt}: {delay_ms} ms");
+            delays.push(delay_ms);
+            assert!(q.next_request(now + delay_ms as f64 - 1.0).is_none(), "not before the back-off");
+            assert_eq!(q.wait_ms(now), Some(delay_ms as f64));
+            now += delay_ms as f64;
+            // After a network error the init segment goes again first.
+            let again = q.next_request(now).unwrap();
+            assert_eq!(again.kind, UploadKind::Init);
+            q.on_response(again.id, now, ok(&init_ack()));
+        }
+        assert!(delays.windows(2).any(|w| w[0] != w[1] / 2), "jittered: {delays:?}");
+        assert_eq!(q.counters().retries, 6);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_for_429_and_503() {
+        for status in [429u16, 503] {
+            let mut q = queue();
+            push(&mut q, 1, 0.0);
+            let init = q.next_request(0.0).unwrap();
+            q.on_response(init.id, 0.0, ok(&init_ack()));
+            let f = q.next_request(0.0).unwrap();
+            let ev = q.on_response(f.id, 0.0, Outcome::Http { status, retry_after: Some("3"), body: "" });
+            assert!(matches!(ev[0], UploadEvent::Retry { delay_ms: 3000, .. }), "{ev:?}");
+            assert!(q.next_request(2999.0).is_none());
+            assert_eq!(q.next_request(3000.0).unwrap().path, "/streams/cam/video/1.m4s");
+        }
+        assert_eq!(parse_retry_after_ms(" 2 "), Some(2000));
+        assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2026 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after_ms("-1"), None);
+        assert_eq!(parse_retry_after_ms("99999999999999999999999"), None);
+        assert_eq!(parse_retry_after_ms("86400"), Some(3_600_000));
+    }
+
+    #[test]
+    fn init_required_resends_the_init_then_the_fragment() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        let mut sent_init = 0;
+        let paths = drain(&mut q, 0.0, |r| match r.kind {
+            UploadKind::Init => {
+                sent_init += 1;
+                (201, init_ack())
+            }
+            UploadKind::Fragment { sequence, .. } if sent_init < 2 => {
+                let _ = sequence;
+                (412, error(ErrorCode::InitRequired))
+            }
+            UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
+            UploadKind::End => unreachable!(),
+        });
+        assert_eq!(
+            paths,
+            [
+                "/streams/cam/video/init.mp4",
+                "/streams/cam/video/1.m4s",
+                "/streams/cam/video/init.mp4",
+                "/streams/cam/video/1.m4s"
+            ]
+        );
+        assert_eq!(q.counters().retries, 0, "no back-off for a plain 412");
+    }
+
+    #[test]
+    fn a_refused_fragment_is_dropped_and_the_rest_go_on() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        push(&mut q, 2, 0.0);
+        let mut events = Vec::new();
+        let mut now = 0.0;
+        while let Some(r) = q.next_request(now) {
+            let (status, body) = match r.kind {
+                UploadKind::Init => (201, init_ack()),
+                UploadKind::Fragment { sequence: 1, .. } => (409, error(ErrorCode::NonMonotonic)),
+                UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
+                UploadKind::End => unreachable!(),
+            };
+            events.extend(q.on_response(r.id, now, Outcome::Http { status, retry_after: None, body: &body }));
+            now += 1.0;
+        }
+        assert!(matches!(&events[1], UploadEvent::Rejected { sequence: 1, error, .. } if error.code == ErrorCode::NonMonotonic));
+        assert!(matches!(&events[2], UploadEvent::FragmentAcked { ack, .. } if ack.sequence == 2));
+        assert_eq!(q.counters().rejected, 1);
+        assert!(q.is_idle() && q.failure().is_none());
+    }
+
+    #[test]
+    fn a_refused_init_or_a_garbled_answer_fails_the_queue() {
+        let mut q = queue();
+        push(&mut q, 1, 0.0);
+        let r = q.next_request(0.0).unwrap();
+        let ev = q.on_response(r.id, 0.0, Outcome::Http { status: 401, retry_after: None, body: &error(ErrorCode::Unauthorized) });
+        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == ErrorCode::Unauthorized));
+        assert!(q.next_request(1e9).is_none() && q.is_idle());
+
+        let mut q = queue();
+        let r = q.next_request(0.0).unwrap();
+        let ev = q.on_response(r.id, 0.0, ok("<html>proxy</html>"));
+        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == ErrorCode::Internal));
+
+        // A 4xx without a JSON body is still refused, not retried.
+        let mut q = queue();
+        let r = q.next_request(0.0).unwrap();
+        let ev = q.on_response(r.id, 0.0, Outcome::Http { status: 404, retry_after: None, body: "nope" });
+        assert!(matches!(&ev[0], UploadEvent::Failed { .. }));
+    }
+
+    #[test]
+    fn the_queue_drops_the_oldest_unsent_fragments_when_full() {
+        let mut config = UploadConfig::new(stream());
+        config.max_queue_duration = Timestamp::from_millis(3000);
+        let mut q = UploadQueue::new(config);
+        q.set_init(video(), vec![1], CONTENT_TYPE_VIDEO_MP4);
+        let init = q.next_request(0.0).unwrap();
+        q.on_response(init.id, 0.0, ok(&init_ack()));
+        push(&mut q, 1, 0.0);
+        let flying = q.next_request(0.0).unwrap();
+        for seq in 2..=3 {
+            assert!(push(&mut q, seq, 0.0).is_none());
+        }
+        // 4 s queued with a 3 s bound: fragment 1 is in flight and stays,
+        // fragment 2 goes.
+        let ev = push(&mut q, 4, 0.0).unwrap();
+        assert!(matches!(&ev, UploadEvent::Dropped { sequences, .. } if sequences == &[2]), "{ev:?}");
+        assert_eq!(q.queued_fragments(), 3);
+        assert!(q.queued_duration_us() <= 3_000_000);
+        q.on_response(flying.id, 0.0, ok(&fragment_ack(1)));
+        let paths = drain(&mut q, 0.0, |r| match r.kind {
+            UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
+            _ => (201, init_ack()),
+        });
+        assert_eq!(paths, ["/streams/cam/video/3.m4s", "/streams/cam/video/4.m4s"]);
+        assert_eq!(q.counters().dropped, 1);
+    }
+
+    #[test]
+    fn backoff_grows_to_its_ceiling() {
+        let b = Backoff::default();
+        assert_eq!(b.delay_ms(1, 0.0), 125);
+        assert_eq!(b.delay_ms(1, 0.999_999), 249);
+        assert_eq!(b.delay_ms(3, 0.0), 500);
+        assert_eq!(b.delay_ms(40, 0.0), 4000);
+        assert!(b.delay_ms(u32::MAX, 1.0) <= 8000);
+    }
+}

@@ -1,0 +1,673 @@
+//! `PublishSession`: the Worker half of the browser publisher. It takes
+//! captured frames, encodes and fragments them with the core's
+//! [`VideoPipeline`], and uploads the fragments with `fetch`, following the
+//! core's [`UploadQueue`] (order, retries, back-off, bounded queue).
+//!
+//! The npm package's `Publisher` class (main thread) and worker entry
+//! (`publisher-worker.js`) drive it; it works in any JS runtime with
+//! `fetch` and `setTimeout` (browsers, Node, Deno, workerd).
+//!
+//! Events go to the function given to `onEvent`, as plain objects with a
+//! `type`: `"fragment"` (made), `"ack"` (acknowledged), `"init"`,
+//! `"retry"`, `"dropped"`, `"rejected"`, `"failed"`, `"ended"`. Errors
+//! thrown by methods carry `code`: `"invalid-config"` (with `field`),
+//! `"invalid-frame"`, `"encoder-error"`, `"finished"`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{from_js, js_error};
+use crate::codec::h264::EncoderConfig;
+use crate::color::{nv12_to_i420, rgb_to_i420, RgbOrder};
+use crate::frame::I420Planes;
+use crate::ingest::{routes, StreamName, TrackName};
+use crate::publish::{
+    webcam_preset, Backoff, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
+    UploadEvent, UploadQueue, UploadRequest, VideoPipeline, WEBCAM_PRESETS,
+};
+use crate::time::{Timescale, Timestamp};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A built-in webcam preset (`webcamPresets()`). */
+export interface WebcamPreset { id: string; name: string; width: number; height: number; frameRate: number; bitrate: number; }
+
+/** `new PublishSession(config)`. Times are milliseconds. */
+export interface PublishSessionConfig {
+  /** Base URL of the stream server, e.g. `"http://127.0.0.1:8787"` (no trailing path). */
+  endpoint: string;
+  /** Stream name, `[A-Za-z0-9_-]{1,128}`. */
+  stream: string;
+  /** Track name, default `"video"`. */
+  track?: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A `webcamPresets()` id; default `"webcam-720p"`. */
+  preset?: string;
+  /** Encoder fields that override the preset's (`width`, `height`, `frameRate`, `bitrate`, `profile`, ...). */
+  video?: Record<string, unknown>;
+  /** Target fragment duration, 100 to 20000; default 2000. Keyframes are placed to fit. */
+  fragmentDuration?: number;
+  /** Most media waiting to upload before the oldest fragments are dropped; default 60000. */
+  maxQueueDuration?: number;
+  /** Time allowed for one upload request; default 15000. */
+  requestTimeout?: number;
+  /** Retry back-off: first and longest delay; default 250 and 8000. */
+  backoff?: { initial?: number; max?: number };
+  /** Number of the first fragment; default 1. */
+  firstSequence?: number;
+}
+
+/** What `PublishSession.stats()` returns (also the `Publisher`'s `stats` event, with capture figures). */
+export interface PublishSessionStats {
+  framesIn: number; framesEncoded: number; framesDropped: number;
+  /** Encoded frames per second over the last 2 s. */
+  encodedFps: number;
+  encodeMsP50: number | null; encodeMsP95: number | null;
+  /** Bits per second over the last 10 fragments. */
+  bitrate: number;
+  fragmentsMade: number; fragmentsAcknowledged: number; fragmentsDropped: number; fragmentsRejected: number;
+  retries: number;
+  queueFragments: number; queueDurationMs: number; queueBytes: number;
+  /** From the capture of a fragment's last frame to its acknowledgement. */
+  ackLatencyMsP50: number | null; ackLatencyMsP95: number | null;
+  bytesAcknowledged: number;
+}
+"#;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SessionConfig {
+    endpoint: String,
+    stream: String,
+    #[serde(default = "default_track")]
+    track: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    video: Option<serde_json::Map<String, Value>>,
+    #[serde(default = "default_fragment_ms")]
+    fragment_duration: u32,
+    #[serde(default = "default_queue_ms")]
+    max_queue_duration: u32,
+    #[serde(default = "default_timeout_ms")]
+    request_timeout: u32,
+    #[serde(default)]
+    backoff: Option<BackoffConfig>,
+    #[serde(default = "default_first_sequence")]
+    first_sequence: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackoffConfig {
+    initial: Option<u32>,
+    max: Option<u32>,
+}
+
+fn default_track() -> String {
+    "video".into()
+}
+fn default_fragment_ms() -> u32 {
+    2000
+}
+fn default_queue_ms() -> u32 {
+    60_000
+}
+fn default_timeout_ms() -> u32 {
+    15_000
+}
+fn default_first_sequence() -> u32 {
+    1
+}
+
+fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
+    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
+}
+
+/// The encoder settings: the preset, then the `video` overrides.
+fn encoder_config(preset: Option<&str>, overrides: Option<serde_json::Map<String, Value>>) -> Result<EncoderConfig, JsValue> {
+    let id = preset.unwrap_or("webcam-720p");
+    let preset = webcam_preset(id).ok_or_else(|| {
+        let ids: Vec<&str> = WEBCAM_PRESETS.iter().map(|p| p.id).collect();
+        config_error("preset", format!("unknown preset \"{id}\"; built-in presets: {}", ids.join(", ")))
+    })?;
+    let mut merged = serde_json::to_value(preset.encoder_config()).map_err(|e| config_error("preset", e))?;
+    if let (Some(map), Some(over)) = (merged.as_object_mut(), overrides) {
+        map.extend(over);
+    }
+    serde_path_to_error::deserialize(merged).map_err(|e| {
+        let path = e.path().to_string();
+        config_error(&format!("video.{path}"), e.inner())
+    })
+}
+
+fn pipeline_error(e: PipelineError) -> JsValue {
+    match e {
+        PipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
+        PipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
+            js_error(&e.to_string(), "invalid-config", Some(&format!("video.{field}")))
+        }
+        PipelineError::Encoder(crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. }) => {
+            js_error(&e.to_string(), "invalid-frame", None)
+        }
+        PipelineError::Finished => js_error(&e.to_string(), "finished", None),
+        _ => js_error(&e.to_string(), "encoder-error", None),
+    }
+}
+
+fn frame_error(e: crate::frame::FrameError) -> JsValue {
+    js_error(&e.to_string(), "invalid-frame", None)
+}
+
+/// The global object's `name` member (`fetch`, `setTimeout`, `performance`).
+fn global(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `performance.now()`, or `Date.now()` where there is no `performance`.
+fn now_ms() -> f64 {
+    let perf = global("performance");
+    Reflect::get(&perf, &"now".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .and_then(|f| f.call0(&perf).ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+async fn sleep(ms: f64) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Ok(set_timeout) = global("setTimeout").dyn_into::<Function>() {
+            let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(ms.ceil().max(0.0)));
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn to_js(value: &Value) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// One `fetch`; network errors, timeouts and unreadable bodies are
+/// [`Outcome::Network`].
+async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &UploadRequest) -> Result<(u16, Option<String>, String), String> {
+    let init = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&init, &k.into(), v);
+    };
+    set("method", &req.method.into());
+    let headers = Object::new();
+    if let Some(ct) = req.content_type {
+        let _ = Reflect::set(&headers, &"Content-Type".into(), &ct.into());
+        set("body", &Uint8Array::from(&req.body[..]).into());
+    }
+    if let Some(token) = token {
+        let _ = Reflect::set(&headers, &"Authorization".into(), &format!("Bearer {token}").into());
+    }
+    set("headers", &headers.into());
+    set("cache", &"no-store".into());
+    // AbortSignal.timeout, where the runtime has it.
+    let abort = global("AbortSignal");
+    if let Some(timeout) = Reflect::get(&abort, &"timeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+        if let Ok(signal) = timeout.call1(&abort, &JsValue::from(timeout_ms)) {
+            set("signal", &signal);
+        }
+    }
+    let fetch: Function = global("fetch").dyn_into().map_err(|_| "this runtime has no fetch".to_string())?;
+    let url = format!("{endpoint}{}", req.path);
+    let describe = |e: JsValue| -> String {
+        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}"))
+    };
+    let promise: Promise = fetch.call2(&JsValue::NULL, &url.into(), &init).map_err(describe)?.dyn_into().map_err(describe)?;
+    let response: web_sys::Response = JsFuture::from(promise).await.map_err(describe)?.dyn_into().map_err(describe)?;
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    let text = JsFuture::from(response.text().map_err(describe)?).await.map_err(describe)?;
+    Ok((response.status(), retry_after, text.as_string().unwrap_or_default()))
+}
+
+struct Shared {
+    pipeline: VideoPipeline,
+    queue: UploadQueue,
+    track: TrackName,
+    endpoint: String,
+    token: Option<String>,
+    timeout_ms: u32,
+    listener: Option<Function>,
+    pumping: bool,
+    idle_waiters: Vec<Function>,
+    scratch: Vec<u8>,
+    /// Wall-clock ms when media time 0 was captured.
+    wall_origin_ms: Option<f64>,
+    frames_in: u64,
+    frames_dropped: u64,
+    encode_ms: Percentiles,
+    ack_ms: Percentiles,
+    encoded_at: VecDeque<f64>,
+    recent_fragments: VecDeque<(u64, u64)>,
+    fragments_made: u64,
+}
+
+impl Shared {
+    fn emit(listener: &Option<Function>, events: &[Value]) {
+        if let Some(f) = listener {
+            for e in events {
+                let _ = f.call1(&JsValue::NULL, &to_js(e));
+            }
+        }
+    }
+
+    /// Encodes one I420 frame and queues what it completes.
+    fn encode(&mut self, frame: &I420Planes<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
+        if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
+            return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
+        }
+        self.frames_in += 1;
+        let t0 = now_ms();
+        let made = match self.pipeline.push(frame, capture_us.round() as i64) {
+            Ok(made) => made,
+            Err(PipelineError::NonMonotonic { .. }) => {
+                self.frames_dropped += 1;
+                return Ok((false, Vec::new()));
+            }
+            Err(e) => return Err(pipeline_error(e)),
+        };
+        let t1 = now_ms();
+        self.encode_ms.push(t1 - t0);
+        self.encoded_at.push_back(t1);
+        while self.encoded_at.front().is_some_and(|&t| t < t1 - 2000.0) {
+            self.encoded_at.pop_front();
+        }
+        if self.wall_origin_ms.is_none() {
+            self.wall_origin_ms = Some(wall_ms);
+        }
+        Ok((true, self.take(made)))
+    }
+
+    /// Converts a frame into the scratch I420 buffer with `convert`, then
+    /// encodes it.
+    fn convert_and_encode(
+        &mut self,
+        width: u32,
+        height: u32,
+        capture_us: f64,
+        wall_ms: f64,
+        convert: impl FnOnce(&mut Vec<u8>) -> Result<(), crate::frame::FrameError>,
+    ) -> Result<(bool, Vec<Value>), JsValue> {
+        let mut buf = std::mem::take(&mut self.scratch);
+        let result = convert(&mut buf).map_err(frame_error).and_then(|()| {
+            let planes = I420Planes::packed(width, height, &buf).map_err(frame_error)?;
+            self.encode(&planes, capture_us, wall_ms)
+        });
+        self.scratch = buf;
+        result
+    }
+
+    /// Queues pipeline output for upload; returns the events to emit.
+    fn take(&mut self, made: Vec<PipelineEvent>) -> Vec<Value> {
+        let mut events = Vec::new();
+        let now = now_ms();
+        for event in made {
+            match event {
+                PipelineEvent::Init(init) => {
+                    self.queue.set_init(self.track.clone(), init.bytes, routes::CONTENT_TYPE_VIDEO_MP4);
+                }
+                PipelineEvent::Fragment(f) => {
+                    let start_us = f.start.rescale(Timescale::MICROS).ticks;
+                    let duration_us = Timestamp::new(f.duration as i64, f.start.timescale).rescale(Timescale::MICROS).ticks as u64;
+                    let bytes = f.bytes.len() as u64;
+                    self.fragments_made += 1;
+                    self.recent_fragments.push_back((duration_us, bytes));
+                    if self.recent_fragments.len() > 10 {
+                        self.recent_fragments.pop_front();
+                    }
+                    events.push(json!({
+                        "type": "fragment", "sequence": f.sequence_number, "start": start_us,
+                        "duration": duration_us, "bytes": bytes, "keyframe": f.keyframe,
+                        "captureTime": self.wall_origin_ms.map(|w| w + start_us as f64 / 1000.0),
+                    }));
+                    let seq = u64::from(f.sequence_number);
+                    if let Some(dropped) = self.queue.push_fragment(self.track.clone(), seq, start_us, duration_us, f.bytes, now) {
+                        events.push(self.describe(&dropped, now));
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    fn describe(&mut self, event: &UploadEvent, _now: f64) -> Value {
+        match event {
+            UploadEvent::InitAcked { ack } => json!({"type": "init", "ack": ack}),
+            UploadEvent::FragmentAcked { ack, latency_ms, attempts } => {
+                let glass = self.wall_origin_ms.map(|w| {
+                    let end = w + (ack.producer_timestamp as f64 + ack.duration as f64) / 1000.0;
+                    js_sys::Date::now() - end
+                });
+                if let Some(g) = glass {
+                    self.ack_ms.push(g);
+                }
+                json!({
+                    "type": "ack", "sequence": ack.sequence, "ack": ack, "uploadMs": latency_ms,
+                    "latencyMs": glass, "attempts": attempts,
+                })
+            }
+            UploadEvent::Ended { ack } => json!({"type": "ended", "ack": ack}),
+            UploadEvent::Retry { path, attempt, delay_ms, reason } => {
+                json!({"type": "retry", "path": path, "attempt": attempt, "delayMs": delay_ms, "message": event.to_string(), "reason": reason})
+            }
+            UploadEvent::Rejected { path, sequence, error } => {
+                json!({"type": "rejected", "path": path, "sequence": sequence, "code": error.code, "message": event.to_string()})
+            }
+            UploadEvent::Dropped { sequences, .. } => {
+                json!({"type": "dropped", "sequences": sequences, "message": event.to_string()})
+            }
+            UploadEvent::Failed { error } => {
+                json!({"type": "failed", "code": error.code, "message": event.to_string()})
+            }
+        }
+    }
+
+    fn stats(&self) -> Value {
+        let c = self.queue.counters();
+        let (dur, bytes) = self.recent_fragments.iter().fold((0u64, 0u64), |(d, b), &(fd, fb)| (d + fd, b + fb));
+        let bitrate = if dur > 0 { bytes as f64 * 8.0 * 1e6 / dur as f64 } else { 0.0 };
+        let fps = match (self.encoded_at.front(), self.encoded_at.back()) {
+            (Some(a), Some(b)) if b > a => (self.encoded_at.len() - 1) as f64 * 1000.0 / (b - a),
+            _ => 0.0,
+        };
+        json!({
+            "framesIn": self.frames_in, "framesEncoded": self.pipeline.frames(), "framesDropped": self.frames_dropped,
+            "encodedFps": fps,
+            "encodeMsP50": self.encode_ms.percentile(50.0), "encodeMsP95": self.encode_ms.percentile(95.0),
+            "bitrate": bitrate.round(),
+            "fragmentsMade": self.fragments_made, "fragmentsAcknowledged": c.acknowledged,
+            "fragmentsDropped": c.dropped, "fragmentsRejected": c.rejected, "retries": c.retries,
+            "queueFragments": self.queue.queued_fragments(), "queueDurationMs": self.queue.queued_duration_us() / 1000,
+            "queueBytes": self.queue.queued_bytes(),
+            "ackLatencyMsP50": self.ack_ms.percentile(50.0), "ackLatencyMsP95": self.ack_ms.percentile(95.0),
+            "bytesAcknowledged": c.bytes_acknowledged,
+        })
+    }
+}
+
+/// Starts the upload loop unless it runs already.
+fn kick(shared: &Rc<RefCell<Shared>>) {
+    {
+        let mut s = shared.borrow_mut();
+        if s.pumping {
+            return;
+        }
+        s.pumping = true;
+    }
+    wasm_bindgen_futures::spawn_local(pump(shared.clone()));
+}
+
+async fn pump(shared: Rc<RefCell<Shared>>) {
+    loop {
+        let now = now_ms();
+        let next = {
+            let mut s = shared.borrow_mut();
+            match s.queue.next_request(now) {
+                Some(req) => Ok((req, s.endpoint.clone(), s.token.clone(), s.timeout_ms)),
+                None => Err(s.queue.wait_ms(now)),
+            }
+        };
+        let (req, endpoint, token, timeout) = match next {
+            Ok(x) => x,
+            Err(Some(wait)) => {
+                sleep(wait).await;
+                continue;
+            }
+            Err(None) => break,
+        };
+        let result = send(&endpoint, token.as_deref(), timeout, &req).await;
+        let (listener, events) = {
+            let mut s = shared.borrow_mut();
+            let outcome = match &result {
+                Ok((status, retry_after, body)) => Outcome::Http { status: *status, retry_after: retry_after.as_deref(), body },
+                Err(message) => Outcome::Network(message),
+            };
+            let happened = s.queue.on_response(req.id, now_ms(), outcome);
+            let events: Vec<Value> = happened.iter().map(|e| s.describe(e, now)).collect();
+            (s.listener.clone(), events)
+        };
+        Shared::emit(&listener, &events);
+    }
+    let waiters = {
+        let mut s = shared.borrow_mut();
+        s.pumping = false;
+        if s.queue.is_idle() {
+            std::mem::take(&mut s.idle_waiters)
+        } else {
+            Vec::new()
+        }
+    };
+    for w in waiters {
+        let _ = w.call0(&JsValue::NULL);
+    }
+}
+
+/// The built-in webcam presets: `[{ id, name, width, height, frameRate, bitrate }]`.
+#[wasm_bindgen(js_name = webcamPresets, unchecked_return_type = "WebcamPreset[]")]
+pub fn webcam_presets() -> JsValue {
+    let list: Vec<Value> = WEBCAM_PRESETS
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "name": p.name, "width": p.width, "height": p.height, "frameRate": p.frame_rate, "bitrate": p.bitrate})
+        })
+        .collect();
+    to_js(&Value::Array(list))
+}
+
+/// The encoding and uploading half of a publisher. See the module
+/// documentation; the npm package's `Publisher` runs one in a Worker.
+#[wasm_bindgen]
+pub struct PublishSession {
+    shared: Rc<RefCell<Shared>>,
+}
+
+#[wasm_bindgen]
+impl PublishSession {
+    /// Validates `config` (`PublishSessionConfig`) and creates the encoder.
+    /// Throws `invalid-config` errors naming the field.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "PublishSessionConfig")] config: JsValue) -> Result<PublishSession, JsValue> {
+        let c: SessionConfig = from_js(config)?;
+        let endpoint = c.endpoint.trim_end_matches('/').to_string();
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://") || endpoint.is_empty() || endpoint.starts_with('/')) {
+            return Err(config_error("endpoint", format!("must be an http(s) URL or a path, got \"{}\"", c.endpoint)));
+        }
+        let stream = StreamName::new(&c.stream).map_err(|e| config_error("stream", e))?;
+        let track = TrackName::new(&c.track).map_err(|e| config_error("track", e))?;
+        if !(1000..=600_000).contains(&c.request_timeout) {
+            return Err(config_error("requestTimeout", format!("must be from 1000 to 600000 ms, got {}", c.request_timeout)));
+        }
+        let mut pipeline_config = PipelineConfig::new(encoder_config(c.preset.as_deref(), c.video)?);
+        pipeline_config.fragment_duration = Timestamp::from_millis(i64::from(c.fragment_duration));
+        pipeline_config.first_sequence = c.first_sequence;
+        if c.max_queue_duration < c.fragment_duration {
+            return Err(config_error(
+                "maxQueueDuration",
+                format!("must be at least fragmentDuration ({} ms), got {}", c.fragment_duration, c.max_queue_duration),
+            ));
+        }
+        let pipeline = VideoPipeline::new(pipeline_config).map_err(pipeline_error)?;
+        let mut upload = UploadConfig::new(stream);
+        upload.max_queue_duration = Timestamp::from_millis(i64::from(c.max_queue_duration));
+        if let Some(b) = c.backoff {
+            let d = Backoff::default();
+            upload.backoff = Backoff {
+                initial_ms: b.initial.map_or(d.initial_ms, u64::from).max(1),
+                max_ms: b.max.map_or(d.max_ms, u64::from).max(1),
+            };
+        }
+        upload.seed = (js_sys::Math::random() * 9.0e15) as u64 | 1;
+        Ok(PublishSession {
+            shared: Rc::new(RefCell::new(Shared {
+                pipeline,
+                queue: UploadQueue::new(upload),
+                track,
+                endpoint,
+                token: c.token,
+                timeout_ms: c.request_timeout,
+                listener: None,
+                pumping: false,
+                idle_waiters: Vec::new(),
+                scratch: Vec::new(),
+                wall_origin_ms: None,
+                frames_in: 0,
+                frames_dropped: 0,
+                encode_ms: Percentiles::new(300),
+                ack_ms: Percentiles::new(100),
+                encoded_at: VecDeque::new(),
+                recent_fragments: VecDeque::new(),
+                fragments_made: 0,
+            })),
+        })
+    }
+
+    /// The encoder settings in force (preset plus overrides, defaults filled in).
+    #[wasm_bindgen(getter)]
+    pub fn video(&self) -> JsValue {
+        let s = self.shared.borrow();
+        to_js(&serde_json::to_value(&s.pipeline.config().encoder).unwrap_or(Value::Null))
+    }
+
+    /// Where events go: `fn(event)`, see the module documentation.
+    #[wasm_bindgen(js_name = onEvent)]
+    pub fn on_event(&self, listener: Option<Function>) {
+        self.shared.borrow_mut().listener = listener;
+    }
+
+    fn run(&self, f: impl FnOnce(&mut Shared) -> Result<(bool, Vec<Value>), JsValue>) -> Result<bool, JsValue> {
+        let (encoded, events, listener) = {
+            let mut s = self.shared.borrow_mut();
+            let (encoded, events) = f(&mut s)?;
+            (encoded, events, s.listener.clone())
+        };
+        Shared::emit(&listener, &events);
+        kick(&self.shared);
+        Ok(encoded)
+    }
+
+    /// Encodes a tightly packed I420 frame of the configured size captured
+    /// at `timestamp` µs (any origin, increasing) and wall-clock
+    /// `captureTime` ms. Returns `false` when the frame was dropped (its
+    /// timestamp did not increase).
+    #[wasm_bindgen(js_name = pushI420)]
+    pub fn push_i420(&self, data: &[u8], width: u32, height: u32, timestamp: f64, capture_time: f64) -> Result<bool, JsValue> {
+        self.run(|s| {
+            let planes = I420Planes::packed(width, height, data).map_err(frame_error)?;
+            s.encode(&planes, timestamp, capture_time)
+        })
+    }
+
+    /// Like `pushI420` for packed RGBA (or BGRA with `bgra`), `stride`
+    /// bytes per row; converted to I420 (BT.601, limited range) in wasm.
+    #[wasm_bindgen(js_name = pushRgba)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_rgba(
+        &self,
+        data: &[u8],
+        width: u32,
+        height: u32,
+        stride: u32,
+        bgra: bool,
+        timestamp: f64,
+        capture_time: f64,
+    ) -> Result<bool, JsValue> {
+        let order = if bgra { RgbOrder::Bgra } else { RgbOrder::Rgba };
+        self.run(|s| {
+            s.convert_and_encode(width, height, timestamp, capture_time, |buf| {
+                rgb_to_i420(data, width, height, stride as usize, order, buf)
+            })
+        })
+    }
+
+    /// Like `pushI420` for NV12: Y rows of `yStride` bytes, then the
+    /// interleaved UV plane at `uvOffset` with `uvStride` bytes per row.
+    #[wasm_bindgen(js_name = pushNv12)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_nv12(
+        &self,
+        data: &[u8],
+        width: u32,
+        height: u32,
+        y_stride: u32,
+        uv_offset: u32,
+        uv_stride: u32,
+        timestamp: f64,
+        capture_time: f64,
+    ) -> Result<bool, JsValue> {
+        self.run(|s| {
+            s.convert_and_encode(width, height, timestamp, capture_time, |buf| {
+                nv12_to_i420(data, width, height, y_stride as usize, uv_offset as usize, uv_stride as usize, buf)
+            })
+        })
+    }
+
+    /// Counts frames dropped before they reached the session (capture
+    /// backpressure), so `stats()` covers every captured frame.
+    #[wasm_bindgen(js_name = noteDropped)]
+    pub fn note_dropped(&self, frames: u32) {
+        let mut s = self.shared.borrow_mut();
+        s.frames_in += u64::from(frames);
+        s.frames_dropped += u64::from(frames);
+    }
+
+    /// Current figures (`PublishSessionStats`).
+    #[wasm_bindgen(unchecked_return_type = "PublishSessionStats")]
+    pub fn stats(&self) -> JsValue {
+        to_js(&self.shared.borrow().stats())
+    }
+
+    /// Ends the stream: closes the last fragment, queues the end mark, and
+    /// resolves once everything is acknowledged (`{ complete: true }`) or
+    /// after `timeout` ms with what is left (`{ complete: false,
+    /// queueFragments }`). Uploading goes on in the background after a
+    /// timeout until `close()`.
+    pub fn finish(&self, timeout: f64) -> Result<Promise, JsValue> {
+        self.run(|s| {
+            let made = s.pipeline.finish().map_err(pipeline_error)?;
+            let events = s.take(made);
+            s.queue.push_end();
+            Ok((true, events))
+        })?;
+        let shared = self.shared.clone();
+        let wait = Promise::new(&mut |resolve, _| {
+            let mut s = shared.borrow_mut();
+            if s.queue.is_idle() && !s.pumping {
+                let _ = resolve.call0(&JsValue::NULL);
+            } else {
+                s.idle_waiters.push(resolve);
+            }
+        });
+        let shared = self.shared.clone();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let timer = Promise::new(&mut |resolve, _| {
+                if let Ok(set_timeout) = global("setTimeout").dyn_into::<Function>() {
+                    let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(timeout.max(0.0)));
+                }
+            });
+            let _ = JsFuture::from(Promise::race(&js_sys::Array::of2(&wait, &timer))).await;
+            let s = shared.borrow();
+            let complete = s.queue.is_idle() && s.queue.failure().is_none() && s.queue.is_ended();
+            Ok(to_js(&json!({
+                "complete": complete,
+                "queueFragments": s.queue.queued_fragments(),
+                "failure": s.queue.failure().map(|e| json!({"code": e.code, "message": e.message})),
+            })))
+        }))
+    }
+}
