@@ -132,6 +132,7 @@ async function stop() {
   $('stop').disabled = true;
   const result = await publisher.stop({ timeout: 15000 });
   window.demo.stopResult = { complete: result.complete, stats: result.stats };
+  if (result.stats) showStats(result.stats);
   log(`stopped: ${result.complete ? 'every fragment acknowledged' : 'some fragments were not acknowledged'}`);
   $('camera').srcObject?.getTracks().forEach((t) => t.stop());
   $('start').disabled = false;

@@ -4,21 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { installTarball, packPackage } from './support/npm_pack.mjs';
 
-const root = new URL('../../', import.meta.url).pathname;
-
-test('npm tarball installs and encodes from ESM and CommonJS', () => {
+test('npm tarball installs and encodes from ESM and CommonJS', (t) => {
   const work = mkdtempSync(join(tmpdir(), 'framecast-pkg-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', work, `${root}pkg`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  assert.ok(tarball, 'npm pack wrote a tarball');
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const tarball = packPackage(work);
   const app = join(work, 'app');
-  execFileSync('mkdir', ['-p', app]);
+  mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', join(work, tarball)], { cwd: app, stdio: 'inherit' });
+  installTarball(app, tarball);
   const probe = `
     const w = 64, h = 48;
     const enc = new fc.Encoder({ width: w, height: h, bitrate: 100000 });

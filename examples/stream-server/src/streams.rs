@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use framecast::ingest::{
     routes, EndAck, ErrorCode, FragmentFacts, IndexEntry, IngestError, InitAck, MediaKind, PlaybackPaths,
-    PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo, TrackName,
+    FragmentRecord, PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo, TrackName,
 };
 use framecast::mux::reader::{FragmentRules, Movie};
 use framecast::mux::{CodecConfig, TrackConfig, TrackKind};
@@ -95,6 +95,34 @@ fn playlist_options(cfg: &Config, meta: &StreamMeta) -> PlaylistOptions {
 }
 
 impl StreamState {
+    /// Runs `f` on the playlists to serve: the live ones (a sliding window)
+    /// while the stream is live; once it has ended, ones listing every
+    /// stored fragment, so the whole recording plays on demand.
+    fn with_playlists<R>(&self, cfg: &Config, f: impl FnOnce(&StreamPlaylists) -> R) -> R {
+        if !self.ended {
+            return f(&self.playlists);
+        }
+        let total = self.tracks.values().map(|t| t.index.len()).max().unwrap_or(0).max(1);
+        let mut options = playlist_options(cfg, &self.meta);
+        options.window = total;
+        let Ok(mut full) = StreamPlaylists::new(options) else { return f(&self.playlists) };
+        let mut records: Vec<&FragmentRecord> = Vec::new();
+        for (name, t) in &self.tracks {
+            if full.set_track(name, t.config.clone()).is_err() {
+                return f(&self.playlists);
+            }
+            records.extend(t.index.records());
+        }
+        // The order they were stored in: the first one fixes the wall clock.
+        records.sort_by_key(|r| (r.server_timestamp, r.sequence));
+        for r in records {
+            // Refusals were logged when the fragment was stored.
+            let _ = full.push(r);
+        }
+        full.set_ended(true);
+        f(&full)
+    }
+
     fn info(&self) -> StreamInfo {
         let mut tracks = Vec::with_capacity(self.tracks.len());
         let (mut fragments, mut bytes, mut duration) = (0u64, 0u64, 0u64);
@@ -535,14 +563,14 @@ impl App {
     pub async fn master(&self, name: &StreamName) -> Result<String, IngestError> {
         let h = self.existing(name)?;
         let state = h.state.lock().await;
-        Self::playlist_result(name, state.playlists.master())
+        Self::playlist_result(name, state.with_playlists(&self.cfg, |p| p.master()))
     }
 
     /// `GET /streams/{name}/{track}.m3u8`.
     pub async fn media_playlist(&self, name: &StreamName, track: &TrackName) -> Result<String, IngestError> {
         let h = self.existing(name)?;
         let state = h.state.lock().await;
-        let r = state.playlists.media(track.as_str()).ok_or_else(|| {
+        let r = state.with_playlists(&self.cfg, |p| p.media(track.as_str())).ok_or_else(|| {
             IngestError::new(ErrorCode::NotFound, format!("stream {name} has no track {track}")).with_field("track")
         })?;
         Self::playlist_result(name, r)
@@ -552,7 +580,7 @@ impl App {
     pub async fn mpd(&self, name: &StreamName) -> Result<String, IngestError> {
         let h = self.existing(name)?;
         let state = h.state.lock().await;
-        Self::playlist_result(name, state.playlists.mpd(now_ms()))
+        Self::playlist_result(name, state.with_playlists(&self.cfg, |p| p.mpd(now_ms())))
     }
 
     /// `GET /streams/{name}/{track}/init.mp4`.

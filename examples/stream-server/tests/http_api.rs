@@ -51,7 +51,8 @@ fn uris(playlist: &str) -> Vec<String> {
 #[test]
 fn publish_describe_play_and_end() {
     let m = media();
-    let server = Server::start(&data_dir("publish"), &["--window", "20"]);
+    // A window of 8 of the 10 fragments: live playlists slide, ended ones list everything.
+    let server = Server::start(&data_dir("publish"), &["--window", "8"]);
     let s = |p: &str| server.url(&format!("/streams/live{p}"));
 
     let r = request("PUT", &s(""), &[], &[]);
@@ -109,12 +110,12 @@ fn publish_describe_play_and_end() {
     assert!(text.contains("RESOLUTION=320x240,FRAME-RATE=30.000,AUDIO=\"audio\""), "{text}");
     assert!(text.contains("URI=\"audio.m3u8\""), "{text}");
     let playlist = get(&s("/video.m3u8")).text();
-    assert!(playlist.contains("#EXT-X-MEDIA-SEQUENCE:1\n"), "{playlist}");
+    assert!(playlist.contains("#EXT-X-MEDIA-SEQUENCE:3\n"), "{playlist}");
     assert!(playlist.contains("#EXT-X-PROGRAM-DATE-TIME:"), "{playlist}");
     assert!(!playlist.contains("#EXT-X-DISCONTINUITY\n") && !playlist.contains("#EXT-X-ENDLIST"), "{playlist}");
     let listed = uris(&playlist);
-    assert_eq!(listed.len(), 10, "{playlist}");
-    for (uri, f) in listed.iter().zip(&m.video) {
+    assert_eq!(listed.len(), 8, "{playlist}");
+    for (uri, f) in listed.iter().zip(&m.video[2..]) {
         assert!(uri.starts_with(&format!("video/{}.m4s?v=", f.seq)), "{uri}");
         let r = get(&s(&format!("/{uri}")));
         assert_eq!((r.status, r.header("content-type")), (200, Some("video/mp4")));
@@ -126,7 +127,7 @@ fn publish_describe_play_and_end() {
     let r = get(&s(&format!("/{init_uri}")));
     assert!(r.status == 200 && r.body == m.video_init);
     let audio_list = get(&s("/audio.m3u8"));
-    assert_eq!(uris(&audio_list.text()).len(), 10);
+    assert_eq!(uris(&audio_list.text()).len(), 8);
     let r = get(&s(&format!("/{}", uris(&audio_list.text())[0])));
     assert_eq!((r.status, r.header("content-type")), (200, Some("audio/mp4")));
     let head = request("HEAD", &s("/video/3.m4s"), &[], &[]);
@@ -138,7 +139,7 @@ fn publish_describe_play_and_end() {
     assert_eq!((mpd.status, mpd.header("content-type")), (200, Some("application/dash+xml")));
     let mpd = mpd.text();
     assert!(mpd.contains("type=\"dynamic\"") && mpd.contains("<SegmentTimeline>"), "{mpd}");
-    assert!(mpd.contains("<S t=\"0\" d=\"180000\" r=\"9\"/>"), "{mpd}");
+    assert!(mpd.contains("<S t=\"360000\" d=\"180000\" r=\"7\"/>"), "{mpd}");
     let template = mpd.split("media=\"video/").nth(1).unwrap().split('"').next().unwrap();
     let by_time = get(&s(&format!("/video/{}", template.replace("$Time$", "360000"))));
     assert!(by_time.status == 200 && by_time.body == m.video[2].bytes);
@@ -148,8 +149,13 @@ fn publish_describe_play_and_end() {
     let r = request("POST", &s("/end"), &[], &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["ended"], true);
-    assert!(get(&s("/video.m3u8")).text().ends_with("#EXT-X-ENDLIST\n"));
-    assert!(get(&s("/manifest.mpd")).text().contains("type=\"static\""));
+    let ended = get(&s("/video.m3u8")).text();
+    assert!(ended.ends_with("#EXT-X-ENDLIST\n"), "{ended}");
+    assert!(ended.contains("#EXT-X-MEDIA-SEQUENCE:1\n"), "the whole recording: {ended}");
+    assert_eq!(uris(&ended).len(), 10, "{ended}");
+    assert_eq!(uris(&get(&s("/audio.m3u8")).text()).len(), 10);
+    let mpd = get(&s("/manifest.mpd")).text();
+    assert!(mpd.contains("type=\"static\"") && mpd.contains("<S t=\"0\" d=\"180000\" r=\"9\"/>"), "{mpd}");
     assert!(describe(&server, "live").ended);
 
     let probe = ffprobe(&s("/master.m3u8"));

@@ -1,0 +1,259 @@
+// End to end, as a user runs it: the demo page (www/) publishes Chromium's
+// fake camera with the npm package's Publisher (Worker: OpenH264 in wasm ->
+// CMAF -> fetch upload) to a real framecast-server process over HTTP, and
+// players we did not write (hls.js, dash.js in Chromium; ffprobe) play what
+// the server serves.
+//
+// - live publish: 20 s at 640x480, hls.js and dash.js watching live, then
+//   ffprobe on the ended stream;
+// - server restart: SIGKILL mid-publish, restart on the same data directory
+//   and port; the publisher retries and every fragment is stored once;
+// - bad uploads: truncated, non-monotonic, traversal names and oversize
+//   bodies sent from the page with fetch (a wrong Content-Length cannot be
+//   sent from a browser, so that one goes over a raw socket) while a
+//   publisher keeps publishing to the same stream.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { e2e, root } from './support/sources.mjs';
+import { startMediaServer } from './support/media_server.mjs';
+import { FAKE_MEDIA_ARGS, launchChromium, openPage } from '../bench/browser.mjs';
+import { serveDemo } from '../../www/serve.mjs';
+import { startStreamServer } from '../../www/stream_server.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MAX_FRAGMENT_BYTES = 2_000_000;
+
+let browser, demo, players, playerServer, streams, dataDir;
+
+before(async () => {
+  mkdirSync(e2e, { recursive: true });
+  dataDir = mkdtempSync(join(e2e, 'publish-'));
+  streams = await startStreamServer({ dataDir, args: ['--max-fragment-bytes', String(MAX_FRAGMENT_BYTES)] });
+  demo = await serveDemo({ endpoint: streams.origin });
+  ({ origin: players, server: playerServer } = await startMediaServer({
+    '/hls.js/': `${root}tests/node_modules/hls.js/dist`,
+    '/dashjs/': `${root}tests/node_modules/dashjs/dist/modern/umd`,
+    '/': `${root}tests/node/pages`,
+  }));
+  browser = await launchChromium({ args: FAKE_MEDIA_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await streams?.stop();
+  for (const server of [demo?.server, playerServer]) {
+    server?.closeAllConnections();
+    server?.close();
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function describeStream(name) {
+  const r = await fetch(`${streams.origin}/streams/${name}`);
+  assert.equal(r.status, 200, `GET /streams/${name}`);
+  return r.json();
+}
+
+/** Opens the demo page publishing `stream` and waits until it is live. */
+async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto' } = {}) {
+  const pub = await openPage(browser, demo.origin, { allow: [streams.origin] });
+  await pub.page.goto(`${demo.origin}/?preset=${preset}&fragment=${fragment}&autostart=1&stream=${stream}&capture=${capture}`);
+  await pub.page.waitForFunction(() => window.demo?.state === 'live' || window.demo?.errors.length, null, { timeout: 20000 });
+  const state = await pub.page.evaluate(() => window.demo);
+  assert.deepEqual(state.errors, [], 'the demo started publishing');
+  return pub;
+}
+
+const acked = (pub) => pub.page.evaluate(() => window.demo.fragments.length);
+
+async function waitForAcks(pub, n, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await acked(pub)) < n) {
+    assert.ok(Date.now() < deadline, `fewer than ${n} fragments acknowledged in ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** Stops the publisher; returns the page's final view. `expectedConsole` lists console errors that are fine. */
+async function stop(pub, expectedConsole = []) {
+  await pub.page.evaluate(() => window.demo.stop());
+  await pub.page.waitForFunction(() => window.demo.stopResult, null, { timeout: 30000 });
+  const state = await pub.page.evaluate(() => ({ ...window.demo, start: undefined, stop: undefined }));
+  await pub.close();
+  const unexpected = pub.errors.filter((e) => !expectedConsole.some((x) => e.includes(x)));
+  assert.deepEqual([...state.errors, ...unexpected], [], 'no errors on the publishing page');
+  return { ...state, stats: state.stopResult.stats };
+}
+
+/** The stream's index lines, as stored. */
+function indexLines(stream) {
+  return readFileSync(`${dataDir}/streams/${stream}/index.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+function assertStoredOnce(stream, made) {
+  const seqs = indexLines(stream).filter((l) => l.type === 'fragment').map((l) => l.sequence);
+  assert.deepEqual(seqs, Array.from({ length: made }, (_, i) => i + 1), 'index: every fragment once, in order');
+  const files = readdirSync(`${dataDir}/streams/${stream}/video`).sort();
+  assert.deepEqual(files, ['init.mp4', ...seqs.map((s) => `${s}.m4s`)].sort(), 'fragment files: exactly the indexed ones');
+}
+
+/** Opens the player page on `src` with `engine`; resolves the report once `until` holds. */
+async function watch(engine, src, until, timeoutMs = 40000) {
+  const p = await openPage(browser, players, { allow: [streams.origin] });
+  await p.page.goto(`${players}/player.html?engine=${engine}&src=${encodeURIComponent(src)}`);
+  const deadline = Date.now() + timeoutMs;
+  let report;
+  for (;;) {
+    report = await p.page.evaluate(() => {
+      const v = document.getElementById('v');
+      return { ...window.report, videoWidth: v.videoWidth, videoHeight: v.videoHeight };
+    });
+    if (until(report) || report.errors.length || p.errors.length || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  await p.close();
+  assert.deepEqual([...report.errors, ...p.errors], [], `${engine} errors`);
+  assert.ok(until(report), `${engine}: ${JSON.stringify({ t: report.currentTime, w: report.videoWidth, events: report.events?.slice(-5) })}`);
+  return report;
+}
+
+describe('publish from the browser to framecast-server', () => {
+  test('20 s at 640x480: contiguous fragments, live hls.js and dash.js playback, ffprobe', async () => {
+    const stream = 'live480';
+    const started = Date.now();
+    const pub = await publish(stream);
+    await waitForAcks(pub, 2);
+    // Both players watch while the stream is live.
+    const master = `${streams.origin}/streams/${stream}/master.m3u8`;
+    const mpd = `${streams.origin}/streams/${stream}/manifest.mpd`;
+    let firstTime = null;
+    const hls = await watch('hls', master, (r) => {
+      if (firstTime === null && r.currentTime > 0) firstTime = r.currentTime;
+      return r.videoWidth === 640 && firstTime !== null && r.currentTime > firstTime + 3;
+    });
+    assert.equal(hls.live, true, 'hls.js sees a live playlist');
+    assert.equal(hls.videoHeight, 480);
+    let dashStart = null;
+    const dash = await watch('dash', mpd, (r) => {
+      if (dashStart === null && r.currentTime > 0) dashStart = r.currentTime;
+      return r.videoWidth === 640 && dashStart !== null && r.currentTime > dashStart + 2;
+    });
+    assert.equal(dash.videoHeight, 480);
+    await sleep(Math.max(0, 20000 - (Date.now() - started)));
+    const view = await stop(pub);
+    assert.equal(view.stopResult.complete, true, 'stop() saw every fragment and the end acknowledged');
+
+    const info = await describeStream(stream);
+    const video = info.tracks.find((t) => t.name === 'video');
+    assert.equal(info.ended, true);
+    assert.deepEqual([video.width, video.height], [640, 480]);
+    assert.ok(video.fragments >= 8, `${video.fragments} fragments`);
+    assert.equal(video.firstSequence, 1);
+    assert.equal(video.lastSequence, video.fragments, 'numbers contiguous from 1');
+    assert.equal(video.missing, 0);
+    assert.equal(video.discontinuities, 0);
+    assert.equal(video.fragments, view.stats.fragmentsMade, 'the server holds every fragment the publisher made');
+    assert.equal(view.stats.fragmentsDropped, 0);
+    assertStoredOnce(stream, video.fragments);
+    for (const f of view.fragments) assert.equal(f.persisted, true);
+
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height:format=duration', '-of', 'json', master]).toString(),
+    );
+    assert.equal(probe.streams[0].codec_name, 'h264');
+    assert.deepEqual([probe.streams[0].width, probe.streams[0].height], [640, 480]);
+    assert.ok(Number(probe.format.duration) >= 15, `ffprobe duration ${probe.format.duration}`);
+  });
+
+  test('server killed (SIGKILL) mid-publish and restarted: retries, no gap, no duplicate', async () => {
+    const stream = 'restart';
+    const pub = await publish(stream, { preset: 'webcam-360p', fragment: 1000 });
+    await waitForAcks(pub, 3);
+    const port = streams.port;
+    await streams.stop('SIGKILL');
+    await sleep(3000); // fragments pile up in the publisher's queue; uploads fail and back off
+    streams = await startStreamServer({ dataDir, port, args: ['--max-fragment-bytes', String(MAX_FRAGMENT_BYTES)] });
+    const before = await acked(pub);
+    await waitForAcks(pub, before + 4);
+    // Chromium logs each refused connection while the server is down.
+    const view = await stop(pub, ['net::ERR_CONNECTION_REFUSED']);
+    assert.equal(view.stopResult.complete, true);
+    assert.ok(view.stats.retries > 0, 'the publisher retried');
+    assert.ok(view.warnings.some((w) => w.code === 'retry'), 'retries were reported');
+    const info = await describeStream(stream);
+    const video = info.tracks[0];
+    assert.equal(video.fragments, view.stats.fragmentsMade);
+    assert.deepEqual([video.firstSequence, video.lastSequence, video.missing, video.discontinuities], [1, video.fragments, 0, 0]);
+    assertStoredOnce(stream, video.fragments);
+    assert.ok(streams.logs.some((l) => l.msg === 'stream loaded'), 'the restarted server rebuilt the stream from disk');
+  });
+
+  test('bad uploads get the right 4xx, store nothing, and the stream stays healthy', async () => {
+    const stream = 'hostile';
+    const pub = await publish(stream, { preset: 'webcam-360p', fragment: 1000, capture: 'canvas' });
+    await waitForAcks(pub, 3);
+    const base = `${streams.origin}/streams/${stream}`;
+    const results = await pub.page.evaluate(async ({ base, origin, max }) => {
+      const info = await (await fetch(base)).json();
+      const last = info.tracks[0].lastSequence;
+      const one = new Uint8Array(await (await fetch(`${base}/video/1.m4s`)).arrayBuffer());
+      const two = new Uint8Array(await (await fetch(`${base}/video/2.m4s`)).arrayBuffer());
+      const put = async (url, body) => {
+        const r = await fetch(url, { method: 'PUT', body, headers: { 'Content-Type': 'video/mp4' } });
+        const j = await r.json().catch(() => ({}));
+        return [r.status, j.error?.code ?? null];
+      };
+      const far = last + 1000;
+      return {
+        truncated: await put(`${base}/video/${far}.m4s`, two.slice(0, two.length - 100)),
+        nonMonotonic: await put(`${base}/video/${far}.m4s`, one),
+        traversal: await put(`${origin}/streams/..%2F..%2Ftmp/video/init.mp4`, one),
+        dotDot: await put(`${origin}/streams/%2e%2e/video/${far}.m4s`, one),
+        oversize: await put(`${base}/video/${far}.m4s`, new Uint8Array(max + 1)),
+        garbageInit: await put(`${base}/video/init.mp4`, new Uint8Array(64)),
+      };
+    }, { base, origin: streams.origin, max: MAX_FRAGMENT_BYTES });
+    assert.deepEqual(results, {
+      truncated: [400, 'malformed-fragment'],
+      nonMonotonic: [409, 'non-monotonic'],
+      traversal: [400, 'bad-stream-name'],
+      // The browser resolves %2e%2e as ".." (WHATWG URL) before sending:
+      // the request reaches /video/N.m4s, which is no route.
+      dotDot: [404, 'not-found'],
+      oversize: [413, 'oversize'],
+      garbageInit: [400, 'malformed-init'],
+    });
+    // A Content-Length larger than the body, then the client hangs up:
+    // browsers set Content-Length themselves, so this one is a raw socket.
+    const status = await new Promise((resolve, reject) => {
+      const sock = connect(streams.port, '127.0.0.1', () => {
+        sock.write(`PUT /streams/${stream}/video/999999.m4s HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\nContent-Length: 5000\r\n\r\n`);
+        sock.write(Buffer.alloc(100));
+        sock.end();
+      });
+      let answer = '';
+      sock.on('data', (d) => { answer += d; });
+      sock.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1] ?? 0)));
+      sock.on('error', reject);
+    });
+    assert.equal(status, 400, 'short body: 400 incomplete-body');
+
+    // Publishing goes on and ends complete; nothing of the above was stored.
+    const beforeStop = await acked(pub);
+    await waitForAcks(pub, beforeStop + 2);
+    // Chromium logs every 4xx answer to fetch on the console.
+    const view = await stop(pub, ['the server responded with a status of 4']);
+    assert.equal(view.stopResult.complete, true);
+    assert.equal(view.stats.fragmentsRejected, 0);
+    const info = await describeStream(stream);
+    assert.equal(info.tracks[0].fragments, view.stats.fragmentsMade);
+    assertStoredOnce(stream, info.tracks[0].fragments);
+    const leftovers = readdirSync(`${dataDir}/streams/${stream}/video`).filter((f) => f.startsWith('.'));
+    assert.deepEqual(leftovers, [], 'no temporary files left');
+    assert.deepEqual(readdirSync(`${dataDir}/streams`).sort(), ['hostile', 'live480', 'restart'], 'no stream made by a bad name');
+  });
+});

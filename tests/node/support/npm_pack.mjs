@@ -1,0 +1,20 @@
+// The npm package as users receive it: `npm pack` the assembled package
+// (pkg/) and install the tarball into an app, offline (the tarball is the
+// only thing installed).
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './sources.mjs';
+
+/** Packs pkg/ into `dir` (an empty folder); returns the tarball's path. */
+export function packPackage(dir) {
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, `${root}pkg`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack wrote no tarball into ${dir}`);
+  return join(dir, tarball);
+}
+
+/** Installs `tarball` into the app folder `app` (which has a package.json). */
+export function installTarball(app, tarball) {
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: app, stdio: 'inherit' });
+}
