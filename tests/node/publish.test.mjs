@@ -256,4 +256,53 @@ describe('publish from the browser to framecast-server', () => {
     assert.deepEqual(leftovers, [], 'no temporary files left');
     assert.deepEqual(readdirSync(`${dataDir}/streams`).sort(), ['hostile', 'live480', 'restart'], 'no stream made by a bad name');
   });
+
+  test('Publisher.create names the bad option; an aborted signal cancels', async () => {
+    const p = await openPage(browser, demo.origin, { allow: [streams.origin] });
+    const result = await p.page.evaluate(async (endpoint) => {
+      const { Publisher } = await import('/pkg/publisher.js');
+      const attempt = async (options) => {
+        try {
+          await Publisher.create({ endpoint, stream: 'x', ...options });
+          return null;
+        } catch (e) {
+          return [e.name, e.code, e.field];
+        }
+      };
+      const errors = {
+        stream: await attempt({ stream: '../etc' }),
+        preset: await attempt({ preset: 'webcam-8k' }),
+        width: await attempt({ video: { width: 17 } }),
+        fragment: await attempt({ fragmentDuration: 50 }),
+        unknown: await attempt({ fragmentDurationMs: 1000 }),
+        endpoint: await attempt({ endpoint: 'ftp://x' }),
+      };
+      const controller = new AbortController();
+      const pub = await Publisher.create({ endpoint, stream: 'aborted', preset: 'webcam-360p', signal: controller.signal });
+      const states = [];
+      pub.on('state', (s) => states.push(s));
+      await pub.start();
+      await new Promise((r) => setTimeout(r, 500));
+      controller.abort();
+      let startAgain = null;
+      try {
+        await pub.start();
+      } catch (e) {
+        startAgain = e.code;
+      }
+      return { errors, states, state: pub.state, startAgain };
+    }, streams.origin);
+    await p.close();
+    assert.deepEqual(result.errors, {
+      stream: ['PublisherError', 'invalid-config', 'stream'],
+      preset: ['PublisherError', 'invalid-config', 'preset'],
+      width: ['PublisherError', 'invalid-config', 'video.width'],
+      fragment: ['PublisherError', 'invalid-config', 'fragmentDuration'],
+      unknown: ['PublisherError', 'invalid-config', 'fragmentDurationMs'],
+      endpoint: ['PublisherError', 'invalid-config', 'endpoint'],
+    });
+    assert.deepEqual(result.states, ['live', 'closed']);
+    assert.equal(result.state, 'closed');
+    assert.equal(result.startAgain, 'bad-state');
+  });
 });
