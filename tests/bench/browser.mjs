@@ -85,7 +85,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Chromium's synthetic camera (a moving test pattern with a frame counter) and microphone. */
-export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream'];
 
 /** Launches Debian's Chromium through playwright-core (never downloads a browser). */
 export async function launchChromium({ args = [] } = {}) {

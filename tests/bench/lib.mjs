@@ -1,5 +1,6 @@
-// Shared helpers for the encoder benchmark (tests/bench/run.mjs) and the
-// build-variant comparison (tests/bench/variants.mjs).
+// Shared helpers for the encoder benchmark (tests/bench/run.mjs), the
+// build-variant comparison (tests/bench/variants.mjs) and the live publishing
+// benchmark (tests/bench/publish.mjs).
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,10 +33,24 @@ export function median(values) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+/** The p-th percentile (0-100) of a list of numbers, nearest rank. */
+export function percentile(values, p) {
+  const v = [...values].sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
+}
+
 export const round = (x, digits) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 
 /** Achieved bitrate in kbit/s of `bytes` of video covering `frames` frames at FPS. */
 export const kbps = (bytes, frames) => (bytes * 8 * FPS) / frames / 1000;
+
+/** Throws unless every file of `needed` ([file, how to build it] pairs) exists. */
+export function requireBuilt(needed) {
+  for (const [file, what] of needed) {
+    if (!fs.existsSync(file)) throw new Error(`missing ${path.relative(ROOT, file)}: run \`${what}\` (or \`make bench\`)`);
+  }
+}
 
 /** Whether a command is on PATH. */
 export function have(cmd) {

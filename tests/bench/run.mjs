@@ -3,12 +3,16 @@
 //
 //   node tests/bench/run.mjs [--runs N] [--quick] [--only ID,ID...] [--sizes 720p,480p]
 //
-// --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm), and timed runs of the muxer
-// --quick    30 frames and 1 run per encoder (development only: numbers are cold)
+// --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm), timed runs of the
+//            muxer, and live publishing runs (default 3)
+// --quick    30 frames and 1 run per encoder, 1 publishing run of 10 s
+//            (development only: numbers are cold)
 // --only     comma-separated encoder ids or id prefixes (native_c, native_asm,
-//            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...), or
+//            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...),
 //            `mux` for the muxing benchmark (examples/mux_bench.rs and
-//            tests/bench/mux.mjs), which runs after the encoders
+//            tests/bench/mux.mjs), which runs after the encoders, or
+//            `publish` for the live publishing benchmark (tests/bench/publish.mjs:
+//            the demo page publishing 720p to framecast-server), which runs last
 // --sizes    comma-separated size labels (720p, 480p)
 //
 // Prints a markdown table and `bench: key = value` lines to stdout (progress
@@ -21,9 +25,10 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   ROOT, OUT_DIR, FPS, FULL_FRAMES, QUICK_FRAMES, SIZES, median, round, kbps, have, pinPrefix, run, tail,
-  prepareInput, psnrOf, gzipBytes, machineInfo, markdownTable, parseArgs,
+  prepareInput, psnrOf, gzipBytes, machineInfo, markdownTable, parseArgs, requireBuilt,
 } from './lib.mjs';
 import { startServer, launchChromium, openPage, framecastWeb, ffmpegWasm } from './browser.mjs';
+import { publishBench, publishLines, printPublishTable, PUBLISH_NEEDS } from './publish.mjs';
 
 const args = parseArgs(process.argv.slice(2), { runs: Number, quick: Boolean, only: String, sizes: String });
 if (args.runs !== undefined && !(Number.isInteger(args.runs) && args.runs >= 1)) {
@@ -33,6 +38,8 @@ const quick = !!args.quick;
 const frames = quick ? QUICK_FRAMES : FULL_FRAMES;
 const runsFast = args.runs ?? (quick ? 1 : 5);
 const runsFfmpegWasm = args.runs ?? (quick ? 1 : 3);
+const runsPublish = args.runs ?? (quick ? 1 : 3);
+const secondsPublish = quick ? 10 : 20;
 const PRESETS = ['ultrafast', 'veryfast'];
 
 const NATIVE_ASM = path.join(ROOT, 'target/release/examples/h264_encode');
@@ -56,6 +63,7 @@ const ENCODERS = [
 const wanted = (id) => !args.only || args.only.split(',').some((w) => id === w || id.startsWith(w));
 const encodersWanted = ENCODERS.some((e) => wanted(e.id));
 const muxWanted = wanted('mux');
+const publishWanted = wanted('publish');
 const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
 const log = (msg) => console.error(`bench: ${msg}`);
 
@@ -151,9 +159,8 @@ async function main() {
       [NATIVE_ASM, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']);
   }
   if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
-  for (const [file, what] of needed) {
-    if (!fs.existsSync(file)) throw new Error(`missing ${path.relative(ROOT, file)}: run \`${what}\` (or \`make bench\`)`);
-  }
+  if (publishWanted) needed.push(...PUBLISH_NEEDS);
+  requireBuilt(needed);
   const inputs = {};
   if (encodersWanted) {
     for (const size of sizes) inputs[size.label] = await prepareInput(size.width, size.height, frames);
@@ -263,8 +270,19 @@ async function main() {
   // Muxing last (examples/mux_bench.rs natively, tests/bench/mux.mjs in Node).
   const mux = muxWanted ? await muxBench() : null;
 
-  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux);
-  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) ? 1 : 0;
+  // Live publishing last (its own Chromium, stream server and demo server).
+  let publish = null;
+  if (publishWanted) {
+    try {
+      publish = await publishBench({ runs: runsPublish, seconds: secondsPublish, log });
+    } catch (e) {
+      publish = { error: String(e?.message ?? e) };
+      log(`publish FAILED: ${publish.error}`);
+    }
+  }
+
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish);
+  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error ? 1 : 0;
 }
 
 /**
@@ -294,7 +312,7 @@ async function muxBench() {
   return out;
 }
 
-function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux) {
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish) {
   const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
   const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
 
@@ -323,6 +341,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux) {
     console.log('');
   }
   if (mux) muxTable(mux, machine);
+  if (publish && !publish.error) printPublishTable(publish, machine);
 
   // Machine-readable lines.
   const lines = {};
@@ -382,6 +401,14 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux) {
       if (mux[side].error) console.log(`bench: FAILED mux_${side}: ${mux[side].error.split('\n')[0]}`);
     }
   }
+  // Live publishing lines last.
+  if (publish && !publish.error) {
+    for (const [k, v] of Object.entries(publishLines(publish))) {
+      lines[k] = v;
+      console.log(`bench: ${k} = ${v}`);
+    }
+  }
+  if (publish?.error) console.log(`bench: FAILED publish: ${publish.error.split('\n')[0]}`);
   for (const r of results.filter((x) => x.warning)) console.log(`bench: WARNING ${r.id} ${r.size}: ${r.warning}`);
   for (const r of results.filter((x) => x.error)) console.log(`bench: FAILED ${r.id} ${r.size}: ${r.error.split('\n')[0]}`);
 
@@ -408,6 +435,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux) {
     versions,
     results,
     mux,
+    publish,
     lines,
   };
   fs.mkdirSync(OUT_DIR, { recursive: true });
