@@ -1,7 +1,7 @@
 // Demo: camera -> framecast Publisher (Worker: OpenH264 wasm -> CMAF ->
 // upload) -> framecast-server -> live HLS played back with hls.js.
 // URL parameters (used by the e2e tests): ?preset=webcam-480p&stream=name
-// &fragment=1000&autostart=1&capture=canvas
+// &fragment=1000&autostart=1&capture=canvas&method=POST
 import init, { webcamPresets } from '/pkg/web/framecast.js';
 import { Publisher } from '/pkg/publisher.js';
 import Hls from '/vendor/hls.mjs';
@@ -93,6 +93,7 @@ async function start() {
       preset: $('preset').value,
       fragmentDuration: Number($('fragment').value),
       capture: params.get('capture') ?? 'auto',
+      uploadMethod: params.get('method') ?? undefined,
     });
     publisher.on('state', (s) => {
       window.demo.state = s;

@@ -20,5 +20,5 @@ pub use presets::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};
 pub use stats::Percentiles;
 pub use upload::{
     parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadQueue,
-    UploadRequest,
+    UploadMethod, UploadRequest,
 };

@@ -67,12 +67,41 @@ pub struct UploadConfig {
     pub backoff: Backoff,
     /// Seed of the jitter generator (any value; 0 is replaced).
     pub seed: u64,
+    /// Method of init segment and fragment uploads: `"PUT"` (default) or
+    /// `"POST"`, for endpoints that want it (the end mark is always POST).
+    pub method: UploadMethod,
+}
+
+/// The HTTP method of media uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UploadMethod {
+    /// `PUT`, the default: the URL names the resource (idempotent).
+    #[default]
+    Put,
+    /// `POST`, as DASH-IF CMAF ingest endpoints often expect.
+    Post,
+}
+
+impl UploadMethod {
+    /// `"PUT"` or `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadMethod::Put => "PUT",
+            UploadMethod::Post => "POST",
+        }
+    }
 }
 
 impl UploadConfig {
     /// Defaults for `stream`.
     pub fn new(stream: StreamName) -> Self {
-        UploadConfig { stream, max_queue_duration: Timestamp::from_millis(60_000), backoff: Backoff::default(), seed: 1 }
+        UploadConfig {
+            stream,
+            max_queue_duration: Timestamp::from_millis(60_000),
+            backoff: Backoff::default(),
+            seed: 1,
+            method: UploadMethod::Put,
+        }
     }
 }
 
@@ -347,7 +376,7 @@ impl UploadQueue {
             self.in_flight = Some((id, InFlight::Init(track.clone())));
             return Some(UploadRequest {
                 id,
-                method: "PUT",
+                method: self.config.method.as_str(),
                 path: routes::init_path(&self.config.stream, &track),
                 content_type: Some(init.content_type),
                 body: init.body.clone(),
@@ -363,7 +392,7 @@ impl UploadQueue {
             self.in_flight = Some((id, InFlight::Fragment));
             return Some(UploadRequest {
                 id,
-                method: "PUT",
+                method: self.config.method.as_str(),
                 path: routes::fragment_path(&self.config.stream, &item.track, sequence),
                 content_type: Some(item.content_type),
                 body: item.body.clone(),
@@ -670,6 +699,20 @@ mod tests {
         );
         assert!(q.is_idle() && q.is_ended());
         assert_eq!(q.counters().acknowledged, 2);
+    }
+
+    #[test]
+    fn uploads_use_the_configured_method() {
+        let mut config = UploadConfig::new(stream());
+        config.method = UploadMethod::Post;
+        let mut q = UploadQueue::new(config);
+        q.set_init(video(), vec![1], CONTENT_TYPE_VIDEO_MP4);
+        push(&mut q, 1, 0.0);
+        let init = q.next_request(0.0).unwrap();
+        assert_eq!(init.method, "POST");
+        q.on_response(init.id, 0.0, ok(&init_ack()));
+        assert_eq!(q.next_request(0.0).unwrap().method, "POST");
+        assert_eq!(queue().next_request(0.0).unwrap().method, "PUT", "the default");
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::frame::I420Planes;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::publish::{
     webcam_preset, Backoff, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
-    UploadEvent, UploadQueue, UploadRequest, VideoPipeline, WEBCAM_PRESETS,
+    UploadEvent, UploadMethod, UploadQueue, UploadRequest, VideoPipeline, WEBCAM_PRESETS,
 };
 use crate::time::{Timescale, Timestamp};
 
@@ -64,6 +64,8 @@ export interface PublishSessionConfig {
   backoff?: { initial?: number; max?: number };
   /** Number of the first fragment; default 1. */
   firstSequence?: number;
+  /** HTTP method of init segment and fragment uploads; default `"PUT"`. */
+  uploadMethod?: "PUT" | "POST";
 }
 
 /** What `PublishSession.stats()` returns (also the `Publisher`'s `stats` event, with capture figures). */
@@ -106,6 +108,8 @@ struct SessionConfig {
     backoff: Option<BackoffConfig>,
     #[serde(default = "default_first_sequence")]
     first_sequence: u32,
+    #[serde(default)]
+    upload_method: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -513,6 +517,11 @@ impl PublishSession {
             };
         }
         upload.seed = (js_sys::Math::random() * 9.0e15) as u64 | 1;
+        upload.method = match c.upload_method.as_deref() {
+            None | Some("PUT") => UploadMethod::Put,
+            Some("POST") => UploadMethod::Post,
+            Some(other) => return Err(config_error("uploadMethod", format!("must be \"PUT\" or \"POST\", got \"{other}\""))),
+        };
         Ok(PublishSession {
             shared: Rc::new(RefCell::new(Shared {
                 pipeline,

@@ -59,9 +59,10 @@ async function describeStream(name) {
 }
 
 /** Opens the demo page publishing `stream` and waits until it is live. */
-async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto' } = {}) {
+async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto', method = 'PUT' } = {}) {
   const pub = await openPage(browser, demo.origin, { allow: [streams.origin] });
-  await pub.page.goto(`${demo.origin}/?preset=${preset}&fragment=${fragment}&autostart=1&stream=${stream}&capture=${capture}`);
+  const query = `preset=${preset}&fragment=${fragment}&autostart=1&stream=${stream}&capture=${capture}&method=${method}`;
+  await pub.page.goto(`${demo.origin}/?${query}`);
   await pub.page.waitForFunction(() => window.demo?.state === 'live' || window.demo?.errors.length, null, { timeout: 20000 });
   const state = await pub.page.evaluate(() => window.demo);
   assert.deepEqual(state.errors, [], 'the demo started publishing');
@@ -171,7 +172,8 @@ describe('publish from the browser to framecast-server', () => {
 
   test('server killed (SIGKILL) mid-publish and restarted: retries, no gap, no duplicate', async () => {
     const stream = 'restart';
-    const pub = await publish(stream, { preset: 'webcam-360p', fragment: 1000 });
+    // Uploads by POST here (PUT elsewhere): both are what the server takes.
+    const pub = await publish(stream, { preset: 'webcam-360p', fragment: 1000, method: 'POST' });
     await waitForAcks(pub, 3);
     const port = streams.port;
     await streams.stop('SIGKILL');
@@ -190,6 +192,8 @@ describe('publish from the browser to framecast-server', () => {
     assert.deepEqual([video.firstSequence, video.lastSequence, video.missing, video.discontinuities], [1, video.fragments, 0, 0]);
     assertStoredOnce(stream, video.fragments);
     assert.ok(streams.logs.some((l) => l.msg === 'stream loaded'), 'the restarted server rebuilt the stream from disk');
+    const uploads = streams.logs.filter((l) => l.msg === 'request' && /\.(m4s|mp4)$/.test(l.path) && l.path.startsWith(`/streams/${stream}/`));
+    assert.ok(uploads.length > 0 && uploads.every((l) => l.method === 'POST'), 'uploads went by POST');
   });
 
   test('bad uploads get the right 4xx, store nothing, and the stream stays healthy', async () => {
@@ -276,6 +280,7 @@ describe('publish from the browser to framecast-server', () => {
         fragment: await attempt({ fragmentDuration: 50 }),
         unknown: await attempt({ fragmentDurationMs: 1000 }),
         endpoint: await attempt({ endpoint: 'ftp://x' }),
+        method: await attempt({ uploadMethod: 'GET' }),
       };
       const controller = new AbortController();
       const pub = await Publisher.create({ endpoint, stream: 'aborted', preset: 'webcam-360p', signal: controller.signal });
@@ -300,6 +305,7 @@ describe('publish from the browser to framecast-server', () => {
       fragment: ['PublisherError', 'invalid-config', 'fragmentDuration'],
       unknown: ['PublisherError', 'invalid-config', 'fragmentDurationMs'],
       endpoint: ['PublisherError', 'invalid-config', 'endpoint'],
+      method: ['PublisherError', 'invalid-config', 'uploadMethod'],
     });
     assert.deepEqual(result.states, ['live', 'closed']);
     assert.equal(result.state, 'closed');
