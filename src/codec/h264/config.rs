@@ -133,7 +133,11 @@ impl TryFrom<String> for Level {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         let idc = match s.split_once('.') {
-            Some((a, b)) => a.parse::<u8>().ok().zip(b.parse::<u8>().ok()).and_then(|(a, b)| (b < 10).then(|| a * 10 + b)),
+            Some((a, b)) => a
+                .parse::<u8>()
+                .ok()
+                .zip(b.parse::<u8>().ok())
+                .and_then(|(a, b)| if b < 10 { a.checked_mul(10)?.checked_add(b) } else { None }),
             None => s.parse::<u8>().ok().map(|a| if a < 10 { a * 10 } else { a }),
         };
         idc.and_then(Level::from_idc).ok_or_else(|| format!("unknown H.264 level {s:?}, expected one of {}", level_list()))
@@ -328,6 +332,16 @@ mod tests {
         assert_eq!(l(1280, 720, 60.0, 4_000_000), "3.2");
         assert_eq!(l(1920, 1080, 30.0, 5_000_000), "4.0");
         assert_eq!(l(1920, 1080, 60.0, 8_000_000), "4.2");
+    }
+
+    #[test]
+    fn level_strings_parse_without_overflow() {
+        assert_eq!(Level::try_from("3.1".to_string()).unwrap().to_string(), "3.1");
+        assert_eq!(Level::try_from("4".to_string()).unwrap().to_string(), "4.0");
+        // 26 * 10 does not fit the u8 level_idc: an error, not an overflow.
+        for bad in ["26.0", "255.9", "3.10", "x.1", "", "99"] {
+            assert!(Level::try_from(bad.to_string()).is_err(), "{bad}");
+        }
     }
 
     #[test]
