@@ -11,6 +11,7 @@ pub mod frame;
 pub mod ingest;
 pub mod mux;
 pub mod playlist;
+pub mod preset;
 pub mod publish;
 pub mod time;
 
