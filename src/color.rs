@@ -1,9 +1,15 @@
 //! Pixel format conversion to I420: packed RGBA/BGRA and NV12.
 //!
-//! RGB is converted with BT.601 coefficients to limited range (Y 16–235,
-//! U/V 16–240), which is what H.264 decoders assume when the stream carries
-//! no colour description; chroma is the average of each 2x2 block.
-//! Integer arithmetic with 8 fractional bits, rounded.
+//! RGB is converted with the BT.601 or BT.709 matrix to limited range (Y
+//! 16–235, U/V 16–240) or full range (0–255), chosen with [`ColorSpace`].
+//! The default, BT.601 limited, is what H.264 decoders assume when the
+//! stream carries no colour description; a stream in another colour space
+//! must say so in its VUI (see [`ColorSpace::matrix_coefficients`]).
+//! Chroma is converted from the average of each 2x2 block (centred siting).
+//! Integer arithmetic, rounded: BT.601 limited with 8 fractional bits (the
+//! coefficients of earlier versions, bit for bit), the others with 15. On
+//! x86_64 and on wasm built with SIMD128 the bulk of each row pair goes
+//! through a SIMD kernel with the same integer results.
 
 use crate::frame::FrameError;
 
@@ -30,45 +36,172 @@ fn check(width: u32, height: u32, len: usize, stride: usize, min_stride: usize, 
     Ok(())
 }
 
+/// YCbCr matrix (the luma weights of R, G and B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Matrix {
+    /// ITU-R BT.601 (Kr 0.299, Kb 0.114): SD video, JPEG. The default.
+    #[default]
+    Bt601,
+    /// ITU-R BT.709 (Kr 0.2126, Kb 0.0722): HD video.
+    Bt709,
+}
+
+/// Code value range of the Y, U and V samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Range {
+    /// "TV" range: Y 16–235, U/V 16–240. The default.
+    #[default]
+    Limited,
+    /// "PC"/JPEG range: 0–255 (U/V centred on 128, clipped at 255).
+    Full,
+}
+
+/// The colour space RGB is converted into. Default: BT.601, limited range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ColorSpace {
+    pub matrix: Matrix,
+    pub range: Range,
+}
+
+impl ColorSpace {
+    /// H.264/H.265 VUI `matrix_coefficients` for this matrix (ISO/IEC
+    /// 23091-2): 6 for BT.601 (SMPTE 170M), 1 for BT.709.
+    pub fn matrix_coefficients(self) -> u8 {
+        match self.matrix {
+            Matrix::Bt601 => 6,
+            Matrix::Bt709 => 1,
+        }
+    }
+
+    /// H.264/H.265 VUI `video_full_range_flag`.
+    pub fn full_range(self) -> bool {
+        self.range == Range::Full
+    }
+
+    fn coefs(self) -> &'static Coefs {
+        match (self.matrix, self.range) {
+            (Matrix::Bt601, Range::Limited) => &BT601_LIMITED,
+            (Matrix::Bt601, Range::Full) => &BT601_FULL,
+            (Matrix::Bt709, Range::Limited) => &BT709_LIMITED,
+            (Matrix::Bt709, Range::Full) => &BT709_FULL,
+        }
+    }
+}
+
+/// Fixed-point RGB to YUV: `Y = (y . rgb + half) >> shift + y_offset`,
+/// `U = (u . rgb4 + 4 half) >> (shift + 2) + 128` with `rgb4` the sum of a
+/// 2x2 block, V likewise; clamped to 0..=255.
+struct Coefs {
+    shift: u32,
+    y: [i32; 3],
+    u: [i32; 3],
+    v: [i32; 3],
+    y_offset: i32,
+}
+
+/// The 8-bit coefficients earlier versions used, kept bit for bit.
+const BT601_LIMITED: Coefs = Coefs { shift: 8, y: [66, 129, 25], u: [-38, -74, 112], v: [112, -94, -18], y_offset: 16 };
+const BT601_FULL: Coefs = coefs(0.299, 0.114, Range::Full);
+const BT709_LIMITED: Coefs = coefs(0.2126, 0.0722, Range::Limited);
+const BT709_FULL: Coefs = coefs(0.2126, 0.0722, Range::Full);
+
+/// 15-bit coefficients for luma weights `kr`, `kb` (each fits an `i16`).
+/// The middle weight of each row absorbs the rounding, so that white is
+/// exactly white and greys have exactly neutral chroma.
+const fn coefs(kr: f64, kb: f64, range: Range) -> Coefs {
+    const fn round(x: f64) -> i32 {
+        if x >= 0.0 {
+            (x + 0.5) as i32
+        } else {
+            -((-x + 0.5) as i32)
+        }
+    }
+    let one = 32768.0;
+    // Scale of Y and of U/V per unit of (R, G, B) / 255.
+    let (ys, cs, y_offset) = match range {
+        Range::Limited => (219.0 / 255.0, 224.0 / 255.0, 16),
+        Range::Full => (1.0, 1.0, 0),
+    };
+    let (yr, yb) = (round(kr * ys * one), round(kb * ys * one));
+    let y = [yr, round(ys * one) - yr - yb, yb];
+    // U = (B - Y) / (2 (1 - kb)), V = (R - Y) / (2 (1 - kr)).
+    let (ur, ub) = (round(-kr / (2.0 * (1.0 - kb)) * cs * one), round(0.5 * cs * one));
+    let (vr, vb) = (round(0.5 * cs * one), round(-kb / (2.0 * (1.0 - kr)) * cs * one));
+    Coefs { shift: 15, y, u: [ur, -ur - ub, ub], v: [vr, -vr - vb, vb], y_offset }
+}
+
 /// Converts packed RGB (4 bytes per pixel, alpha ignored) with `stride`
-/// bytes per row into tightly packed I420 in `out` (resized to fit).
+/// bytes per row into tightly packed I420 in `out` (resized to fit), in
+/// BT.601 limited range.
 pub fn rgb_to_i420(src: &[u8], width: u32, height: u32, stride: usize, order: RgbOrder, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    rgb_to_i420_in(src, width, height, stride, order, ColorSpace::default(), out)
+}
+
+/// [`rgb_to_i420`] into the colour space `space`.
+pub fn rgb_to_i420_in(
+    src: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+    order: RgbOrder,
+    space: ColorSpace,
+    out: &mut Vec<u8>,
+) -> Result<(), FrameError> {
     let (w, h) = (width as usize, height as usize);
     check(width, height, src.len(), stride, w * 4, h, "RGB")?;
-    let (ri, bi) = match order {
-        RgbOrder::Rgba => (0, 2),
-        RgbOrder::Bgra => (2, 0),
-    };
     out.resize(w * h * 3 / 2, 0);
-    let (y_plane, chroma) = out.split_at_mut(w * h);
-    let (u_plane, v_plane) = chroma.split_at_mut(w * h / 4);
-    for (row, y_row) in y_plane.chunks_exact_mut(w).enumerate() {
-        let line = &src[row * stride..row * stride + w * 4];
-        for (px, y) in line.chunks_exact(4).zip(y_row.iter_mut()) {
-            let (r, g, b) = (i32::from(px[ri]), i32::from(px[1]), i32::from(px[bi]));
-            *y = ((66 * r + 129 * g + 25 * b + 128) >> 8).wrapping_add(16) as u8;
-        }
-    }
-    let cw = w / 2;
-    for cy in 0..h / 2 {
-        let top = &src[2 * cy * stride..];
-        let bottom = &src[(2 * cy + 1) * stride..];
-        for cx in 0..cw {
-            let mut sum = [0i32; 3];
-            for line in [top, bottom] {
-                for px in line[cx * 8..cx * 8 + 8].chunks_exact(4) {
-                    sum[0] += i32::from(px[ri]);
-                    sum[1] += i32::from(px[1]);
-                    sum[2] += i32::from(px[bi]);
-                }
-            }
-            // Averages with 2 extra fractional bits (sum of four).
-            let (r, g, b) = (sum[0], sum[1], sum[2]);
-            u_plane[cy * cw + cx] = (((-38 * r - 74 * g + 112 * b + 512) >> 10) + 128) as u8;
-            v_plane[cy * cw + cx] = (((112 * r - 94 * g - 18 * b + 512) >> 10) + 128) as u8;
-        }
+    let c = space.coefs();
+    match order {
+        RgbOrder::Rgba => convert::<0, 2>(src, w, h, stride, c, out),
+        RgbOrder::Bgra => convert::<2, 0>(src, w, h, stride, c, out),
     }
     Ok(())
+}
+
+/// One pass over pairs of rows: four Y samples and one U, V per 2x2 block.
+/// `R` and `B` are the byte offsets of red and blue in a pixel.
+fn convert<const R: usize, const B: usize>(src: &[u8], w: usize, h: usize, stride: usize, c: &Coefs, out: &mut [u8]) {
+    let (y_plane, chroma) = out.split_at_mut(w * h);
+    let (u_plane, v_plane) = chroma.split_at_mut(w * h / 4);
+    let half = 1i32 << (c.shift - 1);
+    let luma = |px: &[u8]| -> u8 {
+        let (r, g, b) = (i32::from(px[R]), i32::from(px[1]), i32::from(px[B]));
+        (((c.y[0] * r + c.y[1] * g + c.y[2] * b + half) >> c.shift) + c.y_offset).clamp(0, 255) as u8
+    };
+    let chroma = |k: &[i32; 3], r: i32, g: i32, b: i32| -> u8 {
+        (((k[0] * r + k[1] * g + k[2] * b + 4 * half) >> (c.shift + 2)) + 128).clamp(0, 255) as u8
+    };
+    #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+    let simd = {
+        // Coefficients in pixel byte order; all fit an i16 (at most 2^15 - 1).
+        let order = |k: &[i32; 3]| [k[R] as i16, k[1] as i16, k[B] as i16, 0];
+        crate::video::simd::RgbCoefs { y: order(&c.y), u: order(&c.u), v: order(&c.v), shift: c.shift, y_offset: c.y_offset }
+    };
+    let cw = w / 2;
+    let rows = y_plane.chunks_exact_mut(2 * w).zip(u_plane.chunks_exact_mut(cw).zip(v_plane.chunks_exact_mut(cw)));
+    for (cy, (y_rows, (u_row, v_row))) in rows.enumerate() {
+        let top = &src[2 * cy * stride..][..w * 4];
+        let bottom = &src[(2 * cy + 1) * stride..][..w * 4];
+        let (y_top, y_bottom) = y_rows.split_at_mut(w);
+        #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+        let done = crate::video::simd::rgb_rows(&simd, top, bottom, y_top, y_bottom, u_row, v_row) / 2;
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+        let done = 0;
+        let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8)).skip(done);
+        let outs = y_top.chunks_exact_mut(2).zip(y_bottom.chunks_exact_mut(2)).zip(u_row.iter_mut().zip(v_row.iter_mut())).skip(done);
+        for ((t, b), ((yt, yb), (u, v))) in blocks.zip(outs) {
+            yt[0] = luma(&t[..4]);
+            yt[1] = luma(&t[4..]);
+            yb[0] = luma(&b[..4]);
+            yb[1] = luma(&b[4..]);
+            let sum = |i: usize| i32::from(t[i]) + i32::from(t[i + 4]) + i32::from(b[i]) + i32::from(b[i + 4]);
+            let (r, g, bl) = (sum(R), sum(1), sum(B));
+            *u = chroma(&c.u, r, g, bl);
+            *v = chroma(&c.v, r, g, bl);
+        }
+    }
 }
 
 /// Converts NV12 (a Y plane, then one plane of interleaved U, V) into
@@ -148,6 +281,157 @@ mod tests {
         assert_eq!(out.len(), 6);
         let (_, u, v) = reference(127.5, 127.5, 127.5);
         assert!((f64::from(out[4]) - u).abs() <= 1.0 && (f64::from(out[5]) - v).abs() <= 1.0, "{out:?}");
+    }
+
+    /// Any matrix and range in floating point: the reference for the
+    /// fixed-point conversion.
+    fn reference_in(space: ColorSpace, r: f64, g: f64, b: f64) -> (f64, f64, f64) {
+        let (kr, kb) = match space.matrix {
+            Matrix::Bt601 => (0.299, 0.114),
+            Matrix::Bt709 => (0.2126, 0.0722),
+        };
+        let (ys, cs, off) = match space.range {
+            Range::Limited => (219.0 / 255.0, 224.0 / 255.0, 16.0),
+            Range::Full => (1.0, 1.0, 0.0),
+        };
+        let y = kr * r + (1.0 - kr - kb) * g + kb * b;
+        let u = (b - y) / (2.0 * (1.0 - kb));
+        let v = (r - y) / (2.0 * (1.0 - kr));
+        (off + ys * y, (128.0 + cs * u).min(255.0), (128.0 + cs * v).min(255.0))
+    }
+
+    const SPACES: [ColorSpace; 4] = [
+        ColorSpace { matrix: Matrix::Bt601, range: Range::Limited },
+        ColorSpace { matrix: Matrix::Bt601, range: Range::Full },
+        ColorSpace { matrix: Matrix::Bt709, range: Range::Limited },
+        ColorSpace { matrix: Matrix::Bt709, range: Range::Full },
+    ];
+
+    #[test]
+    fn every_space_matches_the_float_reference_within_one_code_value() {
+        // A 2x2 block per colour, a grid over the RGB cube (ends included).
+        let colours: Vec<[u8; 3]> = (0..16 * 16 * 16).map(|i: usize| [(i / 256) as u8 * 17, (i / 16 % 16) as u8 * 17, (i % 16) as u8 * 17]).collect();
+        let w = colours.len() * 2;
+        let mut src = vec![0u8; w * 4 * 2];
+        for (i, c) in colours.iter().enumerate() {
+            for (row, col) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let at = row * w * 4 + (2 * i + col) * 4;
+                src[at..at + 4].copy_from_slice(&[c[0], c[1], c[2], 255]);
+            }
+        }
+        let mut out = Vec::new();
+        for space in SPACES {
+            rgb_to_i420_in(&src, w as u32, 2, w * 4, RgbOrder::Rgba, space, &mut out).unwrap();
+            let mut worst = 0.0f64;
+            for (i, c) in colours.iter().enumerate() {
+                let (y, u, v) = reference_in(space, f64::from(c[0]), f64::from(c[1]), f64::from(c[2]));
+                let got = [out[2 * i], out[2 * i + 1], out[w + 2 * i], out[w + 2 * i + 1]];
+                for g in got {
+                    worst = worst.max((f64::from(g) - y).abs());
+                }
+                worst = worst.max((f64::from(out[2 * w + i]) - u).abs()).max((f64::from(out[2 * w + w / 2 + i]) - v).abs());
+            }
+            assert!(worst <= 1.0, "{space:?}: worst error {worst:.3} code values");
+        }
+        // Full range reaches both ends; limited stays in 16..=240.
+        let full = ColorSpace { matrix: Matrix::Bt709, range: Range::Full };
+        let px = |r, g, b| -> Vec<u8> { [r, g, b, 255].iter().copied().cycle().take(16).collect() };
+        rgb_to_i420_in(&px(255, 255, 255), 2, 2, 8, RgbOrder::Rgba, full, &mut out).unwrap();
+        assert_eq!(out, [255, 255, 255, 255, 128, 128]);
+        rgb_to_i420_in(&px(0, 0, 255), 2, 2, 8, RgbOrder::Rgba, full, &mut out).unwrap();
+        assert_eq!((out[4], out[5]), (255, 116), "U clipped at 255");
+        rgb_to_i420_in(&px(0, 0, 255), 2, 2, 8, RgbOrder::Bgra, ColorSpace::default(), &mut out).unwrap();
+        assert_eq!((out[0], out[4], out[5]), (82, 90, 240), "BGRA: that is red");
+    }
+
+    /// `len` pseudo-random bytes.
+    fn noise(len: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed;
+        (0..len)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn default_space_is_bit_exact_with_the_original_8_bit_conversion() {
+        // The conversion of earlier versions, verbatim in spirit: Y per
+        // pixel, then U/V from 2x2 sums, 8-bit coefficients.
+        fn original(src: &[u8], w: usize, h: usize, stride: usize) -> Vec<u8> {
+            let mut out = vec![0u8; w * h * 3 / 2];
+            for row in 0..h {
+                for x in 0..w {
+                    let p = &src[row * stride + x * 4..];
+                    let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+                    out[row * w + x] = (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16) as u8;
+                }
+            }
+            let cw = w / 2;
+            for cy in 0..h / 2 {
+                for cx in 0..cw {
+                    let mut s = [0i32; 3];
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let p = &src[(2 * cy + dy) * stride + (2 * cx + dx) * 4..];
+                        for k in 0..3 {
+                            s[k] += i32::from(p[k]);
+                        }
+                    }
+                    out[w * h + cy * cw + cx] = (((-38 * s[0] - 74 * s[1] + 112 * s[2] + 512) >> 10) + 128) as u8;
+                    out[w * h * 5 / 4 + cy * cw + cx] = (((112 * s[0] - 94 * s[1] - 18 * s[2] + 512) >> 10) + 128) as u8;
+                }
+            }
+            out
+        }
+        let (w, h, stride) = (38, 10, 38 * 4 + 12);
+        let src = noise(stride * h, 12345);
+        let mut out = Vec::new();
+        rgb_to_i420(&src, w as u32, h as u32, stride, RgbOrder::Rgba, &mut out).unwrap();
+        assert_eq!(out, original(&src, w, h, stride));
+    }
+
+    /// Every space and byte order, on noise with a width that leaves a
+    /// tail for the portable code: the same integers as a plain per-pixel
+    /// evaluation of the fixed-point formulas (which is what the SIMD
+    /// kernel must reproduce, wasm included).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn fast_paths_equal_the_plain_formulas() {
+        let (w, h, stride) = (46usize, 6usize, 46 * 4 + 4);
+        let src = noise(stride * h, 99);
+        let mut out = Vec::new();
+        for space in SPACES {
+            for (order, r_at, b_at) in [(RgbOrder::Rgba, 0, 2), (RgbOrder::Bgra, 2, 0)] {
+                rgb_to_i420_in(&src, w as u32, h as u32, stride, order, space, &mut out).unwrap();
+                let c = space.coefs();
+                let half = 1i32 << (c.shift - 1);
+                let px = |x: usize, y: usize| {
+                    let p = &src[y * stride + x * 4..];
+                    [i32::from(p[r_at]), i32::from(p[1]), i32::from(p[b_at])]
+                };
+                let dot = |k: &[i32; 3], p: [i32; 3]| k[0] * p[0] + k[1] * p[1] + k[2] * p[2];
+                for y in 0..h {
+                    for x in 0..w {
+                        let want = (((dot(&c.y, px(x, y)) + half) >> c.shift) + c.y_offset).clamp(0, 255);
+                        assert_eq!(i32::from(out[y * w + x]), want, "{space:?} {order:?} Y at {x},{y}");
+                    }
+                }
+                for cy in 0..h / 2 {
+                    for cx in 0..w / 2 {
+                        let mut s = [0; 3];
+                        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                            let p = px(2 * cx + dx, 2 * cy + dy);
+                            (0..3).for_each(|i| s[i] += p[i]);
+                        }
+                        for (k, plane) in [(&c.u, w * h), (&c.v, w * h * 5 / 4)] {
+                            let want = (((dot(k, s) + 4 * half) >> (c.shift + 2)) + 128).clamp(0, 255);
+                            assert_eq!(i32::from(out[plane + cy * (w / 2) + cx]), want, "{space:?} {order:?} chroma at {cx},{cy}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

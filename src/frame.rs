@@ -1,7 +1,70 @@
 //! Raw video frames in planar YUV 4:2:0 (I420): an owned [`I420Frame`] and a
-//! borrowed [`I420Planes`] view with arbitrary strides.
+//! borrowed [`I420Planes`] view with arbitrary strides; and the pixel
+//! geometry types [`Size`], [`Point`] and [`Rect`] that presets, scalers and
+//! compositors share.
 
 use std::fmt;
+
+/// A width and a height in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Size {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+}
+
+impl Size {
+    /// `width` x `height`.
+    pub const fn new(width: u32, height: u32) -> Size {
+        Size { width, height }
+    }
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A rectangle: top-left corner and size, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+}
+
+impl Rect {
+    /// `width` x `height` at (`x`, `y`).
+    pub const fn new(x: u32, y: u32, width: u32, height: u32) -> Rect {
+        Rect { x, y, width, height }
+    }
+
+    /// The whole of a `width` x `height` picture.
+    pub const fn full(width: u32, height: u32) -> Rect {
+        Rect { x: 0, y: 0, width, height }
+    }
+
+    /// The size alone.
+    pub const fn size(&self) -> Size {
+        Size::new(self.width, self.height)
+    }
+}
+
+/// A position in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Point {
+    /// Pixels from the left.
+    pub x: u32,
+    /// Pixels from the top.
+    pub y: u32,
+}
 
 /// Why a frame buffer does not describe a valid I420 picture.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod playlist;
 pub mod preset;
 pub mod publish;
 pub mod time;
+pub mod video;
 
 mod sys;
 

@@ -39,61 +39,7 @@ use std::fmt;
 use super::model::*;
 use super::model::gcd;
 
-/// A width and a height in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Size {
-    /// Pixels across.
-    pub width: u32,
-    /// Pixels down.
-    pub height: u32,
-}
-
-impl Size {
-    /// `width` x `height`.
-    pub const fn new(width: u32, height: u32) -> Size {
-        Size { width, height }
-    }
-}
-
-impl fmt::Display for Size {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}x{}", self.width, self.height)
-    }
-}
-
-/// A rectangle: top-left corner and size, in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Rect {
-    /// Left edge.
-    pub x: u32,
-    /// Top edge.
-    pub y: u32,
-    /// Pixels across.
-    pub width: u32,
-    /// Pixels down.
-    pub height: u32,
-}
-
-impl Rect {
-    /// `width` x `height` at (`x`, `y`).
-    pub const fn new(x: u32, y: u32, width: u32, height: u32) -> Rect {
-        Rect { x, y, width, height }
-    }
-
-    /// The size alone.
-    pub const fn size(&self) -> Size {
-        Size::new(self.width, self.height)
-    }
-}
-
-/// A position in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Point {
-    /// Pixels from the left.
-    pub x: u32,
-    /// Pixels from the top.
-    pub y: u32,
-}
+pub use crate::frame::{Point, Rect, Size};
 
 /// How one source picture becomes one output frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
