@@ -10,12 +10,14 @@
 
 mod h264;
 mod mux;
+mod preset;
 mod publish;
 
 use wasm_bindgen::prelude::*;
 
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
 pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
+pub use preset::{parse_preset, system_presets_js};
 pub use publish::{webcam_presets, PublishSession};
 
 /// Turns a core error into a JS `Error` with `code` (and `field` when set).
