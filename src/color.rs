@@ -1,4 +1,5 @@
-//! Pixel format conversion to I420: packed RGBA/BGRA and NV12.
+//! Pixel format conversion to I420 (packed RGBA/BGRA and NV12) and back
+//! from I420 to packed RGB ([`i420_to_rgb`], for still images).
 //!
 //! RGB is converted with the BT.601 or BT.709 matrix to limited range (Y
 //! 16–235, U/V 16–240) or full range (0–255), chosen with [`ColorSpace`].
@@ -11,7 +12,7 @@
 //! x86_64 and on wasm built with SIMD128 the bulk of each row pair goes
 //! through a SIMD kernel with the same integer results.
 
-use crate::frame::FrameError;
+use crate::frame::{FrameError, I420Planes};
 
 /// Byte order of a packed 4-byte-per-pixel RGB picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,7 @@ fn check(width: u32, height: u32, len: usize, stride: usize, min_stride: usize, 
     if stride < min_stride {
         return Err(FrameError::BadStride { plane, stride, min: min_stride });
     }
-    let needed = stride * (rows - 1) + min_stride;
+    let needed = stride.saturating_mul(rows - 1).saturating_add(min_stride);
     if len < needed {
         return Err(FrameError::ShortPlane { plane, len, needed });
     }
@@ -80,6 +81,23 @@ impl ColorSpace {
         self.range == Range::Full
     }
 
+    /// Luma weights `(Kr, Kb)` of the matrix (`Kg = 1 - Kr - Kb`).
+    pub fn luma_weights(self) -> (f64, f64) {
+        match self.matrix {
+            Matrix::Bt601 => (0.299, 0.114),
+            Matrix::Bt709 => (0.2126, 0.0722),
+        }
+    }
+
+    /// Black in this range: `(Y, U, V)`, (16, 128, 128) limited or
+    /// (0, 128, 128) full.
+    pub fn black(self) -> (u8, u8, u8) {
+        match self.range {
+            Range::Limited => (16, 128, 128),
+            Range::Full => (0, 128, 128),
+        }
+    }
+
     fn coefs(self) -> &'static Coefs {
         match (self.matrix, self.range) {
             (Matrix::Bt601, Range::Limited) => &BT601_LIMITED,
@@ -107,17 +125,19 @@ const BT601_FULL: Coefs = coefs(0.299, 0.114, Range::Full);
 const BT709_LIMITED: Coefs = coefs(0.2126, 0.0722, Range::Limited);
 const BT709_FULL: Coefs = coefs(0.2126, 0.0722, Range::Full);
 
+/// `x` rounded to the nearest integer, halves away from zero.
+const fn round(x: f64) -> i32 {
+    if x >= 0.0 {
+        (x + 0.5) as i32
+    } else {
+        -((-x + 0.5) as i32)
+    }
+}
+
 /// 15-bit coefficients for luma weights `kr`, `kb` (each fits an `i16`).
 /// The middle weight of each row absorbs the rounding, so that white is
 /// exactly white and greys have exactly neutral chroma.
 const fn coefs(kr: f64, kb: f64, range: Range) -> Coefs {
-    const fn round(x: f64) -> i32 {
-        if x >= 0.0 {
-            (x + 0.5) as i32
-        } else {
-            -((-x + 0.5) as i32)
-        }
-    }
     let one = 32768.0;
     // Scale of Y and of U/V per unit of (R, G, B) / 255.
     let (ys, cs, y_offset) = match range {
@@ -237,6 +257,84 @@ pub fn nv12_to_i420(
     Ok(())
 }
 
+/// Fixed-point YUV to RGB for one colour space:
+/// `R = (y * (Y - y_offset) + v_r * (V16 - 2048) + half) >> 16` with `V16`
+/// the chroma sample times 16 (4 fractional bits from upsampling), so `y`
+/// has 16 fractional bits and the chroma coefficients 12; G and B likewise.
+struct InverseCoefs {
+    y: i32,
+    y_offset: i32,
+    v_r: i32,
+    u_g: i32,
+    v_g: i32,
+    u_b: i32,
+}
+
+const fn inverse_coefs(kr: f64, kb: f64, range: Range) -> InverseCoefs {
+    let (ys, cs, y_offset) = match range {
+        Range::Limited => (255.0 / 219.0, 255.0 / 224.0, 16),
+        Range::Full => (1.0, 1.0, 0),
+    };
+    let kg = 1.0 - kr - kb;
+    let c = cs * 4096.0;
+    InverseCoefs {
+        y: round(ys * 65536.0),
+        y_offset,
+        v_r: round(2.0 * (1.0 - kr) * c),
+        u_g: round(-2.0 * (1.0 - kb) * kb / kg * c),
+        v_g: round(-2.0 * (1.0 - kr) * kr / kg * c),
+        u_b: round(2.0 * (1.0 - kb) * c),
+    }
+}
+
+impl ColorSpace {
+    fn inverse(self) -> InverseCoefs {
+        let (kr, kb) = self.luma_weights();
+        inverse_coefs(kr, kb, self.range)
+    }
+}
+
+/// Converts an I420 picture in colour space `space` into packed RGB8 (3
+/// bytes per pixel, rows of `3 * width` bytes, no padding) in `out`,
+/// resized to fit.
+///
+/// Chroma is upsampled bilinearly with centred siting (the siting
+/// [`rgb_to_i420`] and the scalers assume): each pixel mixes its own chroma
+/// sample and its three nearest neighbours 9:3:3:1 (libjpeg's "fancy"
+/// upsampling), edges repeated. Integer arithmetic (16 fractional bits),
+/// rounded and clamped to 0..=255: within one code value of the same
+/// formulas in `f64`.
+pub fn i420_to_rgb(frame: &I420Planes<'_>, space: ColorSpace, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    frame.validate()?;
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let (cw, ch) = (w / 2, h / 2);
+    let k = space.inverse();
+    out.resize(w * h * 3, 0);
+    for (row, line) in out.chunks_exact_mut(w * 3).enumerate() {
+        // The chroma row this one is sited in, and its vertical neighbour.
+        let near = row / 2;
+        let far = if row % 2 == 0 { near.saturating_sub(1) } else { (near + 1).min(ch - 1) };
+        let (un, uf) = (&frame.u[near * frame.uv_stride..][..cw], &frame.u[far * frame.uv_stride..][..cw]);
+        let (vn, vf) = (&frame.v[near * frame.uv_stride..][..cw], &frame.v[far * frame.uv_stride..][..cw]);
+        let luma = &frame.y[row * frame.y_stride..][..w];
+        for (x, (px, &y)) in line.chunks_exact_mut(3).zip(luma).enumerate() {
+            let cn = x / 2;
+            let cf = if x % 2 == 0 { cn.saturating_sub(1) } else { (cn + 1).min(cw - 1) };
+            // 9:3:3:1 of (near, near), (near, far), (far, near), (far, far): times 16.
+            let up = |n: &[u8], f: &[u8]| {
+                9 * i32::from(n[cn]) + 3 * (i32::from(n[cf]) + i32::from(f[cn])) + i32::from(f[cf]) - 2048
+            };
+            let (u, v) = (up(un, uf), up(vn, vf));
+            let luma = k.y * (i32::from(y) - k.y_offset) + (1 << 15);
+            let clamp = |x: i32| (x >> 16).clamp(0, 255) as u8;
+            px[0] = clamp(luma + k.v_r * v);
+            px[1] = clamp(luma + k.u_g * u + k.v_g * v);
+            px[2] = clamp(luma + k.u_b * u);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,10 +384,7 @@ mod tests {
     /// Any matrix and range in floating point: the reference for the
     /// fixed-point conversion.
     fn reference_in(space: ColorSpace, r: f64, g: f64, b: f64) -> (f64, f64, f64) {
-        let (kr, kb) = match space.matrix {
-            Matrix::Bt601 => (0.299, 0.114),
-            Matrix::Bt709 => (0.2126, 0.0722),
-        };
+        let (kr, kb) = space.luma_weights();
         let (ys, cs, off) = match space.range {
             Range::Limited => (219.0 / 255.0, 224.0 / 255.0, 16.0),
             Range::Full => (1.0, 1.0, 0.0),
@@ -432,6 +527,87 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// YUV to RGB in floating point: the reference for [`i420_to_rgb`].
+    fn rgb_reference(space: ColorSpace, y: f64, u: f64, v: f64) -> [f64; 3] {
+        let (kr, kb) = space.luma_weights();
+        let (ys, cs, off) = match space.range {
+            Range::Limited => (255.0 / 219.0, 255.0 / 224.0, 16.0),
+            Range::Full => (1.0, 1.0, 0.0),
+        };
+        let (y, u, v) = ((y - off) * ys, (u - 128.0) * cs, (v - 128.0) * cs);
+        let (r, b) = (y + 2.0 * (1.0 - kr) * v, y + 2.0 * (1.0 - kb) * u);
+        let g = (y - kr * r - kb * b) / (1.0 - kr - kb);
+        [r, g, b].map(|c| c.clamp(0.0, 255.0))
+    }
+
+    /// A flat 4x4 I420 picture.
+    fn flat_i420(y: u8, u: u8, v: u8) -> Vec<u8> {
+        let mut data = vec![y; 16];
+        data.extend([u; 4]);
+        data.extend([v; 4]);
+        data
+    }
+
+    #[test]
+    fn i420_to_rgb_matches_the_float_reference_for_flat_colours() {
+        let mut rgb = Vec::new();
+        let mut worst = 0.0f64;
+        for space in SPACES {
+            for y in (0..=255).step_by(5) {
+                for u in (0..=255).step_by(15) {
+                    for v in (0..=255).step_by(15) {
+                        let data = flat_i420(y, u, v);
+                        i420_to_rgb(&I420Planes::packed(4, 4, &data).unwrap(), space, &mut rgb).unwrap();
+                        let want = rgb_reference(space, f64::from(y), f64::from(u), f64::from(v));
+                        for px in rgb.chunks_exact(3) {
+                            for (got, want) in px.iter().zip(want) {
+                                worst = worst.max((f64::from(*got) - want).abs());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(worst <= 1.0, "worst error {worst:.3} code values");
+    }
+
+    #[test]
+    fn rgb_round_trips_through_i420_within_two_code_values() {
+        let colours = [[0u8, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 200, 99], [128, 128, 128], [191, 191, 0]];
+        let (mut yuv, mut rgb) = (Vec::new(), Vec::new());
+        for space in SPACES {
+            for c in colours {
+                let src: Vec<u8> = [c[0], c[1], c[2], 255].iter().copied().cycle().take(4 * 4 * 4).collect();
+                rgb_to_i420_in(&src, 4, 4, 16, RgbOrder::Rgba, space, &mut yuv).unwrap();
+                i420_to_rgb(&I420Planes::packed(4, 4, &yuv).unwrap(), space, &mut rgb).unwrap();
+                for px in rgb.chunks_exact(3) {
+                    let err = px.iter().zip(c).map(|(&a, b)| (i32::from(a) - i32::from(b)).abs()).max().unwrap_or(0);
+                    assert!(err <= 2, "{space:?} {c:?} came back as {px:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i420_to_rgb_upsamples_chroma_bilinearly_and_honours_strides() {
+        // 4x4 grey luma; U 2x2 with a step across, V neutral; strides padded.
+        let y = [128u8; 5 * 4];
+        let u = [100u8, 200, 0, 100, 200, 0];
+        let v = [128u8; 6];
+        let p = I420Planes { width: 4, height: 4, y: &y, u: &u, v: &v, y_stride: 5, uv_stride: 3 };
+        let mut rgb = Vec::new();
+        i420_to_rgb(&p, ColorSpace { matrix: Matrix::Bt601, range: Range::Full }, &mut rgb).unwrap();
+        assert_eq!(rgb.len(), 4 * 4 * 3);
+        // Blue is Y + 1.772 (U - 128); U across a row: 100, 125, 175, 200.
+        let blue: Vec<u8> = rgb.chunks_exact(3).take(4).map(|px| px[2]).collect();
+        let want = [100.0, 125.0, 175.0, 200.0].map(|u: f64| (128.0 + 1.772 * (u - 128.0)).round() as u8);
+        assert_eq!(blue, want);
+        // Every row alike: the rows of U are equal.
+        assert!(rgb.chunks_exact(12).all(|row| row == &rgb[..12]));
+        let bad = I420Planes { width: 4, height: 4, y: &y[..10], u: &u, v: &v, y_stride: 5, uv_stride: 3 };
+        assert!(matches!(i420_to_rgb(&bad, ColorSpace::default(), &mut rgb), Err(FrameError::ShortPlane { .. })));
     }
 
     #[test]

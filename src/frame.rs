@@ -157,7 +157,8 @@ fn check_plane(plane: &'static str, buf: &[u8], stride: usize, w: usize, h: usiz
     if stride < w {
         return Err(FrameError::BadStride { plane, stride, min: w });
     }
-    let needed = stride * (h - 1) + w;
+    // Saturating: a hostile stride must not wrap around to a small size.
+    let needed = stride.saturating_mul(h - 1).saturating_add(w);
     if buf.len() < needed {
         return Err(FrameError::ShortPlane { plane, len: buf.len(), needed });
     }
