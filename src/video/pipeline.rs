@@ -194,6 +194,19 @@ impl FramePipeline {
         })
     }
 
+    /// Size of the input pictures, as stored (before rotation).
+    pub fn input_size(&self) -> Size {
+        self.input
+    }
+
+    /// Bytes per row of a packed input picture (of its Y plane for YUV).
+    pub fn packed_stride(&self) -> usize {
+        match self.format {
+            InputFormat::Rgba | InputFormat::Bgra => self.input.width as usize * 4,
+            InputFormat::I420 | InputFormat::Nv12 => self.input.width as usize,
+        }
+    }
+
     /// Size of the frames [`FramePipeline::process`] returns.
     pub fn output_size(&self) -> Size {
         self.geometry.frame

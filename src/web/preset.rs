@@ -23,7 +23,7 @@ fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&preset.to_json()).map_err(|_| js_error("preset does not serialise", "internal", None))
 }
 
-fn preset_error(errors: &PresetErrors) -> JsValue {
+pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
     let first = errors.iter().next();
     let err = js_error(&errors.to_string(), "invalid-preset", first.map(|e| e.field.as_str()));
     let list = js_sys::Array::new();

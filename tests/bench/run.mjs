@@ -11,6 +11,8 @@
 //            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...),
 //            `mux` for the muxing benchmark (examples/mux_bench.rs and
 //            tests/bench/mux.mjs), which runs after the encoders, or
+//            `prep` for frame preparation (examples/prep_bench.rs and tests/bench/prep.mjs:
+//            RGBA 1080p -> I420 720p with a watermark), or
 //            `publish` for the live publishing benchmark (tests/bench/publish.mjs:
 //            the demo page publishing 720p to framecast-server), which runs last
 // --sizes    comma-separated size labels (720p, 480p)
@@ -47,6 +49,7 @@ const NATIVE_C = path.join(ROOT, 'target/native-c/release/examples/h264_encode')
 const PKG_NODE = path.join(ROOT, 'pkg/node/framecast.js');
 const PKG_WEB_WASM = path.join(ROOT, 'pkg/web/framecast_bg.wasm');
 const MUX_NATIVE = path.join(ROOT, 'target/release/examples/mux_bench');
+const PREP_NATIVE = path.join(ROOT, 'target/release/examples/prep_bench');
 // Quick or partial runs keep their streams apart from the full run's.
 const PARTIAL = !!(quick || args.only || args.sizes);
 const OUT = path.join(OUT_DIR, PARTIAL ? 'out-partial' : 'out');
@@ -64,6 +67,7 @@ const wanted = (id) => !args.only || args.only.split(',').some((w) => id === w |
 const encodersWanted = ENCODERS.some((e) => wanted(e.id));
 const muxWanted = wanted('mux');
 const publishWanted = wanted('publish');
+const prepWanted = wanted('prep');
 const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
 const log = (msg) => console.error(`bench: ${msg}`);
 
@@ -160,6 +164,7 @@ async function main() {
   }
   if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   if (publishWanted) needed.push(...PUBLISH_NEEDS);
+  if (prepWanted) needed.push([PREP_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   requireBuilt(needed);
   const inputs = {};
   if (encodersWanted) {
@@ -270,6 +275,9 @@ async function main() {
   // Muxing last (examples/mux_bench.rs natively, tests/bench/mux.mjs in Node).
   const mux = muxWanted ? await muxBench() : null;
 
+  // Frame preparation (issue 5): examples/prep_bench.rs and tests/bench/prep.mjs.
+  const prep = prepWanted ? await prepBench() : null;
+
   // Live publishing last (its own Chromium, stream server and demo server).
   let publish = null;
   if (publishWanted) {
@@ -281,8 +289,30 @@ async function main() {
     }
   }
 
-  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish);
-  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error ? 1 : 0;
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep);
+  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prep?.error ? 1 : 0;
+}
+
+/**
+ * Frame preparation: RGBA 1080p -> I420 720p with one watermark, natively
+ * (the example prints a `bench:` line) and in wasm in Node (one JSON line).
+ */
+async function prepBench() {
+  try {
+    log('prep_native ...');
+    const [cmd, ...rest] = [...pin, PREP_NATIVE];
+    const native = await run(cmd, rest);
+    const nativeMs = Number(/prep_1080p_to_720p_wm_ms_native = ([\d.]+)/.exec(native.stdout)?.[1]);
+    if (native.code !== 0 || !Number.isFinite(nativeMs)) throw new Error(`prep_bench exited ${native.code}:\n${tail(native.stderr)}`);
+    log('prep_wasm ...');
+    const wasm = await run(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), path.join(ROOT, 'tests/bench/prep.mjs'), '--pkg', PKG_NODE]);
+    if (wasm.code !== 0) throw new Error(`prep.mjs exited ${wasm.code}:\n${tail(wasm.stderr)}`);
+    const w = JSON.parse(wasm.stdout.trim().split('\n').at(-1));
+    return { native_ms: nativeMs, wasm_ms: w.median_ms, wasm_p95_ms: w.p95_ms };
+  } catch (e) {
+    log(`prep FAILED: ${e.message}`);
+    return { error: String(e?.message ?? e) };
+  }
 }
 
 /**
@@ -312,7 +342,7 @@ async function muxBench() {
   return out;
 }
 
-function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish) {
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep) {
   const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
   const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
 
@@ -401,6 +431,13 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
       if (mux[side].error) console.log(`bench: FAILED mux_${side}: ${mux[side].error.split('\n')[0]}`);
     }
   }
+  if (prep && !prep.error) {
+    for (const [k, v] of [['prep_1080p_to_720p_wm_ms_wasm', prep.wasm_ms], ['prep_1080p_to_720p_wm_ms_native', prep.native_ms]]) {
+      lines[k] = v;
+      console.log(`bench: ${k} = ${v}`);
+    }
+  }
+  if (prep?.error) console.log(`bench: FAILED prep: ${prep.error.split('\n')[0]}`);
   // Live publishing lines last.
   if (publish && !publish.error) {
     for (const [k, v] of Object.entries(publishLines(publish))) {

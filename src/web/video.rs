@@ -1,0 +1,186 @@
+//! `FramePipeline` for JS: a preset's sizing, padding and watermarks applied
+//! to raw frames (RGBA, BGRA, I420, NV12 in; I420 out), in wasm.
+//!
+//! ```js
+//! const prep = new FramePipeline({
+//!   width: 1920, height: 1080, format: "rgba",
+//!   preset: "1351620000001-000010",            // a system preset id, or a preset object / JSON
+//!   watermarks: { logo: pngBytes },             // images for the preset's watermark slots, by id
+//! });
+//! const i420 = prep.process(rgbaBytes);         // Uint8Array, prep.outputWidth x prep.outputHeight
+//! ```
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{from_js, js_error};
+use crate::color::{ColorSpace, Matrix, Range};
+use crate::frame::Size;
+use crate::preset::{system_preset, Preset};
+use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** `new FramePipeline(options)`. */
+export interface FramePipelineOptions {
+  /** Input picture size in pixels (even). */
+  width: number; height: number;
+  /** Input layout; default "rgba". */
+  format?: "rgba" | "bgra" | "i420" | "nv12";
+  /** A system preset id (`systemPresets()`), or a preset (object or JSON) with `video`. */
+  preset: string | Preset;
+  /** PNG bytes for the preset's watermark slots, by slot id; slots without an image are skipped. */
+  watermarks?: Record<string, Uint8Array>;
+  /** Clockwise rotation before sizing; default 0. */
+  rotation?: 0 | 90 | 180 | 270;
+  /** Default "lanczos3". */
+  filter?: "lanczos3" | "bilinear";
+  /** Output colour space; default BT.601 limited. */
+  matrix?: "bt601" | "bt709";
+  range?: "limited" | "full";
+}
+"#;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    width: u32,
+    height: u32,
+    #[serde(default)]
+    format: Option<String>,
+    preset: serde_json::Value,
+    #[serde(default)]
+    rotation: i32,
+    #[serde(default)]
+    filter: Option<String>,
+    #[serde(default)]
+    matrix: Option<String>,
+    #[serde(default)]
+    range: Option<String>,
+}
+
+fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
+    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
+}
+
+fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choices: &[(&str, T)]) -> Result<T, JsValue> {
+    match value {
+        None => Ok(default),
+        Some(v) => choices.iter().find(|(name, _)| *name == v).map(|(_, t)| *t).ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            config_error(field, format!("must be one of {}, got \"{v}\"", names.join(", ")))
+        }),
+    }
+}
+
+/// Applies a preset's geometry and watermarks to frames. See the module
+/// documentation.
+#[wasm_bindgen]
+pub struct FramePipeline {
+    inner: CorePipeline,
+}
+
+#[wasm_bindgen]
+impl FramePipeline {
+    /// Builds the pipeline (`FramePipelineOptions`): decodes and scales the
+    /// watermarks once. Throws `invalid-config` (with `field`),
+    /// `invalid-preset` (with `errors`) or `invalid-watermark`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "FramePipelineOptions")] options: JsValue) -> Result<FramePipeline, JsValue> {
+        let images = js_sys::Reflect::get(&options, &"watermarks".into()).unwrap_or(JsValue::UNDEFINED);
+        let plain = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+        let _ = js_sys::Reflect::delete_property(&plain, &"watermarks".into());
+        let o: Options = from_js(plain.into())?;
+        let preset = match &o.preset {
+            serde_json::Value::String(id) if !id.trim_start().starts_with('{') => {
+                system_preset(id).ok_or_else(|| config_error("preset", format!("no system preset \"{id}\"")))?
+            }
+            serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| super::preset::preset_error(&e))?,
+            other => Preset::from_json(&other.to_string()).map_err(|e| super::preset::preset_error(&e))?,
+        };
+        let video = preset.video.clone().ok_or_else(|| config_error("preset", "the preset has no video settings"))?;
+        let mut by_id: HashMap<String, Vec<u8>> = HashMap::new();
+        if !images.is_undefined() && !images.is_null() {
+            let entries = js_sys::Object::entries(images.unchecked_ref());
+            for entry in entries.iter() {
+                let pair: js_sys::Array = entry.unchecked_into();
+                let id = pair.get(0).as_string().unwrap_or_default();
+                let bytes = pair.get(1);
+                if !bytes.is_instance_of::<js_sys::Uint8Array>() {
+                    return Err(config_error(&format!("watermarks.{id}"), "must be a Uint8Array of PNG bytes"));
+                }
+                by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
+            }
+        }
+        let mut watermarks = Vec::new();
+        for slot in &preset.watermarks {
+            if let Some(png) = by_id.remove(&slot.id) {
+                let image = Watermark::from_png(&png).map_err(|e| {
+                    js_error(&format!("watermarks.{}: {e}", slot.id), "invalid-watermark", Some(&format!("watermarks.{}", slot.id)))
+                })?;
+                watermarks.push((slot.clone(), image));
+            }
+        }
+        if let Some(id) = by_id.keys().next() {
+            return Err(config_error(&format!("watermarks.{id}"), "the preset has no watermark slot with this id"));
+        }
+        let format = pick(
+            "format",
+            o.format.as_deref(),
+            InputFormat::Rgba,
+            &[("rgba", InputFormat::Rgba), ("bgra", InputFormat::Bgra), ("i420", InputFormat::I420), ("nv12", InputFormat::Nv12)],
+        )?;
+        let filter = pick("filter", o.filter.as_deref(), Filter::Lanczos3, &[("lanczos3", Filter::Lanczos3), ("bilinear", Filter::Bilinear)])?;
+        let matrix = pick("matrix", o.matrix.as_deref(), Matrix::Bt601, &[("bt601", Matrix::Bt601), ("bt709", Matrix::Bt709)])?;
+        let range = pick("range", o.range.as_deref(), Range::Limited, &[("limited", Range::Limited), ("full", Range::Full)])?;
+        let rotation = Rotation::from_degrees(o.rotation)
+            .ok_or_else(|| config_error("rotation", format!("must be 0, 90, 180 or 270, got {}", o.rotation)))?;
+        let inner = CorePipeline::new(PipelineOptions {
+            input: Size::new(o.width, o.height),
+            format,
+            color: ColorSpace { matrix, range },
+            rotation,
+            video,
+            filter,
+            watermarks,
+        })
+        .map_err(|e| js_error(&e.to_string(), "invalid-config", None))?;
+        Ok(FramePipeline { inner })
+    }
+
+    /// Output width in pixels.
+    #[wasm_bindgen(getter, js_name = outputWidth)]
+    pub fn output_width(&self) -> u32 {
+        self.inner.output_size().width
+    }
+
+    /// Output height in pixels.
+    #[wasm_bindgen(getter, js_name = outputHeight)]
+    pub fn output_height(&self) -> u32 {
+        self.inner.output_size().height
+    }
+
+    /// Processes one frame (`stride`: bytes per row of the input, of its Y
+    /// plane for YUV; default the packed row) and returns the I420 output
+    /// (packed). Throws `invalid-frame` on a wrong buffer size.
+    pub fn process(&mut self, data: &[u8], stride: Option<u32>) -> Result<Vec<u8>, JsValue> {
+        let out = self.run(data, stride)?;
+        Ok(out.data.clone())
+    }
+
+    /// Like `process` without copying the output out (for timing, or when
+    /// only the side effects matter). Returns the output's byte length.
+    #[wasm_bindgen(js_name = processInPlace)]
+    pub fn process_in_place(&mut self, data: &[u8], stride: Option<u32>) -> Result<u32, JsValue> {
+        Ok(self.run(data, stride)?.data.len() as u32)
+    }
+}
+
+impl FramePipeline {
+    fn run(&mut self, data: &[u8], stride: Option<u32>) -> Result<&crate::frame::I420Frame, JsValue> {
+        let stride = stride.map_or(self.inner.packed_stride(), |s| s as usize);
+        self.inner.process(data, stride).map_err(|e| js_error(&e.to_string(), "invalid-frame", None))
+    }
+}
