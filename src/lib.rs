@@ -17,6 +17,7 @@ pub mod time;
 pub mod video;
 
 mod sys;
+mod xorshift;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

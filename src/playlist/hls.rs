@@ -1206,6 +1206,7 @@ impl MultivariantPlaylist {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xorshift::XorShift;
 
     const T0: i64 = 1_700_000_000_000;
     const S: u64 = 90_000; // one second at 90 kHz
@@ -1526,59 +1527,43 @@ mod tests {
         assert!(delta.contains("#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:28.000Z\n#EXTINF:2.000,\nseg4.m4s\n"));
     }
 
-    /// A small deterministic generator for the hostile-input tests.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-            from[(self.next() % from.len() as u64) as usize]
-        }
-    }
-
     #[test]
     fn hostile_input_never_panics() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
         let ints = [0i64, 1, -1, 2, 45_000, 180_000, i64::MAX, i64::MIN, i64::MAX / 2];
         let uris = ["a.m4s", "", "#x", "a\"b", "a\nb", " a", "seg.m4s"];
         for round in 0..300 {
-            let ll = (round % 2 == 0).then(|| LowLatencyOptions::new(Timestamp::from_millis(rng.pick(&[1, 500, 2000]))));
+            let ll = (round % 2 == 0).then(|| LowLatencyOptions::new(Timestamp::from_millis(*rng.pick(&[1, 500, 2000]))));
             let options = MediaPlaylistOptions {
-                kind: rng.pick(&[PlaylistKind::Vod, PlaylistKind::Event, PlaylistKind::Live(Window::Segments(2))]),
-                target_duration: rng.pick(&[None, Some(1), Some(2), Some(u32::MAX)]),
+                kind: *rng.pick(&[PlaylistKind::Vod, PlaylistKind::Event, PlaylistKind::Live(Window::Segments(2))]),
+                target_duration: *rng.pick(&[None, Some(1), Some(2), Some(u32::MAX)]),
                 low_latency: ll,
-                program_date_time: rng.pick(&[PdtPlacement::Sparse, PdtPlacement::EverySegment]),
+                program_date_time: *rng.pick(&[PdtPlacement::Sparse, PdtPlacement::EverySegment]),
                 ..Default::default()
             };
-            let ts = Timescale::new(rng.pick(&[1, 1000, 90_000, u32::MAX])).unwrap();
+            let ts = Timescale::new(*rng.pick(&[1, 1000, 90_000, u32::MAX])).unwrap();
             let Ok(mut pl) = MediaPlaylist::new(ts, Some(InitSegment::new("init.mp4")), options) else { continue };
             for _ in 0..20 {
-                let seq = rng.pick(&[0u64, 1, 2, 3, u64::MAX]);
-                match rng.next() % 6 {
+                let seq = *rng.pick(&[0u64, 1, 2, 3, u64::MAX]);
+                match rng.next_u64() % 6 {
                     0 => {
-                        let _ = pl.push_part(seq, Part::new(rng.pick(&uris), rng.pick(&ints).unsigned_abs(), rng.next() % 2 == 0));
+                        let _ = pl.push_part(seq, Part::new(*rng.pick(&uris), rng.pick(&ints).unsigned_abs(), rng.next_u64() % 2 == 0));
                     }
                     1 => {
-                        let _ = pl.set_preload_hint(Some(PreloadHint::new(rng.pick(&uris))));
+                        let _ = pl.set_preload_hint(Some(PreloadHint::new(*rng.pick(&uris))));
                     }
                     2 => {
                         let _ = pl.finish();
                     }
                     _ => {
-                        let mut s = Segment::new(seq, rng.pick(&ints), rng.pick(&ints).unsigned_abs(), rng.pick(&uris));
-                        s.program_date_time_ms = rng.pick(&[None, Some(0), Some(i64::MAX), Some(T0)]);
-                        s.discontinuity = rng.next() % 3 == 0;
+                        let mut s = Segment::new(seq, *rng.pick(&ints), rng.pick(&ints).unsigned_abs(), *rng.pick(&uris));
+                        s.program_date_time_ms = *rng.pick(&[None, Some(0), Some(i64::MAX), Some(T0)]);
+                        s.discontinuity = rng.next_u64() % 3 == 0;
                         let _ = pl.push(s);
                     }
                 }
                 let _ = pl.render();
-                let d = DeliveryDirectives { msn: Some(seq), part: Some(rng.pick(&[0, 1, u64::MAX])), skip: Some(SkipRequest::Yes) };
+                let d = DeliveryDirectives { msn: Some(seq), part: Some(*rng.pick(&[0, 1, u64::MAX])), skip: Some(SkipRequest::Yes) };
                 let _ = pl.blocking_status(&d);
                 let _ = pl.render_for(&d);
                 let _ = pl.next_position();
@@ -1587,7 +1572,7 @@ mod tests {
         }
         let pieces = ["_HLS_msn", "_HLS_part", "_HLS_skip", "=", "&", "?", "#", "1", "-", "YES", "v2", "99999999999999999999", "é"];
         for _ in 0..2000 {
-            let q: String = (0..rng.next() % 8).map(|_| rng.pick(&pieces)).collect();
+            let q: String = (0..rng.next_u64() % 8).map(|_| *rng.pick(&pieces)).collect();
             let _ = DeliveryDirectives::parse_query(&q);
         }
     }

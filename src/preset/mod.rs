@@ -48,8 +48,6 @@ pub mod validate;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-pub(crate) mod xorshift;
 
 pub use error::{PresetError, PresetErrorKind, PresetErrors};
 pub use geometry::{fit_picture, watermark_placement, Geometry, GeometryError, Placement, Point, Rect, Size};

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::xorshift::XorShift;
+use crate::xorshift::XorShift;
 use super::*;
 
 /// A valid preset touching every section.

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use crate::ingest::routes::{self, CONTENT_TYPE_VIDEO_MP4};
 use crate::ingest::{EndAck, ErrorBody, ErrorCode, FragmentAck, InitAck, IngestError, StreamName, TrackName};
 use crate::time::{Timescale, Timestamp};
+use crate::xorshift::XorShift;
 
 /// Retry timing: the `n`-th retry waits a random time between half and all
 /// of `min(initial * 2^(n-1), max)`, and never less than `Retry-After`.
@@ -221,7 +222,7 @@ pub struct UploadQueue {
     in_flight: Option<(u64, InFlight)>,
     next_id: u64,
     not_before_ms: f64,
-    rng: u64,
+    rng: XorShift,
     failed: Option<IngestError>,
     ended: bool,
     counters: UploadCounters,
@@ -230,7 +231,7 @@ pub struct UploadQueue {
 impl UploadQueue {
     /// An empty queue.
     pub fn new(config: UploadConfig) -> Self {
-        let rng = if config.seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { config.seed };
+        let rng = XorShift::new(config.seed);
         UploadQueue {
             config,
             inits: BTreeMap::new(),
@@ -508,7 +509,7 @@ impl UploadQueue {
 
     fn retry(&mut self, path: String, attempt: u32, now_ms: f64, retry_after: Option<&str>, reason: String) -> UploadEvent {
         self.counters.retries += 1;
-        let unit = self.random_unit();
+        let unit = self.rng.unit();
         let backoff = self.config.backoff.delay_ms(attempt, unit);
         let asked = retry_after.and_then(parse_retry_after_ms).unwrap_or(0);
         let delay_ms = backoff.max(asked);
@@ -558,15 +559,6 @@ impl UploadQueue {
         vec![UploadEvent::Failed { error }]
     }
 
-    /// xorshift64*: jitter only, not for anything secret.
-    fn random_unit(&mut self) -> f64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 fn fragment_duration(kind: &UploadKind) -> u64 {

@@ -350,7 +350,7 @@ impl Overlay {
 mod tests {
     use super::*;
     use crate::color::Matrix;
-    use crate::preset::xorshift::XorShift;
+    use crate::xorshift::XorShift;
 
     fn encode_png(width: u32, height: u32, color: png::ColorType, depth: png::BitDepth, data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

@@ -2092,6 +2092,7 @@ fn fuzz_parameter_set(nal: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xorshift::XorShift;
 
     // Parameter sets produced by FFmpeg 5.1 / libx264 from `testsrc2` (see each comment for the
     // command); width/height/profile/level were cross-checked with `ffprobe -show_streams`.
@@ -2143,21 +2144,13 @@ mod tests {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
-    /// xorshift64* pseudo-random generator (deterministic, no dependencies).
-    struct Rng(u64);
+    /// Helpers over the crate's test generator.
+    trait BytesRng {
+        fn byte(&mut self) -> u8;
+        fn biased_bytes(&mut self, len: usize) -> Vec<u8>;
+    }
 
-    impl Rng {
-        fn next_u64(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            self.0 = x;
-            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next_u64() % n.max(1) as u64) as usize
-        }
+    impl BytesRng for XorShift {
         fn byte(&mut self) -> u8 {
             (self.next_u64() >> 32) as u8
         }
@@ -2590,7 +2583,7 @@ mod tests {
 
     #[test]
     fn random_annex_b_round_trip_property() {
-        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let mut rng = XorShift::new(0x1234_5678_9abc_def1);
         for _ in 0..500 {
             let count = rng.below(6);
             let mut nals = Vec::new();
@@ -3471,7 +3464,7 @@ mod tests {
             hex(MAIN_ESAR_SPS),
             synthetic_scaling_poc1_sps(),
         ];
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
         let mut parsed_sps = 0usize;
         for i in 0..20_000 {
             let input: Vec<u8> = match i % 5 {

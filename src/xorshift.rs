@@ -1,7 +1,6 @@
-//! A deterministic pseudo-random generator for tests that feed thousands
-//! of generated inputs (xorshift64*, Vigna 2016). Not for anything secret.
-//! Test-only; usable from any test module in the crate as
-//! `crate::preset::xorshift::XorShift`.
+//! A small deterministic pseudo-random generator (xorshift64*, Vigna
+//! 2016): retry jitter in the uploader, and the generated inputs of the
+//! crate's hostile-input tests. Not for anything secret.
 
 /// xorshift64*: 64 bits of state, never zero.
 #[derive(Debug, Clone)]
@@ -21,17 +20,25 @@ impl XorShift {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// Uniform in `[0, 1)`, from the top 53 bits.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Uniform-enough in `0..n` (`n` > 0).
+    #[cfg(test)]
     pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// `true` with probability `1/n`.
+    #[cfg(test)]
     pub(crate) fn one_in(&mut self, n: usize) -> bool {
         self.below(n) == 0
     }
 
     /// One element of a non-empty slice.
+    #[cfg(test)]
     pub(crate) fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
         &from[self.below(from.len())]
     }
