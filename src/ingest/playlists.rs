@@ -463,8 +463,7 @@ mod tests {
     }
 
     fn audio_config() -> TrackConfig {
-        let ts = Timescale::new(48_000).unwrap();
-        TrackConfig::new(2, ts, CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 })
+        crate::mux::test_tracks::aac_track(2)
     }
 
     fn hex(s: &str) -> Vec<u8> {

@@ -406,14 +406,9 @@ pub(crate) fn check_run(track_id: u32, samples: &[Sample], previous_end: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mux::CodecConfig;
 
     fn aac() -> TrackConfig {
-        TrackConfig::new(
-            1,
-            Timescale::new(48_000).unwrap(),
-            CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 },
-        )
+        crate::mux::test_tracks::aac_track(1)
     }
 
     fn run(start: i64, n: usize) -> Vec<Sample> {

@@ -7,6 +7,8 @@ pub mod error;
 pub mod mp4;
 pub mod reader;
 pub mod segmenter;
+#[cfg(test)]
+pub(crate) mod test_tracks;
 mod types;
 
 pub use error::MuxError;

@@ -321,13 +321,7 @@ fn write_file(
 mod tests {
     use super::*;
 
-    fn aac(id: u32) -> TrackConfig {
-        TrackConfig::new(
-            id,
-            Timescale::new(48_000).unwrap(),
-            CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 },
-        )
-    }
+    use crate::mux::test_tracks::aac_track as aac;
 
     fn samples(n: usize, len: impl Fn(usize) -> usize) -> Vec<Sample> {
         (0..n)

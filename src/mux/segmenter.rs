@@ -732,13 +732,7 @@ mod tests {
     use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
     use crate::mux::CodecConfig;
 
-    fn aac(id: u32) -> TrackConfig {
-        TrackConfig::new(
-            id,
-            Timescale::new(48_000).unwrap(),
-            CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 },
-        )
-    }
+    use crate::mux::test_tracks::aac_track as aac;
 
     fn avc(id: u32) -> TrackConfig {
         // Baseline 64x48 SPS and a PPS.
