@@ -15,6 +15,7 @@ let video = null;
 // behind them.
 let chain = Promise.resolve();
 let buffer = new Uint8Array(0);
+let scaleCtx = null;
 
 function errorInfo(e) {
   return { message: e?.message ?? String(e), code: e?.code ?? 'internal', field: e?.field };
@@ -57,8 +58,9 @@ async function pushVideoFrame(frame, captureTime) {
     await frame.copyTo(buf, { layout: [{ offset: 0, stride: W * 4 }] });
     return session.pushRgba(buf, W, H, W * 4, RGB[fmt], ts, captureTime);
   }
-  const canvas = new OffscreenCanvas(W, H);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // One canvas at the session's size, made on first use.
+  scaleCtx ??= new OffscreenCanvas(W, H).getContext('2d', { willReadFrequently: true });
+  const ctx = scaleCtx;
   ctx.drawImage(frame, 0, 0, W, H);
   const img = ctx.getImageData(0, 0, W, H);
   return session.pushRgba(new Uint8Array(img.data.buffer), W, H, W * 4, false, ts, captureTime);

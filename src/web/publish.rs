@@ -342,7 +342,7 @@ impl Shared {
                     }));
                     let seq = u64::from(f.sequence_number);
                     if let Some(dropped) = self.queue.push_fragment(self.track.clone(), seq, start_us, duration_us, f.bytes, now) {
-                        events.push(self.describe(&dropped, now));
+                        events.push(self.describe(&dropped));
                     }
                 }
             }
@@ -350,7 +350,7 @@ impl Shared {
         events
     }
 
-    fn describe(&mut self, event: &UploadEvent, _now: f64) -> Value {
+    fn describe(&mut self, event: &UploadEvent) -> Value {
         match event {
             UploadEvent::InitAcked { ack } => json!({"type": "init", "ack": ack}),
             UploadEvent::FragmentAcked { ack, latency_ms, attempts } => {
@@ -443,7 +443,7 @@ async fn pump(shared: Rc<RefCell<Shared>>) {
                 Err(message) => Outcome::Network(message),
             };
             let happened = s.queue.on_response(req.id, now_ms(), outcome);
-            let events: Vec<Value> = happened.iter().map(|e| s.describe(e, now)).collect();
+            let events: Vec<Value> = happened.iter().map(|e| s.describe(e)).collect();
             (s.listener.clone(), events)
         };
         Shared::emit(&listener, &events);
