@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testsrc2 } from '../node/support/sources.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BENCH_DIR = path.join(ROOT, 'tests/bench');
-export const TESTDATA = path.join(ROOT, 'target/testdata');
 export const OUT_DIR = path.join(ROOT, 'target/bench');
 
 export const FPS = 30;
@@ -94,40 +94,17 @@ export function run(cmd, args, opts = {}) {
 export const tail = (text, n = 15) => text.trim().split('\n').slice(-n).join('\n');
 
 /**
- * The 300-frame testsrc2 clip for a size, written once to
- * target/testdata/bench_testsrc2_WxH_300.yuv; with `frames` < 300 a prefix
- * of it is written to target/bench/input/ and returned instead.
+ * `frames` frames of testsrc2 at the given size as raw I420, made once by
+ * the shared test-input helper (tests/node/support/sources.mjs, under
+ * target/e2e/); checked for its size.
  */
 export async function prepareInput(width, height, frames) {
-  fs.mkdirSync(TESTDATA, { recursive: true });
-  const full = path.join(TESTDATA, `bench_testsrc2_${width}x${height}_${FULL_FRAMES}.yuv`);
-  const fullBytes = i420Size(width, height) * FULL_FRAMES;
-  if (!fs.existsSync(full) || fs.statSync(full).size !== fullBytes) {
-    console.error(`bench: writing ${path.relative(ROOT, full)}`);
-    const tmp = `${full}.tmp`;
-    const r = await run('ffmpeg', [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${FPS}`,
-      '-frames:v', String(FULL_FRAMES), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-y', tmp,
-    ]);
-    if (r.code !== 0 || fs.statSync(tmp).size !== fullBytes) {
-      throw new Error(`ffmpeg testsrc2 failed:\n${tail(r.stderr)}`);
-    }
-    fs.renameSync(tmp, full);
+  const file = testsrc2(`${width}x${height}`, frames);
+  const bytes = i420Size(width, height) * frames;
+  if (fs.statSync(file).size !== bytes) {
+    throw new Error(`${path.relative(ROOT, file)} is not ${bytes} bytes: delete it and run again`);
   }
-  if (frames >= FULL_FRAMES) return full;
-  const dir = path.join(OUT_DIR, 'input');
-  fs.mkdirSync(dir, { recursive: true });
-  const part = path.join(dir, `bench_testsrc2_${width}x${height}_${frames}.yuv`);
-  const partBytes = i420Size(width, height) * frames;
-  if (!fs.existsSync(part) || fs.statSync(part).size !== partBytes) {
-    const fd = fs.openSync(full, 'r');
-    const buf = Buffer.alloc(partBytes);
-    fs.readSync(fd, buf, 0, partBytes, 0);
-    fs.closeSync(fd);
-    fs.writeFileSync(part, buf);
-  }
-  return part;
+  return file;
 }
 
 /**
