@@ -1,16 +1,17 @@
 // framecast publisher worker: hosts the wasm module and one PublishSession.
 // The main thread (publisher.js) sends captured frames; this worker copies
-// them to I420 (or RGBA, converted in wasm), encodes, fragments and uploads.
+// them out as they are (I420, NV12 or RGBA; the session applies the preset's
+// sizing and watermarks in wasm), encodes, fragments and uploads.
 //
 // Messages in:  {type:'init', config} · {type:'frame', frame: VideoFrame, captureTime}
 //               {type:'rgba', data, width, height, timestamp, captureTime} · {type:'dropped'}
+//               {type:'camera', frameRate}
 //               {type:'finish', timeout}
 // Messages out: {type:'ready', video} · {type:'error', error, fatal} · {type:'event', event}
 //               {type:'frameDone'} · {type:'stats', stats} · {type:'finished', result, stats}
 import init, { PublishSession } from './web/framecast.js';
 
 let session = null;
-let video = null;
 // Frames are handled one after another, in arrival order; `finish` waits
 // behind them.
 let chain = Promise.resolve();
@@ -28,16 +29,16 @@ function bufferOf(size) {
 
 const RGB = { RGBA: false, RGBX: false, BGRA: true, BGRX: true };
 
-// Copies a VideoFrame of the session's size in its own format; any other
-// size or format is drawn scaled onto a canvas and read back as RGBA.
+// Hands a VideoFrame to the session at its own size, in its own layout
+// where wasm reads it (I420, NV12, RGB); the session applies the preset's
+// sizing and watermarks. Other layouts are drawn on a canvas and read back
+// as RGBA.
 async function pushVideoFrame(frame, captureTime) {
-  const W = video.width;
-  const H = video.height;
   const ts = frame.timestamp;
-  const rect = frame.visibleRect;
-  const sameSize = rect && rect.width === W && rect.height === H;
+  // copyTo copies the visible rectangle by default.
+  const { width: W, height: H } = frame.visibleRect ?? { width: frame.codedWidth, height: frame.codedHeight };
   const fmt = frame.format;
-  if (sameSize && (fmt === 'I420' || fmt === 'I420A')) {
+  if (W % 2 === 0 && H % 2 === 0 && (fmt === 'I420' || fmt === 'I420A')) {
     const layout = [
       { offset: 0, stride: W },
       { offset: W * H, stride: W / 2 },
@@ -48,22 +49,25 @@ async function pushVideoFrame(frame, captureTime) {
     await frame.copyTo(buf, { layout });
     return session.pushI420(buf.subarray(0, W * H * 1.5), W, H, ts, captureTime);
   }
-  if (sameSize && fmt === 'NV12') {
+  if (W % 2 === 0 && H % 2 === 0 && fmt === 'NV12') {
     const buf = bufferOf(W * H * 1.5);
     await frame.copyTo(buf, { layout: [{ offset: 0, stride: W }, { offset: W * H, stride: W }] });
     return session.pushNv12(buf, W, H, W, W * H, W, ts, captureTime);
   }
-  if (sameSize && fmt in RGB) {
+  if (fmt in RGB && W % 2 === 0 && H % 2 === 0) {
     const buf = bufferOf(W * H * 4);
     await frame.copyTo(buf, { layout: [{ offset: 0, stride: W * 4 }] });
     return session.pushRgba(buf, W, H, W * 4, RGB[fmt], ts, captureTime);
   }
-  // One canvas at the session's size, made on first use.
-  scaleCtx ??= new OffscreenCanvas(W, H).getContext('2d', { willReadFrequently: true });
-  const ctx = scaleCtx;
-  ctx.drawImage(frame, 0, 0, W, H);
-  const img = ctx.getImageData(0, 0, W, H);
-  return session.pushRgba(new Uint8Array(img.data.buffer), W, H, W * 4, false, ts, captureTime);
+  // Any other layout (or an odd size): drawn at the even size below it.
+  const w = W & ~1;
+  const h = H & ~1;
+  if (!scaleCtx || scaleCtx.canvas.width !== w || scaleCtx.canvas.height !== h) {
+    scaleCtx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true });
+  }
+  scaleCtx.drawImage(frame, 0, 0, w, h);
+  const img = scaleCtx.getImageData(0, 0, w, h);
+  return session.pushRgba(new Uint8Array(img.data.buffer), w, h, w * 4, false, ts, captureTime);
 }
 
 function fail(e, fatal) {
@@ -93,6 +97,9 @@ function handle(msg) {
     case 'dropped':
       session.noteDropped(1);
       break;
+    case 'camera':
+      if (msg.frameRate) session.setCameraFrameRate(msg.frameRate);
+      break;
     case 'finish':
       chain = chain
         .then(() => session.finish(msg.timeout))
@@ -114,10 +121,9 @@ self.onmessage = async (e) => {
   try {
     await init(msg.wasmUrl ? { module_or_path: msg.wasmUrl } : undefined);
     session = new PublishSession(msg.config);
-    video = session.video;
     session.onEvent((event) => postMessage({ type: 'event', event }));
     setInterval(() => postMessage({ type: 'stats', stats: session.stats() }), msg.statsInterval ?? 1000);
-    postMessage({ type: 'ready', video });
+    postMessage({ type: 'ready', video: session.video });
   } catch (err) {
     fail(err, true);
   }

@@ -8,7 +8,9 @@ import type { PublishSessionConfig, PublishSessionStats } from './web/framecast.
  * see `PublishSessionConfig`) plus where and how to capture. Durations are
  * milliseconds.
  */
-export interface PublisherOptions extends PublishSessionConfig {
+export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks'> {
+  /** PNG images for the preset's watermark slots, by slot id. */
+  watermarks?: Record<string, Uint8Array | ArrayBuffer | Blob>;
   /** `"auto"` (default): MediaStreamTrackProcessor where available, else video element + canvas. */
   capture?: 'auto' | 'processor' | 'canvas';
   /** Cancels the publisher (like `cancel()`) when aborted. */
@@ -56,8 +58,13 @@ export interface PublisherWarning {
   [key: string]: unknown;
 }
 
+/** The encoder settings (`EncoderConfig` fields, camelCase). */
+export interface PublisherVideo { width: number; height: number; frameRate: number; bitrate: number; [key: string]: unknown }
+
 export interface PublisherEvents {
   state: PublisherState;
+  /** The encoder started: the size the preset gave for the camera's picture (`input`), and the other settings. */
+  video: PublisherVideo & { input: { width: number; height: number } };
   stats: PublisherStats;
   fragment: PublishedFragment;
   warning: PublisherWarning;
@@ -77,15 +84,15 @@ export declare class PublisherError extends Error {
   readonly field?: string;
 }
 
-/** getUserMedia constraints for an encoder size and rate. */
+/** getUserMedia constraints for an encoder size and rate (ideal size; ideal and maximum rate). */
 export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }): MediaStreamConstraints;
 
 export declare class Publisher {
   /** Starts the worker and validates the options there (rejects with `invalid-config` and `field`). */
   static create(options: PublisherOptions): Promise<Publisher>;
   readonly state: PublisherState;
-  /** Encoder settings in force. */
-  readonly video: { width: number; height: number; frameRate: number; bitrate: number; [key: string]: unknown };
+  /** Encoder settings: for the preset's largest size until the first frame, then those in force. */
+  readonly video: PublisherVideo;
   readonly stats: PublisherStats | null;
   on<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): () => void;
   off<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): void;

@@ -16,16 +16,36 @@ export class PublisherError extends Error {
 
 const toError = (info) => new PublisherError(info.message, info.code, info.field);
 
-/** getUserMedia constraints for an encoder size and rate (`publisher.video`). */
+/**
+ * getUserMedia constraints for an encoder size and rate (`publisher.video`
+ * before `start`): that size as the ideal, that rate as ideal and maximum
+ * (browsers drop frames to honour the maximum).
+ */
 export function cameraConstraints(video) {
   return {
     audio: false,
     video: {
       width: { ideal: video.width },
       height: { ideal: video.height },
-      frameRate: { ideal: video.frameRate },
+      frameRate: { ideal: video.frameRate, max: video.frameRate },
     },
   };
+}
+
+// Watermark images as Uint8Array (from Uint8Array, ArrayBuffer, Blob).
+async function watermarkBytes(watermarks) {
+  if (watermarks === undefined || watermarks === null) return undefined;
+  if (typeof watermarks !== 'object') {
+    throw new PublisherError('watermarks: must be an object of images by slot id', 'invalid-config', 'watermarks');
+  }
+  const out = {};
+  for (const [id, image] of Object.entries(watermarks)) {
+    if (image instanceof Uint8Array) out[id] = image;
+    else if (image instanceof ArrayBuffer) out[id] = new Uint8Array(image);
+    else if (typeof Blob !== 'undefined' && image instanceof Blob) out[id] = new Uint8Array(await image.arrayBuffer());
+    else throw new PublisherError(`watermarks.${id}: must be PNG bytes (Uint8Array, ArrayBuffer or Blob)`, 'invalid-config', `watermarks.${id}`);
+  }
+  return out;
 }
 
 const FRAMES_IN_FLIGHT = 2;
@@ -52,6 +72,7 @@ export class Publisher {
   static async create(options = {}) {
     const { signal, capture, workerUrl, wasmUrl, statsInterval, ...config } = options;
     signal?.throwIfAborted();
+    if ('watermarks' in config) config.watermarks = await watermarkBytes(config.watermarks);
     const pub = new Publisher(config, { signal, capture: capture ?? 'auto' });
     const worker = workerUrl
       ? new Worker(workerUrl, { type: 'module' })
@@ -92,7 +113,11 @@ export class Publisher {
     return this.#state;
   }
 
-  /** Encoder settings in force (the preset plus `video` overrides). */
+  /**
+   * Encoder settings (the preset plus `video` overrides): before the first
+   * frame those for the preset's largest size, then those in force (also
+   * the `video` event).
+   */
   get video() {
     return this.#video;
   }
@@ -102,7 +127,7 @@ export class Publisher {
     return this.#stats;
   }
 
-  /** Subscribes to `'state' | 'stats' | 'fragment' | 'warning' | 'error'`; returns an unsubscribe function. */
+  /** Subscribes to `'state' | 'video' | 'stats' | 'fragment' | 'warning' | 'error'`; returns an unsubscribe function. */
   on(type, listener) {
     if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
     this.#listeners.get(type).add(listener);
@@ -178,6 +203,12 @@ export class Publisher {
 
   #onEvent(ev) {
     switch (ev.type) {
+      case 'video': {
+        const { type, ...video } = ev;
+        this.#video = video;
+        this.#emit('video', video);
+        break;
+      }
       case 'fragment':
         this.#made.set(ev.sequence, ev);
         break;
@@ -237,6 +268,7 @@ export class Publisher {
     }
     const track = stream.getVideoTracks()[0];
     if (!track) throw new PublisherError('the MediaStream has no video track', 'no-video-track');
+    this.#worker.postMessage({ type: 'camera', frameRate: track.getSettings?.().frameRate });
     const mode = this.#options.capture;
     const processor = typeof MediaStreamTrackProcessor === 'function' && mode !== 'canvas';
     if (mode === 'processor' && !processor) {
@@ -287,14 +319,16 @@ export class Publisher {
   }
 
   // Fallback without MediaStreamTrackProcessor (Firefox, Safari): video
-  // element -> canvas at the encoder size -> RGBA -> worker.
+  // element -> canvas at the camera's size (even) -> RGBA -> worker.
   async #captureWithCanvas(track) {
-    const { width: W, height: H, frameRate } = this.#video;
+    const { frameRate } = this.#video;
     const video = document.createElement('video');
     video.muted = true;
     video.playsInline = true;
     video.srcObject = new MediaStream([track]);
     await video.play();
+    const W = video.videoWidth & ~1;
+    const H = video.videoHeight & ~1;
     const canvas = document.createElement('canvas');
     canvas.width = W;
     canvas.height = H;

@@ -1,9 +1,9 @@
 // Demo: camera -> framecast Publisher (Worker: OpenH264 wasm -> CMAF ->
 // upload) -> framecast-server -> live HLS played back with hls.js.
 // URL parameters (used by the e2e tests): ?preset=webcam-480p&stream=name
-// &fragment=1000&autostart=1&capture=canvas&method=POST
-import init, { webcamPresets } from '/pkg/web/framecast.js';
-import { Publisher } from '/pkg/publisher.js';
+// &fragment=1000&autostart=1&capture=canvas&method=POST&slot=BottomRight
+import init, { parsePreset, systemPresets, webcamPresets } from '/pkg/web/framecast.js';
+import { cameraConstraints, Publisher } from '/pkg/publisher.js';
 import Hls from '/vendor/hls.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -11,11 +11,61 @@ const params = new URLSearchParams(location.search);
 const config = await (await fetch('/config.json')).json();
 await init();
 
-for (const p of webcamPresets()) {
-  const o = new Option(`${p.name} · ${p.bitrate / 1000} kbit/s`, p.id);
-  $('preset').add(o);
+// Presets: webcam ids (exactly that size), the system table, custom JSON.
+const system = systemPresets();
+const group = (label, options) => {
+  const g = document.createElement('optgroup');
+  g.label = label;
+  for (const [text, value] of options) g.append(new Option(text, value));
+  $('preset').add(g);
+};
+group('Webcam, exact size (no watermark slots)', webcamPresets().map((p) => [`${p.name} · ${p.bitrate / 1000} kbit/s`, p.id]));
+group('System presets', system.map((p) => [`${p.name} · ${p.video.maxWidth}x${p.video.maxHeight} · ${p.video.bitRate} kbit/s`, p.id]));
+group('Custom', [['Custom preset (JSON)…', 'custom']]);
+$('preset').value = params.get('preset') ?? 'framecast-webcam-360p-ll';
+
+// The preset the controls describe: a built-in id, or the parsed JSON.
+function chosenPreset() {
+  if ($('preset').value !== 'custom') return $('preset').value;
+  return parsePreset($('custom').value);
 }
-$('preset').value = params.get('preset') ?? 'webcam-360p';
+
+function slotsOf(preset) {
+  if (typeof preset !== 'string') return preset.watermarks ?? [];
+  return system.find((p) => p.id === preset)?.watermarks ?? [];
+}
+
+function refreshSlots() {
+  let slots = [];
+  try {
+    slots = slotsOf(chosenPreset());
+  } catch {
+    // Invalid JSON: the error shows on start.
+  }
+  const keep = $('wmslot').value || params.get('slot') || 'BottomRight';
+  $('wmslot').replaceChildren(...slots.map((w) => new Option(w.id, w.id)));
+  if (slots.some((w) => w.id === keep)) $('wmslot').value = keep;
+  $('wmslot').disabled = $('wmfile').disabled = slots.length === 0;
+}
+
+$('preset').onchange = () => {
+  const custom = $('preset').value === 'custom';
+  $('custom').style.display = custom ? 'block' : 'none';
+  if (custom && !$('custom').value) {
+    const base = structuredClone(system.find((p) => p.id === 'framecast-webcam-360p-ll'));
+    base.id = undefined;
+    base.name = 'My preset';
+    $('custom').value = JSON.stringify(base, null, 2);
+  }
+  refreshSlots();
+};
+$('custom').oninput = refreshSlots;
+$('wmfile').onchange = () => {
+  const file = $('wmfile').files[0];
+  $('wmpreview').style.display = file ? 'inline' : 'none';
+  if (file) $('wmpreview').src = URL.createObjectURL(file);
+};
+$('preset').onchange();
 if (params.get('fragment')) $('fragment').value = params.get('fragment');
 $('stream').value = params.get('stream') ?? `cam-${new Date().toISOString().slice(11, 19).replaceAll(':', '')}`;
 
@@ -45,6 +95,7 @@ function showStats(s) {
   table($('stats'), [
     ['capture fps', fmt(s.captureFps)],
     ['encoded fps', fmt(s.encodedFps)],
+    ['encoded picture', publisher?.video ? `${publisher.video.width}x${publisher.video.height}` : '–'],
     ['frames encoded / dropped', `${s.framesEncoded} / ${s.framesDropped}`],
     ['encode ms p50 / p95', `${fmt(s.encodeMsP50, 2)} / ${fmt(s.encodeMsP95, 2)}`],
     ['bitrate', `${fmt(s.bitrate / 1000, 0)} kbit/s`],
@@ -87,10 +138,12 @@ async function start() {
   $('start').disabled = true;
   const stream = $('stream').value.trim();
   try {
+    const file = $('wmfile').disabled ? undefined : $('wmfile').files[0];
     publisher = await Publisher.create({
       endpoint: config.endpoint,
       stream,
-      preset: $('preset').value,
+      preset: chosenPreset(),
+      watermarks: file ? { [$('wmslot').value]: file } : undefined,
       fragmentDuration: Number($('fragment').value),
       capture: params.get('capture') ?? 'auto',
       uploadMethod: params.get('method') ?? undefined,
@@ -100,6 +153,10 @@ async function start() {
       $('state').textContent = s;
     });
     publisher.on('stats', showStats);
+    publisher.on('video', (v) => {
+      window.demo.video = v;
+      log(`encoding ${v.width}x${v.height} at ${v.frameRate} fps, ${v.bitrate / 1000} kbit/s (camera ${v.input.width}x${v.input.height})`);
+    });
     publisher.on('fragment', (f) => {
       window.demo.fragments.push(f);
       log(`fragment ${f.sequence}: ${(f.bytes / 1024).toFixed(0)} KiB, ${(f.duration / 1e6).toFixed(2)} s, acknowledged ${fmt(f.latencyMs, 0)} ms after capture${f.attempts > 1 ? ` (try ${f.attempts})` : ''}`);
@@ -113,10 +170,7 @@ async function start() {
       window.demo.errors.push({ code: e.code, message: e.message });
       $('error').textContent = `${e.code}: ${e.message}`;
     });
-    const camera = await navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { width: { ideal: publisher.video.width }, height: { ideal: publisher.video.height }, frameRate: { ideal: publisher.video.frameRate } },
-    });
+    const camera = await navigator.mediaDevices.getUserMedia(cameraConstraints(publisher.video));
     $('camera').srcObject = camera;
     await publisher.start(camera);
     window.demo.state = publisher.state;

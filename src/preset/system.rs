@@ -4,7 +4,8 @@
 //! and the values follow its published system preset, as far as they are
 //! known: codec options, bit rates, frame rates, sizes and policies, audio
 //! (AAC-LC, 44.1 kHz, stereo), thumbnails and the four corner watermark
-//! slots (10 % of the content, 10 % in from the corner). Two differences
+//! slots (10 % of the content, 10 % in from the corner; the webcam presets
+//! have the same four). Two differences
 //! are deliberate: the HLS presets write fMP4 segments (Elastic Transcoder
 //! wrote MPEG-TS), and their thumbnail settings (PNG every 300 s, at most
 //! 192x108) are those of Elastic Transcoder's "HLS Video" variants.
@@ -69,7 +70,6 @@ struct Row {
     max: (u32, u32),
     audio: (AudioCodec, u32, u32, Channels),
     thumbnails: Option<(u32, u32, u32)>,
-    corner_watermarks: bool,
 }
 
 const AAC_160: (AudioCodec, u32, u32, Channels) = (AudioCodec::Aac, 44_100, 160, Channels::Stereo);
@@ -101,7 +101,6 @@ const fn generic(
         max,
         audio,
         thumbnails: Some((60, 192, thumb_h)),
-        corner_watermarks: true,
     }
 }
 
@@ -131,7 +130,6 @@ const fn hls(
         max,
         audio: AAC_128,
         thumbnails: Some((300, 192, 108)),
-        corner_watermarks: true,
     }
 }
 
@@ -159,7 +157,6 @@ fn webcam(id: &'static str, name: &'static str, publish_id: &str, opus_kbps: u32
         max: (w.width, w.height),
         audio: (AudioCodec::Opus, 48_000, opus_kbps, Channels::Auto),
         thumbnails: None,
-        corner_watermarks: false,
     })
 }
 
@@ -225,7 +222,7 @@ impl Row {
             sizing_policy: SizingPolicy::ShrinkToFit,
             padding_policy: PaddingPolicy::NoPad,
         });
-        let watermarks = if self.corner_watermarks { corner_watermarks() } else { Vec::new() };
+        let watermarks = corner_watermarks();
         let origin = if self.id.starts_with("framecast-") { "framecast preset" } else { "Elastic Transcoder system preset" };
         Preset {
             id: Some(self.id.to_owned()),

@@ -1,5 +1,7 @@
 //! Live publishing without I/O: frames in, acknowledged fragments out.
 //!
+//! - [`LiveVideo`] applies a preset (sizing, watermarks, codec settings)
+//!   to camera pictures of any size and feeds a [`VideoPipeline`];
 //! - [`VideoPipeline`] encodes frames with OpenH264 and cuts CMAF
 //!   fragments with keyframes where fragments start;
 //! - [`UploadQueue`] decides what to send to the stream endpoint next and
@@ -10,11 +12,15 @@
 //! The browser `Publisher` (in `web`, running in a Worker) drives both with
 //! `fetch`; anything native can drive them with its own HTTP client.
 
+mod live;
 mod pipeline;
 mod presets;
 mod stats;
 mod upload;
 
+pub use live::{
+    encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL, DEFAULT_CAMERA_FPS,
+};
 pub use pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline, VIDEO_TRACK_ID};
 pub use presets::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};
 pub use stats::Percentiles;

@@ -32,6 +32,22 @@ impl PipelineConfig {
     pub fn new(encoder: EncoderConfig) -> Self {
         PipelineConfig { encoder, fragment_duration: Timestamp::from_millis(2000), first_sequence: 1 }
     }
+
+    /// Checks the fragment duration and the first sequence number (the
+    /// encoder settings are checked when the encoder is made).
+    pub fn check_framing(&self) -> Result<(), PipelineError> {
+        let ms = self.fragment_duration.rescale(Timescale::MILLIS).ticks;
+        if !(100..=20_000).contains(&ms) {
+            return Err(PipelineError::InvalidConfig {
+                field: "fragmentDuration",
+                reason: format!("must be from 100 to 20000 ms, got {ms}"),
+            });
+        }
+        if self.first_sequence == 0 {
+            return Err(PipelineError::InvalidConfig { field: "firstSequence", reason: "must be at least 1, got 0".into() });
+        }
+        Ok(())
+    }
 }
 
 /// Why the pipeline refused a call. Every error leaves the pipeline usable
@@ -130,16 +146,7 @@ impl fmt::Debug for VideoPipeline {
 impl VideoPipeline {
     /// Validates `config` and creates the encoder.
     pub fn new(mut config: PipelineConfig) -> Result<Self, PipelineError> {
-        let ms = config.fragment_duration.rescale(Timescale::MILLIS).ticks;
-        if !(100..=20_000).contains(&ms) {
-            return Err(PipelineError::InvalidConfig {
-                field: "fragmentDuration",
-                reason: format!("must be from 100 to 20000 ms, got {ms}"),
-            });
-        }
-        if config.first_sequence == 0 {
-            return Err(PipelineError::InvalidConfig { field: "firstSequence", reason: "must be at least 1, got 0".into() });
-        }
+        config.check_framing()?;
         config.encoder.format = NalFormat::Avc;
         if config.encoder.keyframe_interval.is_none() {
             // Keyframes come from `force_keyframe` at fragment starts.

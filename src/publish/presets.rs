@@ -1,7 +1,12 @@
 //! Named webcam publishing presets: picture size, frame rate, bitrate.
-//! (The full Elastic-Transcoder-style preset model builds on these.)
+//! The publisher also takes any [`crate::preset`] preset; these ids are
+//! short names for "exactly this size" (see [`WebcamPreset::preset`]).
 
 use crate::codec::h264::{EncoderConfig, Profile};
+use crate::preset::{
+    AspectRatio, Container, Dimension, FrameRate, PaddingPolicy, Preset, Ratio, SizingPolicy, VideoBitRate, VideoCodec,
+    VideoCodecOptions, VideoPreset,
+};
 
 /// A named set of capture and encoder settings for live publishing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +33,37 @@ impl WebcamPreset {
         c.bitrate = self.bitrate;
         c.profile = Profile::Main;
         c
+    }
+
+    /// The same settings as a full preset: video only, `Fill` (the output
+    /// is exactly the preset's size; a camera of another aspect ratio is
+    /// scaled to cover it and centre-cropped, never stretched), no
+    /// watermark slots.
+    pub fn preset(&self) -> Preset {
+        let video = VideoPreset {
+            codec: VideoCodec::H264,
+            codec_options: VideoCodecOptions { profile: Profile::Main, ..VideoCodecOptions::default() },
+            keyframes_max_dist: None,
+            fixed_gop: true,
+            bit_rate: VideoBitRate::Kbps(self.bitrate / 1000),
+            frame_rate: FrameRate::Fixed(Ratio::integer(self.frame_rate)),
+            max_frame_rate: None,
+            max_width: Dimension::Pixels(self.width),
+            max_height: Dimension::Pixels(self.height),
+            sizing_policy: SizingPolicy::Fill,
+            padding_policy: PaddingPolicy::NoPad,
+            display_aspect_ratio: AspectRatio::Auto,
+        };
+        Preset {
+            id: Some(self.id.to_owned()),
+            name: self.name.to_owned(),
+            description: format!("framecast webcam preset: {}", self.name),
+            container: Container::Fmp4,
+            video: Some(video),
+            audio: None,
+            thumbnails: None,
+            watermarks: Vec::new(),
+        }
     }
 }
 

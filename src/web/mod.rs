@@ -33,6 +33,11 @@ pub(crate) fn js_error(message: &str, code: &str, field: Option<&str>) -> JsValu
     err.into()
 }
 
+/// An `invalid-config` error about `field`: `"{field}: {message}"`.
+pub(crate) fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
+    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
+}
+
 /// Deserializes a JS config object into `T`. Errors name the field path,
 /// e.g. `"frameRate: invalid type: string \"x\", expected f32"`, and
 /// unknown fields are rejected (serde-wasm-bindgen alone would skip them,

@@ -40,7 +40,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{from_js, js_error};
+use super::{config_error, from_js, js_error};
 use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
     BitstreamError, NalUnitType, Sps,
@@ -445,10 +445,6 @@ impl Codec {
             KindJs::Audio
         }
     }
-}
-
-fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
-    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
 }
 
 fn input_error(field: &str, message: impl std::fmt::Display) -> JsValue {

@@ -1,10 +1,14 @@
 //! JS functions for presets: `systemPresets()` lists the built-in presets,
 //! `parsePreset(json)` validates a custom one completely.
 
+use std::collections::HashMap;
+
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::js_error;
-use crate::preset::{system_presets, Preset, PresetErrors};
+use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
+use crate::video::Watermark;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -70,4 +74,63 @@ pub fn parse_preset(#[wasm_bindgen(unchecked_param_type = "string | Preset")] pr
     };
     let parsed = Preset::from_json(&text).map_err(|e| preset_error(&e))?;
     to_js(&parsed)
+}
+
+/// The preset an option names: an id `lookup` knows, or a preset as a JSON
+/// string or object (validated completely). `field` names the option in
+/// errors.
+pub(super) fn resolve_preset(value: &serde_json::Value, field: &str, lookup: fn(&str) -> Option<Preset>) -> Result<Preset, JsValue> {
+    match value {
+        serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
+            js_error(&format!("{field}: no built-in preset \"{id}\" (systemPresets() lists them)"), "invalid-config", Some(field))
+        }),
+        serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
+        other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
+    }
+}
+
+/// Splits `options` into a copy without its `watermarks` member and the
+/// PNG bytes that member holds by slot id (each a `Uint8Array`).
+pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashMap<String, Vec<u8>>), JsValue> {
+    let images = js_sys::Reflect::get(options, &"watermarks".into()).unwrap_or(JsValue::UNDEFINED);
+    if !options.is_object() {
+        return Ok((options.clone(), HashMap::new()));
+    }
+    let plain = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&plain, &"watermarks".into());
+    let mut by_id = HashMap::new();
+    if !images.is_undefined() && !images.is_null() {
+        for entry in js_sys::Object::entries(images.unchecked_ref()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let id = pair.get(0).as_string().unwrap_or_default();
+            let bytes = pair.get(1);
+            if !bytes.is_instance_of::<js_sys::Uint8Array>() {
+                let field = format!("watermarks.{id}");
+                return Err(js_error(&format!("{field}: must be a Uint8Array of PNG bytes"), "invalid-config", Some(&field)));
+            }
+            by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
+        }
+    }
+    Ok((plain.into(), by_id))
+}
+
+/// Decodes the images for `preset`'s watermark slots (slots without one
+/// are skipped). Throws `invalid-watermark` for an image that does not
+/// decode and `invalid-config` for an image whose id is no slot.
+pub(super) fn attach_watermarks(preset: &Preset, mut images: HashMap<String, Vec<u8>>) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
+    let mut out = Vec::new();
+    for slot in &preset.watermarks {
+        if let Some(png) = images.remove(&slot.id) {
+            let field = format!("watermarks.{}", slot.id);
+            let image = Watermark::from_png(&png).map_err(|e| js_error(&format!("{field}: {e}"), "invalid-watermark", Some(&field)))?;
+            out.push((slot.clone(), image));
+        }
+    }
+    if let Some(id) = images.keys().next() {
+        let field = format!("watermarks.{id}");
+        let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
+        let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
+        return Err(js_error(&format!("{field}: the preset has no watermark slot \"{id}\" (its slots: {have})"), "invalid-config", Some(&field)));
+    }
+    Ok(out)
 }

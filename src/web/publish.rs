@@ -1,6 +1,7 @@
 //! `PublishSession`: the Worker half of the browser publisher. It takes
-//! captured frames, encodes and fragments them with the core's
-//! [`VideoPipeline`], and uploads the fragments with `fetch`, following the
+//! captured frames of any size, applies a preset to them (sizing,
+//! watermarks, codec settings) and encodes and fragments them with the
+//! core's [`LiveVideo`], and uploads the fragments with `fetch`, following the
 //! core's [`UploadQueue`] (order, retries, back-off, bounded queue).
 //!
 //! The npm package's `Publisher` class (main thread) and worker entry
@@ -8,7 +9,8 @@
 //! `fetch` and `setTimeout` (browsers, Node, Deno, workerd).
 //!
 //! Events go to the function given to `onEvent`, as plain objects with a
-//! `type`: `"fragment"` (made), `"ack"` (acknowledged), `"init"`,
+//! `type`: `"video"` (the encoder started: its settings), `"fragment"`
+//! (made), `"ack"` (acknowledged), `"init"`,
 //! `"retry"`, `"dropped"`, `"rejected"`, `"failed"`, `"ended"`. Errors
 //! thrown by methods carry `code`: `"invalid-config"` (with `field`),
 //! `"invalid-frame"`, `"encoder-error"`, `"finished"`.
@@ -24,15 +26,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{from_js, js_error};
-use crate::codec::h264::EncoderConfig;
-use crate::color::{nv12_to_i420, rgb_to_i420, RgbOrder};
-use crate::frame::I420Planes;
+use super::{config_error, from_js, js_error};
+use crate::color::{nv12_to_i420, ColorSpace};
+use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::publish::{
-    webcam_preset, Backoff, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
-    UploadEvent, UploadMethod, UploadQueue, UploadRequest, VideoPipeline, WEBCAM_PRESETS,
+    publish_preset, Backoff, LiveVideo, LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError,
+    PipelineEvent, UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
 };
+use crate::video::{Filter, InputFormat};
 use crate::time::{Timescale, Timestamp};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -50,10 +52,19 @@ export interface PublishSessionConfig {
   track?: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
-  /** A `webcamPresets()` id; default `"webcam-720p"`. */
-  preset?: string;
-  /** Encoder fields that override the preset's (`width`, `height`, `frameRate`, `bitrate`, `profile`, ...). */
+  /**
+   * A `webcamPresets()` id (exactly that size: the camera picture is scaled
+   * to cover it and centre-cropped), a `systemPresets()` id, or a custom
+   * preset (object or JSON) with `video`. Its sizing and padding policy,
+   * codec settings and watermark slots apply. Default `"webcam-720p"`.
+   */
+  preset?: string | Preset;
+  /** PNG images for the preset's watermark slots, by slot id (system presets have `TopLeft`, `TopRight`, `BottomLeft`, `BottomRight`). */
+  watermarks?: Record<string, Uint8Array>;
+  /** Encoder fields that override the preset's (`bitrate`, `frameRate`, `profile`, ...); `width` and `height` are the largest output size. */
   video?: Record<string, unknown>;
+  /** Resampling filter for sizing and watermarks; default `"lanczos3"`. */
+  filter?: "lanczos3" | "bilinear";
   /** Target fragment duration, 100 to 20000; default 2000. Keyframes are placed to fit. */
   fragmentDuration?: number;
   /** Most media waiting to upload before the oldest fragments are dropped; default 60000. */
@@ -95,9 +106,11 @@ struct SessionConfig {
     #[serde(default)]
     token: Option<String>,
     #[serde(default)]
-    preset: Option<String>,
+    preset: Option<Value>,
     #[serde(default)]
     video: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    filter: Option<String>,
     #[serde(default = "default_fragment_ms")]
     fragment_duration: u32,
     #[serde(default = "default_queue_ms")]
@@ -135,27 +148,6 @@ fn default_first_sequence() -> u32 {
     1
 }
 
-fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
-    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
-}
-
-/// The encoder settings: the preset, then the `video` overrides.
-fn encoder_config(preset: Option<&str>, overrides: Option<serde_json::Map<String, Value>>) -> Result<EncoderConfig, JsValue> {
-    let id = preset.unwrap_or("webcam-720p");
-    let preset = webcam_preset(id).ok_or_else(|| {
-        let ids: Vec<&str> = WEBCAM_PRESETS.iter().map(|p| p.id).collect();
-        config_error("preset", format!("unknown preset \"{id}\"; built-in presets: {}", ids.join(", ")))
-    })?;
-    let mut merged = serde_json::to_value(preset.encoder_config()).map_err(|e| config_error("preset", e))?;
-    if let (Some(map), Some(over)) = (merged.as_object_mut(), overrides) {
-        map.extend(over);
-    }
-    serde_path_to_error::deserialize(merged).map_err(|e| {
-        let path = e.path().to_string();
-        config_error(&format!("video.{path}"), e.inner())
-    })
-}
-
 fn pipeline_error(e: PipelineError) -> JsValue {
     match e {
         PipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
@@ -170,8 +162,12 @@ fn pipeline_error(e: PipelineError) -> JsValue {
     }
 }
 
-fn frame_error(e: crate::frame::FrameError) -> JsValue {
-    js_error(&e.to_string(), "invalid-frame", None)
+fn live_error(e: LiveVideoError) -> JsValue {
+    match e {
+        LiveVideoError::Pipeline(e) => pipeline_error(e),
+        LiveVideoError::Frame(e) => js_error(&e.to_string(), "invalid-frame", None),
+        LiveVideoError::Override { field, reason } => config_error(&format!("video.{field}"), reason),
+    }
 }
 
 /// The global object's `name` member (`fetch`, `setTimeout`, `performance`).
@@ -197,6 +193,14 @@ async fn sleep(ms: f64) {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// One captured picture as handed over by the worker.
+struct Picture<'a> {
+    data: &'a [u8],
+    format: InputFormat,
+    size: Size,
+    stride: usize,
 }
 
 fn to_js(value: &Value) -> JsValue {
@@ -241,7 +245,7 @@ async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &Upload
 }
 
 struct Shared {
-    pipeline: VideoPipeline,
+    pipeline: LiveVideo,
     queue: UploadQueue,
     track: TrackName,
     endpoint: String,
@@ -250,6 +254,7 @@ struct Shared {
     listener: Option<Function>,
     pumping: bool,
     idle_waiters: Vec<Function>,
+    /// NV12 with a layout `InputFormat::Nv12` does not describe, as I420.
     scratch: Vec<u8>,
     /// Wall-clock ms when media time 0 was captured.
     wall_origin_ms: Option<f64>,
@@ -271,20 +276,22 @@ impl Shared {
         }
     }
 
-    /// Encodes one I420 frame and queues what it completes.
-    fn encode(&mut self, frame: &I420Planes<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
+    /// Prepares and encodes one picture and queues what it completes.
+    fn encode(&mut self, picture: Picture<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
             return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
         }
         self.frames_in += 1;
         let t0 = now_ms();
-        let made = match self.pipeline.push(frame, capture_us.round() as i64) {
+        let started = self.pipeline.started();
+        let Picture { data, format, size, stride } = picture;
+        let made = match self.pipeline.push(data, format, size, stride, capture_us.round() as i64) {
             Ok(made) => made,
-            Err(PipelineError::NonMonotonic { .. }) => {
+            Err(LiveVideoError::Pipeline(PipelineError::NonMonotonic { .. })) => {
                 self.frames_dropped += 1;
                 return Ok((false, Vec::new()));
             }
-            Err(e) => return Err(pipeline_error(e)),
+            Err(e) => return Err(live_error(e)),
         };
         let t1 = now_ms();
         self.encode_ms.push(t1 - t0);
@@ -295,26 +302,17 @@ impl Shared {
         if self.wall_origin_ms.is_none() {
             self.wall_origin_ms = Some(wall_ms);
         }
-        Ok((true, self.take(made)))
-    }
-
-    /// Converts a frame into the scratch I420 buffer with `convert`, then
-    /// encodes it.
-    fn convert_and_encode(
-        &mut self,
-        width: u32,
-        height: u32,
-        capture_us: f64,
-        wall_ms: f64,
-        convert: impl FnOnce(&mut Vec<u8>) -> Result<(), crate::frame::FrameError>,
-    ) -> Result<(bool, Vec<Value>), JsValue> {
-        let mut buf = std::mem::take(&mut self.scratch);
-        let result = convert(&mut buf).map_err(frame_error).and_then(|()| {
-            let planes = I420Planes::packed(width, height, &buf).map_err(frame_error)?;
-            self.encode(&planes, capture_us, wall_ms)
-        });
-        self.scratch = buf;
-        result
+        let mut events = Vec::new();
+        if !started {
+            let mut video = serde_json::to_value(self.pipeline.encoder_config()).unwrap_or(Value::Null);
+            if let Some(o) = video.as_object_mut() {
+                o.insert("type".into(), "video".into());
+                o.insert("input".into(), json!({"width": size.width, "height": size.height}));
+            }
+            events.push(video);
+        }
+        events.extend(self.take(made));
+        Ok((true, events))
     }
 
     /// Queues pipeline output for upload; returns the events to emit.
@@ -487,7 +485,8 @@ impl PublishSession {
     /// Throws `invalid-config` errors naming the field.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "PublishSessionConfig")] config: JsValue) -> Result<PublishSession, JsValue> {
-        let c: SessionConfig = from_js(config)?;
+        let (plain, images) = super::preset::take_watermark_images(&config)?;
+        let c: SessionConfig = from_js(plain)?;
         let endpoint = c.endpoint.trim_end_matches('/').to_string();
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://") || endpoint.is_empty() || endpoint.starts_with('/')) {
             return Err(config_error("endpoint", format!("must be an http(s) URL or a path, got \"{}\"", c.endpoint)));
@@ -497,16 +496,35 @@ impl PublishSession {
         if !(1000..=600_000).contains(&c.request_timeout) {
             return Err(config_error("requestTimeout", format!("must be from 1000 to 600000 ms, got {}", c.request_timeout)));
         }
-        let mut pipeline_config = PipelineConfig::new(encoder_config(c.preset.as_deref(), c.video)?);
-        pipeline_config.fragment_duration = Timestamp::from_millis(i64::from(c.fragment_duration));
-        pipeline_config.first_sequence = c.first_sequence;
+        let preset_value = c.preset.unwrap_or_else(|| "webcam-720p".into());
+        let preset = super::preset::resolve_preset(&preset_value, "preset", publish_preset)?;
+        let video = preset.video.clone().ok_or_else(|| config_error("preset", "the preset has no video settings"))?;
+        let watermarks = super::preset::attach_watermarks(&preset, images)?;
+        let filter = super::video::pick(
+            "filter",
+            c.filter.as_deref(),
+            Filter::Lanczos3,
+            &[("lanczos3", Filter::Lanczos3), ("bilinear", Filter::Bilinear)],
+        )?;
+        let mut pipeline = PipelineConfig::new(crate::codec::h264::EncoderConfig::new(16, 16));
+        pipeline.fragment_duration = Timestamp::from_millis(i64::from(c.fragment_duration));
+        pipeline.first_sequence = c.first_sequence;
         if c.max_queue_duration < c.fragment_duration {
             return Err(config_error(
                 "maxQueueDuration",
                 format!("must be at least fragmentDuration ({} ms), got {}", c.fragment_duration, c.max_queue_duration),
             ));
         }
-        let pipeline = VideoPipeline::new(pipeline_config).map_err(pipeline_error)?;
+        let pipeline = LiveVideo::new(LiveVideoConfig {
+            video,
+            watermarks,
+            color: ColorSpace::default(),
+            filter,
+            camera_fps: None,
+            overrides: c.video.unwrap_or_default(),
+            pipeline,
+        })
+        .map_err(live_error)?;
         let mut upload = UploadConfig::new(stream);
         upload.max_queue_duration = Timestamp::from_millis(i64::from(c.max_queue_duration));
         if let Some(b) = c.backoff {
@@ -546,11 +564,21 @@ impl PublishSession {
         })
     }
 
-    /// The encoder settings in force (preset plus overrides, defaults filled in).
+    /// The encoder settings (preset plus overrides, defaults filled in):
+    /// before the first frame those for the preset's largest size (what to
+    /// ask the camera for), then those in force (the `"video"` event).
     #[wasm_bindgen(getter)]
     pub fn video(&self) -> JsValue {
         let s = self.shared.borrow();
-        to_js(&serde_json::to_value(&s.pipeline.config().encoder).unwrap_or(Value::Null))
+        to_js(&serde_json::to_value(s.pipeline.encoder_config()).unwrap_or(Value::Null))
+    }
+
+    /// Tells the session the camera's frame rate (`MediaTrackSettings.frameRate`),
+    /// used when the preset's frame rate is `"auto"`. Call before the first
+    /// frame; later calls do nothing.
+    #[wasm_bindgen(js_name = setCameraFrameRate)]
+    pub fn set_camera_frame_rate(&self, fps: f64) {
+        self.shared.borrow_mut().pipeline.set_camera_fps(fps as f32);
     }
 
     /// Where events go: `fn(event)`, see the module documentation.
@@ -570,20 +598,19 @@ impl PublishSession {
         Ok(encoded)
     }
 
-    /// Encodes a tightly packed I420 frame of the configured size captured
+    /// Encodes a tightly packed I420 picture of any even size, captured
     /// at `timestamp` µs (any origin, increasing) and wall-clock
-    /// `captureTime` ms. Returns `false` when the frame was dropped (its
-    /// timestamp did not increase).
+    /// `captureTime` ms. The first picture fixes the encoded size (the
+    /// preset's geometry for its size). Returns `false` when the frame was
+    /// dropped (its timestamp did not increase).
     #[wasm_bindgen(js_name = pushI420)]
     pub fn push_i420(&self, data: &[u8], width: u32, height: u32, timestamp: f64, capture_time: f64) -> Result<bool, JsValue> {
-        self.run(|s| {
-            let planes = I420Planes::packed(width, height, data).map_err(frame_error)?;
-            s.encode(&planes, timestamp, capture_time)
-        })
+        let picture = Picture { data, format: InputFormat::I420, size: Size::new(width, height), stride: width as usize };
+        self.run(|s| s.encode(picture, timestamp, capture_time))
     }
 
-    /// Like `pushI420` for packed RGBA (or BGRA with `bgra`), `stride`
-    /// bytes per row; converted to I420 (BT.601, limited range) in wasm.
+    /// Like `pushI420` for RGBA (or BGRA with `bgra`), `stride` bytes per
+    /// row; converted to I420 (BT.601, limited range) in wasm.
     #[wasm_bindgen(js_name = pushRgba)]
     #[allow(clippy::too_many_arguments)]
     pub fn push_rgba(
@@ -596,12 +623,9 @@ impl PublishSession {
         timestamp: f64,
         capture_time: f64,
     ) -> Result<bool, JsValue> {
-        let order = if bgra { RgbOrder::Bgra } else { RgbOrder::Rgba };
-        self.run(|s| {
-            s.convert_and_encode(width, height, timestamp, capture_time, |buf| {
-                rgb_to_i420(data, width, height, stride as usize, order, buf)
-            })
-        })
+        let format = if bgra { InputFormat::Bgra } else { InputFormat::Rgba };
+        let picture = Picture { data, format, size: Size::new(width, height), stride: stride as usize };
+        self.run(|s| s.encode(picture, timestamp, capture_time))
     }
 
     /// Like `pushI420` for NV12: Y rows of `yStride` bytes, then the
@@ -619,10 +643,23 @@ impl PublishSession {
         timestamp: f64,
         capture_time: f64,
     ) -> Result<bool, JsValue> {
+        let size = Size::new(width, height);
+        let (ys, uvo, uvs) = (y_stride as usize, uv_offset as usize, uv_stride as usize);
+        if uvs == ys && Some(uvo) == ys.checked_mul(height as usize) {
+            let picture = Picture { data, format: InputFormat::Nv12, size, stride: ys };
+            return self.run(|s| s.encode(picture, timestamp, capture_time));
+        }
+        // Another layout: to packed I420 first.
         self.run(|s| {
-            s.convert_and_encode(width, height, timestamp, capture_time, |buf| {
-                nv12_to_i420(data, width, height, y_stride as usize, uv_offset as usize, uv_stride as usize, buf)
-            })
+            let mut buf = std::mem::take(&mut s.scratch);
+            let result = nv12_to_i420(data, width, height, ys, uvo, uvs, &mut buf)
+                .map_err(|e| js_error(&e.to_string(), "invalid-frame", None))
+                .and_then(|()| {
+                    let picture = Picture { data: &buf, format: InputFormat::I420, size, stride: width as usize };
+                    s.encode(picture, timestamp, capture_time)
+                });
+            s.scratch = buf;
+            result
         })
     }
 
@@ -648,7 +685,7 @@ impl PublishSession {
     /// timeout until `close()`.
     pub fn finish(&self, timeout: f64) -> Result<Promise, JsValue> {
         self.run(|s| {
-            let made = s.pipeline.finish().map_err(pipeline_error)?;
+            let made = s.pipeline.finish().map_err(live_error)?;
             let events = s.take(made);
             s.queue.push_end();
             Ok((true, events))

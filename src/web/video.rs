@@ -10,16 +10,14 @@
 //! const i420 = prep.process(rgbaBytes);         // Uint8Array, prep.outputWidth x prep.outputHeight
 //! ```
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, js_error};
+use super::{config_error, from_js, js_error};
 use crate::color::{ColorSpace, Matrix, Range};
 use crate::frame::Size;
-use crate::preset::{system_preset, Preset};
-use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
+use crate::preset::system_preset;
+use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -61,11 +59,7 @@ struct Options {
     range: Option<String>,
 }
 
-fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
-    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
-}
-
-fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choices: &[(&str, T)]) -> Result<T, JsValue> {
+pub(super) fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choices: &[(&str, T)]) -> Result<T, JsValue> {
     match value {
         None => Ok(default),
         Some(v) => choices.iter().find(|(name, _)| *name == v).map(|(_, t)| *t).ok_or_else(|| {
@@ -89,43 +83,11 @@ impl FramePipeline {
     /// `invalid-preset` (with `errors`) or `invalid-watermark`.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "FramePipelineOptions")] options: JsValue) -> Result<FramePipeline, JsValue> {
-        let images = js_sys::Reflect::get(&options, &"watermarks".into()).unwrap_or(JsValue::UNDEFINED);
-        let plain = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
-        let _ = js_sys::Reflect::delete_property(&plain, &"watermarks".into());
-        let o: Options = from_js(plain.into())?;
-        let preset = match &o.preset {
-            serde_json::Value::String(id) if !id.trim_start().starts_with('{') => {
-                system_preset(id).ok_or_else(|| config_error("preset", format!("no system preset \"{id}\"")))?
-            }
-            serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| super::preset::preset_error(&e))?,
-            other => Preset::from_json(&other.to_string()).map_err(|e| super::preset::preset_error(&e))?,
-        };
+        let (plain, images) = super::preset::take_watermark_images(&options)?;
+        let o: Options = from_js(plain)?;
+        let preset = super::preset::resolve_preset(&o.preset, "preset", system_preset)?;
         let video = preset.video.clone().ok_or_else(|| config_error("preset", "the preset has no video settings"))?;
-        let mut by_id: HashMap<String, Vec<u8>> = HashMap::new();
-        if !images.is_undefined() && !images.is_null() {
-            let entries = js_sys::Object::entries(images.unchecked_ref());
-            for entry in entries.iter() {
-                let pair: js_sys::Array = entry.unchecked_into();
-                let id = pair.get(0).as_string().unwrap_or_default();
-                let bytes = pair.get(1);
-                if !bytes.is_instance_of::<js_sys::Uint8Array>() {
-                    return Err(config_error(&format!("watermarks.{id}"), "must be a Uint8Array of PNG bytes"));
-                }
-                by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
-            }
-        }
-        let mut watermarks = Vec::new();
-        for slot in &preset.watermarks {
-            if let Some(png) = by_id.remove(&slot.id) {
-                let image = Watermark::from_png(&png).map_err(|e| {
-                    js_error(&format!("watermarks.{}: {e}", slot.id), "invalid-watermark", Some(&format!("watermarks.{}", slot.id)))
-                })?;
-                watermarks.push((slot.clone(), image));
-            }
-        }
-        if let Some(id) = by_id.keys().next() {
-            return Err(config_error(&format!("watermarks.{id}"), "the preset has no watermark slot with this id"));
-        }
+        let watermarks = super::preset::attach_watermarks(&preset, images)?;
         let format = pick(
             "format",
             o.format.as_deref(),

@@ -11,7 +11,10 @@
 // - bad uploads: truncated, non-monotonic, traversal names and oversize
 //   bodies sent from the page with fetch (a wrong Content-Length cannot be
 //   sent from a browser, so that one goes over a raw socket) while a
-//   publisher keeps publishing to the same stream.
+//   publisher keeps publishing to the same stream;
+// - presets: a system preset with a watermark PNG chosen in the demo's
+//   file input; the watermark is found by sampling the pixels hls.js
+//   plays back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -19,6 +22,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { e2e, root } from './support/sources.mjs';
+import { encodePng } from './support/png.mjs';
 import { startMediaServer } from './support/media_server.mjs';
 import { FAKE_MEDIA_ARGS, launchChromium, openPage } from '../bench/browser.mjs';
 import { serveDemo } from '../../www/serve.mjs';
@@ -58,11 +62,23 @@ async function describeStream(name) {
   return r.json();
 }
 
-/** Opens the demo page publishing `stream` and waits until it is live. */
-async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto', method = 'PUT' } = {}) {
+/**
+ * Opens the demo page publishing `stream` and waits until it is live. With
+ * `watermark` ({ slot, png }), the PNG goes through the page's file input
+ * before Start is pressed.
+ */
+async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto', method = 'PUT', watermark } = {}) {
   const pub = await openPage(browser, demo.origin, { allow: [streams.origin] });
-  const query = `preset=${preset}&fragment=${fragment}&autostart=1&stream=${stream}&capture=${capture}&method=${method}`;
+  const autostart = watermark ? '' : '&autostart=1';
+  const slot = watermark ? `&slot=${watermark.slot}` : '';
+  const query = `preset=${preset}&fragment=${fragment}&stream=${stream}&capture=${capture}&method=${method}${autostart}${slot}`;
   await pub.page.goto(`${demo.origin}/?${query}`);
+  if (watermark) {
+    await pub.page.waitForFunction(() => typeof window.demo?.start === 'function');
+    await pub.page.setInputFiles('#wmfile', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from(watermark.png) });
+    assert.equal(await pub.page.inputValue('#wmslot'), watermark.slot);
+    await pub.page.click('#start');
+  }
   await pub.page.waitForFunction(() => window.demo?.state === 'live' || window.demo?.errors.length, null, { timeout: 20000 });
   const state = await pub.page.evaluate(() => window.demo);
   assert.deepEqual(state.errors, [], 'the demo started publishing');
@@ -265,6 +281,57 @@ describe('publish from the browser to framecast-server', () => {
     assert.deepEqual(readdirSync(`${dataDir}/streams`).sort(), ['hostile', 'live480', 'restart'], 'no stream made by a bad name');
   });
 
+  test('a system preset with a watermark PNG: the played video shows it where the preset puts it', async () => {
+    const stream = 'watermark';
+    // Opaque magenta, 64x64: a colour the fake camera never shows.
+    const png = encodePng(64, 64, new Uint8Array(64 * 64 * 4).map((_, i) => [255, 0, 255, 255][i % 4]));
+    const pub = await publish(stream, { preset: 'framecast-webcam-360p-ll', fragment: 1000, watermark: { slot: 'BottomRight', png } });
+    await waitForAcks(pub, 3);
+    const view = await stop(pub);
+    assert.equal(view.stopResult.complete, true);
+    // The camera was asked for 640x360 (the preset's size); ShrinkToFit
+    // keeps it.
+    assert.deepEqual([view.video.input.width, view.video.input.height, view.video.width, view.video.height], [640, 360, 640, 360]);
+
+    // The preset's BottomRight slot: at most 10% of the content (64x36),
+    // ShrinkToFit, so the 64x64 image becomes 36x36; 10% (64 px, 36 px)
+    // in from the right and bottom edges: x 540..576, y 288..324.
+    const p = await openPage(browser, players, { allow: [streams.origin] });
+    await p.page.goto(`${players}/player.html?engine=hls&src=${encodeURIComponent(`${streams.origin}/streams/${stream}/master.m3u8`)}`);
+    await p.page.waitForFunction(() => document.getElementById('v').currentTime > 1.2, null, { timeout: 30000 });
+    const seen = await p.page.evaluate(() => {
+      const v = document.getElementById('v');
+      v.pause();
+      const ctx = new OffscreenCanvas(v.videoWidth, v.videoHeight).getContext('2d');
+      ctx.drawImage(v, 0, 0);
+      // Mean colour of a rectangle.
+      const mean = (x, y, w, h) => {
+        const d = ctx.getImageData(x, y, w, h).data;
+        const sum = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += d[i + c];
+        return sum.map((s) => Math.round(s / (w * h)));
+      };
+      return {
+        size: [v.videoWidth, v.videoHeight],
+        inside: mean(544, 292, 28, 28),
+        // Just outside each edge of the mark, and the mirrored BottomLeft slot.
+        left: mean(530, 300, 6, 12),
+        right: mean(580, 300, 6, 12),
+        above: mean(552, 278, 12, 6),
+        below: mean(552, 328, 12, 6),
+        mirror: mean(68, 292, 28, 28),
+      };
+    });
+    await p.close();
+    assert.deepEqual([...p.errors], []);
+    assert.deepEqual(seen.size, [640, 360]);
+    const magenta = ([r, g, b]) => r > 180 && b > 180 && g < 90;
+    assert.ok(magenta(seen.inside), `the watermark is at x 540..576, y 288..324: ${JSON.stringify(seen)}`);
+    for (const where of ['left', 'right', 'above', 'below', 'mirror']) {
+      assert.ok(!magenta(seen[where]), `no magenta ${where} of the mark: ${JSON.stringify(seen)}`);
+    }
+  });
+
   test('Publisher.create names the bad option; an aborted signal cancels', async () => {
     const p = await openPage(browser, demo.origin, { allow: [streams.origin] });
     const result = await p.page.evaluate(async (endpoint) => {
@@ -285,6 +352,10 @@ describe('publish from the browser to framecast-server', () => {
         unknown: await attempt({ fragmentDurationMs: 1000 }),
         endpoint: await attempt({ endpoint: 'ftp://x' }),
         method: await attempt({ uploadMethod: 'GET' }),
+        customPreset: await attempt({ preset: { name: 'big', container: 'fmp4', video: { bitRate: 800, maxWidth: 4097 } } }),
+        corruptPng: await attempt({ preset: 'framecast-webcam-360p-ll', watermarks: { BottomRight: new Uint8Array([137, 80, 78, 71, 1, 2]) } }),
+        noSuchSlot: await attempt({ preset: 'framecast-webcam-360p-ll', watermarks: { Middle: new Uint8Array(8) } }),
+        notBytes: await attempt({ preset: 'framecast-webcam-360p-ll', watermarks: { TopLeft: 'logo.png' } }),
       };
       const controller = new AbortController();
       const pub = await Publisher.create({ endpoint, stream: 'aborted', preset: 'webcam-360p', signal: controller.signal });
@@ -310,6 +381,10 @@ describe('publish from the browser to framecast-server', () => {
       unknown: ['PublisherError', 'invalid-config', 'fragmentDurationMs'],
       endpoint: ['PublisherError', 'invalid-config', 'endpoint'],
       method: ['PublisherError', 'invalid-config', 'uploadMethod'],
+      customPreset: ['PublisherError', 'invalid-preset', 'video.maxWidth'],
+      corruptPng: ['PublisherError', 'invalid-watermark', 'watermarks.BottomRight'],
+      noSuchSlot: ['PublisherError', 'invalid-config', 'watermarks.Middle'],
+      notBytes: ['PublisherError', 'invalid-config', 'watermarks.TopLeft'],
     });
     assert.deepEqual(result.states, ['live', 'closed']);
     assert.equal(result.state, 'closed');
