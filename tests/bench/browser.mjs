@@ -1,6 +1,8 @@
 // Headless-Chromium side of the benchmark: a small local HTTP server
 // (127.0.0.1, ephemeral port) and the in-page encode loops for framecast's
-// web package and for ffmpeg.wasm's libx264.
+// web package and for ffmpeg.wasm's libx264, and the frame preparation
+// benchmark's in-page sides (framecast's FramePipeline, ffmpeg.wasm
+// running given command lines).
 //
 // The server only serves what the benchmark needs:
 //   /                     an empty page (the loops run via page.evaluate)
@@ -184,4 +186,82 @@ export async function ffmpegWasm(page, { inputPath, width, height, bitrate, runs
     ffmpeg.terminate();
     return { load_ms: loadMs, results };
   }, { inputPath, width, height, bitrate, runs, presets, outPrefix, FPS });
+}
+
+/**
+ * Frame preparation (tests/bench/prep.mjs's workload) with framecast's web
+ * package in the page: a `FramePipeline` for RGBA `width` x `height` with
+ * the system preset `presetId` plus the `watermark` slot, its image
+ * fetched from `logoPath` (PNG) and the frame from `framePath` (raw RGBA).
+ * `warmup` untimed calls (Chromium tiers hot wasm functions up from its
+ * baseline compiler while they run), then `runs` calls of `processInPlace`,
+ * each timed with performance.now() (copying the frame into wasm memory,
+ * conversion, scaling, watermark; the page is not cross-origin isolated, so
+ * the clock has 0.1 ms steps). Returns the times in ms.
+ */
+export async function framecastPrepWeb(page, { framePath, logoPath, width, height, presetId, watermark, runs, warmup = 10 }) {
+  return page.evaluate(async ({ framePath, logoPath, width, height, presetId, watermark, runs, warmup }) => {
+    const fc = await import('/pkg/web/framecast.js');
+    await fc.default();
+    const bytes = async (p) => new Uint8Array(await (await fetch(p)).arrayBuffer());
+    const [rgba, logo] = [await bytes(framePath), await bytes(logoPath)];
+    const generic = fc.systemPresets().find((p) => p.id === presetId);
+    const prep = new fc.FramePipeline({ width, height, format: 'rgba', preset: { ...generic, watermarks: [watermark] },
+      watermarks: { [watermark.id]: logo } });
+    const out = `${prep.outputWidth}x${prep.outputHeight}`;
+    for (let i = 0; i < warmup; i++) prep.processInPlace(rgba);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      prep.processInPlace(rgba);
+      times.push(performance.now() - t0);
+    }
+    prep.free();
+    return { times, output: out, build: fc.buildInfo(), userAgent: navigator.userAgent };
+  }, { framePath, logoPath, width, height, presetId, watermark, runs, warmup });
+}
+
+/**
+ * ffmpeg.wasm (single-thread core) running given ffmpeg command lines in
+ * the page: the files in `inputs` ({MEMFS name: URL path}) are fetched and
+ * written to its in-memory FS first (not timed, nor is loading the core);
+ * then `runs` rounds of `await ffmpeg.exec(args)` for each command of
+ * `commands` ({name: args}), in turn. Returns, per command, each run's
+ * exec wall time (ms) and the log lines that carry ffmpeg's `-benchmark`
+ * result and frame count (`bench:`, `frame=`), for the caller to parse.
+ */
+export async function ffmpegWasmCommands(page, { inputs, commands, runs }) {
+  return page.evaluate(async ({ inputs, commands, runs }) => {
+    const { FFmpeg } = await import('/ffmpeg/ffmpeg/index.js');
+    const ffmpeg = new FFmpeg();
+    let lines = [];
+    const recent = [];
+    ffmpeg.on('log', ({ message }) => {
+      if (/bench:|frame=/.test(message)) lines.push(message);
+      recent.push(message);
+      if (recent.length > 40) recent.shift();
+    });
+    const tLoad = performance.now();
+    await ffmpeg.load({
+      coreURL: `${location.origin}/ffmpeg/core/ffmpeg-core.js`,
+      wasmURL: `${location.origin}/ffmpeg/core/ffmpeg-core.wasm`,
+    });
+    const loadMs = performance.now() - tLoad;
+    for (const [name, url] of Object.entries(inputs)) {
+      await ffmpeg.writeFile(name, new Uint8Array(await (await fetch(url)).arrayBuffer()));
+    }
+    const results = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const [name, args] of Object.entries(commands)) {
+        lines = [];
+        const t0 = performance.now();
+        const ret = await ffmpeg.exec(args);
+        const ms = performance.now() - t0;
+        if (ret !== 0) throw new Error(`ffmpeg.wasm exec (${name}) returned ${ret}:\n${recent.join('\n')}`);
+        results[name].push({ exec_ms: ms, log: lines.join('\n') });
+      }
+    }
+    ffmpeg.terminate();
+    return { load_ms: loadMs, results };
+  }, { inputs, commands, runs });
 }

@@ -12,7 +12,8 @@
 //            `mux` for the muxing benchmark (examples/mux_bench.rs and
 //            tests/bench/mux.mjs), which runs after the encoders, or
 //            `prep` for frame preparation (examples/prep_bench.rs and tests/bench/prep.mjs:
-//            RGBA 1080p -> I420 720p with a watermark), or
+//            RGBA 1080p -> I420 720p with a watermark; beside them the same work with
+//            framecast in Chromium, native ffmpeg and ffmpeg.wasm), or
 //            `publish` for the live publishing benchmark (tests/bench/publish.mjs:
 //            the demo page publishing 720p to framecast-server), which runs last
 // --sizes    comma-separated size labels (720p, 480p)
@@ -29,7 +30,10 @@ import {
   ROOT, OUT_DIR, FPS, FULL_FRAMES, QUICK_FRAMES, SIZES, median, round, kbps, have, pinPrefix, run, tail,
   prepareInput, psnrOf, gzipBytes, machineInfo, markdownTable, parseArgs, requireBuilt,
 } from './lib.mjs';
-import { startServer, launchChromium, openPage, framecastWeb, ffmpegWasm } from './browser.mjs';
+import {
+  startServer, launchChromium, openPage, framecastWeb, ffmpegWasm, framecastPrepWeb, ffmpegWasmCommands,
+} from './browser.mjs';
+import * as prepWork from './prep.mjs';
 import { publishBench, publishLines, printPublishTable, PUBLISH_NEEDS } from './publish.mjs';
 
 const args = parseArgs(process.argv.slice(2), { runs: Number, quick: Boolean, only: String, sizes: String });
@@ -50,6 +54,8 @@ const PKG_NODE = path.join(ROOT, 'pkg/node/framecast.js');
 const PKG_WEB_WASM = path.join(ROOT, 'pkg/web/framecast_bg.wasm');
 const MUX_NATIVE = path.join(ROOT, 'target/release/examples/mux_bench');
 const PREP_NATIVE = path.join(ROOT, 'target/release/examples/prep_bench');
+// Frames per ffmpeg run in the frame preparation benchmark.
+const PREP_FFMPEG_FRAMES = quick ? 30 : 300;
 // Quick or partial runs keep their streams apart from the full run's.
 const PARTIAL = !!(quick || args.only || args.sizes);
 const OUT = path.join(OUT_DIR, PARTIAL ? 'out-partial' : 'out');
@@ -164,7 +170,7 @@ async function main() {
   }
   if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   if (publishWanted) needed.push(...PUBLISH_NEEDS);
-  if (prepWanted) needed.push([PREP_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
+  if (prepWanted) needed.push([PREP_NATIVE, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']);
   requireBuilt(needed);
   const inputs = {};
   if (encodersWanted) {
@@ -290,29 +296,133 @@ async function main() {
   }
 
   report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep);
-  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prep?.error ? 1 : 0;
+  const prepFailed = prep && Object.values(prep).some((side) => side.error);
+  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prepFailed ? 1 : 0;
 }
 
 /**
- * Frame preparation: RGBA 1080p -> I420 720p with one watermark, natively
- * (the example prints a `bench:` line) and in wasm in Node (one JSON line).
+ * Frame preparation: RGBA 1080p -> I420 720p with one watermark (see
+ * BENCHMARKS.md, "Frame preparation"). Sides, each recorded as a result or
+ * an `error`, never thrown:
+ * - `native`: examples/prep_bench.rs (prints a `bench:` line; `--profile`
+ *   adds a JSON line with the per-stage times), pinned like the encoders;
+ * - `wasm`: tests/bench/prep.mjs in Node, pinned; `wasm_profile`: the same
+ *   with `--profile` (the stages by difference of pipelines);
+ * - `ffmpeg_native_1thread` (pinned, `-threads 1 -filter_complex_threads 1`)
+ *   and `ffmpeg_native` (ffmpeg's default threads, not pinned): the same
+ *   work as an ffmpeg filter graph, ms/frame from its `-benchmark` rtime
+ *   minus a baseline graph's;
+ * - in headless Chromium: `wasm_chromium` (pkg/web's FramePipeline) and
+ *   `ffmpeg_wasm` (the same graph in ffmpeg.wasm's single-thread core).
  */
 async function prepBench() {
-  try {
-    log('prep_native ...');
-    const [cmd, ...rest] = [...pin, PREP_NATIVE];
+  const out = {};
+  const side = async (name, fn) => {
+    log(`prep_${name} ...`);
+    try {
+      out[name] = await fn();
+      log(`prep_${name}: ${round(out[name].ms, 3)} ms/frame`);
+    } catch (e) {
+      out[name] = { error: String(e?.message ?? e) };
+      log(`prep_${name} FAILED: ${out[name].error}`);
+    }
+  };
+  const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
+  // A child's failure: its first error line up front (the FAILED line shows only that), then its stderr's tail.
+  const exited = (what, r) => new Error(`${what} exited ${r.code}: ${r.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}\n${tail(r.stderr)}`);
+  const nodePinned = (args) => run(pin[0] ?? process.execPath,
+    [...pin.slice(1), ...(pin.length ? [process.execPath] : []), path.join(ROOT, 'tests/bench/prep.mjs'), '--pkg', PKG_NODE, ...args]);
+
+  await side('native', async () => {
+    const [cmd, ...rest] = [...pin, PREP_NATIVE, '--profile'];
     const native = await run(cmd, rest);
-    const nativeMs = Number(/prep_1080p_to_720p_wm_ms_native = ([\d.]+)/.exec(native.stdout)?.[1]);
-    if (native.code !== 0 || !Number.isFinite(nativeMs)) throw new Error(`prep_bench exited ${native.code}:\n${tail(native.stderr)}`);
-    log('prep_wasm ...');
-    const wasm = await run(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), path.join(ROOT, 'tests/bench/prep.mjs'), '--pkg', PKG_NODE]);
-    if (wasm.code !== 0) throw new Error(`prep.mjs exited ${wasm.code}:\n${tail(wasm.stderr)}`);
-    const w = JSON.parse(wasm.stdout.trim().split('\n').at(-1));
-    return { native_ms: nativeMs, wasm_ms: w.median_ms, wasm_p95_ms: w.p95_ms };
+    const ms = Number(/prep_1080p_to_720p_wm_ms_native = ([\d.]+)/.exec(native.stdout)?.[1]);
+    if (native.code !== 0 || !Number.isFinite(ms)) throw exited('prep_bench', native);
+    let profile = null;
+    try {
+      profile = lastJson(native.stdout).profile;
+    } catch {
+      log('prep_native: no --profile line (a prep_bench built before it had one?)');
+    }
+    return { ms, profile };
+  });
+  await side('wasm', async () => {
+    const wasm = await nodePinned([]);
+    if (wasm.code !== 0) throw exited('prep.mjs', wasm);
+    const w = lastJson(wasm.stdout);
+    return { ms: w.median_ms, p95_ms: w.p95_ms, runs: w.runs };
+  });
+  await side('wasm_profile', async () => {
+    const wasm = await nodePinned(['--profile']);
+    if (wasm.code !== 0) throw exited('prep.mjs --profile', wasm);
+    const w = lastJson(wasm.stdout);
+    return { ms: w.median_ms, profile: w.profile };
+  });
+
+  const inputs = prepWork.writePrepInputs(path.join(OUT_DIR, 'prep'));
+  const ffmpegNative = (threads, prefix) => async () => {
+    const r = await prepWork.ffmpegNativePrep({ ...inputs, frames: PREP_FFMPEG_FRAMES, runs: runsFast, threads, prefix });
+    return { ms: r.ms_per_frame, ...r, pinned: prefix.join(' ') || null };
+  };
+  await side('ffmpeg_native_1thread', ffmpegNative(1, pin));
+  await side('ffmpeg_native', ffmpegNative(null, []));
+
+  let server = null;
+  let browser = null;
+  try {
+    server = await startServer(path.join(OUT_DIR, 'prep'));
+    browser = await launchChromium();
+    const chromium = browser.version();
+    const framePath = server.addInput(inputs.frame);
+    const logoPath = server.addInput(inputs.logo);
+    const inPage = async (fn) => {
+      const p = await openPage(browser, server.origin);
+      try {
+        return await fn(p.page).catch((e) => {
+          throw new Error(`${e.message}\n${p.errors.join('\n')}`);
+        });
+      } finally {
+        await p.close();
+      }
+    };
+    await side('wasm_chromium', () => inPage(async (page) => {
+      const j = await framecastPrepWeb(page, { framePath, logoPath, width: prepWork.W, height: prepWork.H,
+        presetId: prepWork.PRESET_ID, watermark: prepWork.WATERMARK, runs: 30 });
+      if (j.output !== '1280x720') throw new Error(`output ${j.output}`);
+      return { ms: median(j.times), runs: j.times.length, chromium };
+    }));
+    await side('ffmpeg_wasm', () => inPage(async (page) => {
+      const frames = PREP_FFMPEG_FRAMES;
+      const files = { frame: 'frame.rgba', logo: 'logo.png' };
+      const j = await ffmpegWasmCommands(page, {
+        inputs: { [files.frame]: framePath, [files.logo]: logoPath },
+        commands: {
+          graph: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1 }),
+          baseline: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1, baseline: true }),
+        },
+        runs: runsFfmpegWasm,
+      });
+      const rtime = (name) => j.results[name].map(({ log: text }) => {
+        const t = prepWork.ffmpegBenchTimes(text);
+        if (!t || t.frames !== frames) throw new Error(`ffmpeg.wasm ${name}: no -benchmark line or not ${frames} frames:\n${text}`);
+        return t.rtime_ms;
+      });
+      const [graph, baseline] = [rtime('graph'), rtime('baseline')];
+      const execMs = (name) => median(j.results[name].map((x) => x.exec_ms));
+      return {
+        ms: (median(graph) - median(baseline)) / frames, frames, runs: runsFfmpegWasm,
+        rtime_ms: graph, baseline_rtime_ms: baseline,
+        exec_ms_per_frame: (execMs('graph') - execMs('baseline')) / frames, load_ms: j.load_ms, chromium,
+      };
+    }));
   } catch (e) {
-    log(`prep FAILED: ${e.message}`);
-    return { error: String(e?.message ?? e) };
+    for (const name of ['wasm_chromium', 'ffmpeg_wasm']) out[name] ??= { error: String(e?.message ?? e) };
+    log(`prep in Chromium FAILED: ${e.message}`);
+  } finally {
+    await browser?.close();
+    await server?.close();
   }
+  return out;
 }
 
 /**
@@ -371,6 +481,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
     console.log('');
   }
   if (mux) muxTable(mux, machine);
+  if (prep) prepTable(prep, machine);
   if (publish && !publish.error) printPublishTable(publish, machine);
 
   // Machine-readable lines.
@@ -431,13 +542,22 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
       if (mux[side].error) console.log(`bench: FAILED mux_${side}: ${mux[side].error.split('\n')[0]}`);
     }
   }
-  if (prep && !prep.error) {
-    for (const [k, v] of [['prep_1080p_to_720p_wm_ms_wasm', prep.wasm_ms], ['prep_1080p_to_720p_wm_ms_native', prep.native_ms]]) {
-      lines[k] = v;
-      console.log(`bench: ${k} = ${v}`);
+  if (prep) {
+    // The two lines of issue 5 first (as prep_bench and prep.mjs print
+    // them), then the references.
+    const prepLines = [['prep_1080p_to_720p_wm_ms_wasm', 'wasm', (v) => v],
+      ['prep_1080p_to_720p_wm_ms_native', 'native', (v) => v],
+      ...['wasm_chromium', 'ffmpeg_native_1thread', 'ffmpeg_native', 'ffmpeg_wasm']
+        .map((id) => [`prep_1080p_to_720p_wm_ms_${id}`, id, (v) => fmt(v, 3)])];
+    for (const [k, id, show] of prepLines) {
+      if (prep[id]?.error) continue;
+      lines[k] = show(prep[id].ms);
+      console.log(`bench: ${k} = ${lines[k]}`);
+    }
+    for (const [id, side] of Object.entries(prep)) {
+      if (side.error) console.log(`bench: FAILED prep_${id}: ${side.error.split('\n')[0]}`);
     }
   }
-  if (prep?.error) console.log(`bench: FAILED prep: ${prep.error.split('\n')[0]}`);
   // Live publishing lines last.
   if (publish && !publish.error) {
     for (const [k, v] of Object.entries(publishLines(publish))) {
@@ -472,6 +592,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
     versions,
     results,
     mux,
+    prep,
     publish,
     lines,
   };
@@ -499,6 +620,43 @@ function muxTable(mux, machine) {
     const s = mux.wasm.profile_shares;
     console.log(`\nwasm run, CPU profile: wasm code ${(100 * s.wasm).toFixed(0)}%, JS<->wasm boundary ` +
       `${(100 * s.boundary).toFixed(0)}%, GC ${(100 * s.gc).toFixed(0)}%, benchmark loop ${(100 * s.bench_loop).toFixed(0)}%.`);
+  }
+  console.log('');
+}
+
+/** The frame preparation benchmark's table and stage profile (see BENCHMARKS.md, "Frame preparation"). */
+function prepTable(prep, machine) {
+  const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+  const rows = [
+    ['native', 'framecast native (SSE2), `FramePipeline::process`', 'in process, median of 30 calls'],
+    ['wasm', 'framecast wasm (SIMD128), Node, `processInPlace`', 'in process, median of 30 calls, incl. copying the frame in'],
+    ['wasm_chromium', 'framecast wasm (SIMD128), Chromium, `processInPlace`', 'in the page, median of 30 calls, incl. copying the frame in'],
+    ['ffmpeg_native_1thread', 'ffmpeg native, `-threads 1 -filter_complex_threads 1`',
+      `(rtime - baseline rtime) / ${PREP_FFMPEG_FRAMES} frames, median of ${runsFast} runs`],
+    ['ffmpeg_native', 'ffmpeg native, default threads',
+      `(rtime - baseline rtime) / ${PREP_FFMPEG_FRAMES} frames, median of ${runsFast} runs`],
+    ['ffmpeg_wasm', 'ffmpeg.wasm (single-thread core), Chromium',
+      `(rtime - baseline rtime) / ${PREP_FFMPEG_FRAMES} frames, median of ${runsFfmpegWasm} runs`],
+  ].filter(([id]) => prep[id]).map(([id, name, timed]) => {
+    const r = prep[id];
+    if (r.error) return [name, 'FAILED', '', timed];
+    const extra = Number.isFinite(r.cpu_ms_per_frame) ? `; CPU ${f(r.cpu_ms_per_frame)} ms/frame` : '';
+    return [name, f(r.ms), f(1000 / r.ms, 0), timed + extra];
+  });
+  console.log(`\n## framecast frame preparation benchmark\n`);
+  console.log(`RGBA 1920x1080 -> I420 1280x720 (Lanczos3, BT.601 limited) with one 200x100 watermark at 70% opacity; ` +
+    `${machine.nproc} x ${machine.cpu}, load average at start ${machine.loadavg.join(' ')}.\n`);
+  console.log(markdownTable(['side', 'median ms/frame', 'frames/s', 'timed'], rows, ['---', '---:', '---:', '---']));
+  const n = prep.native?.profile;
+  if (n) {
+    console.log(`\nnative stages (median of 30, called one after the other): convert ${f(n.convert_ms)} ms, ` +
+      `scale ${f(n.scale_ms)} ms, watermark ${f(n.watermark_ms, 3)} ms (sum ${f(n.sum_ms)} ms).`);
+  }
+  const w = prep.wasm_profile?.profile?.parts;
+  if (w) {
+    console.log(`wasm (Node) stages, by difference of pipelines (fastest of 30 calls each, interleaved): ` +
+      `copy in ${f(w.copy_in_ms)} ms, convert ${f(w.convert_ms)} ms, scale ${f(w.scale_ms)} ms, ` +
+      `watermark ${f(w.watermark_ms, 3)} ms (fastest full call ${f(w.full_fastest_ms)} ms; the watermark is below what differences resolve).`);
   }
   console.log('');
 }
