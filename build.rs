@@ -1,19 +1,28 @@
-//! Build script: compiles OpenH264 from the C++ sources that ship inside the
-//! `openh264-sys2` crate package, for the native target and for
-//! `wasm32-unknown-unknown`, with one code path.
+//! Build script: compiles two C++ codecs from the sources that ship inside
+//! crate packages, for the native target and for `wasm32-unknown-unknown`,
+//! with one code path:
+//! - OpenH264 (H.264), from the `openh264-sys2` package;
+//! - FDK AAC's encoder (AAC-LC), from the `fdk-aac-sys` package. That
+//!   dependency is declared for no target at all (`cfg(any())` in
+//!   Cargo.toml): cargo locks and fetches the package, but its own build
+//!   script, which cannot target wasm32, never runs.
 //!
 //! The sources are never copied into this repository: they are read from
-//! cargo's copy of `openh264-sys2`, found with `cargo metadata` (or named with
-//! `FRAMECAST_OPENH264_SRC`).
+//! cargo's copy of each package, found with `cargo metadata` (or named with
+//! `FRAMECAST_OPENH264_SRC` / `FRAMECAST_FDK_AAC_SRC`).
 //!
 //! Knobs (environment variables, each re-runs this script when changed):
 //! - `FRAMECAST_OPENH264_SRC`: path to the crate package or its `upstream/`.
+//! - `FRAMECAST_FDK_AAC_SRC`: path to the fdk-aac-sys package or its `aac/`.
+//! - `FRAMECAST_FDK_AAC_OPT`: FDK AAC's optimisation level, default `3`.
 //! - `FRAMECAST_OPENH264_ASM`: `0` disables the x86 assembly on native builds
 //!   (default: on when `nasm` is installed and the target is x86_64).
-//! - `FRAMECAST_OPENH264_OPT`: C++ optimisation level, default `3`.
-//! - `FRAMECAST_OPENH264_SIMD`: `0` disables `-msimd128` in the wasm build.
+//! - `FRAMECAST_OPENH264_OPT`: OpenH264's optimisation level, default `3`.
+//! - `FRAMECAST_OPENH264_SIMD`: `0` disables `-msimd128` in the wasm build
+//!   (of both codecs).
 //! - `FRAMECAST_OPENH264_LTO`: `thin` or `full` emits LLVM bitcode so that the
-//!   wasm link does cross-language LTO (needs clang and rustc on one LLVM).
+//!   wasm link does cross-language LTO (needs clang and rustc on one LLVM);
+//!   applies to both codecs.
 //! - `FRAMECAST_CXX`: the C++ compiler (default `clang++-22`, then `clang++`).
 //! - `FRAMECAST_WASI_SYSROOT`: wasi-libc headers and `libc.a`, default the
 //!   Debian layout (`/usr/include/wasm32-wasi`, `/usr/lib/wasm32-wasi`).
@@ -85,6 +94,16 @@ const UNITS: &[Unit] = &[
 /// Folders holding per-architecture code that the portable build skips.
 const ARCH_DIRS: &[&str] = &["x86", "arm", "arm64", "mips", "loongarch"];
 
+/// The FDK AAC library folders (under the package's `aac/`) that the
+/// encoder links: the AAC core, its SBR and MPEG Surround (SAC) encoders
+/// (reached from `aacenc_lib.cpp` even for AAC-LC), the transport writer,
+/// PCM utilities and the fixed-point toolbox. The decoders are not built.
+const FDK_LIBS: &[&str] = &["libAACenc", "libSBRenc", "libSACenc", "libMpegTPEnc", "libPCMutils", "libFDK", "libSYS"];
+
+/// Header folders beyond `FDK_LIBS`' own: the transport writer includes
+/// `tp_data.h` from the transport reader.
+const FDK_EXTRA_INCLUDES: &[&str] = &["libMpegTPDec/include"];
+
 fn main() {
     for var in [
         "FRAMECAST_OPENH264_SRC",
@@ -92,6 +111,8 @@ fn main() {
         "FRAMECAST_OPENH264_OPT",
         "FRAMECAST_OPENH264_SIMD",
         "FRAMECAST_OPENH264_LTO",
+        "FRAMECAST_FDK_AAC_SRC",
+        "FRAMECAST_FDK_AAC_OPT",
         "FRAMECAST_CXX",
         "FRAMECAST_WASI_SYSROOT",
     ] {
@@ -99,11 +120,15 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/sys/openh264");
+    println!("cargo:rerun-if-changed=src/sys/fdk_aac");
 
-    let upstream = locate_upstream();
+    let mut packages = Packages::default();
+    let upstream = packages.locate(&OPENH264_SOURCE);
+    let fdk = packages.locate(&FDK_AAC_SOURCE);
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let opt = env::var("FRAMECAST_OPENH264_OPT").unwrap_or_else(|_| "3".into());
+    let fdk_opt = env::var("FRAMECAST_FDK_AAC_OPT").unwrap_or_else(|_| "3".into());
 
     let flavour = if arch == "wasm32" {
         Flavour::Wasm(WasmSetup::detect())
@@ -111,37 +136,10 @@ fn main() {
         Flavour::Native { asm: native_asm(&arch) }
     };
 
-    for unit in UNITS {
-        let mut build = flavour.cc_build(&opt);
-        if let Flavour::Wasm(setup) = &flavour {
-            if setup.simd {
-                let redirect = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys/openh264/simd/redirect.h");
-                build.flag("-include").flag(redirect.display().to_string());
-            }
-        }
-        for inc in unit.includes {
-            build.include(upstream.join(inc));
-        }
-        let files = cpp_files(&upstream.join(unit.src));
-        assert!(!files.is_empty(), "no OpenH264 sources under {}", upstream.join(unit.src).display());
-        build.files(&files);
-        if let Flavour::Native { asm: Some(nasm) } = &flavour {
-            build.define("X86_ASM", None).define("HAVE_AVX2", None);
-            for obj in nasm.assemble(&upstream, unit, &out) {
-                build.object(obj);
-            }
-        }
-        build.compile(&format!("openh264_{}", unit.name));
-    }
+    build_openh264(&flavour, &upstream, &out, &opt);
+    build_fdk_aac(&flavour, &fdk, &fdk_opt);
 
     if let Flavour::Wasm(setup) = &flavour {
-        let mut shim = flavour.cc_build(&opt);
-        shim.file("src/sys/openh264/shim.c").file("src/sys/openh264/shim_cxx.cpp");
-        if setup.simd {
-            // SIMD128 kernels that replace upstream C ones (see simd/redirect.h).
-            shim.file("src/sys/openh264/simd/kernels.cpp");
-        }
-        shim.compile("framecast_openh264_shim");
         setup.link_libc(&out);
     }
 
@@ -154,6 +152,101 @@ fn main() {
     // Exposed to the crate so that benchmarks and tests can say what they ran.
     println!("cargo:rustc-env=FRAMECAST_OPENH264_BUILD={asm_state} -O{opt}{}", lto_suffix());
     println!("cargo:rustc-env=FRAMECAST_OPENH264_VERSION={}", upstream_version(&upstream));
+    let fdk_state = match &flavour {
+        Flavour::Native { .. } => "native",
+        Flavour::Wasm(s) if s.simd => "wasm-simd128",
+        Flavour::Wasm(_) => "wasm",
+    };
+    println!("cargo:rustc-env=FRAMECAST_FDK_AAC_BUILD={fdk_state} -O{fdk_opt}{}", lto_suffix());
+    println!("cargo:rustc-env=FRAMECAST_FDK_AAC_VERSION={}", fdk_version(&fdk));
+}
+
+/// OpenH264's four libraries, plus (wasm) the shims that stand in for
+/// threads and the C++ runtime.
+fn build_openh264(flavour: &Flavour, upstream: &Path, out: &Path, opt: &str) {
+    let shim_include = manifest_dir().join("src/sys/openh264/include");
+    for unit in UNITS {
+        let mut build = flavour.cc_build(opt, Some(&shim_include));
+        if let Flavour::Wasm(setup) = flavour {
+            if setup.simd {
+                let redirect = manifest_dir().join("src/sys/openh264/simd/redirect.h");
+                build.flag("-include").flag(redirect.display().to_string());
+            }
+        }
+        for inc in unit.includes {
+            build.include(upstream.join(inc));
+        }
+        let files = cpp_files(&upstream.join(unit.src));
+        assert!(!files.is_empty(), "no OpenH264 sources under {}", upstream.join(unit.src).display());
+        build.files(&files);
+        if let Flavour::Native { asm: Some(nasm) } = flavour {
+            build.define("X86_ASM", None).define("HAVE_AVX2", None);
+            for obj in nasm.assemble(upstream, unit, out) {
+                build.object(obj);
+            }
+        }
+        build.compile(&format!("openh264_{}", unit.name));
+    }
+
+    if let Flavour::Wasm(setup) = flavour {
+        let mut shim = flavour.cc_build(opt, Some(&shim_include));
+        shim.file("src/sys/openh264/shim.c").file("src/sys/openh264/shim_cxx.cpp");
+        if setup.simd {
+            // SIMD128 kernels that replace upstream C ones (see simd/redirect.h).
+            shim.file("src/sys/openh264/simd/kernels.cpp");
+        }
+        shim.compile("framecast_openh264_shim");
+    }
+}
+
+/// FDK AAC's encoder as one static library (its libraries call each other
+/// in both directions, so one archive avoids link-order trouble).
+///
+/// On wasm32 FDK finds no architecture it knows (`FDK_archdef.h`) and would
+/// fall back to 32-bit coefficient tables that no mainstream build uses;
+/// `fdk_aac/archdef.h` gives it the characterisation that x86, ARMv7 and
+/// AArch64 share (32x16 multiplies, 16-bit tables). Natively on x86 the
+/// float-based math helpers are left out, so that both builds compute the
+/// same bits.
+fn build_fdk_aac(flavour: &Flavour, aac: &Path, opt: &str) {
+    // FDK needs no stand-in headers: wasi-libc has all it includes.
+    let mut build = flavour.cc_build(opt, None);
+    // Reproducible objects: no __DATE__/__TIME__ in the library info.
+    build.define("SUPPRESS_BUILD_DATE_INFO", None);
+    match flavour {
+        Flavour::Wasm(_) => {
+            let archdef = manifest_dir().join("src/sys/fdk_aac/archdef.h");
+            build.flag("-include").flag(archdef.display().to_string());
+            // The `#warning` of FDK_archdef.h's unknown-architecture branch.
+            build.flag("-Wno-#warnings");
+        }
+        Flavour::Native { .. } => {
+            // Pre-define the include guard of FDK's x86 helpers that compute
+            // sqrt and reciprocals in float: the portable fixed-point
+            // versions take their place, so native and wasm32 streams are
+            // byte-identical (tests/aac_encode.rs and tests/web_aac.rs check
+            // the same digest) at no measurable cost. The other x86 helpers
+            // (clz, multiplies) are bit-exact with the portable C and stay.
+            build.define("FIXPOINT_MATH_X86_H", None);
+        }
+    }
+    for lib in FDK_LIBS {
+        build.include(aac.join(lib).join("include"));
+    }
+    for inc in FDK_EXTRA_INCLUDES {
+        build.include(aac.join(inc));
+    }
+    for lib in FDK_LIBS {
+        let src = aac.join(lib).join("src");
+        let files = cpp_files(&src);
+        assert!(!files.is_empty(), "no FDK AAC sources under {}", src.display());
+        build.files(&files);
+    }
+    build.compile("framecast_fdk_aac");
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 enum Flavour {
@@ -162,8 +255,10 @@ enum Flavour {
 }
 
 impl Flavour {
-    /// A `cc::Build` with the flags common to every OpenH264 unit.
-    fn cc_build(&self, opt: &str) -> cc::Build {
+    /// A `cc::Build` with the flags common to every C++ unit; on wasm32,
+    /// `shim_include` (headers that stand in for missing system ones) comes
+    /// first on the system include path.
+    fn cc_build(&self, opt: &str, shim_include: Option<&Path>) -> cc::Build {
         let mut b = cc::Build::new();
         b.cpp(true).warnings(false).debug(false);
         b.flag_if_supported("-fno-strict-aliasing");
@@ -179,7 +274,7 @@ impl Flavour {
                 b.compiler(setup.cxx.clone()).archiver(&setup.ar).no_default_flags(true);
                 b.cpp_link_stdlib(None);
                 b.flag(format!("-O{opt}"));
-                for f in setup.flags() {
+                for f in setup.flags(shim_include) {
                     b.flag(f);
                 }
             }
@@ -203,7 +298,7 @@ struct WasmSetup {
 impl WasmSetup {
     fn detect() -> Self {
         let cxx = find_cxx().unwrap_or_else(|| {
-            panic!("the wasm32 build of OpenH264 needs clang++ (install clang-22; run .ci/bootstrap.sh)")
+            panic!("the wasm32 build of OpenH264 and FDK AAC needs clang++ (install clang-22; run .ci/bootstrap.sh)")
         });
         let ver = cxx
             .file_name()
@@ -238,13 +333,10 @@ impl WasmSetup {
         WasmSetup { cxx, ar, wasi_include, wasi_lib, resource_dir, simd, lto }
     }
 
-    fn flags(&self) -> Vec<String> {
-        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys/openh264/include");
-        let mut f = vec![
-            "--target=wasm32-wasip1".to_string(),
-            "-nostdinc".into(),
-            "-nostdinc++".into(),
-            format!("-isystem{}", shim.display()),
+    fn flags(&self, shim: Option<&Path>) -> Vec<String> {
+        let mut f = vec!["--target=wasm32-wasip1".to_string(), "-nostdinc".into(), "-nostdinc++".into()];
+        f.extend(shim.map(|s| format!("-isystem{}", s.display())));
+        f.extend([
             format!("-isystem{}", self.wasi_include.join("c++/v1").display()),
             format!("-isystem{}", self.resource_dir.join("include").display()),
             format!("-isystem{}", self.wasi_include.display()),
@@ -253,7 +345,7 @@ impl WasmSetup {
             "-ffunction-sections".into(),
             "-fdata-sections".into(),
             "-D_WASI_EMULATED_SIGNAL".into(),
-        ];
+        ]);
         if self.simd {
             f.push("-msimd128".into());
         }
@@ -346,50 +438,106 @@ fn which(name: &str) -> Option<PathBuf> {
     env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
-/// Finds OpenH264's `upstream/` folder inside cargo's copy of openh264-sys2.
-fn locate_upstream() -> PathBuf {
-    if let Ok(p) = env::var("FRAMECAST_OPENH264_SRC") {
-        let p = PathBuf::from(p);
-        let up = if p.join("upstream").is_dir() { p.join("upstream") } else { p };
-        assert!(up.join("codec").is_dir(), "FRAMECAST_OPENH264_SRC has no codec/ folder: {}", up.display());
-        return up;
+/// A crate package that ships C/C++ sources for this script to compile.
+struct SourcePackage {
+    /// The package name in `cargo metadata`.
+    package: &'static str,
+    /// Environment variable that names the sources instead.
+    env_var: &'static str,
+    /// The sources' folder inside the package.
+    subdir: &'static str,
+    /// A folder that must exist inside `subdir`.
+    marker: &'static str,
+}
+
+const OPENH264_SOURCE: SourcePackage =
+    SourcePackage { package: "openh264-sys2", env_var: "FRAMECAST_OPENH264_SRC", subdir: "upstream", marker: "codec" };
+
+const FDK_AAC_SOURCE: SourcePackage =
+    SourcePackage { package: "fdk-aac-sys", env_var: "FRAMECAST_FDK_AAC_SRC", subdir: "aac", marker: "libAACenc" };
+
+/// `cargo metadata`, run at most once per build.
+#[derive(Default)]
+struct Packages {
+    meta: Option<serde_json::Value>,
+}
+
+impl Packages {
+    /// The source folder of `src`: from its environment variable (the
+    /// package folder or the source folder itself), else from cargo's copy
+    /// of the package.
+    fn locate(&mut self, src: &SourcePackage) -> PathBuf {
+        if let Ok(p) = env::var(src.env_var) {
+            let p = PathBuf::from(p);
+            let dir = if p.join(src.subdir).is_dir() { p.join(src.subdir) } else { p };
+            assert!(dir.join(src.marker).is_dir(), "{} has no {}/ folder: {}", src.env_var, src.marker, dir.display());
+            return dir;
+        }
+        let meta = self.meta.get_or_insert_with(cargo_metadata);
+        let pkg = meta["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == src.package)
+            .unwrap_or_else(|| panic!("{} is a dependency, so cargo metadata lists it", src.package));
+        let manifest_path = pkg["manifest_path"].as_str().expect("manifest_path");
+        let dir = Path::new(manifest_path).parent().expect("crate dir").join(src.subdir);
+        assert!(
+            dir.join(src.marker).is_dir(),
+            "{} package has no {}/{}: {}",
+            src.package,
+            src.subdir,
+            src.marker,
+            dir.display()
+        );
+        dir
     }
+}
+
+/// The workspace's packages for every platform: fdk-aac-sys applies to no
+/// target, so a `--filter-platform` listing would leave it out.
+fn cargo_metadata() -> serde_json::Value {
     // --offline first (no network from a build script when everything is
     // already downloaded); without it when cargo still lacks a package that
     // only other targets or dev-dependencies need.
     let output = ["--offline", "--locked"]
         .iter()
-        .map(|flag| cargo_metadata(flag))
+        .map(|flag| run_cargo_metadata(flag))
         .find(|o| o.status.success())
-        .unwrap_or_else(|| cargo_metadata("--quiet"));
+        .unwrap_or_else(|| run_cargo_metadata("--quiet"));
     assert!(
         output.status.success(),
         "cargo metadata failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
-    let pkg = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["name"] == "openh264-sys2")
-        .expect("openh264-sys2 is a dependency, so cargo metadata lists it");
-    let manifest_path = pkg["manifest_path"].as_str().expect("manifest_path");
-    let up = Path::new(manifest_path).parent().expect("crate dir").join("upstream");
-    assert!(up.join("codec").is_dir(), "openh264-sys2 package has no upstream/codec: {}", up.display());
-    up
+    serde_json::from_slice(&output.stdout).expect("cargo metadata JSON")
 }
 
-fn cargo_metadata(flag: &str) -> std::process::Output {
+fn run_cargo_metadata(flag: &str) -> std::process::Output {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let manifest = manifest_dir().join("Cargo.toml");
     Command::new(cargo)
-        .args(["metadata", "--format-version", "1", flag, "--filter-platform"])
-        .arg(env::var("TARGET").expect("cargo sets TARGET"))
-        .arg("--manifest-path")
+        .args(["metadata", "--format-version", "1", flag, "--manifest-path"])
         .arg(&manifest)
         .output()
         .expect("run cargo metadata")
+}
+
+/// `fdk-aac-sys <version>` from the `[package]` table of the package's
+/// manifest, or `unknown` for sources outside a package.
+fn fdk_version(aac: &Path) -> String {
+    let text = aac.parent().and_then(|p| std::fs::read_to_string(p.join("Cargo.toml")).ok()).unwrap_or_default();
+    let mut in_package = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && line.starts_with("version") {
+            if let Some(v) = line.split('"').nth(1) {
+                return format!("fdk-aac-sys {v}");
+            }
+        }
+    }
+    "unknown".into()
 }
 
 fn upstream_version(upstream: &Path) -> String {

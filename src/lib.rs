@@ -5,6 +5,7 @@
 //! browser, in edge workers and in the reference server. The `web` module
 //! holds the wasm-bindgen bindings and is compiled for `wasm32` only.
 
+pub mod audio;
 pub mod codec;
 pub mod color;
 pub mod frame;

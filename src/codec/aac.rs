@@ -68,6 +68,40 @@ impl AdtsFormat {
         let v = (u16::from(self.object_type) << 11) | (u16::from(self.sample_rate_index) << 7) | (u16::from(self.channel_config) << 3);
         v.to_be_bytes().to_vec()
     }
+
+    /// Appends one ADTS frame to `out`: a 7-byte header (MPEG-4, no CRC,
+    /// one raw data block, buffer fullness 0x7FF "variable") and `payload`,
+    /// one raw AAC access unit. Fails, writing nothing, when the format or
+    /// the frame length does not fit ADTS's fields.
+    pub fn write_adts_frame(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), AdtsError> {
+        let offset = out.len();
+        let invalid = |field, value| AdtsError::Invalid { offset, field, value };
+        if !(1..=4).contains(&self.object_type) {
+            return Err(invalid("profile (audio object type 1..4)", self.object_type.into()));
+        }
+        if usize::from(self.sample_rate_index) >= SAMPLE_RATES.len() {
+            return Err(invalid("sampling_frequency_index", self.sample_rate_index.into()));
+        }
+        if !(1..=7).contains(&self.channel_config) {
+            return Err(invalid("channel_configuration", self.channel_config.into()));
+        }
+        let len = payload.len() + 7;
+        if len > 0x1fff {
+            return Err(invalid("frame_length", u32::try_from(len).unwrap_or(u32::MAX)));
+        }
+        let len = len as u32;
+        out.extend_from_slice(&[
+            0xff,
+            0xf1,
+            ((self.object_type - 1) << 6) | (self.sample_rate_index << 2) | (self.channel_config >> 2),
+            ((self.channel_config & 3) << 6) | ((len >> 11) & 0x03) as u8,
+            (len >> 3) as u8,
+            (((len & 7) << 5) | 0x1f) as u8,
+            0xfc,
+        ]);
+        out.extend_from_slice(payload);
+        Ok(())
+    }
 }
 
 /// Splits an ADTS stream into raw AAC frames (headers and CRCs removed).
@@ -135,6 +169,45 @@ mod tests {
         assert_eq!(frames, vec![&[1u8, 2, 3][..], &[4, 5][..]]);
         assert_eq!((fmt.sample_rate(), fmt.channels(), fmt.object_type), (48_000, 2, 2));
         assert_eq!(fmt.audio_specific_config(), vec![0x11, 0x90]);
+    }
+
+    #[test]
+    fn written_adts_frames_parse_back() {
+        let mut s = Vec::new();
+        for (i, fmt) in [(2u8, 3u8, 2u8), (2, 4, 1), (2, 3, 6), (1, 11, 7)].into_iter().enumerate() {
+            let fmt = AdtsFormat { object_type: fmt.0, sample_rate_index: fmt.1, channel_config: fmt.2 };
+            let payload: Vec<u8> = (0..300 * i + 1).map(|k| k as u8).collect();
+            s.clear();
+            fmt.write_adts_frame(&payload, &mut s).unwrap();
+            fmt.write_adts_frame(&[9], &mut s).unwrap();
+            let (parsed, frames) = parse_adts(&s).unwrap();
+            assert_eq!(parsed, fmt);
+            assert_eq!(frames, vec![&payload[..], &[9][..]]);
+        }
+        // The header the hand-written test helper builds, byte for byte.
+        let mut one = Vec::new();
+        AdtsFormat { object_type: 2, sample_rate_index: 3, channel_config: 2 }.write_adts_frame(&[0; 13], &mut one).unwrap();
+        assert_eq!(one[..7], header(20));
+    }
+
+    #[test]
+    fn adts_writer_rejects_what_adts_cannot_carry() {
+        let lc = AdtsFormat { object_type: 2, sample_rate_index: 3, channel_config: 2 };
+        let mut out = vec![1, 2];
+        let too_long = vec![0u8; 0x1fff - 6];
+        assert_eq!(
+            lc.write_adts_frame(&too_long, &mut out),
+            Err(AdtsError::Invalid { offset: 2, field: "frame_length", value: 0x2000 })
+        );
+        for bad in [
+            AdtsFormat { object_type: 5, ..lc },
+            AdtsFormat { sample_rate_index: 13, ..lc },
+            AdtsFormat { channel_config: 0, ..lc },
+            AdtsFormat { channel_config: 8, ..lc },
+        ] {
+            assert!(matches!(bad.write_adts_frame(&[1], &mut out), Err(AdtsError::Invalid { .. })), "{bad:?}");
+        }
+        assert_eq!(out, vec![1, 2], "nothing written on error");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Platform support for the C code that framecast links (OpenH264).
+//! Platform support for the C/C++ code that framecast links (OpenH264 and
+//! FDK AAC's encoder).
 //!
 //! Native builds use the system C library and need nothing from here. The
 //! `wasm32-unknown-unknown` build links wasi-libc for string, math and

@@ -86,6 +86,14 @@ unsafe extern "C" fn __imported_wasi_snapshot_preview1_fd_write(fd: i32, iovs: i
     ERRNO_SUCCESS
 }
 
+/// `fd_read(fd, *iovs, iovs_len, *nread) -> errno`: reached through stdio's
+/// read path, which FDK AAC's file helpers link (`FDKfread`); there is
+/// nothing to read.
+#[no_mangle]
+extern "C" fn __imported_wasi_snapshot_preview1_fd_read(_fd: i32, _iovs: i32, _len: i32, _nread: i32) -> i32 {
+    ERRNO_BADF
+}
+
 /// `fd_close(fd) -> errno`: there are no files to close.
 #[no_mangle]
 extern "C" fn __imported_wasi_snapshot_preview1_fd_close(_fd: i32) -> i32 {

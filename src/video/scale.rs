@@ -582,24 +582,13 @@ mod wasm_timing {
     use super::*;
     use crate::color::{rgb_to_i420, RgbOrder};
 
-    /// `performance.now()` (sub-millisecond in Node and browsers).
-    fn now() -> f64 {
-        use wasm_bindgen::JsCast;
-        let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
-        let now = perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok());
-        match (perf, now) {
-            (Some(p), Some(f)) => f.call0(&p).ok().and_then(|t| t.as_f64()).unwrap_or_else(js_sys::Date::now),
-            _ => js_sys::Date::now(),
-        }
-    }
-
     fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
         f();
         let mut t: Vec<f64> = (0..runs)
             .map(|_| {
-                let start = now();
+                let start = crate::time::perf_now_ms();
                 f();
-                now() - start
+                crate::time::perf_now_ms() - start
             })
             .collect();
         t.sort_by(f64::total_cmp);

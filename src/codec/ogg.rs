@@ -1,0 +1,355 @@
+//! Ogg page writer (RFC 3533): packs the packets of one logical stream into
+//! pages with lacing values, granule positions and the page CRC.
+//!
+//! framecast writes Ogg to offer Ogg Opus (RFC 7845, see
+//! [`crate::codec::opus::OggOpusWriter`]) as an output format that every
+//! player and ffmpeg read. Only writing is implemented: Ogg from untrusted
+//! input is never parsed here.
+//!
+//! A page holds at most 255 segments of at most 255 bytes. A packet is cut
+//! into 255-byte segments and ends with a shorter one (a zero-length one
+//! when its size is a multiple of 255); a packet longer than what is left on
+//! a page continues on the next page. A page's granule position is that of
+//! the last packet that ends on it, or -1 when none does.
+
+use std::fmt;
+
+/// Header type flag: the page starts with the rest of a packet begun on
+/// the previous page.
+const CONTINUED: u8 = 0x01;
+/// Header type flag: first page of the logical stream.
+const BEGIN_OF_STREAM: u8 = 0x02;
+/// Header type flag: last page of the logical stream.
+const END_OF_STREAM: u8 = 0x04;
+/// Granule position of a page on which no packet ends.
+const NO_GRANULE: u64 = u64::MAX;
+/// Lacing values per page (the segment count is one byte).
+const MAX_SEGMENTS: usize = 255;
+/// A page is closed once its body reaches this many bytes. libogg's default
+/// is similar (4 KiB); small pages let a player start and seek sooner.
+pub const DEFAULT_PAGE_BYTES: usize = 4096;
+
+/// CRC-32 of Ogg pages: polynomial 0x04c11db7, initial value 0, no bit
+/// reflection, no final XOR (RFC 3533 section 6).
+const CRC_TABLE: [u32; 256] = crc_table();
+
+const fn crc_table() -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut r = (i as u32) << 24;
+        let mut bit = 0;
+        while bit < 8 {
+            r = if r & 0x8000_0000 != 0 { (r << 1) ^ 0x04c1_1db7 } else { r << 1 };
+            bit += 1;
+        }
+        table[i] = r;
+        i += 1;
+    }
+    table
+}
+
+/// The Ogg CRC-32 of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    data.iter().fold(0u32, |crc, &b| (crc << 8) ^ CRC_TABLE[((crc >> 24) as u8 ^ b) as usize])
+}
+
+/// Why a packet cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OggError {
+    /// The stream was already ended with [`PacketEnd::EndOfStream`]. Not
+    /// recoverable: start a new writer (and serial number) for more data.
+    Finished,
+    /// A granule position of -1 (`u64::MAX`) was given for a packet; it
+    /// means "no packet ends on this page" and cannot be a packet's own.
+    ReservedGranule,
+}
+
+impl fmt::Display for OggError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OggError::Finished => write!(f, "the Ogg stream has already ended"),
+            OggError::ReservedGranule => write!(f, "granule position -1 is reserved for pages with no packet end"),
+        }
+    }
+}
+
+impl std::error::Error for OggError {}
+
+/// What to do after a packet is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketEnd {
+    /// Keep filling the current page.
+    Continue,
+    /// Close the page after this packet (header packets, or to bound the
+    /// time a page spans).
+    FlushPage,
+    /// This is the stream's last packet: close the page and mark it end of
+    /// stream.
+    EndOfStream,
+}
+
+/// Writes the pages of one logical Ogg stream.
+///
+/// ```
+/// use framecast::codec::ogg::{OggPageWriter, PacketEnd};
+///
+/// let mut ogg = OggPageWriter::new(0x1234);
+/// let mut out = Vec::new();
+/// ogg.write_packet(b"header", 0, PacketEnd::FlushPage, &mut out)?;
+/// ogg.write_packet(&[7; 300], 960, PacketEnd::EndOfStream, &mut out)?;
+/// assert_eq!(&out[..4], b"OggS");
+/// # Ok::<(), framecast::codec::ogg::OggError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OggPageWriter {
+    serial: u32,
+    sequence: u32,
+    page_bytes: usize,
+    /// Lacing values of the page being filled.
+    lacing: Vec<u8>,
+    /// Body of the page being filled.
+    body: Vec<u8>,
+    /// Granule position of the last packet that ended on the open page.
+    granule: u64,
+    /// Granule position of the last packet queued (0 before any).
+    last_granule: u64,
+    /// The open page starts with the tail of a packet.
+    continued: bool,
+    /// No page has been written yet (the next one gets the BOS flag).
+    first: bool,
+    finished: bool,
+}
+
+impl OggPageWriter {
+    /// A writer for the logical stream `serial`, closing pages at
+    /// [`DEFAULT_PAGE_BYTES`].
+    pub fn new(serial: u32) -> Self {
+        Self::with_page_bytes(serial, DEFAULT_PAGE_BYTES)
+    }
+
+    /// A writer that closes a page once its body holds `page_bytes` (at
+    /// least 1; a page never exceeds 255 * 255 bytes whatever the value).
+    pub fn with_page_bytes(serial: u32, page_bytes: usize) -> Self {
+        OggPageWriter {
+            serial,
+            sequence: 0,
+            page_bytes: page_bytes.clamp(1, MAX_SEGMENTS * 255),
+            lacing: Vec::with_capacity(MAX_SEGMENTS),
+            body: Vec::new(),
+            granule: NO_GRANULE,
+            last_granule: 0,
+            continued: false,
+            first: true,
+            finished: false,
+        }
+    }
+
+    /// The stream's serial number.
+    pub fn serial(&self) -> u32 {
+        self.serial
+    }
+
+    /// Pages written so far.
+    pub fn pages_written(&self) -> u32 {
+        self.sequence
+    }
+
+    /// Queues `packet`, whose last sample has granule position `granule`
+    /// (codec-defined; for Opus, 48 kHz samples including pre-skip), and
+    /// appends every page completed on the way to `out`.
+    pub fn write_packet(&mut self, packet: &[u8], granule: u64, end: PacketEnd, out: &mut Vec<u8>) -> Result<(), OggError> {
+        if self.finished {
+            return Err(OggError::Finished);
+        }
+        if granule == NO_GRANULE {
+            return Err(OggError::ReservedGranule);
+        }
+        let mut rest = packet;
+        loop {
+            if self.lacing.len() == MAX_SEGMENTS {
+                // The packet goes on: this page closes with no packet end
+                // unless an earlier packet ended on it.
+                self.emit_page(false, out);
+                self.continued = true;
+            }
+            let take = rest.len().min(255);
+            self.lacing.push(take as u8);
+            self.body.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if take < 255 {
+                break;
+            }
+        }
+        self.granule = granule;
+        self.last_granule = granule;
+        match end {
+            PacketEnd::Continue if self.body.len() < self.page_bytes => {}
+            PacketEnd::Continue | PacketEnd::FlushPage => self.emit_page(false, out),
+            PacketEnd::EndOfStream => {
+                self.emit_page(true, out);
+                self.finished = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the open page, if it holds anything.
+    pub fn flush(&mut self, out: &mut Vec<u8>) {
+        if !self.lacing.is_empty() {
+            self.emit_page(false, out);
+        }
+    }
+
+    /// Ends the stream: closes the open page flagged end of stream or, when
+    /// no page is open, writes an empty end-of-stream page carrying the
+    /// last packet's granule position (as libogg does). Does nothing if the
+    /// stream has already ended.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.finished {
+            return;
+        }
+        if self.lacing.is_empty() {
+            self.granule = self.last_granule;
+        }
+        self.emit_page(true, out);
+        self.finished = true;
+    }
+
+    /// Whether the stream has ended.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Appends the open page to `out` and starts a new one.
+    fn emit_page(&mut self, eos: bool, out: &mut Vec<u8>) {
+        let start = out.len();
+        let mut flags = 0;
+        if self.continued {
+            flags |= CONTINUED;
+        }
+        if self.first {
+            flags |= BEGIN_OF_STREAM;
+        }
+        if eos {
+            flags |= END_OF_STREAM;
+        }
+        out.extend_from_slice(b"OggS");
+        out.push(0); // stream_structure_version
+        out.push(flags);
+        out.extend_from_slice(&self.granule.to_le_bytes());
+        out.extend_from_slice(&self.serial.to_le_bytes());
+        out.extend_from_slice(&self.sequence.to_le_bytes());
+        out.extend_from_slice(&[0; 4]); // CRC, patched below
+        out.push(self.lacing.len() as u8);
+        out.extend_from_slice(&self.lacing);
+        out.extend_from_slice(&self.body);
+        let crc = crc32(&out[start..]);
+        out[start + 22..start + 26].copy_from_slice(&crc.to_le_bytes());
+        self.sequence = self.sequence.wrapping_add(1);
+        self.first = false;
+        self.continued = false;
+        self.granule = NO_GRANULE;
+        self.lacing.clear();
+        self.body.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page as read back: (flags, granule, sequence, lacing, body).
+    type Page = (u8, u64, u32, Vec<u8>, Vec<u8>);
+
+    /// Splits pages written by the writer, checking the capture pattern,
+    /// the serial and the CRC of each.
+    fn pages(mut data: &[u8], serial: u32) -> Vec<Page> {
+        let mut out = Vec::new();
+        while !data.is_empty() {
+            assert_eq!(&data[..4], b"OggS");
+            assert_eq!(data[4], 0);
+            let n = data[26] as usize;
+            let lacing = data[27..27 + n].to_vec();
+            let len = 27 + n + lacing.iter().map(|&l| l as usize).sum::<usize>();
+            let mut copy = data[..len].to_vec();
+            copy[22..26].fill(0);
+            assert_eq!(crc32(&copy), u32::from_le_bytes(data[22..26].try_into().unwrap()), "page CRC");
+            assert_eq!(u32::from_le_bytes(data[14..18].try_into().unwrap()), serial);
+            out.push((
+                data[5],
+                u64::from_le_bytes(data[6..14].try_into().unwrap()),
+                u32::from_le_bytes(data[18..22].try_into().unwrap()),
+                lacing,
+                data[27 + n..len].to_vec(),
+            ));
+            data = &data[len..];
+        }
+        out
+    }
+
+    #[test]
+    fn crc_matches_the_reference_check_value() {
+        // The Ogg CRC is CRC-32/POSIX (check value 0x765e7680) without
+        // its final XOR: 0x765e7680 ^ 0xffffffff.
+        assert_eq!(crc32(b"123456789"), 0x89a1_897f);
+        assert_eq!(crc32(&[]), 0);
+    }
+
+    #[test]
+    fn lays_out_flags_lacing_and_granules() {
+        let mut w = OggPageWriter::new(7);
+        let mut out = Vec::new();
+        w.write_packet(b"head", 0, PacketEnd::FlushPage, &mut out).unwrap();
+        w.write_packet(&[1; 255], 10, PacketEnd::Continue, &mut out).unwrap();
+        w.write_packet(&[2; 3], 20, PacketEnd::EndOfStream, &mut out).unwrap();
+        let p = pages(&out, 7);
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].0, p[0].1, p[0].2, p[0].3.clone()), (BEGIN_OF_STREAM, 0, 0, vec![4]));
+        // A 255-byte packet needs a terminating zero lacing value.
+        assert_eq!((p[1].0, p[1].1, p[1].2, p[1].3.clone()), (END_OF_STREAM, 20, 1, vec![255, 0, 3]));
+        assert_eq!(p[1].4.len(), 258);
+        assert_eq!(w.write_packet(b"x", 30, PacketEnd::Continue, &mut out), Err(OggError::Finished));
+    }
+
+    #[test]
+    fn long_packets_continue_on_the_next_page() {
+        let mut w = OggPageWriter::new(1);
+        let mut out = Vec::new();
+        let big: Vec<u8> = (0..255 * 255 + 600).map(|i| i as u8).collect();
+        w.write_packet(&big, 5, PacketEnd::EndOfStream, &mut out).unwrap();
+        let p = pages(&out, 1);
+        assert_eq!(p.len(), 2);
+        // The first page ends no packet: granule -1.
+        assert_eq!((p[0].0, p[0].1, p[0].3.len()), (BEGIN_OF_STREAM, NO_GRANULE, 255));
+        assert_eq!((p[1].0, p[1].1, p[1].3.clone()), (CONTINUED | END_OF_STREAM, 5, vec![255, 255, 90]));
+        let joined: Vec<u8> = p.iter().flat_map(|x| x.4.clone()).collect();
+        assert_eq!(joined, big);
+    }
+
+    #[test]
+    fn pages_close_at_the_size_limit_and_on_flush() {
+        let mut w = OggPageWriter::with_page_bytes(3, 100);
+        let mut out = Vec::new();
+        for i in 0..5u64 {
+            w.write_packet(&[i as u8; 60], i * 960, PacketEnd::Continue, &mut out).unwrap();
+        }
+        w.flush(&mut out);
+        w.flush(&mut out); // nothing open: no empty page
+        let p = pages(&out, 3);
+        assert_eq!(p.iter().map(|x| x.3.len()).collect::<Vec<_>>(), vec![2, 2, 1]);
+        assert_eq!(p.iter().map(|x| x.1).collect::<Vec<_>>(), vec![960, 2880, 3840]);
+        assert_eq!(p.iter().map(|x| x.2).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(w.pages_written(), 3);
+        assert_eq!(w.write_packet(b"", NO_GRANULE, PacketEnd::Continue, &mut out), Err(OggError::ReservedGranule));
+        // Nothing open: the end of stream is an empty page.
+        let before = out.len();
+        w.finish(&mut out);
+        w.finish(&mut out);
+        let p = pages(&out[before..], 3);
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].0, p[0].1, p[0].2, p[0].3.len()), (END_OF_STREAM, 3840, 3, 0));
+        assert!(w.is_finished());
+    }
+}
