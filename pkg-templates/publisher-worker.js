@@ -5,7 +5,7 @@
 //
 // Messages in:  {type:'init', config} · {type:'frame', frame: VideoFrame, captureTime}
 //               {type:'rgba', data, width, height, timestamp, captureTime} · {type:'dropped'}
-//               {type:'camera', frameRate}
+//               {type:'camera', frameRate} · {type:'audio', audio: AudioData, captureTime}
 //               {type:'finish', timeout}
 // Messages out: {type:'ready', video} · {type:'error', error, fatal} · {type:'event', event}
 //               {type:'frameDone'} · {type:'stats', stats} · {type:'finished', result, stats}
@@ -70,6 +70,37 @@ async function pushVideoFrame(frame, captureTime) {
   return session.pushRgba(new Uint8Array(img.data.buffer), w, h, w * 4, false, ts, captureTime);
 }
 
+// Clocks. Chromium stamps VideoFrames on its monotonic clock and AudioData
+// relative to the page's time origin, so the two timestamps cannot be
+// compared as they are. Each message also carries the wall-clock time it
+// was read on the main thread; timestamp minus read time, at its smallest
+// (the least-delayed item), is each clock's offset from the wall clock.
+// Audio timestamps are moved onto the video clock with the difference.
+let videoOffsetUs = Infinity;
+let audioOffsetUs = Infinity;
+function noteVideoClock(timestamp, captureTime) {
+  videoOffsetUs = Math.min(videoOffsetUs, timestamp - captureTime * 1000);
+}
+
+// Microphone audio: AudioData (any sample format) -> interleaved f32.
+let planes = new Float32Array(0);
+let interleaved = new Float32Array(0);
+function pushAudioData(audio, captureTime) {
+  audioOffsetUs = Math.min(audioOffsetUs, audio.timestamp - captureTime * 1000);
+  // No video yet: the session would drop it anyway (media time starts
+  // with the first video frame).
+  if (!Number.isFinite(videoOffsetUs)) return;
+  const n = audio.numberOfFrames;
+  const ch = audio.numberOfChannels;
+  if (planes.length < n) planes = new Float32Array(n);
+  if (interleaved.length < n * ch) interleaved = new Float32Array(n * ch);
+  for (let c = 0; c < ch; c++) {
+    audio.copyTo(planes.subarray(0, n), { planeIndex: c, format: 'f32-planar' });
+    for (let i = 0; i < n; i++) interleaved[i * ch + c] = planes[i];
+  }
+  session.pushAudio(interleaved.subarray(0, n * ch), audio.sampleRate, ch, audio.timestamp - audioOffsetUs + videoOffsetUs);
+}
+
 function fail(e, fatal) {
   postMessage({ type: 'error', error: errorInfo(e), fatal });
 }
@@ -78,7 +109,10 @@ function handle(msg) {
   switch (msg.type) {
     case 'frame':
       chain = chain
-        .then(() => pushVideoFrame(msg.frame, msg.captureTime))
+        .then(() => {
+          noteVideoClock(msg.frame.timestamp, msg.captureTime);
+          return pushVideoFrame(msg.frame, msg.captureTime);
+        })
         .catch((e) => fail(e, e?.code !== 'invalid-frame'))
         .finally(() => {
           msg.frame.close();
@@ -89,10 +123,17 @@ function handle(msg) {
       chain = chain
         .then(() => {
           const { data, width, height, timestamp, captureTime } = msg;
+          noteVideoClock(timestamp, captureTime);
           session.pushRgba(new Uint8Array(data), width, height, width * 4, false, timestamp, captureTime);
         })
         .catch((e) => fail(e, e?.code !== 'invalid-frame'))
         .finally(() => postMessage({ type: 'frameDone' }));
+      break;
+    case 'audio':
+      chain = chain
+        .then(() => pushAudioData(msg.audio, msg.captureTime))
+        .catch((e) => fail(e, e?.code !== 'invalid-frame'))
+        .finally(() => msg.audio.close());
       break;
     case 'dropped':
       session.noteDropped(1);
@@ -116,6 +157,7 @@ self.onmessage = async (e) => {
   if (msg.type !== 'init') {
     if (session) handle(msg);
     else if (msg.type === 'frame') msg.frame.close();
+    else if (msg.type === 'audio') msg.audio.close();
     return;
   }
   try {

@@ -21,6 +21,12 @@ export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks
   wasmUrl?: string | URL;
   /** Milliseconds between `stats` events; default 1000. */
   statsInterval?: number;
+  /**
+   * Publish the stream's audio track (default true): AAC or Opus per the
+   * preset's `audio`, as the track `"audio"`. `start()` without a stream
+   * then also opens the microphone. Needs MediaStreamTrackProcessor.
+   */
+  audio?: boolean;
 }
 
 export type PublisherState = 'idle' | 'live' | 'stopping' | 'stopped' | 'failed' | 'closed';
@@ -34,6 +40,8 @@ export interface PublisherStats extends PublishSessionStats {
 
 /** A fragment the server acknowledged. Media times are µs, wall-clock times ms since the epoch. */
 export interface PublishedFragment {
+  /** `"video"` or `"audio"`. */
+  track: string;
   sequence: number;
   start: number;
   duration: number;
@@ -84,8 +92,8 @@ export declare class PublisherError extends Error {
   readonly field?: string;
 }
 
-/** getUserMedia constraints for an encoder size and rate (ideal size; ideal and maximum rate). */
-export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }): MediaStreamConstraints;
+/** getUserMedia constraints for an encoder size and rate (ideal size; ideal and maximum rate); the microphone with `{ audio: true }`. */
+export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }, options?: { audio?: boolean }): MediaStreamConstraints;
 
 export declare class Publisher {
   /** Starts the worker and validates the options there (rejects with `invalid-config` and `field`). */

@@ -19,11 +19,12 @@ const toError = (info) => new PublisherError(info.message, info.code, info.field
 /**
  * getUserMedia constraints for an encoder size and rate (`publisher.video`
  * before `start`): that size as the ideal, that rate as ideal and maximum
- * (browsers drop frames to honour the maximum).
+ * (browsers drop frames to honour the maximum); the microphone with
+ * `{ audio: true }`.
  */
-export function cameraConstraints(video) {
+export function cameraConstraints(video, { audio = false } = {}) {
   return {
-    audio: false,
+    audio: audio ? true : false,
     video: {
       width: { ideal: video.width },
       height: { ideal: video.height },
@@ -50,6 +51,31 @@ async function watermarkBytes(watermarks) {
 
 const FRAMES_IN_FLIGHT = 2;
 
+// Reads a track through MediaStreamTrackProcessor, handing each VideoFrame
+// or AudioData to `onItem` (which must close or transfer it), until the
+// returned function is called.
+function readTrack(track, onItem) {
+  const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+  let stopped = false;
+  (async () => {
+    while (!stopped) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch {
+        break;
+      }
+      if (result.done) break;
+      if (stopped) result.value.close();
+      else onItem(result.value);
+    }
+  })();
+  return () => {
+    stopped = true;
+    reader.cancel().catch(() => {});
+  };
+}
+
 export class Publisher {
   #worker;
   #options;
@@ -70,10 +96,10 @@ export class Publisher {
    * Rejects with a PublisherError (`invalid-config`, with `field`).
    */
   static async create(options = {}) {
-    const { signal, capture, workerUrl, wasmUrl, statsInterval, ...config } = options;
+    const { signal, capture, workerUrl, wasmUrl, statsInterval, audio, ...config } = options;
     signal?.throwIfAborted();
     if ('watermarks' in config) config.watermarks = await watermarkBytes(config.watermarks);
-    const pub = new Publisher(config, { signal, capture: capture ?? 'auto' });
+    const pub = new Publisher(config, { signal, capture: capture ?? 'auto', audio });
     const worker = workerUrl
       ? new Worker(workerUrl, { type: 'module' })
       : new Worker(new URL('./publisher-worker.js', import.meta.url), { type: 'module' });
@@ -103,8 +129,8 @@ export class Publisher {
   #onReady = null;
 
   /** Use `Publisher.create`. */
-  constructor(config, { signal, capture }) {
-    this.#options = { ...config, capture };
+  constructor(config, { signal, capture, audio }) {
+    this.#options = { ...config, capture, audio };
     this.#signal = signal;
   }
 
@@ -210,13 +236,15 @@ export class Publisher {
         break;
       }
       case 'fragment':
-        this.#made.set(ev.sequence, ev);
+        this.#made.set(`${ev.track}/${ev.sequence}`, ev);
         break;
       case 'ack': {
-        const made = this.#made.get(ev.sequence) ?? {};
-        this.#made.delete(ev.sequence);
+        const key = `${ev.track}/${ev.sequence}`;
+        const made = this.#made.get(key) ?? {};
+        this.#made.delete(key);
         const a = ev.ack;
         this.#emit('fragment', {
+          track: a.track,
           sequence: a.sequence,
           start: a.producerTimestamp,
           duration: a.duration,
@@ -236,7 +264,7 @@ export class Publisher {
       case 'rejected':
       case 'dropped':
         if (ev.type !== 'retry') console.warn(`framecast publisher: ${ev.message}`);
-        if (ev.type === 'dropped') for (const s of ev.sequences) this.#made.delete(s);
+        if (ev.type === 'dropped') for (const s of ev.sequences) for (const t of ['video', 'audio']) this.#made.delete(`${t}/${s}`);
         this.#emit('warning', { code: ev.type, ...ev });
         break;
       case 'failed':
@@ -262,8 +290,9 @@ export class Publisher {
   async start(stream) {
     if (this.#state !== 'idle') throw new PublisherError(`start() needs state idle, not ${this.#state}`, 'bad-state');
     this.#signal?.throwIfAborted();
+    const wantAudio = this.#options.audio !== false;
     if (!stream) {
-      stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(this.#video));
+      stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(this.#video, { audio: wantAudio }));
       this.#ownedStream = stream;
     }
     const track = stream.getVideoTracks()[0];
@@ -274,9 +303,14 @@ export class Publisher {
     if (mode === 'processor' && !processor) {
       throw new PublisherError('MediaStreamTrackProcessor is not available here', 'unsupported');
     }
+    const mic = wantAudio ? stream.getAudioTracks()[0] : undefined;
+    if (mic && typeof MediaStreamTrackProcessor !== 'function') {
+      this.#emit('warning', { code: 'no-audio-capture', message: 'this browser has no MediaStreamTrackProcessor; publishing video only' });
+    }
     this.#setState('live');
     if (processor) this.#captureWithProcessor(track);
     else await this.#captureWithCanvas(track);
+    if (mic && typeof MediaStreamTrackProcessor === 'function') this.#captureAudio(mic);
   }
 
   /** True when a frame may go to the worker; counts a drop otherwise. */
@@ -292,30 +326,32 @@ export class Publisher {
   }
 
   #captureWithProcessor(track) {
-    const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
-    let stopped = false;
-    this.#stopCapture = () => {
-      stopped = true;
-      reader.cancel().catch(() => {});
-    };
-    (async () => {
-      while (!stopped) {
-        let result;
-        try {
-          result = await reader.read();
-        } catch {
-          break;
-        }
-        if (result.done) break;
-        const frame = result.value;
-        if (stopped || !this.#admit()) {
-          frame.close();
-          continue;
-        }
-        const captureTime = performance.timeOrigin + performance.now();
-        this.#worker.postMessage({ type: 'frame', frame, captureTime }, [frame]);
+    this.#stopCapture = readTrack(track, (frame) => {
+      if (!this.#admit()) {
+        frame.close();
+        return;
       }
-    })();
+      const captureTime = performance.timeOrigin + performance.now();
+      this.#worker.postMessage({ type: 'frame', frame, captureTime }, [frame]);
+    });
+  }
+
+  // Microphone: AudioData chunks go to the worker as they come (small, never
+  // dropped); the worker maps their clock onto the video frames'.
+  #captureAudio(track) {
+    const stopVideo = this.#stopCapture;
+    const stopAudio = readTrack(track, (audio) => {
+      if (this.#state !== 'live') {
+        audio.close();
+        return;
+      }
+      const captureTime = performance.timeOrigin + performance.now();
+      this.#worker.postMessage({ type: 'audio', audio, captureTime }, [audio]);
+    });
+    this.#stopCapture = () => {
+      stopAudio();
+      stopVideo?.();
+    };
   }
 
   // Fallback without MediaStreamTrackProcessor (Firefox, Safari): video

@@ -1,7 +1,7 @@
 // Demo: camera -> framecast Publisher (Worker: OpenH264 wasm -> CMAF ->
 // upload) -> framecast-server -> live HLS played back with hls.js.
 // URL parameters (used by the e2e tests): ?preset=webcam-480p&stream=name
-// &fragment=1000&autostart=1&capture=canvas&method=POST&slot=BottomRight
+// &fragment=1000&autostart=1&capture=canvas&method=POST&slot=BottomRight&audio=0
 import init, { parsePreset, systemPresets, webcamPresets } from '/pkg/web/framecast.js';
 import { cameraConstraints, Publisher } from '/pkg/publisher.js';
 import Hls from '/vendor/hls.mjs';
@@ -67,6 +67,7 @@ $('wmfile').onchange = () => {
 };
 $('preset').onchange();
 if (params.get('fragment')) $('fragment').value = params.get('fragment');
+if (params.get('audio') === '0') $('audio').checked = false;
 $('stream').value = params.get('stream') ?? `cam-${new Date().toISOString().slice(11, 19).replaceAll(':', '')}`;
 
 let publisher = null;
@@ -104,6 +105,7 @@ function showStats(s) {
     ['retries', s.retries],
     ['upload queue', `${s.queueFragments} (${fmt(s.queueDurationMs / 1000)} s)`],
     ['capture → ack ms p50 / p95', `${fmt(s.ackLatencyMsP50, 0)} / ${fmt(s.ackLatencyMsP95, 0)}`],
+    ['audio', s.audio ? `${s.audio.packets} packets, ${s.audio.fragmentsMade} fragments, ${s.audio.resyncs} resyncs` : 'off'],
   ]);
 }
 
@@ -146,6 +148,7 @@ async function start() {
       watermarks: file ? { [$('wmslot').value]: file } : undefined,
       fragmentDuration: Number($('fragment').value),
       capture: params.get('capture') ?? 'auto',
+      audio: $('audio').checked,
       uploadMethod: params.get('method') ?? undefined,
     });
     publisher.on('state', (s) => {
@@ -159,8 +162,8 @@ async function start() {
     });
     publisher.on('fragment', (f) => {
       window.demo.fragments.push(f);
-      log(`fragment ${f.sequence}: ${(f.bytes / 1024).toFixed(0)} KiB, ${(f.duration / 1e6).toFixed(2)} s, acknowledged ${fmt(f.latencyMs, 0)} ms after capture${f.attempts > 1 ? ` (try ${f.attempts})` : ''}`);
-      if (f.sequence === 1 || !hls) play(stream);
+      log(`${f.track} fragment ${f.sequence}: ${(f.bytes / 1024).toFixed(0)} KiB, ${(f.duration / 1e6).toFixed(2)} s, acknowledged ${fmt(f.latencyMs, 0)} ms after capture${f.attempts > 1 ? ` (try ${f.attempts})` : ''}`);
+      if (f.track === 'video' && (f.sequence === 1 || !hls)) play(stream);
     });
     publisher.on('warning', (w) => {
       window.demo.warnings.push(w);
@@ -170,7 +173,7 @@ async function start() {
       window.demo.errors.push({ code: e.code, message: e.message });
       $('error').textContent = `${e.code}: ${e.message}`;
     });
-    const camera = await navigator.mediaDevices.getUserMedia(cameraConstraints(publisher.video));
+    const camera = await navigator.mediaDevices.getUserMedia(cameraConstraints(publisher.video, { audio: $('audio').checked }));
     $('camera').srcObject = camera;
     await publisher.start(camera);
     window.demo.state = publisher.state;

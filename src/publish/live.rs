@@ -199,6 +199,11 @@ impl LiveVideo {
         self.encoder.is_some()
     }
 
+    /// The capture time (µs) of media time 0: the first encoded frame's.
+    pub fn origin_us(&self) -> Option<i64> {
+        self.encoder.as_ref().and_then(VideoPipeline::origin_us)
+    }
+
     /// Frames encoded so far.
     pub fn frames(&self) -> u64 {
         self.encoder.as_ref().map_or(0, VideoPipeline::frames)

@@ -12,12 +12,17 @@
 //! The browser `Publisher` (in `web`, running in a Worker) drives both with
 //! `fetch`; anything native can drive them with its own HTTP client.
 
+mod audio;
 mod live;
 mod pipeline;
 mod presets;
 mod stats;
 mod upload;
 
+pub use audio::{
+    AudioCounters, AudioEncode, AudioEncodeFailure, AudioPacket, AudioPipeline, AudioPipelineConfig, AudioPipelineError,
+    default_live_audio, encoder_for, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
+};
 pub use live::{
     encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL, DEFAULT_CAMERA_FPS,
 };

@@ -36,18 +36,22 @@ impl PipelineConfig {
     /// Checks the fragment duration and the first sequence number (the
     /// encoder settings are checked when the encoder is made).
     pub fn check_framing(&self) -> Result<(), PipelineError> {
-        let ms = self.fragment_duration.rescale(Timescale::MILLIS).ticks;
-        if !(100..=20_000).contains(&ms) {
-            return Err(PipelineError::InvalidConfig {
-                field: "fragmentDuration",
-                reason: format!("must be from 100 to 20000 ms, got {ms}"),
-            });
+        match framing_problem(self.fragment_duration, self.first_sequence) {
+            Some((field, reason)) => Err(PipelineError::InvalidConfig { field, reason }),
+            None => Ok(()),
         }
-        if self.first_sequence == 0 {
-            return Err(PipelineError::InvalidConfig { field: "firstSequence", reason: "must be at least 1, got 0".into() });
-        }
-        Ok(())
     }
+}
+
+/// What is wrong with a fragment duration (100 ms to 20 s) and first
+/// sequence number (from 1), as (field, reason); shared by the video and
+/// audio pipelines.
+pub(crate) fn framing_problem(fragment_duration: Timestamp, first_sequence: u32) -> Option<(&'static str, String)> {
+    let ms = fragment_duration.rescale(Timescale::MILLIS).ticks;
+    if !(100..=20_000).contains(&ms) {
+        return Some(("fragmentDuration", format!("must be from 100 to 20000 ms, got {ms}")));
+    }
+    (first_sequence == 0).then(|| ("firstSequence", "must be at least 1, got 0".to_owned()))
 }
 
 /// Why the pipeline refused a call. Every error leaves the pipeline usable
@@ -108,10 +112,11 @@ pub enum PipelineEvent {
     Fragment(Fragment),
 }
 
-#[derive(Default)]
-struct Events(Vec<PipelineEvent>);
+/// Collects a segmenter's output as [`PipelineEvent`]s.
+#[derive(Debug, Default)]
+pub(crate) struct ListenerEvents(pub(crate) Vec<PipelineEvent>);
 
-impl FragmentListener for Events {
+impl FragmentListener for ListenerEvents {
     fn on_init(&mut self, init: &InitSegment) {
         self.0.push(PipelineEvent::Init(init.clone()));
     }
@@ -127,7 +132,7 @@ pub const VIDEO_TRACK_ID: u32 = 1;
 pub struct VideoPipeline {
     encoder: H264Encoder,
     config: PipelineConfig,
-    segmenter: Option<Segmenter<Events>>,
+    segmenter: Option<Segmenter<ListenerEvents>>,
     /// Capture time of the first frame (µs): media time 0.
     origin_us: Option<i64>,
     last_us: Option<i64>,
@@ -173,6 +178,11 @@ impl VideoPipeline {
     /// Frames encoded so far.
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+
+    /// The capture time (µs) of media time 0: the first frame's.
+    pub fn origin_us(&self) -> Option<i64> {
+        self.origin_us
     }
 
     /// The RFC 6381 codec string, known after the first frame.
@@ -224,7 +234,7 @@ impl VideoPipeline {
                 first_sequence_number: self.config.first_sequence,
                 ..SegmenterConfig::default()
             };
-            self.segmenter = Some(Segmenter::new(vec![track], seg, Events::default())?);
+            self.segmenter = Some(Segmenter::new(vec![track], seg, ListenerEvents::default())?);
         }
         let segmenter = self.segmenter.as_mut().expect("created above");
         // A sample's duration is set when the next one arrives; the last

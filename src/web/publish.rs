@@ -30,9 +30,12 @@ use super::{config_error, from_js, js_error};
 use crate::color::{nv12_to_i420, ColorSpace};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
+use crate::audio::ChannelLayout;
+use crate::preset::AudioPreset;
 use crate::publish::{
-    publish_preset, Backoff, LiveVideo, LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError,
-    PipelineEvent, UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
+    default_live_audio, encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff, LiveVideo,
+    LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
+    UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
 };
 use crate::video::{Filter, InputFormat};
 use crate::time::{Timescale, Timestamp};
@@ -93,6 +96,8 @@ export interface PublishSessionStats {
   /** From the capture of a fragment's last frame to its acknowledgement. */
   ackLatencyMsP50: number | null; ackLatencyMsP95: number | null;
   bytesAcknowledged: number;
+  /** The audio track once microphone samples arrived (`pushAudio`), else null. Samples are per channel. */
+  audio: { fragmentsMade: number; packets: number; droppedSamples: number; insertedSamples: number; resyncs: number } | null;
 }
 "#;
 
@@ -158,6 +163,18 @@ fn pipeline_error(e: PipelineError) -> JsValue {
             js_error(&e.to_string(), "invalid-frame", None)
         }
         PipelineError::Finished => js_error(&e.to_string(), "finished", None),
+        _ => js_error(&e.to_string(), "encoder-error", None),
+    }
+}
+
+fn audio_error(e: AudioPipelineError) -> JsValue {
+    match e {
+        AudioPipelineError::InvalidConfig { field, .. } => {
+            let field = format!("preset.{field}");
+            js_error(&e.to_string(), "invalid-config", Some(&field))
+        }
+        AudioPipelineError::BadInput(_) => js_error(&e.to_string(), "invalid-frame", None),
+        AudioPipelineError::Finished => js_error(&e.to_string(), "finished", None),
         _ => js_error(&e.to_string(), "encoder-error", None),
     }
 }
@@ -244,8 +261,21 @@ async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &Upload
     Ok((response.status(), retry_after, text.as_string().unwrap_or_default()))
 }
 
+/// The audio half: the preset's settings until the first samples, then
+/// the pipeline.
+enum Audio {
+    Waiting(AudioPreset),
+    Running(Box<AudioPipeline>),
+    Failed,
+}
+
 struct Shared {
     pipeline: LiveVideo,
+    audio: Audio,
+    audio_track: TrackName,
+    fragment_duration: Timestamp,
+    first_sequence: u32,
+    audio_fragments_made: u64,
     queue: UploadQueue,
     track: TrackName,
     endpoint: String,
@@ -311,35 +341,83 @@ impl Shared {
             }
             events.push(video);
         }
-        events.extend(self.take(made));
+        if let (Audio::Running(a), Some(origin)) = (&mut self.audio, self.pipeline.origin_us()) {
+            a.set_origin(origin);
+        }
+        events.extend(self.take(false, made));
         Ok((true, events))
     }
 
-    /// Queues pipeline output for upload; returns the events to emit.
-    fn take(&mut self, made: Vec<PipelineEvent>) -> Vec<Value> {
+    /// Encodes interleaved microphone PCM captured at `capture_us` (the
+    /// video's clock); the audio pipeline is made on the first call.
+    fn encode_audio(&mut self, pcm: &[f32], rate: u32, channels: u32, capture_us: f64) -> Result<Vec<Value>, JsValue> {
+        if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
+            return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
+        }
+        if let Audio::Waiting(preset) = &self.audio {
+            let layout = match channels {
+                1 => ChannelLayout::Mono,
+                2 => ChannelLayout::Stereo,
+                6 => ChannelLayout::Surround51,
+                n => ChannelLayout::Discrete(n.min(u32::from(u16::MAX)) as u16),
+            };
+            let made = encoder_for(preset, rate, channels.min(u32::from(u16::MAX)) as u16).and_then(|encoder| {
+                let mut c = AudioPipelineConfig::new(rate, layout);
+                c.fragment_duration = self.fragment_duration;
+                c.first_sequence = self.first_sequence;
+                AudioPipeline::new(encoder, c)
+            });
+            match made {
+                Ok(mut p) => {
+                    if let Some(origin) = self.pipeline.origin_us() {
+                        p.set_origin(origin);
+                    }
+                    self.audio = Audio::Running(Box::new(p));
+                }
+                Err(e) => {
+                    self.audio = Audio::Failed;
+                    return Err(audio_error(e));
+                }
+            }
+        }
+        let Audio::Running(audio) = &mut self.audio else { return Ok(Vec::new()) };
+        let made = audio.push(pcm, capture_us.round() as i64).map_err(audio_error)?;
+        Ok(self.take(true, made))
+    }
+
+    /// Queues pipeline output of the video (or, with `audio`, the audio)
+    /// track for upload; returns the events to emit.
+    fn take(&mut self, audio: bool, made: Vec<PipelineEvent>) -> Vec<Value> {
+        let (track, content_type) = if audio {
+            (self.audio_track.clone(), routes::CONTENT_TYPE_AUDIO_MP4)
+        } else {
+            (self.track.clone(), routes::CONTENT_TYPE_VIDEO_MP4)
+        };
         let mut events = Vec::new();
         let now = now_ms();
         for event in made {
             match event {
-                PipelineEvent::Init(init) => {
-                    self.queue.set_init(self.track.clone(), init.bytes, routes::CONTENT_TYPE_VIDEO_MP4);
-                }
+                PipelineEvent::Init(init) => self.queue.set_init(track.clone(), init.bytes, content_type),
                 PipelineEvent::Fragment(f) => {
                     let start_us = f.start.rescale(Timescale::MICROS).ticks;
                     let duration_us = Timestamp::new(f.duration as i64, f.start.timescale).rescale(Timescale::MICROS).ticks as u64;
                     let bytes = f.bytes.len() as u64;
-                    self.fragments_made += 1;
-                    self.recent_fragments.push_back((duration_us, bytes));
-                    if self.recent_fragments.len() > 10 {
-                        self.recent_fragments.pop_front();
+                    if audio {
+                        self.audio_fragments_made += 1;
+                    } else {
+                        self.fragments_made += 1;
+                        self.recent_fragments.push_back((duration_us, bytes));
+                        if self.recent_fragments.len() > 10 {
+                            self.recent_fragments.pop_front();
+                        }
                     }
                     events.push(json!({
-                        "type": "fragment", "sequence": f.sequence_number, "start": start_us,
+                        "type": "fragment", "track": track.as_str(), "sequence": f.sequence_number, "start": start_us,
                         "duration": duration_us, "bytes": bytes, "keyframe": f.keyframe,
                         "captureTime": self.wall_origin_ms.map(|w| w + start_us as f64 / 1000.0),
                     }));
                     let seq = u64::from(f.sequence_number);
-                    if let Some(dropped) = self.queue.push_fragment(self.track.clone(), seq, start_us, duration_us, f.bytes, now) {
+                    if let Some(dropped) = self.queue.push_fragment(track.clone(), seq, start_us, duration_us, f.bytes, now) {
                         events.push(self.describe(&dropped));
                     }
                 }
@@ -360,7 +438,7 @@ impl Shared {
                     self.ack_ms.push(g);
                 }
                 json!({
-                    "type": "ack", "sequence": ack.sequence, "ack": ack, "uploadMs": latency_ms,
+                    "type": "ack", "track": ack.track.as_str(), "sequence": ack.sequence, "ack": ack, "uploadMs": latency_ms,
                     "latencyMs": glass, "attempts": attempts,
                 })
             }
@@ -399,6 +477,16 @@ impl Shared {
             "queueBytes": self.queue.queued_bytes(),
             "ackLatencyMsP50": self.ack_ms.percentile(50.0), "ackLatencyMsP95": self.ack_ms.percentile(95.0),
             "bytesAcknowledged": c.bytes_acknowledged,
+            "audio": match &self.audio {
+                Audio::Running(a) => {
+                    let c = a.counters();
+                    json!({
+                        "fragmentsMade": self.audio_fragments_made, "packets": c.packets,
+                        "droppedSamples": c.dropped_samples, "insertedSamples": c.inserted_samples, "resyncs": c.resyncs,
+                    })
+                }
+                _ => Value::Null,
+            },
         })
     }
 }
@@ -499,6 +587,7 @@ impl PublishSession {
         let preset_value = c.preset.unwrap_or_else(|| "webcam-720p".into());
         let preset = super::preset::resolve_preset(&preset_value, "preset", publish_preset)?;
         let video = preset.video.clone().ok_or_else(|| config_error("preset", "the preset has no video settings"))?;
+        let audio_preset = preset.audio.clone().unwrap_or_else(default_live_audio);
         let watermarks = super::preset::attach_watermarks(&preset, images)?;
         let filter = super::video::pick(
             "filter",
@@ -542,6 +631,11 @@ impl PublishSession {
         };
         Ok(PublishSession {
             shared: Rc::new(RefCell::new(Shared {
+                audio: Audio::Waiting(audio_preset),
+                audio_track: TrackName::new("audio").expect("a valid name"),
+                fragment_duration: Timestamp::from_millis(i64::from(c.fragment_duration)),
+                first_sequence: c.first_sequence,
+                audio_fragments_made: 0,
                 pipeline,
                 queue: UploadQueue::new(upload),
                 track,
@@ -663,6 +757,18 @@ impl PublishSession {
         })
     }
 
+    /// Encodes microphone audio: `data` is interleaved `f32` PCM of
+    /// `channels` channels at `sampleRate` Hz, its first frame captured at
+    /// `timestamp` µs on the same clock as the video frames (as WebCodecs
+    /// `AudioData` and `VideoFrame` timestamps are). The preset's `audio`
+    /// (AAC or Opus; AAC-LC 48 kHz 128 kbit/s when it has none) decides the
+    /// encoding; it goes up as the track `"audio"`. Audio before the first
+    /// video frame is dropped.
+    #[wasm_bindgen(js_name = pushAudio)]
+    pub fn push_audio(&self, data: &[f32], sample_rate: u32, channels: u32, timestamp: f64) -> Result<(), JsValue> {
+        self.run(|s| Ok((true, s.encode_audio(data, sample_rate, channels, timestamp)?))).map(|_| ())
+    }
+
     /// Counts frames dropped before they reached the session (capture
     /// backpressure), so `stats()` covers every captured frame.
     #[wasm_bindgen(js_name = noteDropped)]
@@ -686,7 +792,11 @@ impl PublishSession {
     pub fn finish(&self, timeout: f64) -> Result<Promise, JsValue> {
         self.run(|s| {
             let made = s.pipeline.finish().map_err(live_error)?;
-            let events = s.take(made);
+            let mut events = s.take(false, made);
+            if let Audio::Running(a) = &mut s.audio {
+                let made = a.finish().map_err(audio_error)?;
+                events.extend(s.take(true, made));
+            }
             s.queue.push_end();
             Ok((true, events))
         })?;

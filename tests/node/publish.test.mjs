@@ -4,8 +4,9 @@
 // players we did not write (hls.js, dash.js in Chromium; ffprobe) play what
 // the server serves.
 //
-// - live publish: 20 s at 640x480, hls.js and dash.js watching live, then
-//   ffprobe on the ended stream;
+// - live publish: 20 s at 640x480 with the fake microphone, hls.js and
+//   dash.js watching live (video and audio), then ffprobe on the ended
+//   stream (both tracks);
 // - server restart: SIGKILL mid-publish, restart on the same data directory
 //   and port; the publisher retries and every fragment is stored once;
 // - bad uploads: truncated, non-monotonic, traversal names and oversize
@@ -111,11 +112,12 @@ function indexLines(stream) {
   return readFileSync(`${dataDir}/streams/${stream}/index.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
-function assertStoredOnce(stream, made) {
-  const seqs = indexLines(stream).filter((l) => l.type === 'fragment').map((l) => l.sequence);
-  assert.deepEqual(seqs, Array.from({ length: made }, (_, i) => i + 1), 'index: every fragment once, in order');
-  const files = readdirSync(`${dataDir}/streams/${stream}/video`).sort();
-  assert.deepEqual(files, ['init.mp4', ...seqs.map((s) => `${s}.m4s`)].sort(), 'fragment files: exactly the indexed ones');
+/** Checks that `track` holds fragments 1..made, each once, in the index and on disk. */
+function assertStoredOnce(stream, made, track = 'video') {
+  const seqs = indexLines(stream).filter((l) => l.type === 'fragment' && l.track === track).map((l) => l.sequence);
+  assert.deepEqual(seqs, Array.from({ length: made }, (_, i) => i + 1), `index: every ${track} fragment once, in order`);
+  const files = readdirSync(`${dataDir}/streams/${stream}/${track}`).sort();
+  assert.deepEqual(files, ['init.mp4', ...seqs.map((s) => `${s}.m4s`)].sort(), `${track} fragment files: exactly the indexed ones`);
 }
 
 /** Opens the player page on `src` with `engine`; resolves the report once `until` holds. */
@@ -139,7 +141,7 @@ async function watch(engine, src, until, timeoutMs = 40000) {
 }
 
 describe('publish from the browser to framecast-server', () => {
-  test('20 s at 640x480: contiguous fragments, live hls.js and dash.js playback, ffprobe', async () => {
+  test('20 s at 640x480 with audio: contiguous fragments, live hls.js and dash.js playback, ffprobe', async () => {
     const stream = 'live480';
     const started = Date.now();
     const pub = await publish(stream);
@@ -150,14 +152,16 @@ describe('publish from the browser to framecast-server', () => {
     let firstTime = null;
     const hls = await watch('hls', master, (r) => {
       if (firstTime === null && r.currentTime > 0) firstTime = r.currentTime;
-      return r.videoWidth === 640 && firstTime !== null && r.currentTime > firstTime + 3;
+      return r.videoWidth === 640 && firstTime !== null && r.currentTime > firstTime + 3 && r.audioDecodedBytes > 0;
     });
     assert.equal(hls.live, true, 'hls.js sees a live playlist');
     assert.equal(hls.videoHeight, 480);
+    assert.equal(hls.audioTracks, 1, 'hls.js found the audio rendition');
+    assert.ok(hls.audioDecodedBytes > 0, 'hls.js plays audio');
     let dashStart = null;
     const dash = await watch('dash', mpd, (r) => {
       if (dashStart === null && r.currentTime > 0) dashStart = r.currentTime;
-      return r.videoWidth === 640 && dashStart !== null && r.currentTime > dashStart + 2;
+      return r.videoWidth === 640 && dashStart !== null && r.currentTime > dashStart + 2 && r.audioDecodedBytes > 0;
     });
     assert.equal(dash.videoHeight, 480);
     await sleep(Math.max(0, 20000 - (Date.now() - started)));
@@ -166,7 +170,12 @@ describe('publish from the browser to framecast-server', () => {
 
     const info = await describeStream(stream);
     const video = info.tracks.find((t) => t.name === 'video');
+    const audio = info.tracks.find((t) => t.name === 'audio');
     assert.equal(info.ended, true);
+    assert.ok(audio, 'the server has an audio track');
+    assert.equal(audio.fragments, view.stats.audio.fragmentsMade, 'every audio fragment stored');
+    assert.deepEqual([audio.firstSequence, audio.lastSequence, audio.missing], [1, audio.fragments, 0]);
+    assertStoredOnce(stream, audio.fragments, 'audio');
     assert.deepEqual([video.width, video.height], [640, 480]);
     assert.ok(video.fragments >= 8, `${video.fragments} fragments`);
     assert.equal(video.firstSequence, 1);
@@ -179,10 +188,14 @@ describe('publish from the browser to framecast-server', () => {
     for (const f of view.fragments) assert.equal(f.persisted, true);
 
     const probe = JSON.parse(
-      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height:format=duration', '-of', 'json', master]).toString(),
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,sample_rate,channels:format=duration', '-of', 'json', master]).toString(),
     );
-    assert.equal(probe.streams[0].codec_name, 'h264');
-    assert.deepEqual([probe.streams[0].width, probe.streams[0].height], [640, 480]);
+    const v = probe.streams.find((s) => s.codec_type === 'video');
+    const a = probe.streams.find((s) => s.codec_type === 'audio');
+    assert.equal(v.codec_name, 'h264');
+    assert.deepEqual([v.width, v.height], [640, 480]);
+    // webcam-480p has no audio settings: AAC-LC, 48 kHz.
+    assert.deepEqual([a?.codec_name, a?.sample_rate], ['aac', '48000'], JSON.stringify(probe.streams));
     assert.ok(Number(probe.format.duration) >= 15, `ffprobe duration ${probe.format.duration}`);
   });
 
@@ -203,7 +216,7 @@ describe('publish from the browser to framecast-server', () => {
     assert.ok(view.stats.retries > 0, 'the publisher retried');
     assert.ok(view.warnings.some((w) => w.code === 'retry'), 'retries were reported');
     const info = await describeStream(stream);
-    const video = info.tracks[0];
+    const video = info.tracks.find((t) => t.name === 'video');
     assert.equal(video.fragments, view.stats.fragmentsMade);
     assert.deepEqual([video.firstSequence, video.lastSequence, video.missing, video.discontinuities], [1, video.fragments, 0, 0]);
     assertStoredOnce(stream, video.fragments);
@@ -223,7 +236,7 @@ describe('publish from the browser to framecast-server', () => {
     const base = `${streams.origin}/streams/${stream}`;
     const results = await pub.page.evaluate(async ({ base, origin, max }) => {
       const info = await (await fetch(base)).json();
-      const last = info.tracks[0].lastSequence;
+      const last = info.tracks.find((t) => t.name === 'video').lastSequence;
       const one = new Uint8Array(await (await fetch(`${base}/video/1.m4s`)).arrayBuffer());
       const two = new Uint8Array(await (await fetch(`${base}/video/2.m4s`)).arrayBuffer());
       const put = async (url, body) => {
@@ -274,8 +287,8 @@ describe('publish from the browser to framecast-server', () => {
     assert.equal(view.stopResult.complete, true);
     assert.equal(view.stats.fragmentsRejected, 0);
     const info = await describeStream(stream);
-    assert.equal(info.tracks[0].fragments, view.stats.fragmentsMade);
-    assertStoredOnce(stream, info.tracks[0].fragments);
+    assert.equal(info.tracks.find((t) => t.name === 'video').fragments, view.stats.fragmentsMade);
+    assertStoredOnce(stream, info.tracks.find((t) => t.name === 'video').fragments);
     const leftovers = readdirSync(`${dataDir}/streams/${stream}/video`).filter((f) => f.startsWith('.'));
     assert.deepEqual(leftovers, [], 'no temporary files left');
     assert.deepEqual(readdirSync(`${dataDir}/streams`).sort(), ['hostile', 'live480', 'restart'], 'no stream made by a bad name');

@@ -72,6 +72,9 @@ test('a Vite build of an app using the tarball publishes the camera in Chromium'
       [1, video.fragments, 0, 640, 360],
     );
     assert.equal(video.fragments, result.fragments.length, 'every stored fragment was acknowledged');
+    const audio = info.tracks.find((t) => t.name === 'audio');
+    assert.ok(audio && audio.fragments >= 2, 'the microphone was published too');
+    assert.equal(audio.fragments, result.audioFragments.length, 'every stored audio fragment was acknowledged');
   } finally {
     await close();
   }

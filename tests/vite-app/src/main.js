@@ -10,7 +10,7 @@ const status = document.getElementById('status');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const errorOf = (e) => ({ message: e?.message ?? String(e), code: e?.code ?? null });
 
-const result = { build: null, video: null, fragments: [], warnings: [], errors: [], complete: false, state: null };
+const result = { build: null, video: null, fragments: [], audioFragments: [], warnings: [], errors: [], complete: false, state: null };
 
 async function publish() {
   await init(); // the main entry too, not only the publisher's worker
@@ -22,7 +22,8 @@ async function publish() {
     fragmentDuration: 1000,
   });
   result.video = pub.video;
-  pub.on('fragment', (f) => result.fragments.push({ sequence: f.sequence, bytes: f.bytes, keyframe: f.keyframe }));
+  // start() opens the camera and the microphone: video and audio fragments.
+  pub.on('fragment', (f) => (f.track === 'audio' ? result.audioFragments : result.fragments).push({ sequence: f.sequence, bytes: f.bytes, keyframe: f.keyframe }));
   pub.on('warning', (w) => result.warnings.push({ code: w.code, message: w.message }));
   pub.on('error', (e) => result.errors.push(errorOf(e)));
   await pub.start();
