@@ -74,31 +74,51 @@ async function pushVideoFrame(frame, captureTime) {
 // relative to the page's time origin, so the two timestamps cannot be
 // compared as they are. Each message also carries the wall-clock time it
 // was read on the main thread; timestamp minus read time, at its smallest
-// (the least-delayed item), is each clock's offset from the wall clock.
-// Audio timestamps are moved onto the video clock with the difference.
-let videoOffsetUs = Infinity;
-let audioOffsetUs = Infinity;
-function noteVideoClock(timestamp, captureTime) {
-  videoOffsetUs = Math.min(videoOffsetUs, timestamp - captureTime * 1000);
+// (the least-delayed item), is each clock's offset from the wall clock, and
+// audio timestamps move onto the video clock by the difference. The offsets
+// are estimated over the first CLOCK_SAMPLES items of each kind and then
+// frozen: a later, better estimate would shift the audio against the video
+// mid-stream. Audio waits in `pendingAudio` until both are frozen.
+const CLOCK_SAMPLES = 60;
+const clocks = { video: { offsetUs: Infinity, n: 0 }, audio: { offsetUs: Infinity, n: 0 } };
+function noteClock(kind, timestamp, captureTime) {
+  const c = clocks[kind];
+  if (c.n >= CLOCK_SAMPLES) return;
+  c.offsetUs = Math.min(c.offsetUs, timestamp - captureTime * 1000);
+  c.n += 1;
 }
+const clocksSettled = () => clocks.video.n >= CLOCK_SAMPLES && clocks.audio.n >= CLOCK_SAMPLES;
+let pendingAudio = [];
+const MAX_PENDING_AUDIO = 1000;
 
 // Microphone audio: AudioData (any sample format) -> interleaved f32.
 let planes = new Float32Array(0);
-let interleaved = new Float32Array(0);
 function pushAudioData(audio, captureTime) {
-  audioOffsetUs = Math.min(audioOffsetUs, audio.timestamp - captureTime * 1000);
-  // No video yet: the session would drop it anyway (media time starts
-  // with the first video frame).
-  if (!Number.isFinite(videoOffsetUs)) return;
+  noteClock('audio', audio.timestamp, captureTime);
   const n = audio.numberOfFrames;
   const ch = audio.numberOfChannels;
   if (planes.length < n) planes = new Float32Array(n);
-  if (interleaved.length < n * ch) interleaved = new Float32Array(n * ch);
+  const pcm = new Float32Array(n * ch);
   for (let c = 0; c < ch; c++) {
     audio.copyTo(planes.subarray(0, n), { planeIndex: c, format: 'f32-planar' });
-    for (let i = 0; i < n; i++) interleaved[i * ch + c] = planes[i];
+    for (let i = 0; i < n; i++) pcm[i * ch + c] = planes[i];
   }
-  session.pushAudio(interleaved.subarray(0, n * ch), audio.sampleRate, ch, audio.timestamp - audioOffsetUs + videoOffsetUs);
+  pendingAudio.push({ pcm, rate: audio.sampleRate, ch, timestamp: audio.timestamp });
+  if (pendingAudio.length > MAX_PENDING_AUDIO) pendingAudio.shift();
+  if (clocksSettled()) flushAudio();
+}
+
+// Hands waiting audio to the session on the video clock. Without a video
+// frame yet there is no mapping, and the session would drop it anyway.
+function flushAudio() {
+  if (!Number.isFinite(clocks.video.offsetUs) || !Number.isFinite(clocks.audio.offsetUs)) {
+    pendingAudio = [];
+    return;
+  }
+  const shift = clocks.video.offsetUs - clocks.audio.offsetUs;
+  const waiting = pendingAudio;
+  pendingAudio = [];
+  for (const a of waiting) session.pushAudio(a.pcm, a.rate, a.ch, a.timestamp + shift);
 }
 
 function fail(e, fatal) {
@@ -110,7 +130,7 @@ function handle(msg) {
     case 'frame':
       chain = chain
         .then(() => {
-          noteVideoClock(msg.frame.timestamp, msg.captureTime);
+          noteClock('video', msg.frame.timestamp, msg.captureTime);
           return pushVideoFrame(msg.frame, msg.captureTime);
         })
         .catch((e) => fail(e, e?.code !== 'invalid-frame'))
@@ -123,7 +143,7 @@ function handle(msg) {
       chain = chain
         .then(() => {
           const { data, width, height, timestamp, captureTime } = msg;
-          noteVideoClock(timestamp, captureTime);
+          noteClock('video', timestamp, captureTime);
           session.pushRgba(new Uint8Array(data), width, height, width * 4, false, timestamp, captureTime);
         })
         .catch((e) => fail(e, e?.code !== 'invalid-frame'))
@@ -143,6 +163,13 @@ function handle(msg) {
       break;
     case 'finish':
       chain = chain
+        .then(() => {
+          try {
+            flushAudio();
+          } catch (e) {
+            fail(e, false);
+          }
+        })
         .then(() => session.finish(msg.timeout))
         .then((result) => postMessage({ type: 'finished', result, stats: session.stats() }))
         .catch((e) => postMessage({ type: 'finished', result: { complete: false, error: errorInfo(e) }, stats: session.stats() }));
