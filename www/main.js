@@ -100,12 +100,12 @@ function showStats(s) {
     ['frames encoded / dropped', `${s.framesEncoded} / ${s.framesDropped}`],
     ['encode ms p50 / p95', `${fmt(s.encodeMsP50, 2)} / ${fmt(s.encodeMsP95, 2)}`],
     ['bitrate', `${fmt(s.bitrate / 1000, 0)} kbit/s`],
-    ['fragments made / acknowledged', `${s.fragmentsMade} / ${s.fragmentsAcknowledged}`],
+    ['fragments made / acknowledged', `${s.fragmentsMade + (s.audio?.fragmentsMade ?? 0)} / ${s.fragmentsAcknowledged} (video and audio)`],
     ['dropped / rejected fragments', `${s.fragmentsDropped} / ${s.fragmentsRejected}`],
     ['retries', s.retries],
     ['upload queue', `${s.queueFragments} (${fmt(s.queueDurationMs / 1000)} s)`],
     ['capture → ack ms p50 / p95', `${fmt(s.ackLatencyMsP50, 0)} / ${fmt(s.ackLatencyMsP95, 0)}`],
-    ['audio', s.audio ? `${s.audio.packets} packets, ${s.audio.fragmentsMade} fragments, ${s.audio.resyncs} resyncs` : 'off'],
+    ['audio', s.audio ? `${s.audio.packets} packets, ${s.audio.fragmentsMade} fragments, re-locked ${s.audio.resyncs}×` : 'off'],
   ]);
 }
 
