@@ -180,6 +180,8 @@ pub struct AudioCounters {
 #[derive(Debug)]
 pub struct AudioPipeline {
     config: AudioPipelineConfig,
+    /// `config.input_rate`, checked.
+    input_rate: SampleRate,
     encoder: Box<dyn AudioEncode>,
     converter: AudioConverter,
     segmenter: Segmenter<ListenerEvents>,
@@ -219,6 +221,7 @@ impl AudioPipeline {
         let segmenter = Segmenter::new(vec![track], seg, ListenerEvents::default())?;
         Ok(AudioPipeline {
             config,
+            input_rate,
             encoder,
             converter,
             segmenter,
@@ -302,8 +305,7 @@ impl AudioPipeline {
     /// Converts, encodes and fragments contiguous input.
     fn feed(&mut self, samples: Vec<f32>) -> Result<Vec<PipelineEvent>, AudioPipelineError> {
         let frames = samples.len() / self.config.input_layout.channels();
-        let rate = SampleRate::new(self.config.input_rate).expect("checked in new");
-        let chunk = PcmChunk::new(samples, rate, self.config.input_layout, self.input_samples)?;
+        let chunk = PcmChunk::new(samples, self.input_rate, self.config.input_layout, self.input_samples)?;
         self.input_samples += frames as i64;
         let converted = self.converter.process(&chunk)?;
         let packets = match converted {
@@ -402,7 +404,7 @@ impl AudioEncode for crate::codec::opus::OpusEncoder {
         self.config().sample_rate
     }
     fn layout(&self) -> ChannelLayout {
-        if self.config().channels == 1 { ChannelLayout::Mono } else { ChannelLayout::Stereo }
+        ChannelLayout::for_count(usize::from(self.config().channels)).unwrap_or(ChannelLayout::Stereo)
     }
     fn delay(&self) -> u32 {
         // In 48 kHz ticks; the pipeline feeds Opus at 48 kHz.
@@ -427,12 +429,7 @@ impl AudioEncode for crate::codec::aac_encoder::AacEncoder {
         self.config().sample_rate
     }
     fn layout(&self) -> ChannelLayout {
-        match self.config().channels {
-            1 => ChannelLayout::Mono,
-            2 => ChannelLayout::Stereo,
-            6 => ChannelLayout::Surround51,
-            n => ChannelLayout::Discrete(n),
-        }
+        ChannelLayout::for_count(usize::from(self.config().channels)).unwrap_or(ChannelLayout::Discrete(self.config().channels))
     }
     fn delay(&self) -> u32 {
         self.encoder_delay()

@@ -355,13 +355,10 @@ impl Shared {
             return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
         }
         if let Audio::Waiting(preset) = &self.audio {
-            let layout = match channels {
-                1 => ChannelLayout::Mono,
-                2 => ChannelLayout::Stereo,
-                6 => ChannelLayout::Surround51,
-                n => ChannelLayout::Discrete(n.min(u32::from(u16::MAX)) as u16),
-            };
-            let made = encoder_for(preset, rate, channels.min(u32::from(u16::MAX)) as u16).and_then(|encoder| {
+            let layout = ChannelLayout::for_count(channels as usize).ok_or_else(|| {
+                js_error(&format!("audio: {channels} channels is not a layout framecast takes"), "invalid-frame", None)
+            })?;
+            let made = encoder_for(preset, rate, layout.channels() as u16).and_then(|encoder| {
                 let mut c = AudioPipelineConfig::new(rate, layout);
                 c.fragment_duration = self.fragment_duration;
                 c.first_sequence = self.first_sequence;
