@@ -15,6 +15,7 @@ pub mod playlist;
 pub mod preset;
 pub mod publish;
 pub mod time;
+pub mod transcode;
 pub mod video;
 
 mod sys;

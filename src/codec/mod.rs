@@ -1,8 +1,12 @@
 //! Codecs: encoders and decoders behind plain-data interfaces.
 
 pub mod aac;
+pub mod audio_encode;
 pub mod aac_encoder;
 pub mod flac;
 pub mod h264;
+#[cfg(feature = "mp3")]
+pub mod mp3;
 pub mod ogg;
 pub mod opus;
+pub mod wav;

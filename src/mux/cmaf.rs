@@ -47,7 +47,7 @@
 //! - Sample flags: sync samples `0x02000000` (depends on nothing),
 //!   others `0x01010000` (depends on others, non-sync).
 
-use mp4_atom::{Elst, Ftyp, Mfhd, SegmentReference, Sidx, Stco, Stsc, Stsz, Stts, Styp, Tfhd, Trex};
+use mp4_atom::{Elst, ElstEntry, FixedPoint, Ftyp, Mfhd, SegmentReference, Sidx, Stco, Stsc, Stsz, Stts, Styp, Tfhd, Trex};
 
 use super::boxes::{self, PreparedTrack, TrakTimes};
 use super::error::MuxError;
@@ -58,7 +58,7 @@ use crate::time::Timescale;
 /// compatible.
 pub const CMAF_INIT_BRANDS: (&[u8; 4], &[[u8; 4]]) = (b"cmf2", &[*b"cmf2", *b"cmfc", *b"iso6", *b"mp41", *b"dash"]);
 /// `ftyp` brands of muxed (multi-track) init segments, which CMAF does not
-/// cover.
+/// cover, and of init segments with an edit list.
 pub const MUXED_INIT_BRANDS: (&[u8; 4], &[[u8; 4]]) = (b"iso6", &[*b"iso6", *b"mp41", *b"dash"]);
 /// `styp` brands of CMAF media segments.
 pub const CMAF_SEGMENT_BRANDS: (&[u8; 4], &[[u8; 4]]) = (b"cmfs", &[*b"cmfs", *b"cmff", *b"msdh"]);
@@ -178,6 +178,8 @@ pub fn sidx(
 pub struct CmafWriter {
     tracks: Vec<PreparedTrack>,
     bitrates: Vec<Option<Bitrate>>,
+    /// Per track: media ticks the init segment's edit list skips.
+    skips: Vec<u32>,
     /// Per track: decode time where the previous fragment ended.
     ends: Vec<Option<i64>>,
     last_sequence: Option<u32>,
@@ -189,7 +191,7 @@ impl CmafWriter {
     pub fn new(tracks: Vec<TrackConfig>) -> Result<Self, MuxError> {
         let tracks = boxes::prepare_tracks(&tracks)?;
         let n = tracks.len();
-        Ok(CmafWriter { tracks, bitrates: vec![None; n], ends: vec![None; n], last_sequence: None })
+        Ok(CmafWriter { tracks, bitrates: vec![None; n], skips: vec![0; n], ends: vec![None; n], last_sequence: None })
     }
 
     /// The tracks, in init-segment order.
@@ -206,6 +208,17 @@ impl CmafWriter {
         Ok(())
     }
 
+    /// Makes later [`Self::init_segment`] calls carry an edit list that
+    /// skips the first `ticks` of the track's media (an audio encoder's
+    /// priming), as ffmpeg writes for fragmented files. For files played
+    /// on their own; live CMAF tracks place priming before time 0 instead
+    /// and keep the header free of edit lists (the default, `ticks` 0).
+    pub fn set_start_skip(&mut self, track_id: u32, ticks: u32) -> Result<(), MuxError> {
+        let i = self.index(track_id)?;
+        self.skips[i] = ticks;
+        Ok(())
+    }
+
     /// The RFC 6381 codec strings of the tracks, in order (for `CODECS`).
     pub fn codecs(&self) -> Vec<String> {
         self.tracks.iter().map(|t| t.config.codec.codec_string().unwrap_or_default()).collect()
@@ -218,12 +231,15 @@ impl CmafWriter {
     /// The init segment: `ftyp` and `moov` (see the module documentation).
     pub fn init_segment(&self) -> Result<Vec<u8>, MuxError> {
         let mut out = Vec::with_capacity(1024);
-        ftyp(&mut out, self.tracks.len())?;
+        ftyp(&mut out, self.tracks.len(), self.skips.iter().any(|&s| s > 0))?;
         let moov = boxes::begin(&mut out, b"moov");
         let next_track_id = self.tracks.iter().map(|t| t.id()).max().unwrap_or(0).saturating_add(1);
         boxes::mvhd(&mut out, MOVIE_TIMESCALE, 0, next_track_id)?;
-        for (track, bitrate) in self.tracks.iter().zip(&self.bitrates) {
-            let times = TrakTimes { tkhd_duration: 0, mdhd_duration: 0, edits: None::<&Elst>, bitrate: *bitrate };
+        for ((track, bitrate), &skip) in self.tracks.iter().zip(&self.bitrates).zip(&self.skips) {
+            // Duration 0: the edit lasts as long as the fragments do.
+            let media = ElstEntry { segment_duration: 0, media_time: Some(u64::from(skip)), media_rate: FixedPoint::new(1, 0) };
+            let elst = (skip > 0).then(|| Elst { entries: vec![media] });
+            let times = TrakTimes { tkhd_duration: 0, mdhd_duration: 0, edits: elst.as_ref(), bitrate: *bitrate };
             boxes::trak(&mut out, track, &times, |out| {
                 boxes::atom(out, &Stts::default())?;
                 boxes::atom(out, &Stsc::default())?;
@@ -361,8 +377,10 @@ impl CmafWriter {
 
 /// `ftyp` of init segments: CMAF brands for one track, plain ISO BMFF
 /// brands for several.
-fn ftyp(out: &mut Vec<u8>, tracks: usize) -> Result<(), MuxError> {
-    let (major, compatible) = if tracks == 1 { CMAF_INIT_BRANDS } else { MUXED_INIT_BRANDS };
+/// `ftyp` of an init segment: CMAF brands for one track without an edit
+/// list (`cmf2` forbids them), plain ISO brands otherwise.
+fn ftyp(out: &mut Vec<u8>, tracks: usize, edits: bool) -> Result<(), MuxError> {
+    let (major, compatible) = if tracks == 1 && !edits { CMAF_INIT_BRANDS } else { MUXED_INIT_BRANDS };
     let ftyp = Ftyp {
         major_brand: major.into(),
         minor_version: 0,

@@ -71,14 +71,40 @@ impl Default for Mp4Options {
 /// (each sample starts where the previous one ends) with non-negative
 /// decode times. Tracks are written in the order given.
 pub fn progressive_mp4(tracks: &[(&TrackConfig, &[Sample])], options: &Mp4Options) -> Result<Vec<u8>, MuxError> {
-    let configs: Vec<TrackConfig> = tracks.iter().map(|(c, _)| (*c).clone()).collect();
+    let trimmed: Vec<(&TrackConfig, &[Sample], Trim)> = tracks.iter().map(|&(c, s)| (c, s, Trim::default())).collect();
+    progressive_mp4_trimmed(&trimmed, options)
+}
+
+/// Media a track holds but does not present, in its own ticks: the
+/// encoder's priming at the start and the padding of its last frame at
+/// the end (AAC, Opus, MP3 encoders add both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trim {
+    /// Ticks skipped at the start. The track's presentation still starts
+    /// at its first sample's presentation time: the skipped media sits
+    /// before it.
+    pub start: u32,
+    /// Ticks cut at the end.
+    pub end: u32,
+}
+
+/// [`progressive_mp4`] with each track's [`Trim`], written as its edit
+/// list (a media edit from `start` lasting what remains), so players and
+/// ffmpeg present exactly the encoder's input.
+pub fn progressive_mp4_trimmed(tracks: &[(&TrackConfig, &[Sample], Trim)], options: &Mp4Options) -> Result<Vec<u8>, MuxError> {
+    let configs: Vec<TrackConfig> = tracks.iter().map(|(c, _, _)| (*c).clone()).collect();
     let prepared = boxes::prepare_tracks(&configs)?;
     let mut plans = Vec::with_capacity(tracks.len());
-    for (track, (_, samples)) in prepared.iter().zip(tracks) {
+    for (track, (_, samples, trim)) in prepared.iter().zip(tracks) {
         check_run(track.id(), samples, None)?;
-        plans.push(TrackPlan::new(track, samples, options));
+        let plan = TrackPlan::new(track, samples, options, *trim);
+        if plan.presented() <= 0 {
+            return Err(MuxError::InvalidTrack { track_id: track.id(), field: "trim", reason: "leaves nothing to present".into() });
+        }
+        plans.push(plan);
     }
-    write_file(&prepared, tracks, &mut plans, false)
+    let samples: Vec<(&TrackConfig, &[Sample])> = tracks.iter().map(|&(c, s, _)| (c, s)).collect();
+    write_file(&prepared, &samples, &mut plans, false)
 }
 
 /// Everything about one track's sample tables except chunk offsets.
@@ -97,11 +123,12 @@ struct TrackPlan {
     first_dts: i64,
     first_pts: i64,
     end_pts: i64,
+    trim: Trim,
     bitrate: Bitrate,
 }
 
 impl TrackPlan {
-    fn new(track: &PreparedTrack, samples: &[Sample], options: &Mp4Options) -> TrackPlan {
+    fn new(track: &PreparedTrack, samples: &[Sample], options: &Mp4Options, trim: Trim) -> TrackPlan {
         let timescale = track.config.timescale;
         let mut stts: Vec<SttsEntry> = Vec::new();
         for s in samples {
@@ -154,6 +181,7 @@ impl TrackPlan {
             first_dts: samples.first().map_or(0, |s| s.decode_time),
             first_pts: samples.iter().map(pts).min().unwrap_or(0),
             end_pts: samples.iter().map(|s| pts(s).saturating_add(i64::from(s.duration))).max().unwrap_or(0),
+            trim,
             bitrate: Bitrate::from_samples(samples, timescale),
         }
     }
@@ -163,15 +191,22 @@ impl TrackPlan {
         Timestamp::new(self.first_pts, timescale).rescale(movie_timescale()).ticks
     }
 
+    /// Media ticks presented: from the first presentation time (after the
+    /// composition delay and the trimmed start) to the trimmed end.
+    fn presented(&self) -> i64 {
+        let start = self.first_pts.max(self.first_dts).saturating_add(i64::from(self.trim.start));
+        self.end_pts.saturating_sub(i64::from(self.trim.end)).saturating_sub(start)
+    }
+
     /// The edit list and the `tkhd` duration (movie timescale). `origin`
     /// is the earliest [`Self::start_in_movie`] of all tracks: the file's
     /// presentation starts there.
     fn edits(&self, timescale: Timescale, origin: i64) -> (Option<Elst>, u64) {
         let to_movie = |ticks: i64| Timestamp::new(ticks, timescale).rescale(movie_timescale()).ticks.max(0) as u64;
         let empty = self.start_in_movie(timescale).saturating_sub(origin).max(0) as u64;
-        let skip = self.first_pts.saturating_sub(self.first_dts).max(0);
-        let presented = to_movie(self.end_pts.saturating_sub(self.first_pts.max(self.first_dts)));
-        if empty == 0 && skip == 0 {
+        let skip = self.first_pts.saturating_sub(self.first_dts).max(0).saturating_add(i64::from(self.trim.start));
+        let presented = to_movie(self.presented());
+        if empty == 0 && skip == 0 && self.trim == Trim::default() {
             return (None, to_movie(i64::try_from(self.duration).unwrap_or(i64::MAX)));
         }
         let mut entries = Vec::with_capacity(2);
@@ -378,7 +413,7 @@ mod tests {
         }
         let configs = [(&track, s.as_slice())];
         let prepared = boxes::prepare_tracks(std::slice::from_ref(&track)).unwrap();
-        let mut plans = vec![TrackPlan::new(&prepared[0], &s, &Mp4Options::default())];
+        let mut plans = vec![TrackPlan::new(&prepared[0], &s, &Mp4Options::default(), Trim::default())];
         let file = write_file(&prepared, &configs, &mut plans, true).unwrap();
         let co64 = find(&file, b"co64").unwrap();
         let offset = u64::from_be_bytes(file[co64 + 16..co64 + 24].try_into().unwrap()) as usize;
@@ -392,6 +427,23 @@ mod tests {
         let elst = find(&file, b"elst").unwrap();
         assert_eq!(&file[elst + 12..elst + 16], &[0, 0, 0, 1]);
         assert_eq!(&file[elst + 16..elst + 28], &[0, 0, 0, 85, 0, 0, 4, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn a_trim_becomes_a_media_edit() {
+        let track = aac(1);
+        let s = samples(10, |_| 1); // 10 x 1024 ticks at 48 kHz
+        let trim = Trim { start: 2048, end: 1000 };
+        let file = progressive_mp4_trimmed(&[(&track, &s, trim)], &Mp4Options::default()).unwrap();
+        let elst = find(&file, b"elst").unwrap();
+        assert_eq!(&file[elst + 12..elst + 16], &[0, 0, 0, 1]);
+        // (10240 - 2048 - 1000) ticks = 149.8 ms presented, from media time 2048.
+        assert_eq!(&file[elst + 16..elst + 28], &[0, 0, 0, 150, 0, 0, 8, 0, 0, 1, 0, 0]);
+        let too_much = Trim { start: 10_240, end: 0 };
+        assert!(matches!(
+            progressive_mp4_trimmed(&[(&track, &s, too_much)], &Mp4Options::default()),
+            Err(MuxError::InvalidTrack { field: "trim", .. })
+        ));
     }
 
     #[test]

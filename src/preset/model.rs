@@ -70,13 +70,41 @@ pub enum Container {
     Hls,
     /// MPEG-DASH with fMP4 segments and an MPD.
     Dash,
+    /// Ogg, audio only: Opus (`"oga"` is read as this too).
+    #[serde(alias = "oga")]
+    Ogg,
+    /// A native FLAC file, audio only.
+    Flac,
+    /// RIFF WAVE, audio only: uncompressed PCM.
+    Wav,
+    /// An MP3 elementary stream, audio only (the `mp3` cargo feature
+    /// encodes it).
+    Mp3,
 }
 
 impl Container {
     /// Every container but [`Container::Mp4`] is cut into fragments, which
     /// must start on keyframes.
     pub fn is_fragmented(self) -> bool {
-        !matches!(self, Container::Mp4)
+        matches!(self, Container::Fmp4 | Container::Cmaf | Container::Hls | Container::Dash)
+    }
+
+    /// Containers that hold only sound: no `video` section.
+    pub fn is_audio_only(self) -> bool {
+        matches!(self, Container::Ogg | Container::Flac | Container::Wav | Container::Mp3)
+    }
+
+    /// The audio codecs this container carries.
+    pub fn audio_codecs(self) -> &'static [AudioCodec] {
+        match self {
+            Container::Ogg => &[AudioCodec::Opus],
+            Container::Flac => &[AudioCodec::Flac],
+            Container::Wav => &[AudioCodec::Pcm],
+            Container::Mp3 => &[AudioCodec::Mp3],
+            Container::Fmp4 | Container::Cmaf | Container::Mp4 | Container::Hls | Container::Dash => {
+                &[AudioCodec::Aac, AudioCodec::Opus, AudioCodec::Flac]
+            }
+        }
     }
 }
 
@@ -88,6 +116,10 @@ impl fmt::Display for Container {
             Container::Mp4 => "mp4",
             Container::Hls => "hls",
             Container::Dash => "dash",
+            Container::Ogg => "ogg",
+            Container::Flac => "flac",
+            Container::Wav => "wav",
+            Container::Mp3 => "mp3",
         })
     }
 }

@@ -97,11 +97,11 @@ fn each_rule_names_field_range_and_value() {
         (vec![("/audio/sampleRate", json!(192_000))], "audio.sampleRate must be at most 96000 for AAC, got 192000"),
         (vec![("/audio/codec", json!("opus")), ("/audio/codecOptions!", Value::Null), ("/audio/sampleRate", json!(44_100))], "audio.sampleRate must be 48000 (or \"auto\") for opus, got 44100"),
         (vec![("/audio/codec", json!("opus")), ("/audio/codecOptions!", Value::Null), ("/audio/bitRate", json!(5))], "audio.bitRate must be a number of kbit/s from 6 to 510 for opus, got 5"),
-        (vec![("/audio/codec", json!("mp3")), ("/audio/codecOptions!", Value::Null), ("/audio/sampleRate", json!(96_000))], "audio.sampleRate must be at most 48000 for mp3, got 96000"),
+        (vec![("/container", json!("mp3")), ("/video!", Value::Null), ("/thumbnails!", Value::Null), ("/watermarks!", Value::Null), ("/audio/codec", json!("mp3")), ("/audio/codecOptions!", Value::Null), ("/audio/sampleRate", json!(96_000))], "audio.sampleRate must be at most 48000 for mp3, got 96000"),
         (vec![("/audio/codecOptions/profile", json!("HE-AACv2")), ("/audio/channels", json!("1"))], "audio.channels must be 2 or \"auto\" with HE-AACv2 (parametric stereo), got 1"),
         (vec![("/audio/codecOptions/bitDepth", json!(16))], "audio.codecOptions.bitDepth must be absent for AAC (flac and pcm only), got 16"),
-        (vec![("/audio/codec", json!("pcm")), ("/audio/codecOptions", json!({"bitDepth": 20})), ("/audio/bitRate!", Value::Null)], "audio.codecOptions.bitDepth must be 16 or 24, got 20"),
-        (vec![("/container", json!("hls")), ("/audio/codec", json!("mp3")), ("/audio/codecOptions!", Value::Null)], "audio.codec must be AAC, opus or flac for container hls (what its fragments carry), got mp3"),
+        (vec![("/audio/codec", json!("flac")), ("/audio/codecOptions", json!({"bitDepth": 20})), ("/audio/bitRate!", Value::Null)], "audio.codecOptions.bitDepth must be 16 or 24, got 20"),
+        (vec![("/container", json!("hls")), ("/audio/codec", json!("mp3")), ("/audio/codecOptions!", Value::Null)], "audio.codec must be AAC, opus or flac for container hls (what it carries), got mp3"),
         (vec![("/thumbnails/interval", json!("0"))], "thumbnails.interval must be a number of seconds from 1 to 99999, got 0"),
         (vec![("/thumbnails/maxWidth", json!(30))], "thumbnails.maxWidth must be an even number from 32 to 4096 (or \"auto\"), got 30"),
         (vec![("/thumbnails/maxHeight", json!(3074))], "thumbnails.maxHeight must be an even number from 32 to 3072 (or \"auto\"), got 3074"),
@@ -148,6 +148,19 @@ fn rules_between_sections() {
             "audio.codecOptions.profile must be absent for flac (AAC only), got \"AAC-LC\"",
         ]
     );
+    // Audio-only containers: no video, and only the codec they carry.
+    assert_eq!(
+        problems(&[("/container", json!("wav")), ("/thumbnails!", Value::Null), ("/watermarks!", Value::Null)]),
+        ["video must be absent for container wav (it holds audio only), got video", "audio.codec must be pcm for container wav (what it carries), got AAC"]
+    );
+    let audio_only = |container: &str, audio: Value| {
+        problems(&[("/container", json!(container)), ("/video!", Value::Null), ("/thumbnails!", Value::Null), ("/watermarks!", Value::Null), ("/audio", audio)])
+    };
+    assert_eq!(audio_only("ogg", json!({"codec": "opus", "bitRate": 96})), Vec::<String>::new());
+    assert_eq!(audio_only("oga", json!({"codec": "opus", "bitRate": 96})), Vec::<String>::new());
+    assert_eq!(audio_only("flac", json!({"codec": "flac", "codecOptions": {"bitDepth": 24}})), Vec::<String>::new());
+    assert_eq!(audio_only("mp4", json!({"codec": "AAC", "bitRate": 128})), Vec::<String>::new());
+    assert_eq!(audio_only("ogg", json!({"codec": "flac"})), ["audio.codec must be opus for container ogg (what it carries), got flac"]);
     // An invalid maximum does not also produce a level complaint.
     assert_eq!(problems(&[("/video/maxWidth", json!(8192)), ("/video/codecOptions/level", json!(1))]).len(), 1);
     // With frameRate "auto" the level is checked against size alone.

@@ -16,7 +16,8 @@
 //! | `video.bitRate` | 16 to 62500 kbit/s or `"auto"` |
 //! | `video.frameRate` / `maxFrameRate` | 1 to 120 whole, or 23.976, 29.97, 59.94; `maxFrameRate` only with `"auto"` |
 //! | `video.maxWidth` / `maxHeight` | even, 128 to 4096 / 96 to 3072 |
-//! | `audio.codec` | AAC, opus or flac in fragmented containers |
+//! | `audio.codec` | AAC, opus or flac in mp4 and fragmented containers; opus in ogg, flac in flac, pcm in wav, mp3 in mp3 |
+//! | `video` | absent for the audio-only containers ogg, flac, wav, mp3 |
 //! | `audio.bitRate` | AAC, mp3: 16 to 320; opus: 6 to 510; absent for flac, pcm |
 //! | `audio.sampleRate` | 22050, 32000, 44100, 48000, 96000, 192000; opus 48000; mp3 <= 48000; AAC <= 96000 |
 //! | `audio.codecOptions` | `profile` only for AAC (HE-AACv2 not mono); `bitDepth` 16 or 24, only for flac and pcm |
@@ -486,13 +487,20 @@ impl Checker {
             }
         }
         let c = p.container;
-        if c.is_fragmented() {
-            if p.video.as_ref().is_some_and(|v| !v.fixed_gop) {
-                self.conflict("video.fixedGop", format!("true for container {c} (every fragment starts with a keyframe)"), false);
-            }
-            if let Some(a) = p.audio.as_ref().filter(|a| !matches!(a.codec, AudioCodec::Aac | AudioCodec::Opus | AudioCodec::Flac)) {
-                self.conflict("audio.codec", format!("AAC, opus or flac for container {c} (what its fragments carry)"), a.codec);
-            }
+        if c.is_fragmented() && p.video.as_ref().is_some_and(|v| !v.fixed_gop) {
+            self.conflict("video.fixedGop", format!("true for container {c} (every fragment starts with a keyframe)"), false);
+        }
+        if c.is_audio_only() && p.video.is_some() {
+            self.conflict("video", format!("absent for container {c} (it holds audio only)"), "video");
+        }
+        let codecs = c.audio_codecs();
+        if let Some(a) = p.audio.as_ref().filter(|a| !codecs.contains(&a.codec)) {
+            let names: Vec<String> = codecs.iter().map(|k| k.to_string()).collect();
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.concat(),
+            };
+            self.conflict("audio.codec", format!("{list} for container {c} (what it carries)"), a.codec);
         }
     }
 }

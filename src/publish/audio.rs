@@ -24,6 +24,8 @@
 use std::fmt;
 
 use super::pipeline::{framing_problem, ListenerEvents, PipelineEvent};
+pub use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
+use crate::transcode::audio_encoder;
 use crate::audio::{AudioConverter, ChannelLayout, ConvertError, ConvertOptions, PcmChunk, PcmError, SampleRate};
 use crate::mux::segmenter::{Segmenter, SegmenterConfig};
 use crate::preset::{AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
@@ -36,43 +38,6 @@ pub const SYNC_TOLERANCE_US: i64 = 20_000;
 
 /// ID of the audio track in the pipeline's CMAF output.
 pub const AUDIO_TRACK_ID: u32 = 2;
-
-/// One encoded audio frame: its bytes as MP4 stores them and its duration
-/// in samples at the encoder's rate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AudioPacket {
-    pub data: Vec<u8>,
-    pub duration: u32,
-}
-
-/// An encoder failure, with the codec's own message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AudioEncodeFailure {
-    pub codec: &'static str,
-    pub message: String,
-}
-
-impl fmt::Display for AudioEncodeFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} encoder: {}", self.codec, self.message)
-    }
-}
-
-/// What the pipeline needs from an audio encoder.
-pub trait AudioEncode: fmt::Debug {
-    /// The track's codec configuration (for the init segment).
-    fn codec_config(&self) -> CodecConfig;
-    /// Samples per second per channel of its input and output.
-    fn sample_rate(&self) -> u32;
-    /// Input channel layout (interleaved).
-    fn layout(&self) -> ChannelLayout;
-    /// Priming samples at the start of its decoded output.
-    fn delay(&self) -> u32;
-    /// Encodes interleaved PCM of any length (it buffers partial frames).
-    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure>;
-    /// Encodes what is buffered (padding the last frame).
-    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure>;
-}
 
 /// Options of an [`AudioPipeline`].
 #[derive(Debug, Clone, PartialEq)]
@@ -183,6 +148,7 @@ pub struct AudioPipeline {
     /// `config.input_rate`, checked.
     input_rate: SampleRate,
     encoder: Box<dyn AudioEncode>,
+    codec: CodecConfig,
     converter: AudioConverter,
     segmenter: Segmenter<ListenerEvents>,
     /// Capture time (µs) of media time 0.
@@ -212,7 +178,11 @@ impl AudioPipeline {
         options.limiter = config.limiter.then(Default::default);
         let converter = AudioConverter::new(input_rate, config.input_layout, &options)?;
         let timescale = output_rate.timescale();
-        let track = TrackConfig::new(AUDIO_TRACK_ID, timescale, encoder.codec_config());
+        let codec = encoder.codec_config().ok_or_else(|| AudioPipelineError::InvalidConfig {
+            field: "audio.codec",
+            reason: format!("{} has no CMAF sample entry", encoder.codec_name()),
+        })?;
+        let track = TrackConfig::new(AUDIO_TRACK_ID, timescale, codec.clone());
         let seg = SegmenterConfig {
             fragment_duration: config.fragment_duration,
             first_sequence_number: config.first_sequence,
@@ -223,6 +193,7 @@ impl AudioPipeline {
             config,
             input_rate,
             encoder,
+            codec,
             converter,
             segmenter,
             origin_us: None,
@@ -246,7 +217,7 @@ impl AudioPipeline {
 
     /// The encoder's codec configuration.
     pub fn codec_config(&self) -> CodecConfig {
-        self.encoder.codec_config()
+        self.codec.clone()
     }
 
     /// Capture time (µs) the next input sample should carry: the origin
@@ -357,91 +328,14 @@ pub fn default_live_audio() -> AudioPreset {
 }
 
 /// The encoder `preset` asks for, for a microphone of `input_rate` Hz and
-/// `input_channels` channels. Live publishing takes AAC (any sample rate
-/// FDK AAC encodes; `"auto"` is the input's when FDK takes it, else 48 kHz)
-/// and Opus (always 48 kHz). Channels `"auto"` are the input's, at most
-/// two.
+/// `input_channels` channels: [`crate::transcode::audio_encoder`], limited
+/// to what live CMAF carries, AAC and Opus.
 pub fn encoder_for(preset: &AudioPreset, input_rate: u32, input_channels: u16) -> Result<Box<dyn AudioEncode>, AudioPipelineError> {
-    use crate::codec::aac_encoder::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
-    use crate::codec::opus::{OpusEncoder, OpusEncoderConfig};
-    let channels: u16 = match preset.channels {
-        Channels::Mono => 1,
-        Channels::Stereo => 2,
-        Channels::Auto => input_channels.clamp(1, 2),
-    };
-    let invalid = |field: &'static str, reason: String| AudioPipelineError::InvalidConfig { field, reason };
-    match preset.codec {
-        AudioCodec::Aac => {
-            let rate = match preset.sample_rate {
-                PresetRate::Hz(hz) => hz,
-                PresetRate::Auto if ENCODER_SAMPLE_RATES.contains(&input_rate) => input_rate,
-                PresetRate::Auto => 48_000,
-            };
-            let mut config = AacEncoderConfig::new(rate, channels);
-            if let Some(kbps) = preset.bit_rate {
-                config.bitrate = kbps.saturating_mul(1000);
-            }
-            let encoder = AacEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?;
-            Ok(Box::new(encoder))
-        }
-        AudioCodec::Opus => {
-            let mut config = OpusEncoderConfig::new(48_000, channels as u8);
-            if let Some(kbps) = preset.bit_rate {
-                config.bitrate = kbps.saturating_mul(1000);
-            }
-            let encoder = OpusEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?;
-            Ok(Box::new(encoder))
-        }
-        other => Err(invalid("audio.codec", format!("must be AAC or opus for live publishing, got {other:?}"))),
+    if !matches!(preset.codec, AudioCodec::Aac | AudioCodec::Opus) {
+        let reason = format!("must be AAC or opus for live publishing, got {}", preset.codec);
+        return Err(AudioPipelineError::InvalidConfig { field: "audio.codec", reason });
     }
-}
-
-impl AudioEncode for crate::codec::opus::OpusEncoder {
-    fn codec_config(&self) -> CodecConfig {
-        self.head().codec_config()
-    }
-    fn sample_rate(&self) -> u32 {
-        self.config().sample_rate
-    }
-    fn layout(&self) -> ChannelLayout {
-        ChannelLayout::for_count(usize::from(self.config().channels)).unwrap_or(ChannelLayout::Stereo)
-    }
-    fn delay(&self) -> u32 {
-        // In 48 kHz ticks; the pipeline feeds Opus at 48 kHz.
-        u32::from(self.pre_skip())
-    }
-    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
-        let packets = crate::codec::opus::OpusEncoder::encode(self, pcm).map_err(|e| AudioEncodeFailure { codec: "Opus", message: e.to_string() })?;
-        Ok(packets.into_iter().map(|p| AudioPacket { data: p.data, duration: p.duration }).collect())
-    }
-    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
-        let end = crate::codec::opus::OpusEncoder::flush(self).map_err(|e| AudioEncodeFailure { codec: "Opus", message: e.to_string() })?;
-        Ok(end.packets.into_iter().map(|p| AudioPacket { data: p.data, duration: p.duration }).collect())
-    }
-}
-
-impl AudioEncode for crate::codec::aac_encoder::AacEncoder {
-    fn codec_config(&self) -> CodecConfig {
-        let c = self.config();
-        CodecConfig::Aac { asc: self.audio_specific_config().to_vec(), sample_rate: c.sample_rate, channels: c.channels }
-    }
-    fn sample_rate(&self) -> u32 {
-        self.config().sample_rate
-    }
-    fn layout(&self) -> ChannelLayout {
-        ChannelLayout::for_count(usize::from(self.config().channels)).unwrap_or(ChannelLayout::Discrete(self.config().channels))
-    }
-    fn delay(&self) -> u32 {
-        self.encoder_delay()
-    }
-    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
-        let packets = self.encode_f32(pcm).map_err(|e| AudioEncodeFailure { codec: "AAC", message: e.to_string() })?;
-        Ok(packets.into_iter().map(|p| AudioPacket { data: p.data, duration: p.duration }).collect())
-    }
-    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
-        let packets = crate::codec::aac_encoder::AacEncoder::flush(self).map_err(|e| AudioEncodeFailure { codec: "AAC", message: e.to_string() })?;
-        Ok(packets.into_iter().map(|p| AudioPacket { data: p.data, duration: p.duration }).collect())
-    }
+    audio_encoder(preset, input_rate, input_channels).map_err(|e| AudioPipelineError::InvalidConfig { field: e.field, reason: e.reason })
 }
 
 #[cfg(test)]
@@ -576,11 +470,11 @@ mod tests {
     fn presets_pick_the_encoder() {
         let aac = encoder_for(&default_live_audio(), 44_100, 1).unwrap();
         assert_eq!((aac.sample_rate(), aac.layout(), aac.delay()), (48_000, ChannelLayout::Mono, 1600));
-        assert!(matches!(aac.codec_config(), CodecConfig::Aac { sample_rate: 48_000, channels: 1, .. }));
+        assert!(matches!(aac.codec_config(), Some(CodecConfig::Aac { sample_rate: 48_000, channels: 1, .. })));
         let ll = crate::publish::publish_preset("framecast-webcam-360p-ll").unwrap().audio.unwrap();
         let opus = encoder_for(&ll, 44_100, 2).unwrap();
         assert_eq!((opus.sample_rate(), opus.layout()), (48_000, ChannelLayout::Stereo));
-        assert!(matches!(opus.codec_config(), CodecConfig::Opus { channels: 2, .. }));
+        assert!(matches!(opus.codec_config(), Some(CodecConfig::Opus { channels: 2, .. })));
         // The ET presets: AAC at 44.1 kHz.
         let generic = crate::publish::publish_preset("1351620000001-000010").unwrap().audio.unwrap();
         assert_eq!(encoder_for(&generic, 48_000, 2).unwrap().sample_rate(), 44_100);

@@ -1,0 +1,152 @@
+//! One interface over the audio encoders, for the live pipeline
+//! ([`crate::publish::AudioPipeline`]) and file transcoding
+//! ([`crate::transcode`]): interleaved `f32` PCM in, packets out.
+
+use std::fmt;
+
+use crate::audio::ChannelLayout;
+use crate::mux::CodecConfig;
+
+/// One encoded audio frame: its bytes as MP4 stores them and its duration
+/// in samples at the encoder's rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioPacket {
+    pub data: Vec<u8>,
+    pub duration: u32,
+}
+
+/// An encoder failure, with the codec's own message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioEncodeFailure {
+    pub codec: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for AudioEncodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} encoder: {}", self.codec, self.message)
+    }
+}
+
+impl std::error::Error for AudioEncodeFailure {}
+
+/// What the pipelines need from an audio encoder.
+pub trait AudioEncode: fmt::Debug {
+    /// The codec's name in messages ("AAC", "Opus", ...).
+    fn codec_name(&self) -> &'static str;
+    /// The MP4 sample entry (for init segments and `moov`); `None` for a
+    /// codec framecast only writes as its own stream (MP3).
+    fn codec_config(&self) -> Option<CodecConfig>;
+    /// The header a file of this codec alone starts with (FLAC's `fLaC`
+    /// and STREAMINFO), complete after [`Self::flush`]; `None` when the
+    /// codec's own stream has no header.
+    fn stream_header(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Samples per second per channel of its input and output.
+    fn sample_rate(&self) -> u32;
+    /// Input channel layout (interleaved).
+    fn layout(&self) -> ChannelLayout;
+    /// Priming samples at the start of its decoded output.
+    fn delay(&self) -> u32;
+    /// Encodes interleaved PCM of any length (it buffers partial frames).
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure>;
+    /// Encodes what is buffered (padding the last frame) and ends the
+    /// stream.
+    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure>;
+}
+
+/// An encoder's result as [`AudioPacket`]s; `parts` gives a packet's bytes
+/// and duration.
+fn packets<P, E: fmt::Display>(
+    codec: &'static str,
+    result: Result<Vec<P>, E>,
+    parts: impl Fn(P) -> (Vec<u8>, u32),
+) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+    match result {
+        Ok(list) => Ok(list.into_iter().map(|p| parts(p)).map(|(data, duration)| AudioPacket { data, duration }).collect()),
+        Err(e) => Err(AudioEncodeFailure { codec, message: e.to_string() }),
+    }
+}
+
+/// A layout for `channels`, as the encoders number them.
+fn layout_of(channels: u16) -> ChannelLayout {
+    ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Discrete(channels))
+}
+
+impl AudioEncode for super::opus::OpusEncoder {
+    fn codec_name(&self) -> &'static str {
+        "Opus"
+    }
+    fn codec_config(&self) -> Option<CodecConfig> {
+        Some(self.head().codec_config())
+    }
+    fn sample_rate(&self) -> u32 {
+        self.config().sample_rate
+    }
+    fn layout(&self) -> ChannelLayout {
+        layout_of(u16::from(self.config().channels))
+    }
+    fn delay(&self) -> u32 {
+        // In 48 kHz ticks; the pipelines feed Opus at 48 kHz.
+        u32::from(self.pre_skip())
+    }
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("Opus", super::opus::OpusEncoder::encode(self, pcm), |p| (p.data, p.duration))
+    }
+    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("Opus", super::opus::OpusEncoder::flush(self).map(|end| end.packets), |p| (p.data, p.duration))
+    }
+}
+
+impl AudioEncode for super::aac_encoder::AacEncoder {
+    fn codec_name(&self) -> &'static str {
+        "AAC"
+    }
+    fn codec_config(&self) -> Option<CodecConfig> {
+        let c = self.config();
+        Some(CodecConfig::Aac { asc: self.audio_specific_config().to_vec(), sample_rate: c.sample_rate, channels: c.channels })
+    }
+    fn sample_rate(&self) -> u32 {
+        self.config().sample_rate
+    }
+    fn layout(&self) -> ChannelLayout {
+        layout_of(self.config().channels)
+    }
+    fn delay(&self) -> u32 {
+        self.encoder_delay()
+    }
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("AAC", self.encode_f32(pcm), |p| (p.data, p.duration))
+    }
+    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("AAC", super::aac_encoder::AacEncoder::flush(self), |p| (p.data, p.duration))
+    }
+}
+
+impl AudioEncode for super::flac::FlacEncoder {
+    fn codec_name(&self) -> &'static str {
+        "FLAC"
+    }
+    fn codec_config(&self) -> Option<CodecConfig> {
+        Some(super::flac::FlacEncoder::codec_config(self))
+    }
+    fn stream_header(&self) -> Option<Vec<u8>> {
+        Some(self.file_header())
+    }
+    fn sample_rate(&self) -> u32 {
+        self.config().sample_rate
+    }
+    fn layout(&self) -> ChannelLayout {
+        layout_of(u16::from(self.config().channels))
+    }
+    fn delay(&self) -> u32 {
+        0
+    }
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("FLAC", self.encode_f32(pcm), |f| (f.data, f.duration))
+    }
+    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("FLAC", self.finish(), |f| (f.data, f.duration))
+    }
+}

@@ -1,0 +1,101 @@
+//! The encoder an audio preset asks for.
+
+use std::fmt;
+
+use crate::codec::audio_encode::AudioEncode;
+use crate::preset::{AacProfile, AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
+
+/// Why a preset's audio section has no encoder here: the field and the
+/// reason, for an `invalid-preset` error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncoderChoiceError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for EncoderChoiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for EncoderChoiceError {}
+
+/// The channel count `preset` asks for, given an input of `input` channels:
+/// `"auto"` keeps the input's, at most two.
+pub fn output_channels(preset: &AudioPreset, input: u16) -> u16 {
+    match preset.channels {
+        Channels::Mono => 1,
+        Channels::Stereo => 2,
+        Channels::Auto => input.clamp(1, 2),
+    }
+}
+
+/// The encoder `preset` asks for, for input at `input_rate` Hz with
+/// `input_channels` channels:
+/// - AAC (FDK AAC, AAC-LC; `"auto"` rate: the input's when FDK encodes it,
+///   else 48 kHz), Opus (always 48 kHz), FLAC and PCM (16 or 24 bits,
+///   `"auto"` rate: the input's), MP3 with the `mp3` cargo feature;
+/// - channels `"auto"`: the input's, at most two;
+/// - bit rates from `bitRate` (kbit/s), else the codec's default.
+pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
+    let channels = output_channels(preset, input_channels);
+    let invalid = |field: &'static str, reason: String| EncoderChoiceError { field, reason };
+    let rate_or = |auto: u32| match preset.sample_rate {
+        PresetRate::Hz(hz) => hz,
+        PresetRate::Auto => auto,
+    };
+    let bits = preset.codec_options.bit_depth.unwrap_or(16);
+    match preset.codec {
+        AudioCodec::Aac => {
+            use crate::codec::aac_encoder::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
+            if let Some(p @ (AacProfile::HeAac | AacProfile::HeAacV2)) = preset.codec_options.profile {
+                return Err(invalid("audio.codecOptions.profile", format!("must be AAC-LC or auto: this build's FDK AAC encodes AAC-LC only, got {p:?}")));
+            }
+            let auto = if ENCODER_SAMPLE_RATES.contains(&input_rate) { input_rate } else { 48_000 };
+            let mut config = AacEncoderConfig::new(rate_or(auto), channels);
+            if let Some(kbps) = preset.bit_rate {
+                config.bitrate = kbps.saturating_mul(1000);
+            }
+            Ok(Box::new(AacEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?))
+        }
+        AudioCodec::Opus => {
+            use crate::codec::opus::{OpusEncoder, OpusEncoderConfig};
+            let mut config = OpusEncoderConfig::new(48_000, channels as u8);
+            if let Some(kbps) = preset.bit_rate {
+                config.bitrate = kbps.saturating_mul(1000);
+            }
+            Ok(Box::new(OpusEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?))
+        }
+        AudioCodec::Flac => {
+            use crate::codec::flac::{FlacEncoder, FlacEncoderConfig};
+            let mut config = FlacEncoderConfig::new(rate_or(input_rate), channels as u8);
+            config.bits_per_sample = bits as u8;
+            Ok(Box::new(FlacEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?))
+        }
+        AudioCodec::Pcm => {
+            use crate::audio::ChannelLayout;
+            use crate::codec::wav::PcmEncoder;
+            let layout = ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Stereo);
+            Ok(Box::new(PcmEncoder::new(rate_or(input_rate), layout, bits as u16).map_err(|e| invalid("audio", e.to_string()))?))
+        }
+        AudioCodec::Mp3 => mp3_encoder(preset, rate_or(input_rate), channels),
+    }
+}
+
+#[cfg(feature = "mp3")]
+fn mp3_encoder(preset: &AudioPreset, rate: u32, channels: u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
+    use crate::codec::mp3::{Mp3Encoder, Mp3EncoderConfig};
+    let mut config = Mp3EncoderConfig::new(rate, channels as u8);
+    if let Some(kbps) = preset.bit_rate {
+        config.bitrate = kbps.saturating_mul(1000);
+    }
+    let encoder = Mp3Encoder::new(config).map_err(|e| EncoderChoiceError { field: "audio", reason: e.to_string() })?;
+    Ok(Box::new(encoder))
+}
+
+#[cfg(not(feature = "mp3"))]
+fn mp3_encoder(_: &AudioPreset, _: u32, _: u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
+    let reason = "mp3 needs framecast built with the `mp3` cargo feature (off by default; see the README on its licence)".to_string();
+    Err(EncoderChoiceError { field: "audio.codec", reason })
+}

@@ -1,0 +1,19 @@
+//! Transcoding files: decoded input through a preset into new files.
+//!
+//! - [`audio`]: [`AudioTranscoder`], streamed audio transcoding (any input
+//!   [`crate::audio::AudioDecoder`] reads to AAC, Opus, FLAC, WAV or MP3
+//!   in the preset's container), and [`transcode_audio`] over
+//!   `Read`/`Write`.
+//! - [`encoder`]: [`audio_encoder`], the encoder an audio preset asks for.
+//!
+//! Plain Rust, no JS: the web layer (`src/web/transcode.rs`) feeds it from
+//! JavaScript streams.
+
+pub mod audio;
+pub mod encoder;
+
+pub use audio::{
+    transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, OutputPatch, TranscodeError, TranscodeProgress,
+    TranscodeSummary, READ_AHEAD,
+};
+pub use encoder::{audio_encoder, output_channels, EncoderChoiceError};
