@@ -3,6 +3,7 @@
 // The package ships two builds of the same wasm: `web` (ES module, loads the
 // .wasm with fetch; also what bundlers use) and `node` (CommonJS, reads the
 // .wasm from disk). package.json `exports` picks one per environment.
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,13 @@ writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 pkg.version = version;
 writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js']) {
+for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
   cpSync(join(here, file), join(dst, file));
 }
+// FDK AAC's licence must travel with every copy of the encoder: copied
+// from the fdk-aac-sys package cargo downloaded (never committed here).
+const metadata = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--offline'], { cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 64 << 20 }));
+const fdk = metadata.packages.find((p) => p.name === 'fdk-aac-sys');
+if (!fdk) throw new Error('fdk-aac-sys is not in cargo metadata; run cargo fetch');
+cpSync(join(dirname(fdk.manifest_path), 'aac', 'NOTICE'), join(dst, 'FDK-AAC-NOTICE'));
 console.log(`assembled ${dst} (framecast ${version})`);

@@ -6,6 +6,7 @@
 // Messages in:  {type:'init', config} · {type:'frame', frame: VideoFrame, captureTime}
 //               {type:'rgba', data, width, height, timestamp, captureTime} · {type:'dropped'}
 //               {type:'camera', frameRate} · {type:'audio', audio: AudioData, captureTime}
+//               {type:'pcm', pcm: Float32Array (interleaved), rate, channels, timestamp, captureTime}
 //               {type:'finish', timeout}
 // Messages out: {type:'ready', video} · {type:'error', error, fatal} · {type:'event', event}
 //               {type:'frameDone'} · {type:'stats', stats} · {type:'finished', result, stats}
@@ -78,7 +79,9 @@ async function pushVideoFrame(frame, captureTime) {
 // audio timestamps move onto the video clock by the difference. The offsets
 // are estimated over the first CLOCK_SAMPLES items of each kind and then
 // frozen: a later, better estimate would shift the audio against the video
-// mid-stream. Audio waits in `pendingAudio` until both are frozen.
+// mid-stream. Audio waits in `pendingAudio` until both are frozen. PCM from
+// the AudioWorklet path comes stamped on the page clock with its capture
+// time as `captureTime`, so its offset is exact.
 const CLOCK_SAMPLES = 60;
 const clocks = { video: { offsetUs: Infinity, n: 0 }, audio: { offsetUs: Infinity, n: 0 } };
 function noteClock(kind, timestamp, captureTime) {
@@ -91,10 +94,18 @@ const clocksSettled = () => clocks.video.n >= CLOCK_SAMPLES && clocks.audio.n >=
 let pendingAudio = [];
 const MAX_PENDING_AUDIO = 1000;
 
-// Microphone audio: AudioData (any sample format) -> interleaved f32.
+// Microphone audio, from either capture path: interleaved f32 stamped at
+// its first frame's capture (µs, audio clock), read at `captureTime` (ms).
+function pushPcm(pcm, rate, ch, timestamp, captureTime) {
+  noteClock('audio', timestamp, captureTime);
+  pendingAudio.push({ pcm, rate, ch, timestamp });
+  if (pendingAudio.length > MAX_PENDING_AUDIO) pendingAudio.shift();
+  if (clocksSettled()) flushAudio();
+}
+
+// AudioData (any sample format) -> interleaved f32.
 let planes = new Float32Array(0);
 function pushAudioData(audio, captureTime) {
-  noteClock('audio', audio.timestamp, captureTime);
   const n = audio.numberOfFrames;
   const ch = audio.numberOfChannels;
   if (planes.length < n) planes = new Float32Array(n);
@@ -103,9 +114,7 @@ function pushAudioData(audio, captureTime) {
     audio.copyTo(planes.subarray(0, n), { planeIndex: c, format: 'f32-planar' });
     for (let i = 0; i < n; i++) pcm[i * ch + c] = planes[i];
   }
-  pendingAudio.push({ pcm, rate: audio.sampleRate, ch, timestamp: audio.timestamp });
-  if (pendingAudio.length > MAX_PENDING_AUDIO) pendingAudio.shift();
-  if (clocksSettled()) flushAudio();
+  pushPcm(pcm, audio.sampleRate, ch, audio.timestamp, captureTime);
 }
 
 // Hands waiting audio to the session on the video clock. Without a video
@@ -154,6 +163,11 @@ function handle(msg) {
         .then(() => pushAudioData(msg.audio, msg.captureTime))
         .catch((e) => fail(e, e?.code !== 'invalid-frame'))
         .finally(() => msg.audio.close());
+      break;
+    case 'pcm':
+      chain = chain
+        .then(() => pushPcm(msg.pcm, msg.rate, msg.channels, msg.timestamp, msg.captureTime))
+        .catch((e) => fail(e, e?.code !== 'invalid-frame'));
       break;
     case 'dropped':
       session.noteDropped(1);

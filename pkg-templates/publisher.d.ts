@@ -11,12 +11,19 @@ import type { PublishSessionConfig, PublishSessionStats } from './web/framecast.
 export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks'> {
   /** PNG images for the preset's watermark slots, by slot id. */
   watermarks?: Record<string, Uint8Array | ArrayBuffer | Blob>;
-  /** `"auto"` (default): MediaStreamTrackProcessor where available, else video element + canvas. */
-  capture?: 'auto' | 'processor' | 'canvas';
+  /**
+   * How to read the camera and the microphone; a string sets the camera's
+   * path only. Forcing a path the browser lacks makes `start()` reject with
+   * `unsupported`; an invalid value makes `create` reject with
+   * `invalid-config` and `field` (`capture`, `capture.video`, `capture.audio`).
+   */
+  capture?: VideoCapture | { video?: VideoCapture; audio?: AudioCapture };
   /** Cancels the publisher (like `cancel()`) when aborted. */
   signal?: AbortSignal;
   /** Where the worker script is, when a bundler moved it; default next to this module. */
   workerUrl?: string | URL;
+  /** Where `audio-capture-worklet.js` is (the AudioWorklet capture path), when a bundler moved it; default next to this module. */
+  audioWorkletUrl?: string | URL;
   /** Where `framecast_bg.wasm` is, when a bundler moved it. */
   wasmUrl?: string | URL;
   /** Milliseconds between `stats` events; default 1000. */
@@ -24,10 +31,26 @@ export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks
   /**
    * Publish the stream's audio track (default true): AAC or Opus per the
    * preset's `audio`, as the track `"audio"`. `start()` without a stream
-   * then also opens the microphone. Needs MediaStreamTrackProcessor.
+   * then also opens the microphone. Read with MediaStreamTrackProcessor or
+   * an AudioWorklet (`capture.audio`); with neither, a `no-audio-capture`
+   * warning and video only.
    */
   audio?: boolean;
 }
+
+/** `"auto"` (default): MediaStreamTrackProcessor where available, else video element + canvas. */
+export type VideoCapture = 'auto' | 'processor' | 'canvas';
+
+/**
+ * `"auto"` (default): MediaStreamTrackProcessor (`AudioData`) where
+ * available, else `"worklet"`: an AudioContext at the track's sample rate
+ * with an AudioWorklet posting 10 ms of PCM, stamped at capture from
+ * `getOutputTimestamp()`, `baseLatency`, `outputLatency` and the track's
+ * `latency`. The context is closed by `stop()` and `cancel()`. Where an
+ * autoplay policy holds the context until a user gesture, an
+ * `audio-suspended` warning, and audio starts after the next click or key.
+ */
+export type AudioCapture = 'auto' | 'processor' | 'worklet';
 
 export type PublisherState = 'idle' | 'live' | 'stopping' | 'stopped' | 'failed' | 'closed';
 
@@ -59,9 +82,9 @@ export interface PublishedFragment {
   attempts: number;
 }
 
-/** Something went wrong but publishing goes on: a retry, dropped or refused fragments, a bad frame. */
+/** Something went wrong but publishing goes on: a retry, dropped or refused fragments, a bad frame, no way to read the microphone. */
 export interface PublisherWarning {
-  code: 'retry' | 'dropped' | 'rejected' | string;
+  code: 'retry' | 'dropped' | 'rejected' | 'no-audio-capture' | 'audio-suspended' | string;
   message: string;
   [key: string]: unknown;
 }
@@ -87,7 +110,7 @@ export interface StopResult {
 }
 
 export declare class PublisherError extends Error {
-  /** `invalid-config`, `unauthorized`, `stop-timeout`, `worker-error`, `bad-state`, `no-video-track`, a server error code, ... */
+  /** `invalid-config`, `unauthorized`, `stop-timeout`, `worker-error`, `bad-state`, `no-video-track`, `unsupported`, a server error code, ... */
   readonly code: string;
   readonly field?: string;
 }

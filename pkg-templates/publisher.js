@@ -2,7 +2,9 @@
 // stream server. The main thread only captures and forwards frames; a
 // dedicated Worker (publisher-worker.js, found next to this file through
 // import.meta.url) encodes with OpenH264 in wasm, cuts CMAF fragments and
-// uploads them with retries. See publisher.d.ts for the full API.
+// uploads them with retries. Without MediaStreamTrackProcessor the
+// microphone is read by an AudioWorklet (audio-capture-worklet.js, found
+// the same way). See publisher.d.ts for the full API.
 
 /** An error with a stable `code` (and `field` for configuration errors). */
 export class PublisherError extends Error {
@@ -49,6 +51,27 @@ async function watermarkBytes(watermarks) {
   return out;
 }
 
+// `capture` as given (a string sets the video path) -> { video, audio }.
+const CAPTURE = { video: ['auto', 'processor', 'canvas'], audio: ['auto', 'processor', 'worklet'] };
+function captureModes(capture) {
+  capture ??= 'auto';
+  const modes = typeof capture === 'string' ? { video: capture } : capture;
+  if (modes === null || typeof modes !== 'object') {
+    throw new PublisherError('capture: must be a string or { video, audio }', 'invalid-config', 'capture');
+  }
+  const out = {};
+  for (const [kind, allowed] of Object.entries(CAPTURE)) {
+    const value = modes[kind] ?? 'auto';
+    if (!allowed.includes(value)) {
+      const field = typeof capture === 'string' ? 'capture' : `capture.${kind}`;
+      const names = allowed.map((a) => `"${a}"`);
+      throw new PublisherError(`${field}: must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, not ${JSON.stringify(value)}`, 'invalid-config', field);
+    }
+    out[kind] = value;
+  }
+  return out;
+}
+
 const FRAMES_IN_FLIGHT = 2;
 
 // Reads a track through MediaStreamTrackProcessor, handing each VideoFrame
@@ -76,6 +99,76 @@ function readTrack(track, onItem) {
   };
 }
 
+// The capture time (µs on the page clock, the time origin of Chromium's
+// AudioData) of the sample an AudioContext renders at `contextTime` (s).
+// getOutputTimestamp ties the context clock to performance.now() where the
+// output device plays; a sample is rendered baseLatency + outputLatency
+// before that, and reached the graph `inputLatency` (s) after its capture.
+// Without an output timestamp yet, the context renders `currentTime` about
+// now.
+function captureMicros(ctx, contextTime, inputLatency) {
+  const out = ctx.getOutputTimestamp?.();
+  const renderedMs = out?.performanceTime > 0
+    ? out.performanceTime + (contextTime - out.contextTime) * 1000 - ((ctx.baseLatency ?? 0) + (ctx.outputLatency ?? 0)) * 1000
+    : performance.now() + (contextTime - ctx.currentTime) * 1000;
+  return Math.round((renderedMs - inputLatency * 1000) * 1000);
+}
+
+// Reads a microphone track through an AudioWorklet (moduleUrl: the
+// package's audio-capture-worklet.js): track -> MediaStreamAudioSourceNode
+// -> AudioWorkletNode -> a muted GainNode -> destination (so that every
+// browser pulls the graph). `onPcm({pcm, rate, channels, timestamp})` gets
+// 10 ms of interleaved f32 stamped like AudioData. Resolves
+// { stop, suspended }: `suspended` when an autoplay policy holds the
+// context until a user gesture (it resumes on the next click or key).
+async function readTrackWithWorklet(track, moduleUrl, onPcm) {
+  const settings = track.getSettings?.() ?? {};
+  const open = async (options) => {
+    const ctx = new AudioContext(options);
+    try {
+      await ctx.audioWorklet.addModule(moduleUrl);
+      const source = ctx.createMediaStreamSource(new MediaStream([track]));
+      const node = new AudioWorkletNode(ctx, 'framecast-capture', {
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+        processorOptions: { batchFrames: Math.round(ctx.sampleRate / 100) },
+        ...(settings.channelCount > 0 ? { channelCount: settings.channelCount, channelCountMode: 'explicit' } : {}),
+      });
+      source.connect(node).connect(new GainNode(ctx, { gain: 0 })).connect(ctx.destination);
+      return { ctx, node };
+    } catch (e) {
+      ctx.close().catch(() => {});
+      throw e;
+    }
+  };
+  // The track's rate spares a resampling; Firefox refuses a source whose
+  // rate is not the context's, so then the browser's choice.
+  let graph;
+  try {
+    graph = await open(settings.sampleRate ? { sampleRate: settings.sampleRate } : {});
+  } catch (e) {
+    if (!settings.sampleRate) throw e;
+    graph = await open({});
+  }
+  const { ctx, node } = graph;
+  const inputLatency = settings.latency ?? 0;
+  node.port.onmessage = ({ data }) => {
+    const timestamp = captureMicros(ctx, data.frame / ctx.sampleRate, inputLatency);
+    onPcm({ pcm: data.pcm, rate: ctx.sampleRate, channels: data.channels, timestamp });
+  };
+  const resume = () => ctx.resume().then(() => true, () => false);
+  const running = ctx.state === 'running' || (await Promise.race([resume(), new Promise((r) => setTimeout(() => r(false), 1000))]));
+  const gestures = ['pointerdown', 'keydown'];
+  if (!running) for (const g of gestures) addEventListener(g, resume, { once: true });
+  const stop = () => {
+    for (const g of gestures) removeEventListener(g, resume);
+    node.port.onmessage = null;
+    node.port.postMessage('stop');
+    ctx.close().catch(() => {});
+  };
+  return { stop, suspended: !running };
+}
+
 export class Publisher {
   #worker;
   #options;
@@ -85,7 +178,7 @@ export class Publisher {
   #stats = null;
   #inFlight = 0;
   #captured = [];
-  #stopCapture = null;
+  #stoppers = [];
   #ownedStream = null;
   #made = new Map();
   #finished = null;
@@ -96,10 +189,11 @@ export class Publisher {
    * Rejects with a PublisherError (`invalid-config`, with `field`).
    */
   static async create(options = {}) {
-    const { signal, capture, workerUrl, wasmUrl, statsInterval, audio, ...config } = options;
+    const { signal, capture, workerUrl, wasmUrl, audioWorkletUrl, statsInterval, audio, ...config } = options;
     signal?.throwIfAborted();
+    const modes = captureModes(capture);
     if ('watermarks' in config) config.watermarks = await watermarkBytes(config.watermarks);
-    const pub = new Publisher(config, { signal, capture: capture ?? 'auto', audio });
+    const pub = new Publisher(config, { signal, capture: modes, audio, audioWorkletUrl });
     const worker = workerUrl
       ? new Worker(workerUrl, { type: 'module' })
       : new Worker(new URL('./publisher-worker.js', import.meta.url), { type: 'module' });
@@ -129,8 +223,8 @@ export class Publisher {
   #onReady = null;
 
   /** Use `Publisher.create`. */
-  constructor(config, { signal, capture, audio }) {
-    this.#options = { ...config, capture, audio };
+  constructor(config, { signal, capture, audio, audioWorkletUrl }) {
+    this.#options = { ...config, capture, audio, audioWorkletUrl };
     this.#signal = signal;
   }
 
@@ -189,7 +283,7 @@ export class Publisher {
       return;
     }
     if (this.#state === 'stopped' || this.#state === 'closed' || this.#state === 'failed') return;
-    this.#stopCapture?.();
+    this.#stopCapture();
     this.#setState('failed');
     this.#emit('error', error);
     this.#finished?.resolve({ complete: false, error });
@@ -298,19 +392,62 @@ export class Publisher {
     const track = stream.getVideoTracks()[0];
     if (!track) throw new PublisherError('the MediaStream has no video track', 'no-video-track');
     this.#worker.postMessage({ type: 'camera', frameRate: track.getSettings?.().frameRate });
-    const mode = this.#options.capture;
-    const processor = typeof MediaStreamTrackProcessor === 'function' && mode !== 'canvas';
-    if (mode === 'processor' && !processor) {
-      throw new PublisherError('MediaStreamTrackProcessor is not available here', 'unsupported');
-    }
+    const modes = this.#options.capture;
+    const hasProcessor = typeof MediaStreamTrackProcessor === 'function';
+    const processor = hasProcessor && modes.video !== 'canvas';
     const mic = wantAudio ? stream.getAudioTracks()[0] : undefined;
-    if (mic && typeof MediaStreamTrackProcessor !== 'function') {
-      this.#emit('warning', { code: 'no-audio-capture', message: 'this browser has no MediaStreamTrackProcessor; publishing video only' });
+    try {
+      if (modes.video === 'processor' && !hasProcessor) {
+        throw new PublisherError('MediaStreamTrackProcessor is not available here', 'unsupported');
+      }
+      if (mic) await this.#openMicrophone(mic, modes.audio, hasProcessor);
+    } catch (e) {
+      this.#releaseStream();
+      throw e;
+    }
+    if (this.#state !== 'idle') {
+      // cancel() came while the microphone opened.
+      this.#stopCapture();
+      throw new PublisherError('cancelled', 'aborted');
     }
     this.#setState('live');
     if (processor) this.#captureWithProcessor(track);
     else await this.#captureWithCanvas(track);
-    if (mic && typeof MediaStreamTrackProcessor === 'function') this.#captureAudio(mic);
+  }
+
+  // Picks the microphone's path: MediaStreamTrackProcessor, else (or with
+  // `capture.audio: 'worklet'`) an AudioWorklet. A forced path that is
+  // missing rejects `start`; otherwise, without either, a `warning` and
+  // video only.
+  async #openMicrophone(mic, mode, hasProcessor) {
+    const hasWorklet = typeof AudioWorkletNode === 'function';
+    const missing = (what) => new PublisherError(`${what} is not available here`, 'unsupported', 'capture.audio');
+    if (mode === 'processor' && !hasProcessor) throw missing('MediaStreamTrackProcessor');
+    if (mode === 'worklet' && !hasWorklet) throw missing('AudioWorklet');
+    if (hasProcessor && mode !== 'worklet') {
+      this.#captureAudio(mic);
+      return;
+    }
+    if (!hasWorklet) {
+      this.#emit('warning', { code: 'no-audio-capture', message: 'this browser has neither MediaStreamTrackProcessor nor AudioWorklet; publishing video only' });
+      return;
+    }
+    try {
+      await this.#captureAudioWithWorklet(mic);
+    } catch (e) {
+      if (mode === 'worklet') throw new PublisherError(`AudioWorklet capture failed: ${e?.message ?? e}`, 'unsupported', 'capture.audio');
+      this.#emit('warning', { code: 'no-audio-capture', message: `AudioWorklet capture failed (${e?.message ?? e}); publishing video only` });
+    }
+  }
+
+  #stopCapture() {
+    for (const stop of this.#stoppers.splice(0)) stop();
+  }
+
+  // Closes the camera and microphone when `start` opened them.
+  #releaseStream() {
+    this.#ownedStream?.getTracks().forEach((t) => t.stop());
+    this.#ownedStream = null;
   }
 
   /** True when a frame may go to the worker; counts a drop otherwise. */
@@ -326,32 +463,43 @@ export class Publisher {
   }
 
   #captureWithProcessor(track) {
-    this.#stopCapture = readTrack(track, (frame) => {
+    this.#stoppers.push(readTrack(track, (frame) => {
       if (!this.#admit()) {
         frame.close();
         return;
       }
       const captureTime = performance.timeOrigin + performance.now();
       this.#worker.postMessage({ type: 'frame', frame, captureTime }, [frame]);
-    });
+    }));
   }
 
   // Microphone: AudioData chunks go to the worker as they come (small, never
   // dropped); the worker maps their clock onto the video frames'.
   #captureAudio(track) {
-    const stopVideo = this.#stopCapture;
-    const stopAudio = readTrack(track, (audio) => {
+    this.#stoppers.push(readTrack(track, (audio) => {
       if (this.#state !== 'live') {
         audio.close();
         return;
       }
       const captureTime = performance.timeOrigin + performance.now();
       this.#worker.postMessage({ type: 'audio', audio, captureTime }, [audio]);
+    }));
+  }
+
+  // Microphone through an AudioWorklet: PCM stamped on the page clock at
+  // capture; `captureTime` is that same instant, so the worker's clock
+  // mapping takes the worklet clock's offset as exact.
+  async #captureAudioWithWorklet(track) {
+    const url = this.#options.audioWorkletUrl ?? new URL('./audio-capture-worklet.js', import.meta.url);
+    const { stop, suspended } = await readTrackWithWorklet(track, url, ({ pcm, rate, channels, timestamp }) => {
+      if (this.#state !== 'live') return;
+      const captureTime = performance.timeOrigin + timestamp / 1000;
+      this.#worker.postMessage({ type: 'pcm', pcm, rate, channels, timestamp, captureTime }, [pcm.buffer]);
     });
-    this.#stopCapture = () => {
-      stopAudio();
-      stopVideo?.();
-    };
+    this.#stoppers.push(stop);
+    if (suspended) {
+      this.#emit('warning', { code: 'audio-suspended', message: 'the AudioContext waits for a user gesture (autoplay policy); audio starts after the next click or key press' });
+    }
   }
 
   // Fallback without MediaStreamTrackProcessor (Firefox, Safari): video
@@ -393,12 +541,12 @@ export class Publisher {
       if (useRvfc) video.requestVideoFrameCallback(step);
       else timer = setTimeout(() => step(performance.now()), 1000 / frameRate);
     };
-    this.#stopCapture = () => {
+    this.#stoppers.push(() => {
       stopped = true;
       clearTimeout(timer);
       video.pause();
       video.srcObject = null;
-    };
+    });
     schedule();
   }
 
@@ -410,8 +558,8 @@ export class Publisher {
   async stop({ timeout = 10000 } = {}) {
     if (this.#state !== 'live') throw new PublisherError(`stop() needs state live, not ${this.#state}`, 'bad-state');
     this.#setState('stopping');
-    this.#stopCapture?.();
-    this.#ownedStream?.getTracks().forEach((t) => t.stop());
+    this.#stopCapture();
+    this.#releaseStream();
     const done = new Promise((resolve) => {
       this.#finished = { resolve };
     });
@@ -430,8 +578,8 @@ export class Publisher {
   /** Stops at once: no flush, no end mark. Also what an aborted `signal` does. */
   cancel(reason) {
     if (this.#state === 'closed') return;
-    this.#stopCapture?.();
-    this.#ownedStream?.getTracks().forEach((t) => t.stop());
+    this.#stopCapture();
+    this.#releaseStream();
     this.#worker?.terminate();
     this.#finished?.resolve({ complete: false, cancelled: true });
     if (this.#onReady) {

@@ -7,41 +7,21 @@
 // 1 ms over 20 s (MediaRecorder), so what drifts here is ours.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { e2e } from './support/sources.mjs';
-import { avOffsets, makeSyncClip } from './support/av_sync.mjs';
-import { launchChromium, openPage } from '../bench/browser.mjs';
-import { serveDemo } from '../../www/serve.mjs';
-import { startStreamServer } from '../../www/stream_server.mjs';
+import { avOffsets, startSyncRig } from './support/av_sync.mjs';
+import { openPage } from '../bench/browser.mjs';
 
 const SECONDS = 62;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let browser, demo, streams, dir;
+let rig, browser, demo, streams;
 
 before(async () => {
-  mkdirSync(e2e, { recursive: true });
-  dir = mkdtempSync(join(e2e, 'avsync-'));
-  const clip = makeSyncClip(dir, { seconds: 10 });
-  streams = await startStreamServer({ dataDir: join(dir, 'data') });
-  demo = await serveDemo({ endpoint: streams.origin });
-  browser = await launchChromium({
-    args: [
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${clip.video}`,
-      `--use-file-for-fake-audio-capture=${clip.audio}`,
-    ],
-  });
+  rig = await startSyncRig('avsync-');
+  ({ browser, demo, streams } = rig);
 });
 
 after(async () => {
-  await browser?.close();
-  await streams?.stop();
-  demo?.server.closeAllConnections();
-  demo?.server.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 test(`A/V drift over ${SECONDS} s of live publishing is at most 40 ms`, async () => {

@@ -3,7 +3,12 @@
 // camera and microphone), and the offsets between flashes and beeps in
 // whatever ffmpeg can read (an HLS playlist, an MP4).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { e2e } from './sources.mjs';
+import { launchChromium } from '../../bench/browser.mjs';
+import { serveDemo } from '../../../www/serve.mjs';
+import { startStreamServer } from '../../../www/stream_server.mjs';
 
 /**
  * Writes `dir/sync.mjpeg` (width x height, 30 fps; frames 0-1 of each
@@ -67,4 +72,34 @@ export function avOffsets(input) {
   }
   const offs = pairs.map((p) => p[1]);
   return { pairs, flashes: v.onsets.length, beeps: a.onsets.length, first: offs[0], last: offs.at(-1), drift: offs.at(-1) - offs[0], min: Math.min(...offs), max: Math.max(...offs) };
+}
+
+/**
+ * What both lip-sync tests run against: the flash/beep clip in a fresh
+ * directory under `e2e` (named from `prefix`), a real framecast-server, the
+ * demo server, and headless Chromium whose fake camera and microphone play
+ * the clip. `stop()` tears all of it down.
+ */
+export async function startSyncRig(prefix) {
+  mkdirSync(e2e, { recursive: true });
+  const dir = mkdtempSync(join(e2e, prefix));
+  const clip = makeSyncClip(dir, { seconds: 10 });
+  const streams = await startStreamServer({ dataDir: join(dir, 'data') });
+  const demo = await serveDemo({ endpoint: streams.origin });
+  const browser = await launchChromium({
+    args: [
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${clip.video}`,
+      `--use-file-for-fake-audio-capture=${clip.audio}`,
+    ],
+  });
+  const stop = async () => {
+    await browser.close();
+    await streams.stop();
+    demo.server.closeAllConnections();
+    demo.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { browser, demo, streams, dir, stop };
 }
