@@ -12,6 +12,7 @@ mod h264;
 mod mux;
 mod preset;
 mod publish;
+mod transcode;
 mod video;
 
 use wasm_bindgen::prelude::*;
@@ -20,6 +21,7 @@ pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
 pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
 pub use preset::{parse_preset, system_presets_js};
 pub use publish::{webcam_presets, PublishSession};
+pub use transcode::AudioTranscoder;
 pub use video::FramePipeline;
 
 /// Turns a core error into a JS `Error` with `code` (and `field` when set).

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installTarball, packPackage } from './support/npm_pack.mjs';
@@ -31,4 +31,22 @@ test('npm tarball installs and encodes from ESM and CommonJS', (t) => {
     assert.match(out.codec, /^avc1\.4d[0-9a-f]{4}$/, file);
     assert.match(out.build, /^wasm/, file);
   }
+  // framecast/transcode resolves from an app and runs (a 0.1 s WAV to Ogg
+  // Opus), and FDK AAC's licence ships with the encoder.
+  writeFileSync(join(app, 'transcode.mjs'), `
+    import { transcodeAudio } from 'framecast/transcode';
+    const frames = 4800, header = new DataView(new ArrayBuffer(44));
+    const w = (at, s) => [...s].forEach((c, i) => header.setUint8(at + i, c.charCodeAt(0)));
+    w(0, 'RIFF'); header.setUint32(4, 36 + frames * 2, true); w(8, 'WAVEfmt '); header.setUint32(16, 16, true);
+    header.setUint16(20, 1, true); header.setUint16(22, 1, true); header.setUint32(24, 48000, true);
+    header.setUint32(28, 96000, true); header.setUint16(32, 2, true); header.setUint16(34, 16, true);
+    w(36, 'data'); header.setUint32(40, frames * 2, true);
+    const wav = new Uint8Array(44 + frames * 2);
+    wav.set(new Uint8Array(header.buffer));
+    const { summary } = await transcodeAudio(wav, { name: 'o', container: 'ogg', audio: { codec: 'opus', bitRate: 64 } });
+    console.log(JSON.stringify(summary));
+  `);
+  const summary = JSON.parse(execFileSync('node', ['transcode.mjs'], { cwd: app }).toString());
+  assert.deepEqual([summary.codec, summary.frames, summary.channels], ['opus', 4800, 1]);
+  assert.match(readFileSync(join(app, 'node_modules/framecast/FDK-AAC-NOTICE'), 'utf8'), /Fraunhofer/);
 });

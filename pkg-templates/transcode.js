@@ -1,0 +1,96 @@
+// framecast/transcode: audio file transcoding for browsers, Node, Deno and
+// workerd, on the wasm `AudioTranscoder` (streamed: memory stays bounded
+// for long inputs). In browsers, initialise the wasm first:
+//   import init from 'framecast'; await init();
+import { AudioTranscoder } from 'framecast';
+
+export { AudioTranscoder };
+
+// Input bytes handed to the wasm per call: small enough for smooth
+// progress, large enough that the call overhead does not matter.
+const PIECE = 256 * 1024;
+
+// Any accepted input as an async iterable of Uint8Array pieces.
+async function* pieces(input) {
+  if (input instanceof Uint8Array) {
+    for (let at = 0; at < input.length; at += PIECE) yield input.subarray(at, at + PIECE);
+  } else if (input instanceof ArrayBuffer) {
+    yield* pieces(new Uint8Array(input));
+  } else if (typeof Response === 'function' && input instanceof Response) {
+    if (!input.body) return;
+    yield* pieces(input.body);
+  } else if (typeof Blob === 'function' && input instanceof Blob) {
+    yield* pieces(input.stream());
+  } else if (input && typeof input.getReader === 'function') {
+    const reader = input.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
+        for (let at = 0; at < bytes.length; at += PIECE) yield bytes.subarray(at, at + PIECE);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else if (input && typeof input[Symbol.asyncIterator] === 'function') {
+    for await (const chunk of input) yield* pieces(chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk));
+  } else {
+    const err = new TypeError('input must be a Uint8Array, ArrayBuffer, Blob, Response, ReadableStream or async iterable of bytes');
+    err.code = 'invalid-config';
+    err.field = 'input';
+    throw err;
+  }
+}
+
+function abortError(signal) {
+  const err = new Error(signal.reason?.message ?? 'the transcode was aborted');
+  err.name = 'AbortError';
+  err.code = 'aborted';
+  return err;
+}
+
+// Transcodes `input` with `preset` (a built-in id, a preset object or its
+// JSON). Options: `onProgress(progress)`, `onChunk(bytes)` (stream the
+// output instead of collecting it), `signal` (AbortSignal), and the wasm
+// options `fragmentDuration`, `gainDb`, `limiter`, `extension`,
+// `mimeType`, `maxBadPackets`.
+// Resolves to `{ data, summary, patches }`: `data` is the whole output with
+// its header patches applied (undefined with `onChunk`, whose caller gets
+// `patches` to apply where it stored the bytes).
+export async function transcodeAudio(input, preset, options = {}) {
+  const { onProgress, onChunk, signal, ...wasmOptions } = options;
+  const transcoder = new AudioTranscoder(preset, wasmOptions);
+  const parts = [];
+  let size = 0;
+  const emit = (bytes) => {
+    if (bytes.length === 0) return;
+    if (onChunk) onChunk(bytes);
+    else parts.push(bytes);
+    size += bytes.length;
+  };
+  try {
+    for await (const piece of pieces(input)) {
+      if (signal?.aborted) throw abortError(signal);
+      emit(transcoder.push(piece));
+      onProgress?.(transcoder.progress());
+      // Let the event loop breathe between pieces (UI, abort signals).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (signal?.aborted) throw abortError(signal);
+    const { output, summary, patches } = transcoder.finish();
+    emit(output);
+    onProgress?.(transcoder.progress());
+    if (onChunk) return { data: undefined, summary, patches };
+    const data = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      data.set(p, at);
+      at += p.length;
+    }
+    for (const p of patches) data.set(p.bytes, p.offset);
+    return { data, summary, patches };
+  } finally {
+    transcoder.free();
+  }
+}

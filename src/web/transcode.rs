@@ -1,0 +1,195 @@
+//! `AudioTranscoder` for JavaScript: the streamed core transcoder
+//! ([`crate::transcode::AudioTranscoder`]) behind a push/finish API that a
+//! `ReadableStream` reader loop drives (`pkg-templates/transcode.js` wraps
+//! it as `transcodeAudio()`).
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use super::preset::resolve_preset;
+use super::{from_js, js_error};
+use crate::audio::DecodeOptions;
+use crate::preset::system_preset;
+use crate::time::Timestamp;
+use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};
+
+/// Options besides the preset (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    /// fMP4/CMAF fragment duration, ms (default 2000).
+    fragment_duration: Option<f64>,
+    gain_db: Option<f64>,
+    limiter: Option<bool>,
+    /// Input hints: file extension and MIME type.
+    extension: Option<String>,
+    mime_type: Option<String>,
+    /// Damaged packets skipped before failing (default 100).
+    max_bad_packets: Option<u32>,
+}
+
+fn error(e: &TranscodeError) -> JsValue {
+    js_error(&e.to_string(), e.code(), e.field())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgressJs {
+    input_bytes: f64,
+    read_bytes: f64,
+    decoded_seconds: f64,
+    duration_seconds: Option<f64>,
+    fraction: Option<f64>,
+    output_bytes: f64,
+    buffering_whole_input: bool,
+}
+
+impl From<TranscodeProgress> for ProgressJs {
+    fn from(p: TranscodeProgress) -> Self {
+        ProgressJs {
+            input_bytes: p.input_bytes as f64,
+            read_bytes: p.read_bytes as f64,
+            decoded_seconds: p.decoded_us as f64 / 1e6,
+            duration_seconds: p.duration_us.map(|d| d as f64 / 1e6),
+            fraction: p.fraction(),
+            output_bytes: p.output_bytes as f64,
+            buffering_whole_input: p.buffering_whole_input,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryJs {
+    input: InputJs,
+    codec: String,
+    sample_rate: u32,
+    channels: u16,
+    frames: f64,
+    duration_seconds: f64,
+    priming: u32,
+    output_bytes: f64,
+    mime_type: &'static str,
+    extension: &'static str,
+    bad_packets: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputJs {
+    container: &'static str,
+    codec: &'static str,
+    sample_rate: u32,
+    channels: usize,
+    duration_seconds: Option<f64>,
+}
+
+impl From<&TranscodeSummary> for SummaryJs {
+    fn from(s: &TranscodeSummary) -> Self {
+        SummaryJs {
+            input: InputJs {
+                container: s.input.container.name(),
+                codec: s.input.codec.name(),
+                sample_rate: s.input.sample_rate.hz(),
+                channels: s.input.layout.channels(),
+                duration_seconds: s.input.duration().map(|d| d.ticks as f64 / f64::from(d.timescale.get())),
+            },
+            codec: s.codec.clone(),
+            sample_rate: s.sample_rate,
+            channels: s.channels,
+            frames: s.frames as f64,
+            duration_seconds: s.duration_us() as f64 / 1e6,
+            priming: s.priming,
+            output_bytes: s.output_bytes as f64,
+            mime_type: s.mime_type,
+            extension: s.extension,
+            bad_packets: s.decode.bad_packets as f64,
+        }
+    }
+}
+
+fn to_plain<T: Serialize>(value: &T) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Streams audio from any format framecast decodes (MP3, AAC/M4A, FLAC,
+/// Ogg Vorbis, WAV, ALAC, AIFF, CAF, Matroska/WebM) to the preset's:
+/// AAC or Opus or FLAC in MP4/fMP4, Ogg Opus, FLAC, WAV (MP3 with the
+/// `mp3` build). Push input bytes as they arrive; each call returns the
+/// output bytes ready so far.
+#[wasm_bindgen]
+pub struct AudioTranscoder {
+    inner: transcode::AudioTranscoder,
+}
+
+#[wasm_bindgen]
+impl AudioTranscoder {
+    /// `preset`: a built-in id, a preset object or its JSON (container and
+    /// audio used, no video). `options`: `{ fragmentDuration (ms), gainDb,
+    /// limiter, extension, mimeType, maxBadPackets }`. Throws
+    /// `invalid-preset` / `invalid-config` errors with `field`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AudioTranscodeOptions | undefined")] options: JsValue,
+    ) -> Result<AudioTranscoder, JsValue> {
+        let value: serde_json::Value = match preset.as_string() {
+            Some(s) => serde_json::Value::String(s),
+            None => serde_wasm_bindgen::from_value(preset).map_err(|e| js_error(&format!("preset: {e}"), "invalid-preset", Some("preset")))?,
+        };
+        let preset = resolve_preset(&value, "preset", system_preset)?;
+        let o: Options = if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
+        let mut t = AudioTranscodeOptions::new(preset);
+        if let Some(ms) = o.fragment_duration {
+            if !ms.is_finite() {
+                return Err(js_error("fragmentDuration: must be a number of milliseconds", "invalid-config", Some("fragmentDuration")));
+            }
+            t.fragment_duration = Timestamp::from_millis(ms.round() as i64);
+        }
+        t.gain_db = o.gain_db.unwrap_or(0.0);
+        t.limiter = o.limiter.unwrap_or(false);
+        t.decode = DecodeOptions {
+            extension: o.extension,
+            mime_type: o.mime_type,
+            max_bad_packets: o.max_bad_packets.map_or(DecodeOptions::default().max_bad_packets, u64::from),
+        };
+        let inner = transcode::AudioTranscoder::new(t).map_err(|e| error(&e))?;
+        Ok(AudioTranscoder { inner })
+    }
+
+    /// Takes the next input bytes; returns the output bytes now ready
+    /// (often empty). Throws `unsupported-input` / `decode-error` errors,
+    /// after which the transcoder refuses further calls.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.push(bytes).map_err(|e| error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Ends the input. Returns `{ output, summary, patches }`: the last
+    /// output bytes, what was made (`codec`, `sampleRate`, `channels`,
+    /// `durationSeconds`, `mimeType`, `extension`, the input's format, ...)
+    /// and header bytes to write at `offset` of the whole output once it is
+    /// complete (FLAC and WAV totals; players accept the file without).
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        let summary = self.inner.finish().map_err(|e| error(&e))?;
+        let out = js_sys::Object::new();
+        let output = js_sys::Uint8Array::from(self.inner.take_output().as_slice());
+        let patches = js_sys::Array::new();
+        for p in &summary.patches {
+            let o = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&o, &"offset".into(), &(p.offset as f64).into());
+            let _ = js_sys::Reflect::set(&o, &"bytes".into(), &js_sys::Uint8Array::from(p.bytes.as_slice()));
+            patches.push(&o);
+        }
+        let _ = js_sys::Reflect::set(&out, &"output".into(), &output);
+        let _ = js_sys::Reflect::set(&out, &"summary".into(), &to_plain(&SummaryJs::from(&summary)));
+        let _ = js_sys::Reflect::set(&out, &"patches".into(), &patches);
+        Ok(out.into())
+    }
+
+    /// `{ inputBytes, readBytes, decodedSeconds, durationSeconds?,
+    /// fraction?, outputBytes, bufferingWholeInput }`.
+    pub fn progress(&self) -> JsValue {
+        to_plain(&ProgressJs::from(self.inner.progress()))
+    }
+}
