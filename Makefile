@@ -50,6 +50,8 @@ test: test-native test-wasm test-node
 
 test-native: target/toolchain.env
 	cargo test --release --workspace
+	# The optional MP3 encoder (cargo feature `mp3`), and transcoding with it.
+	cargo test --release --features mp3 --test mp3_encode --test audio_transcode
 
 test-wasm: target/toolchain.env
 	$(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --release --node . $(WASM_BUILD_STD_ARGS)
@@ -70,7 +72,7 @@ FUZZ_SECONDS ?= 60
 fuzz: target/toolchain.env
 	rustup toolchain list | grep -q '^nightly' || timeout 600 rustup toolchain install nightly --profile minimal
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	for t in h264_bitstream h264_decode mp4_reader preset_json watermark_png audio_decode; do cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
+	for t in h264_bitstream h264_decode mp4_reader preset_json watermark_png audio_decode audio_transcode; do cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	cargo clean

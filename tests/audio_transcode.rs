@@ -333,3 +333,62 @@ fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
         assert!(e.to_string().contains("`mp3` cargo feature"), "{e}");
     }
 }
+
+/// MP3 output (the `mp3` feature): ffmpeg reads it as MP3 at the preset's
+/// rate; a raw MP3 stream cannot say how much priming to drop, so ffmpeg
+/// decodes (some of) the encoder delay first and at most one frame of
+/// padding last.
+#[cfg(feature = "mp3")]
+#[test]
+fn mp3_output() {
+    let json = r#"{"name":"mp3","container":"mp3","audio":{"codec":"mp3","bitRate":192,"sampleRate":44100}}"#;
+    let (out, summary) = transcode_audio_bytes(&std::fs::read(source(SECONDS)).unwrap(), AudioTranscodeOptions::new(preset(json))).unwrap();
+    assert_eq!((summary.codec.as_str(), summary.mime_type, summary.sample_rate), ("mp3", "audio/mpeg", 44_100));
+    let path = dir().join("out.mp3");
+    std::fs::write(&path, out).unwrap();
+    let probe = common::ffprobe(&["-show_entries", "stream=codec_name,sample_rate,channels", "-of", "default=nw=1"], &path);
+    assert!(probe.contains("codec_name=mp3\n") && probe.contains("sample_rate=44100\n") && probe.contains("channels=2\n"), "{probe}");
+    let got = ffmpeg_f32(&path, 44_100);
+    let decoded = got.len() / 2;
+    let input = (SECONDS * 44_100.0) as usize;
+    let most = input + summary.priming as usize + 1152;
+    assert!((input..=most).contains(&decoded), "{decoded} frames, want {input} to {most}");
+}
+
+/// The fuzz target's body over its seeds (the decoder's corpus behind a
+/// control byte) and mutations of them: never a panic, and the
+/// transcoder's promises hold (`transcode::audio::fuzz_entry` asserts
+/// them).
+#[test]
+fn fuzz_seeds_and_mutations_keep_the_promises() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/audio_transcode");
+    let mut seed = 0x9e37_79b9u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as usize
+    };
+    let (mut runs, mut seeds, mut transcoded) = (0, 0, 0);
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        seeds += 1;
+        transcoded += usize::from(framecast::transcode::audio::fuzz_entry(&data));
+        for _ in 0..12 {
+            let mut m = data.clone();
+            m[0] = next() as u8;
+            for _ in 0..1 + next() % 16 {
+                let at = 1 + next() % (m.len() - 1);
+                m[at] = next() as u8;
+            }
+            if next() % 4 == 0 {
+                m.truncate(1 + next() % (m.len() - 1));
+            }
+            let _ = framecast::transcode::audio::fuzz_entry(&m);
+            runs += 1;
+        }
+    }
+    assert!(runs >= 12 * 13, "{runs} mutated runs");
+    // The seeds are real files: they all transcode.
+    assert_eq!(transcoded, seeds, "{transcoded} of {seeds} seeds transcode");
+}

@@ -150,3 +150,28 @@ impl AudioEncode for super::flac::FlacEncoder {
         packets("FLAC", self.finish(), |f| (f.data, f.duration))
     }
 }
+
+#[cfg(feature = "mp3")]
+impl AudioEncode for super::mp3::Mp3Encoder {
+    fn codec_name(&self) -> &'static str {
+        "MP3"
+    }
+    fn codec_config(&self) -> Option<CodecConfig> {
+        None
+    }
+    fn sample_rate(&self) -> u32 {
+        self.config().sample_rate
+    }
+    fn layout(&self) -> ChannelLayout {
+        layout_of(u16::from(self.config().channels))
+    }
+    fn delay(&self) -> u32 {
+        self.encoder_delay()
+    }
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("MP3", self.encode_f32(pcm), |f| (f.data, f.duration))
+    }
+    fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
+        packets("MP3", super::mp3::Mp3Encoder::flush(self), |f| (f.data, f.duration))
+    }
+}

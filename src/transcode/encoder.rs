@@ -33,8 +33,8 @@ pub fn output_channels(preset: &AudioPreset, input: u16) -> u16 {
 
 /// The encoder `preset` asks for, for input at `input_rate` Hz with
 /// `input_channels` channels:
-/// - AAC (FDK AAC, AAC-LC; `"auto"` rate: the input's when FDK encodes it,
-///   else 48 kHz), Opus (always 48 kHz), FLAC and PCM (16 or 24 bits,
+/// - AAC (FDK AAC, AAC-LC; `"auto"` rate: the input's when FDK encodes it
+///   at the bit rate asked, else 48 kHz), Opus (always 48 kHz), FLAC and PCM (16 or 24 bits,
 ///   `"auto"` rate: the input's), MP3 with the `mp3` cargo feature;
 /// - channels `"auto"`: the input's, at most two;
 /// - bit rates from `bitRate` (kbit/s), else the codec's default.
@@ -52,11 +52,17 @@ pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16)
             if let Some(p @ (AacProfile::HeAac | AacProfile::HeAacV2)) = preset.codec_options.profile {
                 return Err(invalid("audio.codecOptions.profile", format!("must be AAC-LC or auto: this build's FDK AAC encodes AAC-LC only, got {p:?}")));
             }
-            let auto = if ENCODER_SAMPLE_RATES.contains(&input_rate) { input_rate } else { 48_000 };
-            let mut config = AacEncoderConfig::new(rate_or(auto), channels);
-            if let Some(kbps) = preset.bit_rate {
-                config.bitrate = kbps.saturating_mul(1000);
-            }
+            let config_at = |rate: u32| {
+                let mut config = AacEncoderConfig::new(rate, channels);
+                if let Some(kbps) = preset.bit_rate {
+                    config.bitrate = kbps.saturating_mul(1000);
+                }
+                config
+            };
+            // "auto": the input's rate when FDK encodes it at the bit rate
+            // asked (low rates cap the bit rate), else 48 kHz.
+            let auto = if ENCODER_SAMPLE_RATES.contains(&input_rate) && config_at(input_rate).validate().is_ok() { input_rate } else { 48_000 };
+            let config = config_at(rate_or(auto));
             Ok(Box::new(AacEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?))
         }
         AudioCodec::Opus => {
