@@ -14,6 +14,9 @@
 //            `prep` for frame preparation (examples/prep_bench.rs and tests/bench/prep.mjs:
 //            RGBA 1080p -> I420 720p with a watermark; beside them the same work with
 //            framecast in Chromium, native ffmpeg and ffmpeg.wasm), or
+//            `audio` for audio transcoding (examples/audio_bench.rs and tests/bench/audio.mjs:
+//            60 s of MP3 -> AAC in MP4 and of WAV -> Ogg Opus; beside them native ffmpeg
+//            and ffmpeg.wasm), or
 //            `publish` for the live publishing benchmark (tests/bench/publish.mjs:
 //            the demo page publishing 720p to framecast-server), which runs last
 // --sizes    comma-separated size labels (720p, 480p)
@@ -27,13 +30,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  ROOT, OUT_DIR, FPS, FULL_FRAMES, QUICK_FRAMES, SIZES, median, round, kbps, have, pinPrefix, run, tail,
+  ROOT, BENCH_DIR, OUT_DIR, FPS, FULL_FRAMES, QUICK_FRAMES, SIZES, median, round, kbps, have, pinPrefix, run, tail,
   prepareInput, psnrOf, gzipBytes, machineInfo, markdownTable, parseArgs, requireBuilt,
 } from './lib.mjs';
 import {
   startServer, launchChromium, openPage, framecastWeb, ffmpegWasm, framecastPrepWeb, ffmpegWasmCommands,
 } from './browser.mjs';
 import * as prepWork from './prep.mjs';
+import * as audioWork from './audio.mjs';
 import { publishBench, publishLines, printPublishTable, PUBLISH_NEEDS } from './publish.mjs';
 
 const args = parseArgs(process.argv.slice(2), { runs: Number, quick: Boolean, only: String, sizes: String });
@@ -54,6 +58,7 @@ const PKG_NODE = path.join(ROOT, 'pkg/node/framecast.js');
 const PKG_WEB_WASM = path.join(ROOT, 'pkg/web/framecast_bg.wasm');
 const MUX_NATIVE = path.join(ROOT, 'target/release/examples/mux_bench');
 const PREP_NATIVE = path.join(ROOT, 'target/release/examples/prep_bench');
+const AUDIO_NATIVE = path.join(ROOT, 'target/release/examples/audio_bench');
 // Frames per ffmpeg run in the frame preparation benchmark.
 const PREP_FFMPEG_FRAMES = quick ? 30 : 300;
 // Quick or partial runs keep their streams apart from the full run's.
@@ -74,6 +79,7 @@ const encodersWanted = ENCODERS.some((e) => wanted(e.id));
 const muxWanted = wanted('mux');
 const publishWanted = wanted('publish');
 const prepWanted = wanted('prep');
+const audioWanted = wanted('audio');
 const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
 const log = (msg) => console.error(`bench: ${msg}`);
 
@@ -171,6 +177,7 @@ async function main() {
   if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   if (publishWanted) needed.push(...PUBLISH_NEEDS);
   if (prepWanted) needed.push([PREP_NATIVE, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']);
+  if (audioWanted) needed.push([AUDIO_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   requireBuilt(needed);
   const inputs = {};
   if (encodersWanted) {
@@ -284,6 +291,9 @@ async function main() {
   // Frame preparation (issue 5): examples/prep_bench.rs and tests/bench/prep.mjs.
   const prep = prepWanted ? await prepBench() : null;
 
+  // Audio transcoding: examples/audio_bench.rs and tests/bench/audio.mjs.
+  const audio = audioWanted ? await audioBench() : null;
+
   // Live publishing last (its own Chromium, stream server and demo server).
   let publish = null;
   if (publishWanted) {
@@ -295,9 +305,71 @@ async function main() {
     }
   }
 
-  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep);
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio);
   const prepFailed = prep && Object.values(prep).some((side) => side.error);
-  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prepFailed ? 1 : 0;
+  const audioFailed = audio && audioFailures(audio).length > 0;
+  return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prepFailed ||
+    audioFailed ? 1 : 0;
+}
+
+/**
+ * Runs one side of a section (frame preparation, audio) into `out[key]`:
+ * its result, or `{ error }`, never thrown. Logs `<label> ...`, then
+ * `<label>: <done(result)>` or `<label> FAILED: <error>`.
+ */
+async function runSide(out, key, label, fn, done) {
+  log(`${label} ...`);
+  try {
+    out[key] = await fn();
+    log(`${label}: ${done(out[key])}`);
+  } catch (e) {
+    out[key] = { error: String(e?.message ?? e) };
+    log(`${label} FAILED: ${out[key].error}`);
+  }
+}
+
+/** The last line of a child's stdout, parsed as JSON. */
+const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
+
+/** A child's failure: its first error line up front (the FAILED line shows only that), then its stderr's tail. */
+const exited = (what, r) => new Error(`${what} exited ${r.code}: ${r.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}\n${tail(r.stderr)}`);
+
+/** Runs `cmd args`, pinned like the native encoders (`pin`). */
+function runPinned(cmd, args) {
+  const [first, ...rest] = [...pin, cmd, ...args];
+  return run(first, rest);
+}
+
+/** A Node script of tests/bench on `pkg/node`, pinned: `node tests/bench/<script> --pkg PKG_NODE ...args`. */
+const nodeBench = (script, args) => runPinned(process.execPath, [path.join(BENCH_DIR, script), '--pkg', PKG_NODE, ...args]);
+
+/**
+ * Serves `dir` (and pkg/web, ffmpeg.wasm: see browser.mjs) to a fresh
+ * headless Chromium, then `fn({ server, chromium, inPage })`, where
+ * `inPage(pageFn)` runs `pageFn(page)` in a new page and adds the page's
+ * errors to a failure's message. Closes both whatever happens.
+ */
+async function withChromium(dir, fn) {
+  let server = null;
+  let browser = null;
+  try {
+    server = await startServer(dir);
+    browser = await launchChromium();
+    const inPage = async (pageFn) => {
+      const p = await openPage(browser, server.origin);
+      try {
+        return await pageFn(p.page).catch((e) => {
+          throw new Error(`${e.message}\n${p.errors.join('\n')}`);
+        });
+      } finally {
+        await p.close();
+      }
+    };
+    return await fn({ server, chromium: browser.version(), inPage });
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
 }
 
 /**
@@ -317,25 +389,11 @@ async function main() {
  */
 async function prepBench() {
   const out = {};
-  const side = async (name, fn) => {
-    log(`prep_${name} ...`);
-    try {
-      out[name] = await fn();
-      log(`prep_${name}: ${round(out[name].ms, 3)} ms/frame`);
-    } catch (e) {
-      out[name] = { error: String(e?.message ?? e) };
-      log(`prep_${name} FAILED: ${out[name].error}`);
-    }
-  };
-  const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
-  // A child's failure: its first error line up front (the FAILED line shows only that), then its stderr's tail.
-  const exited = (what, r) => new Error(`${what} exited ${r.code}: ${r.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}\n${tail(r.stderr)}`);
-  const nodePinned = (args) => run(pin[0] ?? process.execPath,
-    [...pin.slice(1), ...(pin.length ? [process.execPath] : []), path.join(ROOT, 'tests/bench/prep.mjs'), '--pkg', PKG_NODE, ...args]);
+  const side = (name, fn) => runSide(out, name, `prep_${name}`, fn, (r) => `${round(r.ms, 3)} ms/frame`);
+  const nodePinned = (args) => nodeBench('prep.mjs', args);
 
   await side('native', async () => {
-    const [cmd, ...rest] = [...pin, PREP_NATIVE, '--profile'];
-    const native = await run(cmd, rest);
+    const native = await runPinned(PREP_NATIVE, ['--profile']);
     const ms = Number(/prep_1080p_to_720p_wm_ms_native = ([\d.]+)/.exec(native.stdout)?.[1]);
     if (native.code !== 0 || !Number.isFinite(ms)) throw exited('prep_bench', native);
     let profile = null;
@@ -367,62 +425,167 @@ async function prepBench() {
   await side('ffmpeg_native_1thread', ffmpegNative(1, pin));
   await side('ffmpeg_native', ffmpegNative(null, []));
 
-  let server = null;
-  let browser = null;
   try {
-    server = await startServer(path.join(OUT_DIR, 'prep'));
-    browser = await launchChromium();
-    const chromium = browser.version();
-    const framePath = server.addInput(inputs.frame);
-    const logoPath = server.addInput(inputs.logo);
-    const inPage = async (fn) => {
-      const p = await openPage(browser, server.origin);
-      try {
-        return await fn(p.page).catch((e) => {
-          throw new Error(`${e.message}\n${p.errors.join('\n')}`);
+    await withChromium(path.join(OUT_DIR, 'prep'), async ({ server, chromium, inPage }) => {
+      const framePath = server.addInput(inputs.frame);
+      const logoPath = server.addInput(inputs.logo);
+      await side('wasm_chromium', () => inPage(async (page) => {
+        const j = await framecastPrepWeb(page, { framePath, logoPath, width: prepWork.W, height: prepWork.H,
+          presetId: prepWork.PRESET_ID, watermark: prepWork.WATERMARK, runs: 30 });
+        if (j.output !== '1280x720') throw new Error(`output ${j.output}`);
+        return { ms: median(j.times), runs: j.times.length, chromium };
+      }));
+      await side('ffmpeg_wasm', () => inPage(async (page) => {
+        const frames = PREP_FFMPEG_FRAMES;
+        const files = { frame: 'frame.rgba', logo: 'logo.png' };
+        const j = await ffmpegWasmCommands(page, {
+          inputs: { [files.frame]: framePath, [files.logo]: logoPath },
+          commands: {
+            graph: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1 }),
+            baseline: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1, baseline: true }),
+          },
+          runs: runsFfmpegWasm,
         });
-      } finally {
-        await p.close();
-      }
-    };
-    await side('wasm_chromium', () => inPage(async (page) => {
-      const j = await framecastPrepWeb(page, { framePath, logoPath, width: prepWork.W, height: prepWork.H,
-        presetId: prepWork.PRESET_ID, watermark: prepWork.WATERMARK, runs: 30 });
-      if (j.output !== '1280x720') throw new Error(`output ${j.output}`);
-      return { ms: median(j.times), runs: j.times.length, chromium };
-    }));
-    await side('ffmpeg_wasm', () => inPage(async (page) => {
-      const frames = PREP_FFMPEG_FRAMES;
-      const files = { frame: 'frame.rgba', logo: 'logo.png' };
-      const j = await ffmpegWasmCommands(page, {
-        inputs: { [files.frame]: framePath, [files.logo]: logoPath },
-        commands: {
-          graph: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1 }),
-          baseline: prepWork.ffmpegPrepArgs({ ...files, frames, threads: 1, baseline: true }),
-        },
-        runs: runsFfmpegWasm,
-      });
-      const rtime = (name) => j.results[name].map(({ log: text }) => {
-        const t = prepWork.ffmpegBenchTimes(text);
-        if (!t || t.frames !== frames) throw new Error(`ffmpeg.wasm ${name}: no -benchmark line or not ${frames} frames:\n${text}`);
-        return t.rtime_ms;
-      });
-      const [graph, baseline] = [rtime('graph'), rtime('baseline')];
-      const execMs = (name) => median(j.results[name].map((x) => x.exec_ms));
-      return {
-        ms: (median(graph) - median(baseline)) / frames, frames, runs: runsFfmpegWasm,
-        rtime_ms: graph, baseline_rtime_ms: baseline,
-        exec_ms_per_frame: (execMs('graph') - execMs('baseline')) / frames, load_ms: j.load_ms, chromium,
-      };
-    }));
+        const rtime = (name) => j.results[name].map(({ log: text }) => {
+          const t = prepWork.ffmpegBenchTimes(text);
+          if (!t || t.frames !== frames) throw new Error(`ffmpeg.wasm ${name}: no -benchmark line or not ${frames} frames:\n${text}`);
+          return t.rtime_ms;
+        });
+        const [graph, baseline] = [rtime('graph'), rtime('baseline')];
+        const execMs = (name) => median(j.results[name].map((x) => x.exec_ms));
+        return {
+          ms: (median(graph) - median(baseline)) / frames, frames, runs: runsFfmpegWasm,
+          rtime_ms: graph, baseline_rtime_ms: baseline,
+          exec_ms_per_frame: (execMs('graph') - execMs('baseline')) / frames, load_ms: j.load_ms, chromium,
+        };
+      }));
+    });
   } catch (e) {
     for (const name of ['wasm_chromium', 'ffmpeg_wasm']) out[name] ??= { error: String(e?.message ?? e) };
     log(`prep in Chromium FAILED: ${e.message}`);
-  } finally {
-    await browser?.close();
-    await server?.close();
   }
   return out;
+}
+
+/** Sides of the audio benchmark, in table order: [key, name]. */
+const AUDIO_SIDES = [
+  ['wasm', 'framecast wasm, Node (`AudioTranscoder`)'],
+  ['native', 'framecast native (`transcode_audio_bytes`)'],
+  ['ffmpeg_native', 'ffmpeg native, `-threads 1` (process wall)'],
+  ['ffmpeg_wasm', 'ffmpeg.wasm (single-thread core), Chromium'],
+];
+
+/** Audio jobs that ffmpeg.wasm cannot do, and why (not run, recorded as `skipped`). */
+const AUDIO_FFMPEG_WASM_SKIP = {
+  opus: 'libopus at 48 kHz crashes in @ffmpeg/core 0.12.10 ("RuntimeError: memory access out of bounds", ' +
+    'ffmpegwasm/ffmpeg.wasm#591 and #867; the fix, PR #824, is not released)',
+};
+
+/**
+ * Audio transcoding (see BENCHMARKS.md, "Audio transcoding"): each job of
+ * audio.mjs's JOBS (60 s of MP3 -> AAC-LC 48 kHz in MP4; 60 s of WAV ->
+ * Ogg Opus), on every side of AUDIO_SIDES; `out[job][side]` is a result
+ * ({ ms, x_realtime, ... }) or an `error`, never thrown:
+ * - `wasm`: tests/bench/audio.mjs in Node (pkg/node), pinned;
+ * - `native`: examples/audio_bench.rs, pinned;
+ * - `ffmpeg_native`: the same job as an ffmpeg command, one process per
+ *   run, pinned;
+ * - `ffmpeg_wasm`: that command in ffmpeg.wasm in headless Chromium (core
+ *   load and writing the input into its in-memory FS not timed).
+ * The last output of each side but ffmpeg.wasm (whose stays in its
+ * in-memory FS) is read back by ffprobe: `check`, or `check_error`.
+ */
+async function audioBench() {
+  const out = {};
+  const dir = path.join(OUT_DIR, 'audio');
+  let inputs;
+  try {
+    inputs = await audioWork.writeAudioInputs(dir);
+  } catch (e) {
+    for (const job of Object.keys(audioWork.JOBS)) {
+      out[job] = Object.fromEntries(AUDIO_SIDES.map(([key]) => [key, { error: String(e?.message ?? e) }]));
+    }
+    log(`audio inputs FAILED: ${e.message}`);
+    return out;
+  }
+  const seconds = audioWork.SECONDS;
+  const timed = (r) => ({ ...r, x_realtime: (seconds * 1e3) / r.ms });
+  const side = (job, key, fn) => runSide(out[job], key, `audio_${job}_${key}`, async () => timed(await fn()),
+    (r) => `${round(r.ms, 1)} ms, ${round(r.x_realtime, 1)}x realtime`);
+  // Reads a side's output back; a wrong output is recorded beside the times.
+  const checked = async (r, file, job) => {
+    try {
+      return { ...r, output: path.relative(ROOT, file), check: await audioWork.checkAudio(file, job) };
+    } catch (e) {
+      log(`audio output check FAILED: ${e.message}`);
+      return { ...r, output: path.relative(ROOT, file), check_error: e.message };
+    }
+  };
+
+  for (const [id, job] of Object.entries(audioWork.JOBS)) {
+    out[id] = {};
+    const input = inputs[job.input];
+    const output = (key) => path.join(OUT, `audio_${id}_${key}${path.extname(job.output)}`);
+    const common = ['--preset', id, '--runs', String(runsFast), '--out'];
+    await side(id, 'wasm', async () => {
+      const r = await nodeBench('audio.mjs', ['--input', input, ...common, output('wasm')]);
+      if (r.code !== 0) throw exited('audio.mjs', r);
+      const j = lastJson(r.stdout);
+      return checked({ ms: j.median_ms, run_ms: j.run_ms, output_bytes: j.output_bytes, summary: j.summary,
+        pinned: pin.join(' ') || null }, output('wasm'), job);
+    });
+    await side(id, 'native', async () => {
+      const r = await runPinned(AUDIO_NATIVE, [input, ...common, output('native')]);
+      if (r.code !== 0) throw exited('audio_bench', r);
+      const j = lastJson(r.stdout);
+      return checked({ ms: j.median_ms, run_ms: j.run_ms, output_bytes: j.output_bytes, pinned: pin.join(' ') || null },
+        output('native'), job);
+    });
+    await side(id, 'ffmpeg_native', async () => {
+      const runs = [];
+      for (let i = 0; i < runsFast; i++) {
+        const r = await runPinned('ffmpeg', audioWork.ffmpegAudioArgs(job, input, output('ffmpeg_native')));
+        if (r.code !== 0) throw exited('ffmpeg', r);
+        runs.push({ ms: r.ms, rtime_ms: prepWork.ffmpegBenchTimes(r.stderr)?.rtime_ms ?? null });
+      }
+      return checked({ ms: median(runs.map((r) => r.ms)), run_ms: runs.map((r) => r.ms), rtime_ms: runs.map((r) => r.rtime_ms),
+        pinned: pin.join(' ') || null, timing: 'process wall clock' }, output('ffmpeg_native'), job);
+    });
+  }
+
+  try {
+    await withChromium(dir, async ({ server, chromium, inPage }) => {
+      for (const [id, job] of Object.entries(audioWork.JOBS)) {
+        if (AUDIO_FFMPEG_WASM_SKIP[id]) {
+          out[id].ffmpeg_wasm = { skipped: AUDIO_FFMPEG_WASM_SKIP[id] };
+          log(`audio_${id}_ffmpeg_wasm skipped: ${AUDIO_FFMPEG_WASM_SKIP[id]}`);
+          continue;
+        }
+        await side(id, 'ffmpeg_wasm', () => inPage(async (page) => {
+          const j = await ffmpegWasmCommands(page, {
+            inputs: { [job.input]: server.addInput(inputs[job.input]) },
+            commands: { [id]: audioWork.ffmpegAudioArgs(job, job.input, job.output) },
+            runs: runsFfmpegWasm,
+          });
+          const runs = j.results[id];
+          return { ms: median(runs.map((r) => r.exec_ms)), run_ms: runs.map((r) => r.exec_ms),
+            rtime_ms: runs.map((r) => prepWork.ffmpegBenchTimes(r.log)?.rtime_ms ?? null), load_ms: j.load_ms, chromium,
+            timing: 'ffmpeg.exec() only (core load and writeFile excluded)' };
+        }));
+      }
+    });
+  } catch (e) {
+    for (const id of Object.keys(audioWork.JOBS)) out[id].ffmpeg_wasm ??= { error: String(e?.message ?? e) };
+    log(`audio in Chromium FAILED: ${e.message}`);
+  }
+  return out;
+}
+
+/** `[name, message]` of every audio side that failed or made a wrong output. */
+function audioFailures(audio) {
+  return Object.entries(audio).flatMap(([job, sides]) => Object.entries(sides)
+    .filter(([, r]) => r.error || r.check_error)
+    .map(([key, r]) => [`audio_${job}_${key}`, r.error ?? `output check: ${r.check_error}`]));
 }
 
 /**
@@ -452,7 +615,7 @@ async function muxBench() {
   return out;
 }
 
-function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep) {
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio) {
   const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
   const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
 
@@ -482,6 +645,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
   }
   if (mux) muxTable(mux, machine);
   if (prep) prepTable(prep, machine);
+  if (audio) audioTable(audio, machine);
   if (publish && !publish.error) printPublishTable(publish, machine);
 
   // Machine-readable lines.
@@ -558,6 +722,17 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
       if (side.error) console.log(`bench: FAILED prep_${id}: ${side.error.split('\n')[0]}`);
     }
   }
+  if (audio) {
+    // The two lines of the issue first (framecast wasm in Node), then the
+    // other sides of each job.
+    const audioLines = AUDIO_SIDES.flatMap(([key]) => Object.entries(audio).map(([job, sides]) =>
+      [`${audioWork.JOBS[job].line}_${key}`, sides[key]]));
+    for (const [k, r] of audioLines.filter(([, r]) => r && !r.error && !r.skipped)) {
+      lines[k] = fmt(r.x_realtime, 1);
+      console.log(`bench: ${k} = ${lines[k]}`);
+    }
+    for (const [name, message] of audioFailures(audio)) console.log(`bench: FAILED ${name}: ${message.split('\n')[0]}`);
+  }
   // Live publishing lines last.
   if (publish && !publish.error) {
     for (const [k, v] of Object.entries(publishLines(publish))) {
@@ -593,6 +768,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
     results,
     mux,
     prep,
+    audio,
     publish,
     lines,
   };
@@ -657,6 +833,33 @@ function prepTable(prep, machine) {
     console.log(`wasm (Node) stages, by difference of pipelines (fastest of 30 calls each, interleaved): ` +
       `copy in ${f(w.copy_in_ms)} ms, convert ${f(w.convert_ms)} ms, scale ${f(w.scale_ms)} ms, ` +
       `watermark ${f(w.watermark_ms, 3)} ms (fastest full call ${f(w.full_fastest_ms)} ms; the watermark is below what differences resolve).`);
+  }
+  console.log('');
+}
+
+/** The audio transcoding benchmark's table (see BENCHMARKS.md, "Audio transcoding"). */
+function audioTable(audio, machine) {
+  const rows = [];
+  for (const [key, name] of AUDIO_SIDES) {
+    for (const [job, sides] of Object.entries(audio)) {
+      const r = sides[key];
+      if (!r) continue;
+      const title = audioWork.JOBS[job].title;
+      if (r.error) rows.push([name, title, 'FAILED', '']);
+      else if (r.skipped) rows.push([name, title, 'not run', '']);
+      else rows.push([name, title, r.ms.toFixed(1), r.x_realtime.toFixed(1) + (r.check_error ? ' (wrong output)' : '')]);
+    }
+  }
+  console.log(`\n## framecast audio transcoding benchmark\n`);
+  console.log(`${audioWork.SECONDS} s of a stereo test signal (tones, sweep, noise): MP3 44.1 kHz 192 kbit/s -> AAC-LC ` +
+    `48 kHz 128 kbit/s in MP4, and WAV 48 kHz 16-bit -> Opus 128 kbit/s in Ogg; x realtime = ${audioWork.SECONDS} s / ` +
+    `median wall time of the whole transcode; ${machine.nproc} x ${machine.cpu}, load average at start ` +
+    `${machine.loadavg.join(' ')}.\n`);
+  console.log(markdownTable(['side', 'job', 'median ms', 'x realtime'], rows, ['---', '---', '---:', '---:']));
+  for (const [key, name] of AUDIO_SIDES) {
+    for (const [job, sides] of Object.entries(audio)) {
+      if (sides[key]?.skipped) console.log(`\n${name}, ${audioWork.JOBS[job].title}: not run: ${sides[key].skipped}.`);
+    }
   }
   console.log('');
 }
