@@ -27,8 +27,7 @@ async function* pieces(input) {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
-        for (let at = 0; at < bytes.length; at += PIECE) yield bytes.subarray(at, at + PIECE);
+        yield* pieces(value instanceof Uint8Array ? value : new Uint8Array(value));
       }
     } finally {
       reader.releaseLock();

@@ -23,6 +23,8 @@
 //! the same bitrate) is measured on the same input as the reference.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,9 +138,7 @@ fn ffmpeg(args: &[&str]) -> Vec<u8> {
 
 /// ffmpeg's decode of `path` as interleaved f32, resampled to `rate`.
 fn decode_f32(path: &Path, rate: u32) -> Vec<f32> {
-    let p = path.to_str().expect("utf-8 path");
-    let out = ffmpeg(&["-i", p, "-ar", &rate.to_string(), "-f", "f32le", "-"]);
-    out.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    common::ffmpeg_f32(path, &["-ar", &rate.to_string()]).0
 }
 
 /// ffprobe's view of the first audio stream.

@@ -83,14 +83,7 @@ fn input(name: &str, args: &[&str]) -> PathBuf {
 
 /// ffmpeg's decode of `file` as interleaved f32 at `rate` Hz, 2 channels.
 fn ffmpeg_f32(file: &Path, rate: u32) -> Vec<f32> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(file)
-        .args(["-ac", "2", "-ar", &rate.to_string(), "-f", "f32le", "-"])
-        .output()
-        .expect("run ffmpeg");
-    assert!(out.status.success(), "ffmpeg decode {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
-    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    common::ffmpeg_f32(file, &["-ac", "2", "-ar", &rate.to_string()]).0
 }
 
 /// SNR (dB) of channel `c` of `got` against `want`, at lag 0, skipping the
@@ -104,6 +97,16 @@ fn snr_db(want: &[f32], got: &[f32], c: usize, rate: u32) -> f64 {
         e += f64::from(g - want[i]).powi(2);
     }
     10.0 * (s / e.max(1e-30)).log10()
+}
+
+/// A xorshift32 sequence from `seed` (non-zero), for reproducible damage.
+fn xorshift(mut seed: u32) -> impl FnMut() -> usize {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as usize
+    }
 }
 
 fn preset(json: &str) -> Preset {
@@ -289,12 +292,9 @@ fn damaged_inputs_give_typed_errors() {
     assert!(cut.frames > 0 && cut.frames < 3 * 48_000);
     let flac = std::fs::read(input("in.flac", &["-c:a", "flac"])).unwrap();
     let mut damaged = flac.clone();
-    let mut seed = 0x2545_f491u32;
+    let mut next = xorshift(0x2545_f491);
     for _ in 0..400 {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let at = 8192 + (seed as usize % (damaged.len() - 8192));
+        let at = 8192 + (next() % (damaged.len() - 8192));
         damaged[at] ^= 0x5a;
     }
     // Damaged FLAC frames are skipped (concealed) up to the decoder's
@@ -362,13 +362,7 @@ fn mp3_output() {
 #[test]
 fn fuzz_seeds_and_mutations_keep_the_promises() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/audio_transcode");
-    let mut seed = 0x9e37_79b9u32;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as usize
-    };
+    let mut next = xorshift(0x9e37_79b9);
     let (mut runs, mut seeds, mut transcoded) = (0, 0, 0);
     for entry in std::fs::read_dir(&corpus).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();

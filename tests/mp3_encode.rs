@@ -12,7 +12,6 @@ mod common;
 
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::ffprobe;
 use framecast::codec::mp3::{Mp3Encoder, Mp3EncoderConfig, Mp3Error, Mp3Frame};
@@ -41,14 +40,9 @@ fn encode_to_file(config: Mp3EncoderConfig, pcm: &[f32], path: &Path) -> Vec<Mp3
 
 /// `ffmpeg -v error -i path -f f32le -`: ffmpeg's MP3 decoder, interleaved.
 fn ffmpeg_decode(path: &Path) -> Vec<f32> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args(["-f", "f32le", "-"])
-        .output()
-        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
-    assert!(out.status.success() && out.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    let (pcm, stderr) = common::ffmpeg_f32(path, &[]);
+    assert!(stderr.is_empty(), "ffmpeg: {stderr}");
+    pcm
 }
 
 /// 10 log10(sum x^2 / sum (x - y)^2) over all of `input` (interleaved),

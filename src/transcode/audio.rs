@@ -154,7 +154,7 @@ pub struct TranscodeSummary {
 impl TranscodeSummary {
     /// Presented duration in microseconds.
     pub fn duration_us(&self) -> i64 {
-        (self.frames as i128 * 1_000_000 / i128::from(self.sample_rate.max(1))) as i64
+        frames_to_us(self.frames, self.sample_rate)
     }
 }
 
@@ -282,6 +282,15 @@ struct Queue {
     bytes: std::collections::VecDeque<u8>,
     ended: bool,
     read: u64,
+}
+
+impl Queue {
+    /// Whether the first [`OPEN_AHEAD`] bytes waiting are an MP4 with its
+    /// media before its `moov`.
+    fn head_needs_whole_input(&mut self) -> bool {
+        let waiting = self.bytes.make_contiguous();
+        mp4_media_before_moov(&waiting[..waiting.len().min(OPEN_AHEAD)])
+    }
 }
 
 /// The decoder's end of the queue. Reading past what has arrived before
@@ -456,9 +465,9 @@ impl AudioTranscoder {
         };
         if let Input::Decoding(stage) = &self.input {
             let info = stage.decoder.info();
-            let rate = i64::from(info.sample_rate.hz());
-            p.decoded_us = (i128::from(stage.decoder.stats().frames) * 1_000_000 / i128::from(rate)) as i64;
-            p.duration_us = info.frames.map(|f| (i128::from(f) * 1_000_000 / i128::from(rate)) as i64);
+            let rate = info.sample_rate.hz();
+            p.decoded_us = frames_to_us(stage.decoder.stats().frames, rate);
+            p.duration_us = info.frames.map(|f| frames_to_us(f, rate));
         }
         p
     }
@@ -487,10 +496,9 @@ impl AudioTranscoder {
             if !ended && waiting < OPEN_AHEAD {
                 return Ok(());
             }
-            let head: Vec<u8> = self.queue.lock().bytes.iter().take(OPEN_AHEAD).copied().collect();
             // A whole input in hand (it ended before the decoder opened) is
             // decoded seekably too: MP4 edit lists then apply.
-            if ended || mp4_media_before_moov(&head) {
+            if ended || self.queue.lock().head_needs_whole_input() {
                 let mut q = self.queue.lock();
                 let all: Vec<u8> = q.bytes.drain(..).collect();
                 q.read += all.len() as u64;
@@ -642,7 +650,7 @@ impl Writer {
             match self {
                 Writer::Fragmented { cmaf, pending, pending_ticks, fragment_ticks, sequence } => {
                     *pending_ticks += u64::from(p.duration);
-                    pending.push(Sample { decode_time: dts, composition_offset: 0, duration: p.duration, keyframe: true, data: p.data });
+                    pending.push(mp4_sample(dts, p));
                     if *pending_ticks >= *fragment_ticks {
                         cmaf.fragment_into(out, *sequence, &[(TRACK_ID, pending.as_slice())])?;
                         *sequence += 1;
@@ -651,7 +659,7 @@ impl Writer {
                     }
                 }
                 Writer::Progressive { samples } => {
-                    samples.push(Sample { decode_time: dts, composition_offset: 0, duration: p.duration, keyframe: true, data: p.data })
+                    samples.push(mp4_sample(dts, p))
                 }
                 Writer::Ogg { ogg, pre_skip } => {
                     let pts = dts - i64::from(*pre_skip);
@@ -753,6 +761,16 @@ pub fn transcode_audio_bytes(input: &[u8], options: AudioTranscodeOptions) -> Re
         }
     }
     Ok((out, summary))
+}
+
+/// `frames` at `rate` Hz in microseconds.
+fn frames_to_us(frames: u64, rate: u32) -> i64 {
+    (i128::from(frames) * 1_000_000 / i128::from(rate.max(1))) as i64
+}
+
+/// An audio packet as an MP4 sample: every audio frame is a sync sample.
+fn mp4_sample(decode_time: i64, packet: AudioPacket) -> Sample {
+    Sample { decode_time, composition_offset: 0, duration: packet.duration, keyframe: true, data: packet.data }
 }
 
 /// Serial number of the Ogg logical stream ("frca").

@@ -40,6 +40,12 @@ pub(crate) fn config_error(field: &str, message: impl std::fmt::Display) -> JsVa
     js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
 }
 
+/// `value` as plain JS data (objects, arrays, numbers; no `Map`s or
+/// `BigInt`s); `undefined` if it cannot be.
+pub(crate) fn to_plain_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// Deserializes a JS config object into `T`. Errors name the field path,
 /// e.g. `"frameRate: invalid type: string \"x\", expected f32"`, and
 /// unknown fields are rejected (serde-wasm-bindgen alone would skip them,

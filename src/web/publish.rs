@@ -20,13 +20,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{config_error, from_js, js_error};
+use super::{config_error, from_js, js_error, to_plain_js};
 use crate::color::{nv12_to_i420, ColorSpace};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
@@ -220,10 +220,6 @@ struct Picture<'a> {
     stride: usize,
 }
 
-fn to_js(value: &Value) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// One `fetch`; network errors, timeouts and unreadable bodies are
 /// [`Outcome::Network`].
 async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &UploadRequest) -> Result<(u16, Option<String>, String), String> {
@@ -301,7 +297,7 @@ impl Shared {
     fn emit(listener: &Option<Function>, events: &[Value]) {
         if let Some(f) = listener {
             for e in events {
-                let _ = f.call1(&JsValue::NULL, &to_js(e));
+                let _ = f.call1(&JsValue::NULL, &to_plain_js(e));
             }
         }
     }
@@ -554,7 +550,7 @@ pub fn webcam_presets() -> JsValue {
             json!({"id": p.id, "name": p.name, "width": p.width, "height": p.height, "frameRate": p.frame_rate, "bitrate": p.bitrate})
         })
         .collect();
-    to_js(&Value::Array(list))
+    to_plain_js(&Value::Array(list))
 }
 
 /// The encoding and uploading half of a publisher. See the module
@@ -661,7 +657,7 @@ impl PublishSession {
     #[wasm_bindgen(getter)]
     pub fn video(&self) -> JsValue {
         let s = self.shared.borrow();
-        to_js(&serde_json::to_value(s.pipeline.encoder_config()).unwrap_or(Value::Null))
+        to_plain_js(&serde_json::to_value(s.pipeline.encoder_config()).unwrap_or(Value::Null))
     }
 
     /// Tells the session the camera's frame rate (`MediaTrackSettings.frameRate`),
@@ -778,7 +774,7 @@ impl PublishSession {
     /// Current figures (`PublishSessionStats`).
     #[wasm_bindgen(unchecked_return_type = "PublishSessionStats")]
     pub fn stats(&self) -> JsValue {
-        to_js(&self.shared.borrow().stats())
+        to_plain_js(&self.shared.borrow().stats())
     }
 
     /// Ends the stream: closes the last fragment, queues the end mark, and
@@ -816,7 +812,7 @@ impl PublishSession {
             let _ = JsFuture::from(Promise::race(&js_sys::Array::of2(&wait, &timer))).await;
             let s = shared.borrow();
             let complete = s.queue.is_idle() && s.queue.failure().is_none() && s.queue.is_ended();
-            Ok(to_js(&json!({
+            Ok(to_plain_js(&json!({
                 "complete": complete,
                 "queueFragments": s.queue.queued_fragments(),
                 "failure": s.queue.failure().map(|e| json!({"code": e.code, "message": e.message})),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::preset::resolve_preset;
-use super::{from_js, js_error};
+use super::{from_js, js_error, to_plain_js};
 use crate::audio::DecodeOptions;
 use crate::preset::system_preset;
 use crate::time::Timestamp;
@@ -108,10 +108,6 @@ impl From<&TranscodeSummary> for SummaryJs {
     }
 }
 
-fn to_plain<T: Serialize>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// Streams audio from any format framecast decodes (MP3, AAC/M4A, FLAC,
 /// Ogg Vorbis, WAV, ALAC, AIFF, CAF, Matroska/WebM) to the preset's:
 /// AAC or Opus or FLAC in MP4/fMP4, Ogg Opus, FLAC, WAV (MP3 with the
@@ -182,7 +178,7 @@ impl AudioTranscoder {
             patches.push(&o);
         }
         let _ = js_sys::Reflect::set(&out, &"output".into(), &output);
-        let _ = js_sys::Reflect::set(&out, &"summary".into(), &to_plain(&SummaryJs::from(&summary)));
+        let _ = js_sys::Reflect::set(&out, &"summary".into(), &to_plain_js(&SummaryJs::from(&summary)));
         let _ = js_sys::Reflect::set(&out, &"patches".into(), &patches);
         Ok(out.into())
     }
@@ -190,6 +186,6 @@ impl AudioTranscoder {
     /// `{ inputBytes, readBytes, decodedSeconds, durationSeconds?,
     /// fraction?, outputBytes, bufferingWholeInput }`.
     pub fn progress(&self) -> JsValue {
-        to_plain(&ProgressJs::from(self.inner.progress()))
+        to_plain_js(&ProgressJs::from(self.inner.progress()))
     }
 }

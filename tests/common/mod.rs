@@ -82,6 +82,22 @@ pub fn clip(clip: Clip, w: u32, h: u32, fps: u32, frames: u32) -> PathBuf {
     path
 }
 
+/// ffmpeg's decode of `input` as interleaved `f32`
+/// (`ffmpeg -v error -nostdin -i input ARGS -f f32le -`), with what it
+/// printed on stderr. `args` may resample (`-ar`) or remix (`-ac`).
+pub fn ffmpeg_f32(input: &Path, args: &[&str]) -> (Vec<f32>, String) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(input)
+        .args(args)
+        .args(["-f", "f32le", "-"])
+        .output()
+        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "ffmpeg decode {}: {stderr}", input.display());
+    (out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(), stderr)
+}
+
 /// Runs ffprobe and returns stdout.
 pub fn ffprobe(args: &[&str], file: &Path) -> String {
     let out = Command::new("ffprobe").args(["-v", "error"]).args(args).arg(file).output().expect("run ffprobe");
