@@ -81,12 +81,7 @@ const UNITS: &[Unit] = &[
     Unit {
         name: "decoder",
         src: "codec/decoder",
-        includes: &[
-            "codec/api/wels",
-            "codec/common/inc",
-            "codec/decoder/core/inc",
-            "codec/decoder/plus/inc",
-        ],
+        includes: &["codec/api/wels", "codec/common/inc", "codec/decoder/core/inc", "codec/decoder/plus/inc"],
         asm: "codec/decoder/core/x86",
     },
 ];
@@ -130,11 +125,8 @@ fn main() {
     let opt = env::var("FRAMECAST_OPENH264_OPT").unwrap_or_else(|_| "3".into());
     let fdk_opt = env::var("FRAMECAST_FDK_AAC_OPT").unwrap_or_else(|_| "3".into());
 
-    let flavour = if arch == "wasm32" {
-        Flavour::Wasm(WasmSetup::detect())
-    } else {
-        Flavour::Native { asm: native_asm(&arch) }
-    };
+    let flavour =
+        if arch == "wasm32" { Flavour::Wasm(WasmSetup::detect()) } else { Flavour::Native { asm: native_asm(&arch) } };
 
     build_openh264(&flavour, &upstream, &out, &opt);
     build_fdk_aac(&flavour, &fdk, &fdk_opt);
@@ -300,12 +292,8 @@ impl WasmSetup {
         let cxx = find_cxx().unwrap_or_else(|| {
             panic!("the wasm32 build of OpenH264 and FDK AAC needs clang++ (install clang-22; run .ci/bootstrap.sh)")
         });
-        let ver = cxx
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("clang++"))
-            .unwrap_or("")
-            .to_string();
+        let ver =
+            cxx.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("clang++")).unwrap_or("").to_string();
         let ar = which(&format!("llvm-ar{ver}"))
             .or_else(|| which("llvm-ar"))
             .unwrap_or_else(|| panic!("the wasm32 build needs llvm-ar{ver} (install llvm-22)"));
@@ -505,11 +493,7 @@ fn cargo_metadata() -> serde_json::Value {
         .map(|flag| run_cargo_metadata(flag))
         .find(|o| o.status.success())
         .unwrap_or_else(|| run_cargo_metadata("--quiet"));
-    assert!(
-        output.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("cargo metadata JSON")
 }
 

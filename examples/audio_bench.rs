@@ -32,7 +32,11 @@ const PRESETS: [(&str, &str, &str); 2] = [
         "audio_transcode_x_realtime_native",
         r#"{"name": "AAC 128k", "container": "mp4", "audio": {"codec": "AAC", "bitRate": 128, "sampleRate": 48000}}"#,
     ),
-    ("opus", "opus_encode_x_realtime_native", r#"{"name": "Opus", "container": "ogg", "audio": {"codec": "opus", "bitRate": 128}}"#),
+    (
+        "opus",
+        "opus_encode_x_realtime_native",
+        r#"{"name": "Opus", "container": "ogg", "audio": {"codec": "opus", "bitRate": 128}}"#,
+    ),
 ];
 
 struct Args {

@@ -32,12 +32,10 @@ use framecast::mux::cmaf::sidx;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig};
 use framecast::mux::{CodecConfig, Sample, TrackConfig};
-use framecast::playlist::dash::{
-    AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation, TemplateTiming,
-};
+use framecast::playlist::dash::{AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation, TemplateTiming};
 use framecast::playlist::hls::{
-    AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind, PreloadHint,
-    Variant, Window,
+    AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind,
+    PreloadHint, Variant, Window,
 };
 use framecast::playlist::{self, Bandwidth, ByteRange, FrameRate, Resolution, Timeline};
 use framecast::time::{Timescale, Timestamp};
@@ -139,8 +137,15 @@ fn run() -> Result<(), Error> {
     let ticks_per_frame = 90_000 / args.fps as i64;
     let encode = |encoder: &mut H264Encoder, i: usize| -> Result<Sample, Error> {
         let ts = Timestamp::new(i as i64 * ticks_per_frame, Timescale::MPEG);
-        let au = encoder.encode(&I420Planes::packed(args.width, args.height, frames[i])?, ts)?.ok_or("frame skipped")?;
-        Ok(Sample { decode_time: ts.ticks, composition_offset: 0, duration: ticks_per_frame as u32, keyframe: au.keyframe, data: au.data })
+        let au =
+            encoder.encode(&I420Planes::packed(args.width, args.height, frames[i])?, ts)?.ok_or("frame skipped")?;
+        Ok(Sample {
+            decode_time: ts.ticks,
+            composition_offset: 0,
+            duration: ticks_per_frame as u32,
+            keyframe: au.keyframe,
+            data: au.data,
+        })
     };
     let first = encode(&mut encoder, 0)?;
     let avcc = encoder.decoder_config().ok_or("no SPS/PPS")?.avcc.clone();
@@ -170,7 +175,13 @@ fn run() -> Result<(), Error> {
             if t + 1024 > video_end {
                 break;
             }
-            audio_samples.push(Sample { decode_time: t, composition_offset: 0, duration: 1024, keyframe: true, data: f.to_vec() });
+            audio_samples.push(Sample {
+                decode_time: t,
+                composition_offset: 0,
+                duration: 1024,
+                keyframe: true,
+                data: f.to_vec(),
+            });
         }
     }
 
@@ -247,11 +258,7 @@ impl Sink {
         std::fs::create_dir_all(&args.out)?;
         let mut renditions = BTreeMap::new();
         for t in tracks {
-            let kind = if args.live {
-                PlaylistKind::Live(Window::Segments(6))
-            } else {
-                PlaylistKind::Vod
-            };
+            let kind = if args.live { PlaylistKind::Live(Window::Segments(6)) } else { PlaylistKind::Vod };
             let mut options = MediaPlaylistOptions { kind, ..Default::default() };
             // Parts are listed (LL-HLS) only in live playlists; VOD still
             // writes the part files, for tests that inspect CMAF chunks.
@@ -259,7 +266,11 @@ impl Sink {
                 // Parts follow the video's part grid; an audio part can run one
                 // AAC frame (1024 samples) past it, and PART-TARGET must cover
                 // every part (RFC 8216bis 4.4.3.7).
-                let slack = if t.id == VIDEO { 0 } else { (1024 * 1000 + t.timescale.get() as i64 - 1) / t.timescale.get() as i64 };
+                let slack = if t.id == VIDEO {
+                    0
+                } else {
+                    (1024 * 1000 + t.timescale.get() as i64 - 1) / t.timescale.get() as i64
+                };
                 let mut ll = LowLatencyOptions::new(Timestamp::from_millis(part + slack));
                 ll.part_hold_back = Some(Timestamp::from_millis(part * 3));
                 options.low_latency = Some(ll);
@@ -282,7 +293,14 @@ impl Sink {
                 },
             );
         }
-        Ok(Sink { out: args.out.clone(), live: args.live, fps: args.fps, availability_start_ms: now_ms(), renditions, error: None })
+        Ok(Sink {
+            out: args.out.clone(),
+            live: args.live,
+            fps: args.fps,
+            availability_start_ms: now_ms(),
+            renditions,
+            error: None,
+        })
     }
 
     fn fail(&mut self, e: impl std::fmt::Display) {
@@ -403,7 +421,12 @@ impl Sink {
             file.extend_from_slice(&index);
             let mut timeline = Timeline::new(r.track.timescale);
             for f in &r.fragments {
-                let mut seg = playlist::Segment::new(f.sequence_number.into(), f.start.ticks, f.duration, format!("ondemand/{}.mp4", r.name));
+                let mut seg = playlist::Segment::new(
+                    f.sequence_number.into(),
+                    f.start.ticks,
+                    f.duration,
+                    format!("ondemand/{}.mp4", r.name),
+                );
                 seg.byte_range = Some(ByteRange { offset: file.len() as u64, length: f.bytes.len() as u64 });
                 timeline.segments.push(seg);
                 file.extend_from_slice(&f.bytes);
@@ -455,15 +478,14 @@ impl FragmentListener for Sink {
         let out = self.out.clone();
         let Some(r) = self.renditions.get_mut(&id) else { return };
         let uri = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index);
-        let result = write_atomic(&out.join(&uri), &part.bytes)
-            .and_then(|_| {
-                if !self.live {
-                    return Ok(());
-                }
-                r.hls.push_part(part.sequence_number.into(), playlist::Part::new(uri, part.duration, part.independent))?;
-                let next = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index + 1);
-                Ok(r.hls.set_preload_hint(Some(PreloadHint::new(next)))?)
-            });
+        let result = write_atomic(&out.join(&uri), &part.bytes).and_then(|_| {
+            if !self.live {
+                return Ok(());
+            }
+            r.hls.push_part(part.sequence_number.into(), playlist::Part::new(uri, part.duration, part.independent))?;
+            let next = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index + 1);
+            Ok(r.hls.set_preload_hint(Some(PreloadHint::new(next)))?)
+        });
         if let Err(e) = result {
             self.fail(e);
         }
@@ -478,7 +500,8 @@ impl FragmentListener for Sink {
         let mut seg = playlist::Segment::new(f.sequence_number.into(), f.start.ticks, f.duration, uri.clone());
         seg.bytes = Some(f.bytes.len() as u64);
         seg.program_date_time_ms = Some(start_ms + f.start.rescale(Timescale::MILLIS).ticks);
-        let mut result = write_atomic(&out.join(&uri), &f.bytes).and_then(|_| Ok(r.hls.push(seg.clone()).map(|_| ())?));
+        let mut result =
+            write_atomic(&out.join(&uri), &f.bytes).and_then(|_| Ok(r.hls.push(seg.clone()).map(|_| ())?));
         if result.is_ok() && self.live && !f.parts.is_empty() {
             let next = format!("{}/{}.0.m4s", r.name, f.sequence_number + 1);
             result = r.hls.set_preload_hint(Some(PreloadHint::new(next))).map_err(Into::into);

@@ -29,7 +29,9 @@ const RUNS: usize = 30;
 
 /// The 200x100 watermark (straight-alpha RGBA, as prep.mjs draws it).
 fn logo() -> Result<Watermark, Error> {
-    let logo: Vec<u8> = (0..200 * 100).flat_map(|i: u32| [(i % 200) as u8, (i / 200) as u8, 200, if i % 7 == 0 { 0 } else { 160 }]).collect();
+    let logo: Vec<u8> = (0..200 * 100)
+        .flat_map(|i: u32| [(i % 200) as u8, (i / 200) as u8, 200, if i % 7 == 0 { 0 } else { 160 }])
+        .collect();
     Ok(Watermark::from_rgba(200, 100, logo)?)
 }
 
@@ -81,7 +83,11 @@ impl Stages {
         Ok(Stages {
             converted: vec![0; i420_size(1920, 1080)],
             scaler: I420Scaler::with_crop(1920, 1080, crop, frame.width, frame.height, Filter::Lanczos3)?,
-            out: I420Frame { width: frame.width, height: frame.height, data: vec![0; i420_size(frame.width, frame.height)] },
+            out: I420Frame {
+                width: frame.width,
+                height: frame.height,
+                data: vec![0; i420_size(frame.width, frame.height)],
+            },
             overlay: Overlay::new(logo()?.premultiplied(), 200, 100, 800, x, y, 70.0, ColorSpace::default(), frame)?,
         })
     }
@@ -127,7 +133,11 @@ fn profile(pipeline: &FramePipeline, rgba: &[u8]) -> Result<(), Error> {
 fn main() -> Result<(), Error> {
     let (w, h) = (1920u32, 1080u32);
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dump = args.iter().position(|a| a == "--dump").map(|i| args.get(i + 1).cloned().ok_or("--dump needs a file")).transpose()?;
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .map(|i| args.get(i + 1).cloned().ok_or("--dump needs a file"))
+        .transpose()?;
     let mut pipeline = pipeline()?;
     let rgba: Vec<u8> = (0..w * h).flat_map(|i| [(i % w) as u8, (i / w) as u8, (i * 7 % 251) as u8, 255]).collect();
     for _ in 0..3 {

@@ -23,7 +23,15 @@ pub enum RgbOrder {
     Bgra,
 }
 
-fn check(width: u32, height: u32, len: usize, stride: usize, min_stride: usize, rows: usize, plane: &'static str) -> Result<(), FrameError> {
+fn check(
+    width: u32,
+    height: u32,
+    len: usize,
+    stride: usize,
+    min_stride: usize,
+    rows: usize,
+    plane: &'static str,
+) -> Result<(), FrameError> {
     if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
         return Err(FrameError::BadSize { width, height });
     }
@@ -155,7 +163,14 @@ const fn coefs(kr: f64, kb: f64, range: Range) -> Coefs {
 /// Converts packed RGB (4 bytes per pixel, alpha ignored) with `stride`
 /// bytes per row into tightly packed I420 in `out` (resized to fit), in
 /// BT.601 limited range.
-pub fn rgb_to_i420(src: &[u8], width: u32, height: u32, stride: usize, order: RgbOrder, out: &mut Vec<u8>) -> Result<(), FrameError> {
+pub fn rgb_to_i420(
+    src: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+    order: RgbOrder,
+    out: &mut Vec<u8>,
+) -> Result<(), FrameError> {
     rgb_to_i420_in(src, width, height, stride, order, ColorSpace::default(), out)
 }
 
@@ -197,7 +212,13 @@ fn convert<const R: usize, const B: usize>(src: &[u8], w: usize, h: usize, strid
     let simd = {
         // Coefficients in pixel byte order; all fit an i16 (at most 2^15 - 1).
         let order = |k: &[i32; 3]| [k[R] as i16, k[1] as i16, k[B] as i16, 0];
-        crate::video::simd::RgbCoefs { y: order(&c.y), u: order(&c.u), v: order(&c.v), shift: c.shift, y_offset: c.y_offset }
+        crate::video::simd::RgbCoefs {
+            y: order(&c.y),
+            u: order(&c.u),
+            v: order(&c.v),
+            shift: c.shift,
+            y_offset: c.y_offset,
+        }
     };
     let cw = w / 2;
     let rows = y_plane.chunks_exact_mut(2 * w).zip(u_plane.chunks_exact_mut(cw).zip(v_plane.chunks_exact_mut(cw)));
@@ -210,7 +231,11 @@ fn convert<const R: usize, const B: usize>(src: &[u8], w: usize, h: usize, strid
         #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
         let done = 0;
         let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8)).skip(done);
-        let outs = y_top.chunks_exact_mut(2).zip(y_bottom.chunks_exact_mut(2)).zip(u_row.iter_mut().zip(v_row.iter_mut())).skip(done);
+        let outs = y_top
+            .chunks_exact_mut(2)
+            .zip(y_bottom.chunks_exact_mut(2))
+            .zip(u_row.iter_mut().zip(v_row.iter_mut()))
+            .skip(done);
         for ((t, b), ((yt, yb), (u, v))) in blocks.zip(outs) {
             yt[0] = luma(&t[..4]);
             yt[1] = luma(&t[4..]);
@@ -349,7 +374,9 @@ mod tests {
 
     #[test]
     fn flat_colours_match_the_float_reference_within_one_code_value() {
-        for &(r, g, b) in &[(0u8, 0u8, 0u8), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255), (12, 200, 99), (128, 128, 128)] {
+        for &(r, g, b) in
+            &[(0u8, 0u8, 0u8), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255), (12, 200, 99), (128, 128, 128)]
+        {
             for order in [RgbOrder::Rgba, RgbOrder::Bgra] {
                 let px = match order {
                     RgbOrder::Rgba => [r, g, b, 255],
@@ -405,7 +432,9 @@ mod tests {
     #[test]
     fn every_space_matches_the_float_reference_within_one_code_value() {
         // A 2x2 block per colour, a grid over the RGB cube (ends included).
-        let colours: Vec<[u8; 3]> = (0..16 * 16 * 16).map(|i: usize| [(i / 256) as u8 * 17, (i / 16 % 16) as u8 * 17, (i % 16) as u8 * 17]).collect();
+        let colours: Vec<[u8; 3]> = (0..16 * 16 * 16)
+            .map(|i: usize| [(i / 256) as u8 * 17, (i / 16 % 16) as u8 * 17, (i % 16) as u8 * 17])
+            .collect();
         let w = colours.len() * 2;
         let mut src = vec![0u8; w * 4 * 2];
         for (i, c) in colours.iter().enumerate() {
@@ -424,7 +453,8 @@ mod tests {
                 for g in got {
                     worst = worst.max((f64::from(g) - y).abs());
                 }
-                worst = worst.max((f64::from(out[2 * w + i]) - u).abs()).max((f64::from(out[2 * w + w / 2 + i]) - v).abs());
+                worst =
+                    worst.max((f64::from(out[2 * w + i]) - u).abs()).max((f64::from(out[2 * w + w / 2 + i]) - v).abs());
             }
             assert!(worst <= 1.0, "{space:?}: worst error {worst:.3} code values");
         }
@@ -474,7 +504,8 @@ mod tests {
                         }
                     }
                     out[w * h + cy * cw + cx] = (((-38 * s[0] - 74 * s[1] + 112 * s[2] + 512) >> 10) + 128) as u8;
-                    out[w * h * 5 / 4 + cy * cw + cx] = (((112 * s[0] - 94 * s[1] - 18 * s[2] + 512) >> 10) + 128) as u8;
+                    out[w * h * 5 / 4 + cy * cw + cx] =
+                        (((112 * s[0] - 94 * s[1] - 18 * s[2] + 512) >> 10) + 128) as u8;
                 }
             }
             out
@@ -521,7 +552,11 @@ mod tests {
                         }
                         for (k, plane) in [(&c.u, w * h), (&c.v, w * h * 5 / 4)] {
                             let want = (((dot(k, s) + 4 * half) >> (c.shift + 2)) + 128).clamp(0, 255);
-                            assert_eq!(i32::from(out[plane + cy * (w / 2) + cx]), want, "{space:?} {order:?} chroma at {cx},{cy}");
+                            assert_eq!(
+                                i32::from(out[plane + cy * (w / 2) + cx]),
+                                want,
+                                "{space:?} {order:?} chroma at {cx},{cy}"
+                            );
                         }
                     }
                 }
@@ -575,7 +610,16 @@ mod tests {
 
     #[test]
     fn rgb_round_trips_through_i420_within_two_code_values() {
-        let colours = [[0u8, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 200, 99], [128, 128, 128], [191, 191, 0]];
+        let colours = [
+            [0u8, 0, 0],
+            [255, 255, 255],
+            [255, 0, 0],
+            [0, 255, 0],
+            [0, 0, 255],
+            [12, 200, 99],
+            [128, 128, 128],
+            [191, 191, 0],
+        ];
         let (mut yuv, mut rgb) = (Vec::new(), Vec::new());
         for space in SPACES {
             for c in colours {

@@ -186,7 +186,9 @@ impl I420Frame {
         p.validate()?;
         let (w, h) = (p.width as usize, p.height as usize);
         let mut data = Vec::with_capacity(i420_size(p.width, p.height));
-        for (plane, stride, pw, ph) in [(p.y, p.y_stride, w, h), (p.u, p.uv_stride, w / 2, h / 2), (p.v, p.uv_stride, w / 2, h / 2)] {
+        for (plane, stride, pw, ph) in
+            [(p.y, p.y_stride, w, h), (p.u, p.uv_stride, w / 2, h / 2), (p.v, p.uv_stride, w / 2, h / 2)]
+        {
             for row in 0..ph {
                 data.extend_from_slice(&plane[row * stride..row * stride + pw]);
             }

@@ -115,7 +115,8 @@ mod tests {
 pub(crate) fn perf_now_ms() -> f64 {
     use wasm_bindgen::JsCast;
     let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
-    let now = perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok());
+    let now =
+        perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok());
     match (perf, now) {
         (Some(p), Some(f)) => f.call0(&p).ok().and_then(|t| t.as_f64()).unwrap_or_else(js_sys::Date::now),
         _ => js_sys::Date::now(),

@@ -30,7 +30,9 @@ fn sweep(rate: u32, seconds: f64, f0: f64, f1: f64, amp: f64, phase: f64) -> Vec
 /// Interleaves channels and quantises to i16.
 fn interleave(channels: &[Vec<f64>]) -> Vec<i16> {
     let n = channels[0].len();
-    (0..n).flat_map(|i| channels.iter().map(move |c| (c[i] * 32768.0).round().clamp(-32768.0, 32767.0) as i16)).collect()
+    (0..n)
+        .flat_map(|i| channels.iter().map(move |c| (c[i] * 32768.0).round().clamp(-32768.0, 32767.0) as i16))
+        .collect()
 }
 
 struct Encoded {
@@ -76,7 +78,13 @@ fn ffmpeg_decode(path: &std::path::Path, channels: usize) -> Vec<i16> {
 /// Sums over sample frames `range` of the input, all channels, with decoded
 /// sample `i + lag` (per channel) against input sample `i`: (input energy,
 /// decoded energy, error energy).
-fn energies(input: &[i16], decoded: &[i16], channels: usize, lag: usize, range: std::ops::Range<usize>) -> (f64, f64, f64) {
+fn energies(
+    input: &[i16],
+    decoded: &[i16],
+    channels: usize,
+    lag: usize,
+    range: std::ops::Range<usize>,
+) -> (f64, f64, f64) {
     let (mut x2, mut y2, mut e2) = (0f64, 0f64, 0f64);
     for i in range {
         for c in 0..channels {
@@ -142,7 +150,14 @@ fn sweep_round_trip(name: &str, rate: u32, channels: u16, bitrate: u32) -> Sweep
     let path = testdata_dir().join(format!("aac_encode_{name}.aac"));
     std::fs::write(&path, &enc.adts).expect("write .aac");
     let probe = ffprobe(
-        &["-select_streams", "a:0", "-show_entries", "stream=codec_name,profile,sample_rate,channels", "-of", "compact=p=0:nk=1"],
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,profile,sample_rate,channels",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
         &path,
     );
     assert_eq!(probe.trim(), format!("aac|LC|{rate}|{channels}"), "ffprobe of {name}");
@@ -171,7 +186,10 @@ fn sweep_round_trip(name: &str, rate: u32, channels: u16, bitrate: u32) -> Sweep
     // another codec's usual priming (1024, 2048, 2112), is far worse.
     for lag in [enc.delay - 1, enc.delay + 1, 1024, 2048, 2112] {
         let other = in_band_at(lag);
-        assert!(other < in_band - 6.0, "{name}: SNR {other:.1} dB at lag {lag} vs {in_band:.1} dB at the reported delay");
+        assert!(
+            other < in_band - 6.0,
+            "{name}: SNR {other:.1} dB at lag {lag} vs {in_band:.1} dB at the reported delay"
+        );
     }
     let mut stop_note = String::new();
     let band_end = sweep_index(rate, enc.bandwidth);
@@ -181,7 +199,11 @@ fn sweep_round_trip(name: &str, rate: u32, channels: u16, bitrate: u32) -> Sweep
         let stop_start = sweep_index(rate, 1.02 * enc.bandwidth);
         let (x2, y2, _) = energies(&pcm, &decoded, ch, enc.delay, stop_start..input_frames);
         let gain = db(y2 / x2);
-        assert!(gain < -15.0, "{name}: above {} Hz the decoded level is only {gain:.1} dB below the input", enc.bandwidth);
+        assert!(
+            gain < -15.0,
+            "{name}: above {} Hz the decoded level is only {gain:.1} dB below the input",
+            enc.bandwidth
+        );
         stop_note = format!(
             "; above the band: {:.2}% of the input energy (which alone caps full-band SNR at {:.1} dB), decoded {gain:.1} dB \
              from {:.0} Hz",
@@ -200,7 +222,9 @@ fn sweep_round_trip(name: &str, rate: u32, channels: u16, bitrate: u32) -> Sweep
         enc.bandwidth,
         enc.delay,
         enc.packets.len(),
-        (enc.adts.len() - 7 * enc.packets.len()) as f64 * 8.0 / (enc.packets.len() as f64 * 1024.0 / rate as f64) / 1000.0,
+        (enc.adts.len() - 7 * enc.packets.len()) as f64 * 8.0
+            / (enc.packets.len() as f64 * 1024.0 / rate as f64)
+            / 1000.0,
         enc.seconds * 1000.0,
     );
     SweepResult { full_band, in_band }
@@ -252,7 +276,9 @@ fn five_point_one_keeps_its_channels_apart() {
     let freqs = [440.0, 660.0, 880.0, 60.0, 1100.0, 1320.0];
     let sources: Vec<Vec<f64>> = freqs
         .iter()
-        .map(|&f| (0..rate as usize).map(|i| 0.3 * (2.0 * std::f64::consts::PI * f * i as f64 / rate as f64).sin()).collect())
+        .map(|&f| {
+            (0..rate as usize).map(|i| 0.3 * (2.0 * std::f64::consts::PI * f * i as f64 / rate as f64).sin()).collect()
+        })
         .collect();
     let pcm = interleave(&sources);
     let mut config = AacEncoderConfig::new(rate, 6);
@@ -260,7 +286,17 @@ fn five_point_one_keeps_its_channels_apart() {
     let enc = encode(config, &pcm);
     let path = testdata_dir().join("aac_encode_5_1.aac");
     std::fs::write(&path, &enc.adts).unwrap();
-    let probe = ffprobe(&["-select_streams", "a:0", "-show_entries", "stream=profile,channels,channel_layout", "-of", "compact=p=0:nk=1"], &path);
+    let probe = ffprobe(
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=profile,channels,channel_layout",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &path,
+    );
     assert_eq!(probe.trim(), "LC|6|5.1");
     // ffmpeg outputs 5.1 in its own order: FL FR FC LFE BL BR, as WAVE.
     let decoded = ffmpeg_decode(&path, 6);
@@ -282,7 +318,16 @@ fn adts_stream_is_recognised_from_a_pipe() {
     config.afterburner = false;
     let enc = encode(config, &pcm);
     let mut child = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_name,sample_rate", "-of", "compact=p=0:nk=1", "-i", "pipe:0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,sample_rate",
+            "-of",
+            "compact=p=0:nk=1",
+            "-i",
+            "pipe:0",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -16,7 +16,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use framecast::audio::{AudioCodec, AudioConverter, AudioDecodeError, AudioDecoder, ChannelLayout, Container, ConvertOptions, DecodeOptions, DecodeStats, PcmChunk, SampleRate};
+use framecast::audio::{
+    AudioCodec, AudioConverter, AudioDecodeError, AudioDecoder, ChannelLayout, Container, ConvertOptions,
+    DecodeOptions, DecodeStats, PcmChunk, SampleRate,
+};
 
 const RATE: u32 = 44_100;
 const FRAMES: usize = 3 * RATE as usize;
@@ -89,23 +92,193 @@ struct Case {
 /// signal, aligned, at the right level"; a wrong delay, a swapped or
 /// silent channel or a sign error gives an SNR near 0 dB.
 const CASES: &[Case] = &[
-    Case { file: "s16.wav", ffmpeg: &["-c:a", "pcm_s16le"], container: Container::Wav, codec: AudioCodec::Pcm, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "f32.wav", ffmpeg: &["-c:a", "pcm_f32le"], container: Container::Wav, codec: AudioCodec::Pcm, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "s16be.aiff", ffmpeg: &["-c:a", "pcm_s16be"], container: Container::Aiff, codec: AudioCodec::Pcm, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "s16.caf", ffmpeg: &["-c:a", "pcm_s16le"], container: Container::Caf, codec: AudioCodec::Pcm, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "alac.caf", ffmpeg: &["-c:a", "alac"], container: Container::Caf, codec: AudioCodec::Alac, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "alac.m4a", ffmpeg: &["-c:a", "alac"], container: Container::Mp4, codec: AudioCodec::Alac, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "audio.flac", ffmpeg: &["-c:a", "flac"], container: Container::Flac, codec: AudioCodec::Flac, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "flac.mkv", ffmpeg: &["-c:a", "flac"], container: Container::Matroska, codec: AudioCodec::Flac, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "flac.ogg", ffmpeg: &["-c:a", "flac"], container: Container::Ogg, codec: AudioCodec::Flac, layout: ChannelLayout::Stereo, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "mono.wav", ffmpeg: &["-ac", "1", "-c:a", "pcm_s16le"], container: Container::Wav, codec: AudioCodec::Pcm, layout: ChannelLayout::Mono, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "surround.flac", ffmpeg: &["-af", "pan=5.1|FL=c0|FR=c1|FC=0.5*c0+0.5*c1|LFE=0*c0|BL=c0|BR=c1", "-c:a", "flac"], container: Container::Flac, codec: AudioCodec::Flac, layout: ChannelLayout::Surround51, lossless: true, delay: 0, slack: 0, snr_floor: 0.0 },
-    Case { file: "lame.mp3", ffmpeg: &["-c:a", "libmp3lame", "-b:a", "192k"], container: Container::Mpeg, codec: AudioCodec::Mp3, layout: ChannelLayout::Stereo, lossless: false, delay: 0, slack: 0, snr_floor: 25.0 },
-    Case { file: "aac.m4a", ffmpeg: &["-c:a", "aac", "-b:a", "192k"], container: Container::Mp4, codec: AudioCodec::Aac, layout: ChannelLayout::Stereo, lossless: false, delay: 0, slack: 0, snr_floor: 33.0 },
-    Case { file: "vorbis.ogg", ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"], container: Container::Ogg, codec: AudioCodec::Vorbis, layout: ChannelLayout::Stereo, lossless: false, delay: 0, slack: 0, snr_floor: 32.0 },
-    Case { file: "adts.aac", ffmpeg: &["-c:a", "aac", "-b:a", "192k", "-f", "adts"], container: Container::Adts, codec: AudioCodec::Aac, layout: ChannelLayout::Stereo, lossless: false, delay: 1024, slack: 1024, snr_floor: 33.0 },
-    Case { file: "aac.mkv", ffmpeg: &["-c:a", "aac", "-b:a", "192k"], container: Container::Matroska, codec: AudioCodec::Aac, layout: ChannelLayout::Stereo, lossless: false, delay: 1024, slack: 1024, snr_floor: 33.0 },
-    Case { file: "vorbis.webm", ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"], container: Container::Matroska, codec: AudioCodec::Vorbis, layout: ChannelLayout::Stereo, lossless: false, delay: 0, slack: 1024, snr_floor: 32.0 },
+    Case {
+        file: "s16.wav",
+        ffmpeg: &["-c:a", "pcm_s16le"],
+        container: Container::Wav,
+        codec: AudioCodec::Pcm,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "f32.wav",
+        ffmpeg: &["-c:a", "pcm_f32le"],
+        container: Container::Wav,
+        codec: AudioCodec::Pcm,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "s16be.aiff",
+        ffmpeg: &["-c:a", "pcm_s16be"],
+        container: Container::Aiff,
+        codec: AudioCodec::Pcm,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "s16.caf",
+        ffmpeg: &["-c:a", "pcm_s16le"],
+        container: Container::Caf,
+        codec: AudioCodec::Pcm,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "alac.caf",
+        ffmpeg: &["-c:a", "alac"],
+        container: Container::Caf,
+        codec: AudioCodec::Alac,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "alac.m4a",
+        ffmpeg: &["-c:a", "alac"],
+        container: Container::Mp4,
+        codec: AudioCodec::Alac,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "audio.flac",
+        ffmpeg: &["-c:a", "flac"],
+        container: Container::Flac,
+        codec: AudioCodec::Flac,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "flac.mkv",
+        ffmpeg: &["-c:a", "flac"],
+        container: Container::Matroska,
+        codec: AudioCodec::Flac,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "flac.ogg",
+        ffmpeg: &["-c:a", "flac"],
+        container: Container::Ogg,
+        codec: AudioCodec::Flac,
+        layout: ChannelLayout::Stereo,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "mono.wav",
+        ffmpeg: &["-ac", "1", "-c:a", "pcm_s16le"],
+        container: Container::Wav,
+        codec: AudioCodec::Pcm,
+        layout: ChannelLayout::Mono,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "surround.flac",
+        ffmpeg: &["-af", "pan=5.1|FL=c0|FR=c1|FC=0.5*c0+0.5*c1|LFE=0*c0|BL=c0|BR=c1", "-c:a", "flac"],
+        container: Container::Flac,
+        codec: AudioCodec::Flac,
+        layout: ChannelLayout::Surround51,
+        lossless: true,
+        delay: 0,
+        slack: 0,
+        snr_floor: 0.0,
+    },
+    Case {
+        file: "lame.mp3",
+        ffmpeg: &["-c:a", "libmp3lame", "-b:a", "192k"],
+        container: Container::Mpeg,
+        codec: AudioCodec::Mp3,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 0,
+        slack: 0,
+        snr_floor: 25.0,
+    },
+    Case {
+        file: "aac.m4a",
+        ffmpeg: &["-c:a", "aac", "-b:a", "192k"],
+        container: Container::Mp4,
+        codec: AudioCodec::Aac,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 0,
+        slack: 0,
+        snr_floor: 33.0,
+    },
+    Case {
+        file: "vorbis.ogg",
+        ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"],
+        container: Container::Ogg,
+        codec: AudioCodec::Vorbis,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 0,
+        slack: 0,
+        snr_floor: 32.0,
+    },
+    Case {
+        file: "adts.aac",
+        ffmpeg: &["-c:a", "aac", "-b:a", "192k", "-f", "adts"],
+        container: Container::Adts,
+        codec: AudioCodec::Aac,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 1024,
+        slack: 1024,
+        snr_floor: 33.0,
+    },
+    Case {
+        file: "aac.mkv",
+        ffmpeg: &["-c:a", "aac", "-b:a", "192k"],
+        container: Container::Matroska,
+        codec: AudioCodec::Aac,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 1024,
+        slack: 1024,
+        snr_floor: 33.0,
+    },
+    Case {
+        file: "vorbis.webm",
+        ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"],
+        container: Container::Matroska,
+        codec: AudioCodec::Vorbis,
+        layout: ChannelLayout::Stereo,
+        lossless: false,
+        delay: 0,
+        slack: 1024,
+        snr_floor: 32.0,
+    },
 ];
 
 /// The test set directory, made once per test run.
@@ -169,7 +342,6 @@ fn snr_db(want: &[f32], got: &[f32], lag: usize) -> f64 {
     10.0 * (s / e.max(1e-30)).log10()
 }
 
-
 #[test]
 fn every_format_decodes_with_the_right_format_length_and_signal() {
     let dir = test_set();
@@ -178,23 +350,46 @@ fn every_format_decodes_with_the_right_format_length_and_signal() {
         let file = std::fs::File::open(dir.join(case.file)).unwrap();
         let dec = AudioDecoder::open(file, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", case.file));
         let info = dec.info().clone();
-        assert_eq!((info.container, info.codec, info.sample_rate.hz(), info.layout), (case.container, case.codec, RATE, case.layout), "{}", case.file);
+        assert_eq!(
+            (info.container, info.codec, info.sample_rate.hz(), info.layout),
+            (case.container, case.codec, RATE, case.layout),
+            "{}",
+            case.file
+        );
         let (chunks, end) = decode_all(dec);
         assert_eq!(end, Ok(()), "{}", case.file);
         let frames: usize = chunks.iter().map(PcmChunk::frames).sum();
-        assert!((FRAMES + case.delay..=FRAMES + case.delay + case.slack).contains(&frames), "{}: {frames} frames", case.file);
+        assert!(
+            (FRAMES + case.delay..=FRAMES + case.delay + case.slack).contains(&frames),
+            "{}: {frames} frames",
+            case.file
+        );
         if let Some(declared) = info.frames {
-            assert!((declared as usize).abs_diff(frames) <= 4096, "{}: declares {declared}, decodes {frames}", case.file);
+            assert!(
+                (declared as usize).abs_diff(frames) <= 4096,
+                "{}: declares {declared}, decodes {frames}",
+                case.file
+            );
         }
         // Transcoding: every input converts to 48 kHz stereo, time-aligned
         // and of the length the rates give.
-        let mut conv = AudioConverter::new(info.sample_rate, info.layout, &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo)).unwrap();
+        let mut conv = AudioConverter::new(
+            info.sample_rate,
+            info.layout,
+            &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo),
+        )
+        .unwrap();
         let mut converted = 0;
         for c in &chunks {
             converted += conv.process(c).unwrap().map_or(0, |o| o.frames());
         }
         converted += conv.flush().unwrap().map_or(0, |o| o.frames());
-        assert_eq!(converted as f64, (frames as f64 * 48_000.0 / f64::from(RATE)).round(), "{}: converted length", case.file);
+        assert_eq!(
+            converted as f64,
+            (frames as f64 * 48_000.0 / f64::from(RATE)).round(),
+            "{}: converted length",
+            case.file
+        );
         let got: Vec<Vec<f32>> = (0..case.layout.channels()).map(|c| channel(&chunks, c)).collect();
         match case.layout {
             ChannelLayout::Mono => {
@@ -211,7 +406,12 @@ fn every_format_decodes_with_the_right_format_length_and_signal() {
                 assert!(got[3].iter().all(|&s| s == 0.0), "{}: LFE", case.file);
                 assert_eq!(got[4], left, "{}: BL", case.file);
                 assert_eq!(got[5], right, "{}: BR", case.file);
-                let mean_err = left.iter().zip(&right).zip(&got[2]).map(|((l, r), c)| ((l + r) / 2.0 - c).abs()).fold(0f32, f32::max);
+                let mean_err = left
+                    .iter()
+                    .zip(&right)
+                    .zip(&got[2])
+                    .map(|((l, r), c)| ((l + r) / 2.0 - c).abs())
+                    .fold(0f32, f32::max);
                 assert!(mean_err <= 1.0 / 32768.0, "{}: FC", case.file);
             }
             _ if case.lossless => {
@@ -222,7 +422,11 @@ fn every_format_decodes_with_the_right_format_length_and_signal() {
                 let lag = case.delay;
                 let (snr_l, snr_r) = (snr_db(&left, &got[0], lag), snr_db(&right, &got[1], lag));
                 eprintln!("{}: SNR left {snr_l:.1} dB, right {snr_r:.1} dB", case.file);
-                assert!(snr_l >= case.snr_floor && snr_r >= case.snr_floor, "{}: SNR {snr_l:.1} / {snr_r:.1} dB", case.file);
+                assert!(
+                    snr_l >= case.snr_floor && snr_r >= case.snr_floor,
+                    "{}: SNR {snr_l:.1} / {snr_r:.1} dB",
+                    case.file
+                );
                 // Time-aligned: a frame early or late is much worse.
                 for off in [lag + 1, lag + 64].into_iter().chain(lag.checked_sub(1)) {
                     let snr = snr_db(&left, &got[0], off);
@@ -239,8 +443,12 @@ fn memory_unseekable_and_file_sources_agree() {
     for file in ["lame.mp3", "audio.flac", "vorbis.ogg", "s16.wav"] {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let (a, _) = decode_all(AudioDecoder::from_bytes(&bytes, &DecodeOptions::default()).unwrap());
-        let (b, _) = decode_all(AudioDecoder::open_unseekable(std::io::Cursor::new(bytes.clone()), &DecodeOptions::default()).unwrap());
-        let (c, _) = decode_all(AudioDecoder::open(std::fs::File::open(dir.join(file)).unwrap(), &DecodeOptions::default()).unwrap());
+        let (b, _) = decode_all(
+            AudioDecoder::open_unseekable(std::io::Cursor::new(bytes.clone()), &DecodeOptions::default()).unwrap(),
+        );
+        let (c, _) = decode_all(
+            AudioDecoder::open(std::fs::File::open(dir.join(file)).unwrap(), &DecodeOptions::default()).unwrap(),
+        );
         assert_eq!(a, c, "{file}: bytes vs file");
         assert_eq!(channel(&a, 0), channel(&b, 0), "{file}: bytes vs unseekable");
     }
@@ -350,7 +558,9 @@ fn flipped_bytes_are_skipped_or_refused() {
 #[test]
 fn damaged_packets_are_concealed_or_refused() {
     let dir = test_set();
-    for (file, expected, missing) in [("adts.aac", FRAMES + 1024, 3 * 1024), ("aac.m4a", FRAMES, 0), ("alac.m4a", FRAMES, 0)] {
+    for (file, expected, missing) in
+        [("adts.aac", FRAMES + 1024, 3 * 1024), ("aac.m4a", FRAMES, 0), ("alac.m4a", FRAMES, 0)]
+    {
         let mut bytes = std::fs::read(dir.join(file)).unwrap();
         let at = bytes.len() * 2 / 5;
         for (i, b) in bytes[at..at + 1500].iter_mut().enumerate() {
@@ -433,7 +643,21 @@ fn decode_and_resample_speed() {
     let path = test_set().join("noise60.mp3");
     if !path.exists() {
         let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=color=pink:duration=60:sample_rate=44100:amplitude=0.3:seed=7", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "192k"])
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "anoisesrc=color=pink:duration=60:sample_rate=44100:amplitude=0.3:seed=7",
+                "-ac",
+                "2",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "192k",
+            ])
             .arg(&path)
             .output()
             .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
@@ -476,13 +700,22 @@ fn unsupported_codec_and_no_audio_track() {
     let dir = test_set();
     let make = |name: &str, args: &[&str]| {
         let path = dir.join(name);
-        let out = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).arg(&path).output().expect("ffmpeg is installed");
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-y"])
+            .args(args)
+            .arg(&path)
+            .output()
+            .expect("ffmpeg is installed");
         assert!(out.status.success(), "ffmpeg {name}: {}", String::from_utf8_lossy(&out.stderr));
         std::fs::read(path).unwrap()
     };
     let opus = make("opus.ogg", &["-i", dir.join("source.wav").to_str().unwrap(), "-t", "0.5", "-c:a", "libopus"]);
-    assert_eq!(AudioDecoder::from_bytes(&opus, &DecodeOptions::default()).unwrap_err(), AudioDecodeError::UnsupportedCodec { codec: "opus".into() });
-    let video = make("video.mp4", &["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10", "-t", "0.3", "-c:v", "libx264"]);
+    assert_eq!(
+        AudioDecoder::from_bytes(&opus, &DecodeOptions::default()).unwrap_err(),
+        AudioDecodeError::UnsupportedCodec { codec: "opus".into() }
+    );
+    let video =
+        make("video.mp4", &["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10", "-t", "0.3", "-c:v", "libx264"]);
     let err = AudioDecoder::from_bytes(&video, &DecodeOptions::default()).unwrap_err();
     assert_eq!(err, AudioDecodeError::NoAudioTrack);
     assert_eq!(err.to_string(), "the input has no audio track");

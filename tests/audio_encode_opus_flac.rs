@@ -161,7 +161,10 @@ fn probe(path: &Path) -> Probe {
     assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let field = |name: &str| {
-        text.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).unwrap_or_else(|| panic!("{name} in {text}")).to_string()
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .to_string()
     };
     Probe {
         codec: field("codec_name"),
@@ -312,7 +315,12 @@ fn opus_round_trip(dir: &Scratch, name: &str, config: OpusEncoderConfig, pcm: &[
 #[test]
 fn opus_mono_sweep_at_96k_matches_its_spectrum() {
     let config = OpusEncoderConfig { bitrate: 96_000, ..OpusEncoderConfig::new(48_000, 1) };
-    let snr = opus_round_trip(&Scratch::new("sweep-48k-mono-96k"), "sweep-48k-mono-96k", config, &log_sweep(48_000, 10.0, 1, 20.0, 20_000.0, 0.0));
+    let snr = opus_round_trip(
+        &Scratch::new("sweep-48k-mono-96k"),
+        "sweep-48k-mono-96k",
+        config,
+        &log_sweep(48_000, 10.0, 1, 20.0, 20_000.0, 0.0),
+    );
     assert!(snr >= 30.0, "spectral SNR {snr:.1} dB");
 }
 
@@ -320,7 +328,12 @@ fn opus_mono_sweep_at_96k_matches_its_spectrum() {
 fn opus_stereo_sweep_at_the_default_128k_matches_its_spectrum() {
     let config = OpusEncoderConfig::new(48_000, 2);
     assert_eq!(config.bitrate, 128_000);
-    let snr = opus_round_trip(&Scratch::new("sweep-48k-stereo-128k"), "sweep-48k-stereo-128k", config, &log_sweep(48_000, 10.0, 2, 20.0, 20_000.0, 0.7));
+    let snr = opus_round_trip(
+        &Scratch::new("sweep-48k-stereo-128k"),
+        "sweep-48k-stereo-128k",
+        config,
+        &log_sweep(48_000, 10.0, 2, 20.0, 20_000.0, 0.7),
+    );
     assert!(snr >= 30.0, "spectral SNR {snr:.1} dB");
 }
 
@@ -345,7 +358,8 @@ fn opus_stereo_sweep_at_96k_is_good_below_8_khz() {
 #[test]
 fn opus_stereo_music_at_96k_matches_its_spectrum() {
     let config = OpusEncoderConfig { bitrate: 96_000, ..OpusEncoderConfig::new(48_000, 2) };
-    let snr = opus_round_trip(&Scratch::new("music-48k-stereo-96k"), "music-48k-stereo-96k", config, &music(48_000, 10.0, 2));
+    let snr =
+        opus_round_trip(&Scratch::new("music-48k-stereo-96k"), "music-48k-stereo-96k", config, &music(48_000, 10.0, 2));
     // Noise bursts cannot be matched bin by bin, by any codec: libopus
     // scores about 24.7 dB here.
     assert!(snr >= 23.0, "spectral SNR {snr:.1} dB");
@@ -355,7 +369,12 @@ fn opus_stereo_music_at_96k_matches_its_spectrum() {
 #[test]
 fn opus_16k_mono_sweep_round_trips() {
     let config = OpusEncoderConfig { bitrate: 96_000, ..OpusEncoderConfig::new(16_000, 1) };
-    let snr = opus_round_trip(&Scratch::new("sweep-16k-mono"), "sweep-16k-mono", config, &log_sweep(16_000, 10.0, 1, 20.0, 8_000.0, 0.0));
+    let snr = opus_round_trip(
+        &Scratch::new("sweep-16k-mono"),
+        "sweep-16k-mono",
+        config,
+        &log_sweep(16_000, 10.0, 1, 20.0, 8_000.0, 0.0),
+    );
     // SILK is a speech coder: about 55 kbit/s whatever the target, and
     // 22.8 dB on this sweep (libopus switches to CELT: 28.8 dB).
     assert!(snr >= 20.0, "spectral SNR {snr:.1} dB");
@@ -414,7 +433,10 @@ fn flac_round_trip(name: &str, config: FlacEncoderConfig, secs: f64) {
     // Bit-exact: ffmpeg's decode equals the input.
     let path_str = path.to_str().expect("utf-8");
     let decoded: Vec<i32> = if bits == 16 {
-        ffmpeg(&["-i", path_str, "-f", "s16le", "-"]).chunks_exact(2).map(|c| i32::from(i16::from_le_bytes([c[0], c[1]]))).collect()
+        ffmpeg(&["-i", path_str, "-f", "s16le", "-"])
+            .chunks_exact(2)
+            .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
+            .collect()
     } else {
         ffmpeg(&["-i", path_str, "-f", "s32le", "-"])
             .chunks_exact(4)
@@ -467,7 +489,13 @@ fn flac_in_mp4_is_lossless() {
     let track = TrackConfig::new(1, Timescale::new(48_000).expect("non-zero"), codec);
     let samples: Vec<Sample> = frames
         .into_iter()
-        .map(|f| Sample { decode_time: f.pts as i64, composition_offset: 0, duration: f.duration, keyframe: true, data: f.data })
+        .map(|f| Sample {
+            decode_time: f.pts as i64,
+            composition_offset: 0,
+            duration: f.duration,
+            keyframe: true,
+            data: f.data,
+        })
         .collect();
     let mp4 = progressive_mp4(&[(&track, &samples)], &Mp4Options::default()).expect("mux");
     let mp4_path = dir.path("out.mp4");

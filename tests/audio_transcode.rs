@@ -116,13 +116,37 @@ fn preset(json: &str) -> Preset {
 /// The output presets, with the ffprobe codec name, rate, extension and the
 /// SNR floor against the source (see `outputs_of_a_lossless_input`).
 const OUTPUTS: &[(&str, &str, u32, &str, f64)] = &[
-    (r#"{"name":"aac mp4","container":"mp4","audio":{"codec":"AAC","bitRate":128,"sampleRate":48000}}"#, "aac", 48_000, "m4a", 30.0),
-    (r#"{"name":"aac fmp4","container":"fmp4","audio":{"codec":"AAC","bitRate":128,"sampleRate":48000}}"#, "aac", 48_000, "mp4", 30.0),
+    (
+        r#"{"name":"aac mp4","container":"mp4","audio":{"codec":"AAC","bitRate":128,"sampleRate":48000}}"#,
+        "aac",
+        48_000,
+        "m4a",
+        30.0,
+    ),
+    (
+        r#"{"name":"aac fmp4","container":"fmp4","audio":{"codec":"AAC","bitRate":128,"sampleRate":48000}}"#,
+        "aac",
+        48_000,
+        "mp4",
+        30.0,
+    ),
     (r#"{"name":"opus ogg","container":"ogg","audio":{"codec":"opus","bitRate":128}}"#, "opus", 48_000, "opus", 18.0),
     (r#"{"name":"opus fmp4","container":"fmp4","audio":{"codec":"opus","bitRate":128}}"#, "opus", 48_000, "mp4", 18.0),
     (r#"{"name":"flac","container":"flac","audio":{"codec":"flac"}}"#, "flac", 44_100, "flac", 60.0),
-    (r#"{"name":"flac mp4","container":"mp4","audio":{"codec":"flac","sampleRate":48000}}"#, "flac", 48_000, "m4a", 40.0),
-    (r#"{"name":"wav","container":"wav","audio":{"codec":"pcm","codecOptions":{"bitDepth":24}}}"#, "pcm_s24le", 44_100, "wav", 60.0),
+    (
+        r#"{"name":"flac mp4","container":"mp4","audio":{"codec":"flac","sampleRate":48000}}"#,
+        "flac",
+        48_000,
+        "m4a",
+        40.0,
+    ),
+    (
+        r#"{"name":"wav","container":"wav","audio":{"codec":"pcm","codecOptions":{"bitDepth":24}}}"#,
+        "pcm_s24le",
+        44_100,
+        "wav",
+        60.0,
+    ),
 ];
 
 /// Transcodes `file` streamed from disk, writes the result, checks it with
@@ -134,9 +158,12 @@ fn transcode_file(file: &Path, preset_json: &str, codec: &str, rate: u32, ext: &
     let out_path = dir().join(format!("out-{name}-{}.{ext}", preset(preset_json).name.replace(' ', "-")));
     let mut out = std::fs::File::create(&out_path).unwrap();
     let mut fractions = Vec::new();
-    let summary = transcode_audio(std::fs::File::open(file).unwrap(), &mut out, AudioTranscodeOptions::new(preset(preset_json)), |p| {
-        fractions.push(p.fraction())
-    })
+    let summary = transcode_audio(
+        std::fs::File::open(file).unwrap(),
+        &mut out,
+        AudioTranscodeOptions::new(preset(preset_json)),
+        |p| fractions.push(p.fraction()),
+    )
     .unwrap_or_else(|e| panic!("{} -> {preset_json}: {e}", file.display()));
     drop(out);
     assert_eq!((summary.sample_rate, summary.channels), (rate, 2));
@@ -148,7 +175,11 @@ fn transcode_file(file: &Path, preset_json: &str, codec: &str, rate: u32, ext: &
         &out_path,
     );
     assert!(probe.contains(&format!("codec_name={codec}\n")), "{}: {probe}", out_path.display());
-    assert!(probe.contains(&format!("sample_rate={rate}\n")) && probe.contains("channels=2\n"), "{}: {probe}", out_path.display());
+    assert!(
+        probe.contains(&format!("sample_rate={rate}\n")) && probe.contains("channels=2\n"),
+        "{}: {probe}",
+        out_path.display()
+    );
     // Duration within one codec frame (1024 AAC, 960 Opus; 20 ms covers
     // both at 48 kHz), from ffmpeg's decode rather than container fields.
     // ffmpeg ignores edit lists in fragmented MP4 (its own fMP4 output
@@ -257,7 +288,13 @@ fn an_m4a_with_moov_last_is_kept_whole_then_decoded() {
     let src = source(100.0);
     let m4a = dir().join("long-moov-last-100s.m4a");
     if !m4a.exists() {
-        let st = Command::new("ffmpeg").args(["-v", "error", "-y", "-i"]).arg(&src).args(["-c:a", "aac", "-b:a", "320k"]).arg(&m4a).status().unwrap();
+        let st = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&src)
+            .args(["-c:a", "aac", "-b:a", "320k"])
+            .arg(&m4a)
+            .status()
+            .unwrap();
         assert!(st.success());
     }
     let bytes = std::fs::read(&m4a).unwrap();
@@ -313,7 +350,9 @@ fn damaged_inputs_give_typed_errors() {
 #[test]
 fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
     let refused = |json: &str| AudioTranscoder::new(AudioTranscodeOptions::new(preset(json))).unwrap_err();
-    let e = refused(r#"{"name":"v","container":"mp4","video":{"bitRate":800,"maxWidth":640,"maxHeight":360},"audio":{"codec":"AAC","bitRate":128}}"#);
+    let e = refused(
+        r#"{"name":"v","container":"mp4","video":{"bitRate":800,"maxWidth":640,"maxHeight":360},"audio":{"codec":"AAC","bitRate":128}}"#,
+    );
     assert_eq!((e.code(), e.field()), ("invalid-preset", Some("video")));
     let e = refused(r#"{"name":"h","container":"hls","audio":{"codec":"AAC","bitRate":128}}"#);
     assert_eq!(e.field(), Some("container"));
@@ -322,7 +361,8 @@ fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
     assert_eq!(AudioTranscoder::new(options).unwrap_err().field(), Some("gainDb"));
     // HE-AAC is valid in a preset but not encoded by this build: refused
     // when the encoder is chosen, with the field.
-    let he = r#"{"name":"he","container":"mp4","audio":{"codec":"AAC","bitRate":64,"codecOptions":{"profile":"HE-AAC"}}}"#;
+    let he =
+        r#"{"name":"he","container":"mp4","audio":{"codec":"AAC","bitRate":64,"codecOptions":{"profile":"HE-AAC"}}}"#;
     let wav = std::fs::read(source(SECONDS)).unwrap();
     let e = transcode_audio_bytes(&wav, AudioTranscodeOptions::new(preset(he))).unwrap_err();
     assert_eq!((e.code(), e.field()), ("invalid-preset", Some("audio.codecOptions.profile")));
@@ -342,12 +382,18 @@ fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
 #[test]
 fn mp3_output() {
     let json = r#"{"name":"mp3","container":"mp3","audio":{"codec":"mp3","bitRate":192,"sampleRate":44100}}"#;
-    let (out, summary) = transcode_audio_bytes(&std::fs::read(source(SECONDS)).unwrap(), AudioTranscodeOptions::new(preset(json))).unwrap();
+    let (out, summary) =
+        transcode_audio_bytes(&std::fs::read(source(SECONDS)).unwrap(), AudioTranscodeOptions::new(preset(json)))
+            .unwrap();
     assert_eq!((summary.codec.as_str(), summary.mime_type, summary.sample_rate), ("mp3", "audio/mpeg", 44_100));
     let path = dir().join("out.mp3");
     std::fs::write(&path, out).unwrap();
-    let probe = common::ffprobe(&["-show_entries", "stream=codec_name,sample_rate,channels", "-of", "default=nw=1"], &path);
-    assert!(probe.contains("codec_name=mp3\n") && probe.contains("sample_rate=44100\n") && probe.contains("channels=2\n"), "{probe}");
+    let probe =
+        common::ffprobe(&["-show_entries", "stream=codec_name,sample_rate,channels", "-of", "default=nw=1"], &path);
+    assert!(
+        probe.contains("codec_name=mp3\n") && probe.contains("sample_rate=44100\n") && probe.contains("channels=2\n"),
+        "{probe}"
+    );
     let got = ffmpeg_f32(&path, 44_100);
     let decoded = got.len() / 2;
     let input = (SECONDS * 44_100.0) as usize;

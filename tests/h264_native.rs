@@ -56,12 +56,22 @@ fn round_trip(c: Clip, frames: u32, config: EncoderConfig) -> RoundTrip {
         n += 1;
     }
     let to_db = |mse: f64| 10.0 * (255.0f64 * 255.0 / mse).log10();
-    RoundTrip { psnr_y: to_db(sse_y / n as f64), psnr_all: to_db(sse_all / n as f64), bytes: annexb.len(), annexb, keyframes }
+    RoundTrip {
+        psnr_y: to_db(sse_y / n as f64),
+        psnr_all: to_db(sse_all / n as f64),
+        bytes: annexb.len(),
+        annexb,
+        keyframes,
+    }
 }
 
 fn mse(a: &[u8], b: &[u8]) -> f64 {
     let p = psnr(a, b);
-    if p.is_infinite() { 1e-9 } else { 255.0 * 255.0 / 10f64.powf(p / 10.0) }
+    if p.is_infinite() {
+        1e-9
+    } else {
+        255.0 * 255.0 / 10f64.powf(p / 10.0)
+    }
 }
 
 fn config_720p() -> EncoderConfig {
@@ -108,9 +118,21 @@ fn ffmpeg_decodes_our_annexb_without_errors() {
             .args(["-f", "null", "-"])
             .output()
             .unwrap();
-        assert!(out.status.success() && out.stderr.is_empty(), "ffmpeg errors: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "ffmpeg errors: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let probe = ffprobe(
-            &["-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames,profile", "-of", "csv=p=0"],
+            &[
+                "-count_frames",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=width,height,nb_read_frames,profile",
+                "-of",
+                "csv=p=0",
+            ],
             &path,
         );
         let want_profile = match profile {
@@ -165,7 +187,10 @@ fn force_keyframe_bitrate_change_and_codec_string() {
         if i == 45 {
             enc.set_bitrate(300_000).unwrap();
         }
-        let au = enc.encode(&I420Planes::packed(W, H, input).unwrap(), Timestamp::from_millis(i as i64 * 33)).unwrap().unwrap();
+        let au = enc
+            .encode(&I420Planes::packed(W, H, input).unwrap(), Timestamp::from_millis(i as i64 * 33))
+            .unwrap()
+            .unwrap();
         assert_eq!(au.keyframe, i == 0 || i == 10 || i == 70, "frame {i}: keyframe {}", au.keyframe);
         sizes.push(au.data.len());
     }
@@ -187,7 +212,15 @@ fn wrong_frames_are_typed_errors() {
     let buf = vec![0u8; i420_size(W, H)];
     let err = enc.encode(&I420Planes::packed(W, H, &buf).unwrap(), Timestamp::from_millis(0)).unwrap_err();
     assert_eq!(err, H264Error::FrameSizeMismatch { expected: (640, 480), got: (W, H) });
-    let short = I420Planes { width: 640, height: 480, y: &buf[..100], u: &buf[..10], v: &buf[..10], y_stride: 640, uv_stride: 320 };
+    let short = I420Planes {
+        width: 640,
+        height: 480,
+        y: &buf[..100],
+        u: &buf[..10],
+        v: &buf[..10],
+        y_stride: 640,
+        uv_stride: 320,
+    };
     assert!(matches!(enc.encode(&short, Timestamp::from_millis(0)), Err(H264Error::Frame(_))));
     // The encoder is still usable afterwards.
     let ok = vec![0u8; i420_size(640, 480)];

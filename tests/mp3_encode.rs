@@ -92,7 +92,14 @@ fn sweep_44k1_stereo_192k_decodes_in_ffmpeg_with_30_db_snr() {
     let (spf, delay) = (enc.samples_per_frame() as usize, enc.encoder_delay() as usize);
 
     let probe = ffprobe(
-        &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate,channels,duration,bit_rate", "-of", "csv=p=0"],
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels,duration,bit_rate",
+            "-of",
+            "csv=p=0",
+        ],
         &path,
     );
     let fields: Vec<&str> = probe.trim().split(',').collect();
@@ -116,7 +123,10 @@ fn sweep_44k1_stereo_192k_decodes_in_ffmpeg_with_30_db_snr() {
     let snr = snr_db(&pcm, &decoded, 2 * delay);
     let bytes: usize = frames.iter().map(|f| f.data.len()).sum();
     let kbps = bytes as f64 * 8.0 / (decoded_frames as f64 / 44_100.0) / 1000.0;
-    println!("mp3 44.1 kHz stereo 192 kbit/s sweep 100 Hz-8 kHz: SNR {snr:.1} dB, {} frames, {kbps:.1} kbit/s", frames.len());
+    println!(
+        "mp3 44.1 kHz stereo 192 kbit/s sweep 100 Hz-8 kHz: SNR {snr:.1} dB, {} frames, {kbps:.1} kbit/s",
+        frames.len()
+    );
     assert!(snr >= 30.0, "SNR {snr:.1} dB");
     let _ = std::fs::remove_file(&path);
 }
@@ -138,8 +148,12 @@ fn a_click_lands_encoder_delay_samples_later() {
             encode_to_file(config, &pcm, &path);
             let decoded = ffmpeg_decode(&path);
             let left = decoded.iter().step_by(ch);
-            let (peak, level) = left.enumerate().fold((0, 0.0f32), |best, (i, &y)| if y.abs() > best.1 { (i, y.abs()) } else { best });
-            println!("click at {at} ({rate} Hz, {channels} ch): decoded peak {level:.2} at {peak}, {} later", peak - at);
+            let (peak, level) =
+                left.enumerate().fold((0, 0.0f32), |best, (i, &y)| if y.abs() > best.1 { (i, y.abs()) } else { best });
+            println!(
+                "click at {at} ({rate} Hz, {channels} ch): decoded peak {level:.2} at {peak}, {} later",
+                peak - at
+            );
             assert_eq!(peak, at + delay, "{rate} Hz: the click at {at} came out at {peak}");
             if ch == 2 {
                 let right = decoded.iter().skip(1).step_by(2).fold(0.0f32, |m, y| m.max(y.abs()));
@@ -163,7 +177,10 @@ fn bad_settings_are_refused_by_name_with_the_allowed_values() {
     );
     assert_eq!(e.code(), "invalid-config");
     for channels in [0, 3] {
-        assert_eq!(refused(Mp3EncoderConfig::new(48_000, channels)).to_string(), format!("mp3.channels must be 1 or 2, got {channels}"));
+        assert_eq!(
+            refused(Mp3EncoderConfig::new(48_000, channels)).to_string(),
+            format!("mp3.channels must be 1 or 2, got {channels}")
+        );
     }
     assert_eq!(
         refused(Mp3EncoderConfig { bitrate: 128_001, ..Mp3EncoderConfig::new(48_000, 2) }).to_string(),
@@ -176,7 +193,9 @@ fn bad_settings_are_refused_by_name_with_the_allowed_values() {
         "mp3.bitrate must be 8000, 16000, 24000, 32000, 40000, 48000, 56000, 64000, 80000, 96000, 112000, 128000, \
          144000 or 160000 bit/s at 22050 Hz, got 192000"
     );
-    let Mp3Error::InvalidConfig { field, .. } = refused(Mp3EncoderConfig { bitrate: 8_000, ..Mp3EncoderConfig::new(32_000, 1) }) else {
+    let Mp3Error::InvalidConfig { field, .. } =
+        refused(Mp3EncoderConfig { bitrate: 8_000, ..Mp3EncoderConfig::new(32_000, 1) })
+    else {
         unreachable!()
     };
     assert_eq!(field, "bitrate");

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::{ffprobe, testdata_dir};
 use framecast::mux::reader::{
-    fuzz_entry, validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, MediaSegment,
-    Movie, Mp4File, ReadError, ReadOptions, SampleRef, Track,
+    fuzz_entry, validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, MediaSegment, Movie, Mp4File,
+    ReadError, ReadOptions, SampleRef, Track,
 };
 use framecast::mux::{CodecConfig, TrackKind};
 use serde_json::Value;
@@ -95,11 +95,7 @@ fn make(name: &str, args: &[&str]) -> PathBuf {
     }
     static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("mp4")
-        .to_string();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("mp4").to_string();
     let tmp = path.with_extension(format!("tmp{}-{seq}.{ext}", std::process::id()));
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
@@ -115,9 +111,7 @@ fn make(name: &str, args: &[&str]) -> PathBuf {
 const VIDEO_IN: [&str; 4] = ["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25"];
 const AUDIO_IN: [&str; 4] = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"];
 /// H.264 with two B-frames (so `ctts`), a keyframe every 12 frames.
-const X264: [&str; 8] = [
-    "-c:v", "libx264", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p",
-];
+const X264: [&str; 8] = ["-c:v", "libx264", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p"];
 
 fn h264_aac(name: &str, duration: &str, movflags: Option<&str>) -> PathBuf {
     let mut args: Vec<&str> = Vec::new();
@@ -141,21 +135,13 @@ fn faststart() -> PathBuf {
 }
 
 fn fragmented() -> PathBuf {
-    h264_aac(
-        "h264_aac_frag.mp4",
-        "2",
-        Some("frag_keyframe+empty_moov+default_base_moof"),
-    )
+    h264_aac("h264_aac_frag.mp4", "2", Some("frag_keyframe+empty_moov+default_base_moof"))
 }
 
 /// Fragmented without default-base-is-moof: ffmpeg writes explicit
 /// `base_data_offset`s (absolute file offsets).
 fn fragmented_explicit_base() -> PathBuf {
-    h264_aac(
-        "h264_aac_frag_base.mp4",
-        "2",
-        Some("frag_keyframe+empty_moov"),
-    )
+    h264_aac("h264_aac_frag_base.mp4", "2", Some("frag_keyframe+empty_moov"))
 }
 
 /// Video only, fragmented, with negative composition offsets (version 1
@@ -164,10 +150,7 @@ fn fragmented_negative_cts() -> PathBuf {
     let mut args: Vec<&str> = VIDEO_IN.to_vec();
     args.extend(["-t", "2"]);
     args.extend(X264);
-    args.extend([
-        "-movflags",
-        "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets",
-    ]);
+    args.extend(["-movflags", "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets"]);
     make("h264_frag_negative_cts.mp4", &args)
 }
 
@@ -183,13 +166,8 @@ fn quicktime() -> PathBuf {
 }
 
 fn has_encoder(name: &str) -> bool {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-encoders"])
-        .output()
-        .expect("run ffmpeg -encoders");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.split_whitespace().nth(1) == Some(name))
+    let out = Command::new("ffmpeg").args(["-hide_banner", "-encoders"]).output().expect("run ffmpeg -encoders");
+    String::from_utf8_lossy(&out.stdout).lines().any(|l| l.split_whitespace().nth(1) == Some(name))
 }
 
 fn opus() -> Option<PathBuf> {
@@ -223,41 +201,15 @@ fn hls() -> (PathBuf, Vec<PathBuf>) {
         args.extend(["-t", "3"].map(String::from));
         args.extend(X264.iter().map(|s| s.to_string()));
         args.extend(
-            [
-                "-c:a",
-                "aac",
-                "-b:a",
-                "48k",
-                "-f",
-                "hls",
-                "-hls_segment_type",
-                "fmp4",
-                "-hls_time",
-                "1",
-            ]
-            .map(String::from),
+            ["-c:a", "aac", "-b:a", "48k", "-f", "hls", "-hls_segment_type", "fmp4", "-hls_time", "1"]
+                .map(String::from),
         );
-        args.extend(
-            [
-                "-hls_playlist_type",
-                "vod",
-                "-hls_fmp4_init_filename",
-                "init.mp4",
-            ]
-            .map(String::from),
-        );
+        args.extend(["-hls_playlist_type", "vod", "-hls_fmp4_init_filename", "init.mp4"].map(String::from));
         args.push("-hls_segment_filename".into());
         args.push(tmp.join("seg%d.m4s").display().to_string());
         args.push(tmp.join("index.m3u8").display().to_string());
-        let status = Command::new("ffmpeg")
-            .args(["-v", "error", "-y"])
-            .args(&args)
-            .status()
-            .expect("run ffmpeg");
-        assert!(
-            status.success(),
-            "ffmpeg failed to make the HLS test stream"
-        );
+        let status = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(&args).status().expect("run ffmpeg");
+        assert!(status.success(), "ffmpeg failed to make the HLS test stream");
         // Another test may have won the race.
         if std::fs::rename(&tmp, &hls_dir).is_err() {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -268,19 +220,9 @@ fn hls() -> (PathBuf, Vec<PathBuf>) {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "m4s"))
         .collect();
-    segments.sort_by_key(|p| {
-        p.file_stem()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .trim_start_matches("seg")
-            .parse::<u32>()
-            .unwrap()
-    });
-    assert!(
-        segments.len() >= 2,
-        "expected several HLS segments, got {segments:?}"
-    );
+    segments
+        .sort_by_key(|p| p.file_stem().unwrap().to_str().unwrap().trim_start_matches("seg").parse::<u32>().unwrap());
+    assert!(segments.len() >= 2, "expected several HLS segments, got {segments:?}");
     (hls_dir.join("init.mp4"), segments)
 }
 
@@ -307,31 +249,19 @@ struct Packet {
 
 /// The packets of every stream, keyed by MP4 track ID.
 fn probe_packets(file: &Path) -> Vec<(u32, Vec<Packet>)> {
-    let streams: Value = serde_json::from_str(&ffprobe(
-        &["-show_entries", "stream=index,id", "-of", "json"],
-        file,
-    ))
-    .unwrap();
+    let streams: Value =
+        serde_json::from_str(&ffprobe(&["-show_entries", "stream=index,id", "-of", "json"], file)).unwrap();
     let mut out: Vec<(u32, Vec<Packet>)> = streams["streams"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| {
             let id = s["id"].as_str().unwrap();
-            (
-                u32::from_str_radix(id.trim_start_matches("0x"), 16).unwrap(),
-                Vec::new(),
-            )
+            (u32::from_str_radix(id.trim_start_matches("0x"), 16).unwrap(), Vec::new())
         })
         .collect();
-    let args = [
-        "-fflags",
-        "+nofillin",
-        "-show_entries",
-        "packet=stream_index,pts,dts,duration,size,pos,flags",
-        "-of",
-        "json",
-    ];
+    let args =
+        ["-fflags", "+nofillin", "-show_entries", "packet=stream_index,pts,dts,duration,size,pos,flags", "-of", "json"];
     let packets: Value = serde_json::from_str(&ffprobe(&args, file)).unwrap();
     for p in packets["packets"].as_array().unwrap() {
         let index = p["stream_index"].as_u64().unwrap() as usize;
@@ -369,13 +299,7 @@ fn probe_streams(file: &Path) -> Vec<(u32, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            (
-                u32::from_str_radix(s["id"].as_str().unwrap().trim_start_matches("0x"), 16)
-                    .unwrap(),
-                s.clone(),
-            )
-        })
+        .map(|s| (u32::from_str_radix(s["id"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(), s.clone()))
         .collect()
 }
 
@@ -396,12 +320,7 @@ fn ffmpeg_extradata(codec: &CodecConfig) -> Vec<u8> {
         // ffmpeg stores the bare STREAMINFO (after its block header).
         CodecConfig::Flac { metadata, .. } => metadata[4..38].to_vec(),
         // ffmpeg turns dOps back into an OpusHead.
-        CodecConfig::Opus {
-            channels,
-            pre_skip,
-            input_sample_rate,
-            output_gain,
-        } => {
+        CodecConfig::Opus { channels, pre_skip, input_sample_rate, output_gain } => {
             let mut h = b"OpusHead".to_vec();
             h.push(1);
             h.push(*channels);
@@ -420,9 +339,7 @@ fn compare_codecs(movie: &Movie, file: &Path) {
     let streams = probe_streams(file);
     assert_eq!(streams.len(), movie.tracks().len(), "track count");
     for (id, s) in streams {
-        let track = movie
-            .track(id)
-            .unwrap_or_else(|| panic!("ffprobe's track {id} is missing"));
+        let track = movie.track(id).unwrap_or_else(|| panic!("ffprobe's track {id} is missing"));
         let name = s["codec_name"].as_str().unwrap();
         match &track.config.codec {
             CodecConfig::Avc { width, height, .. } => {
@@ -430,22 +347,11 @@ fn compare_codecs(movie: &Movie, file: &Path) {
                 assert_eq!(s["width"].as_u64(), Some(u64::from(*width)));
                 assert_eq!(s["height"].as_u64(), Some(u64::from(*height)));
                 assert_eq!(track.kind, TrackKind::Video);
-                track
-                    .config
-                    .codec
-                    .codec_string()
-                    .expect("codec string from avcC");
+                track.config.codec.codec_string().expect("codec string from avcC");
             }
-            CodecConfig::Aac {
-                sample_rate,
-                channels,
-                ..
-            } => {
+            CodecConfig::Aac { sample_rate, channels, .. } => {
                 assert_eq!(name, "aac");
-                assert_eq!(
-                    s["sample_rate"].as_str(),
-                    Some(sample_rate.to_string().as_str())
-                );
+                assert_eq!(s["sample_rate"].as_str(), Some(sample_rate.to_string().as_str()));
                 assert_eq!(s["channels"].as_u64(), Some(u64::from(*channels)));
                 assert_eq!(track.config.codec.codec_string().unwrap(), "mp4a.40.2");
             }
@@ -453,31 +359,16 @@ fn compare_codecs(movie: &Movie, file: &Path) {
                 assert_eq!(name, "opus");
                 assert_eq!(s["channels"].as_u64(), Some(u64::from(*channels)));
             }
-            CodecConfig::Flac {
-                sample_rate,
-                channels,
-                ..
-            } => {
+            CodecConfig::Flac { sample_rate, channels, .. } => {
                 assert_eq!(name, "flac");
-                assert_eq!(
-                    s["sample_rate"].as_str(),
-                    Some(sample_rate.to_string().as_str())
-                );
+                assert_eq!(s["sample_rate"].as_str(), Some(sample_rate.to_string().as_str()));
                 assert_eq!(s["channels"].as_u64(), Some(u64::from(*channels)));
             }
             other => panic!("unexpected codec {other:?}"),
         }
         let extradata = ffmpeg_extradata(&track.config.codec);
-        assert_eq!(
-            s["extradata_size"].as_u64(),
-            Some(extradata.len() as u64),
-            "track {id} extradata size"
-        );
-        assert_eq!(
-            s["extradata_hash"].as_str(),
-            Some(adler32(&extradata).as_str()),
-            "track {id} extradata"
-        );
+        assert_eq!(s["extradata_size"].as_u64(), Some(extradata.len() as u64), "track {id} extradata size");
+        assert_eq!(s["extradata_hash"].as_str(), Some(adler32(&extradata).as_str()), "track {id} extradata");
     }
 }
 
@@ -490,21 +381,11 @@ fn compare_codecs(movie: &Movie, file: &Path) {
 /// ffmpeg applies the edit list ([`Track::presentation_offset`]) to both
 /// times, and delays presentation times by the largest negative composition
 /// offset (its `dts_shift`) so that no pts precedes its dts.
-fn compare_track(
-    track: &Track,
-    samples: &[SampleRef<'_>],
-    packets: &[Packet],
-    pos_base: u64,
-) -> usize {
+fn compare_track(track: &Track, samples: &[SampleRef<'_>], packets: &[Packet], pos_base: u64) -> usize {
     let id = track.config.id;
     assert_eq!(samples.len(), packets.len(), "track {id}: sample count");
     let shift = track.presentation_offset;
-    let dts_shift = samples
-        .iter()
-        .map(|s| -i64::from(s.composition_offset))
-        .max()
-        .unwrap_or(0)
-        .max(0);
+    let dts_shift = samples.iter().map(|s| -i64::from(s.composition_offset)).max().unwrap_or(0).max(0);
     for (i, (s, p)) in samples.iter().zip(packets).enumerate() {
         let what = format!(
             "track {id} sample {i}: ours dts {} cts {} duration {} size {} at {} key {}, ffprobe {p:?}",
@@ -516,21 +397,13 @@ fn compare_track(
             s.keyframe
         );
         assert_eq!(s.decode_time + shift, p.dts, "dts of {what}");
-        assert_eq!(
-            s.presentation_time() + shift + dts_shift,
-            p.pts,
-            "pts of {what}"
-        );
+        assert_eq!(s.presentation_time() + shift + dts_shift, p.pts, "pts of {what}");
         assert_eq!(s.data.len() as u64, p.size, "size of {what}");
         assert_eq!(s.offset + pos_base, p.pos, "pos of {what}");
         assert_eq!(s.keyframe, p.keyframe, "keyframe flag of {what}");
         match (p.duration, packets.get(i + 1)) {
             (Some(d), _) => assert_eq!(i64::from(s.duration), d, "duration of {what}"),
-            (None, Some(next)) => assert_eq!(
-                i64::from(s.duration),
-                next.dts - p.dts,
-                "duration of {what}"
-            ),
+            (None, Some(next)) => assert_eq!(i64::from(s.duration), next.dts - p.dts, "duration of {what}"),
             (None, None) => {}
         }
     }
@@ -548,11 +421,7 @@ fn check_file(path: &Path) -> Vec<u8> {
         let samples: Vec<SampleRef<'_>> = file.samples(*id).unwrap().collect();
         assert_eq!(file.sample_count(*id), Some(samples.len() as u64));
         let n = compare_track(track, &samples, packets, 0);
-        assert!(
-            n > 10,
-            "{}: track {id} has only {n} samples",
-            path.display()
-        );
+        assert!(n > 10, "{}: track {id} has only {n} samples", path.display());
     }
     data
 }
@@ -570,18 +439,9 @@ fn progressive_h264_aac_matches_ffprobe() {
     assert!(file.fragments().is_empty());
     let video = &file.movie().tracks()[0];
     // B-frames: composition offsets, and an edit list hiding the delay.
-    assert!(file
-        .samples(video.config.id)
-        .unwrap()
-        .any(|s| s.composition_offset > 0));
+    assert!(file.samples(video.config.id).unwrap().any(|s| s.composition_offset > 0));
     assert!(video.presentation_offset < 0, "{video:?}");
-    assert!(
-        file.samples(video.config.id)
-            .unwrap()
-            .filter(|s| s.keyframe)
-            .count()
-            >= 4
-    );
+    assert!(file.samples(video.config.id).unwrap().filter(|s| s.keyframe).count() >= 4);
     // The owned form copies the bytes.
     let first = file.samples(video.config.id).unwrap().next().unwrap();
     assert_eq!(first.to_sample().data, first.data);
@@ -593,21 +453,12 @@ fn faststart_h264_aac_matches_ffprobe() {
     // moov before mdat, and the same samples as without faststart.
     assert_eq!(&data[4..8], b"ftyp");
     let slow = read(&progressive());
-    let (a, b) = (
-        Mp4File::parse(&data).unwrap(),
-        Mp4File::parse(&slow).unwrap(),
-    );
+    let (a, b) = (Mp4File::parse(&data).unwrap(), Mp4File::parse(&slow).unwrap());
     for t in a.movie().tracks() {
-        let x: Vec<_> = a
-            .samples(t.config.id)
-            .unwrap()
-            .map(|s| (s.decode_time, s.composition_offset, s.data))
-            .collect();
-        let y: Vec<_> = b
-            .samples(t.config.id)
-            .unwrap()
-            .map(|s| (s.decode_time, s.composition_offset, s.data))
-            .collect();
+        let x: Vec<_> =
+            a.samples(t.config.id).unwrap().map(|s| (s.decode_time, s.composition_offset, s.data)).collect();
+        let y: Vec<_> =
+            b.samples(t.config.id).unwrap().map(|s| (s.decode_time, s.composition_offset, s.data)).collect();
         assert_eq!(x, y);
     }
 }
@@ -618,20 +469,12 @@ fn fragmented_h264_aac_matches_ffprobe() {
         let data = check_file(&path);
         let file = Mp4File::parse(&data).unwrap();
         assert!(file.movie().is_fragmented());
-        assert!(
-            file.fragments().len() >= 4,
-            "{} fragments",
-            file.fragments().len()
-        );
+        assert!(file.fragments().len() >= 4, "{} fragments", file.fragments().len());
         for t in file.movie().tracks() {
             assert!(t.defaults.is_some());
         }
         // The init part alone is an init segment.
-        let moov_end = top_level_boxes(&data)
-            .into_iter()
-            .find(|b| &b.1 == b"moov")
-            .map(|b| b.0 + b.2)
-            .unwrap();
+        let moov_end = top_level_boxes(&data).into_iter().find(|b| &b.1 == b"moov").map(|b| b.0 + b.2).unwrap();
         let movie = Movie::from_init_segment(&data[..moov_end]).unwrap();
         assert_eq!(movie.tracks(), file.movie().tracks());
     }
@@ -648,10 +491,7 @@ fn negative_composition_offsets_match_ffprobe() {
 fn quicktime_mov_matches_ffprobe() {
     let data = check_file(&quicktime());
     let file = Mp4File::parse(&data).unwrap();
-    assert_eq!(
-        file.movie().major_brand().map(|b| b.to_string()).as_deref(),
-        Some("qt  ")
-    );
+    assert_eq!(file.movie().major_brand().map(|b| b.to_string()).as_deref(), Some("qt  "));
 }
 
 #[test]
@@ -667,18 +507,10 @@ fn hls_fmp4_segments_match_ffprobe_and_validate() {
     let mut total = 0;
     for path in &segment_paths {
         let segment_bytes = read(path);
-        let segment = MediaSegment::parse(&movie, &segment_bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let segment = MediaSegment::parse(&movie, &segment_bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // ffprobe reads the init segment and the media segment together.
-        let joined = dir().join(format!(
-            "hls_joined_{}.mp4",
-            path.file_stem().unwrap().to_str().unwrap()
-        ));
-        std::fs::write(
-            &joined,
-            [init.as_slice(), segment_bytes.as_slice()].concat(),
-        )
-        .unwrap();
+        let joined = dir().join(format!("hls_joined_{}.mp4", path.file_stem().unwrap().to_str().unwrap()));
+        std::fs::write(&joined, [init.as_slice(), segment_bytes.as_slice()].concat()).unwrap();
         for (id, packets) in probe_packets(&joined) {
             let track = movie.track(id).unwrap();
             let samples: Vec<_> = segment.samples(id).collect();
@@ -687,16 +519,8 @@ fn hls_fmp4_segments_match_ffprobe_and_validate() {
         }
 
         // The stream server's checks pass, in order.
-        let summary = validator
-            .validate(&segment_bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let alone = validate_fragment(
-            &movie,
-            &segment_bytes,
-            &FragmentRules::default(),
-            previous.as_ref(),
-        )
-        .unwrap();
+        let summary = validator.validate(&segment_bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let alone = validate_fragment(&movie, &segment_bytes, &FragmentRules::default(), previous.as_ref()).unwrap();
         assert_eq!(alone, summary);
         for t in &summary.tracks {
             let expected_start = segment.track_fragments(t.track_id).next().unwrap().start;
@@ -704,20 +528,14 @@ fn hls_fmp4_segments_match_ffprobe_and_validate() {
             if t.kind == TrackKind::Video {
                 assert!(t.starts_with_keyframe);
             }
-            if let Some(p) = previous
-                .as_ref()
-                .and_then(|p: &FragmentSummary| p.track(t.track_id))
-            {
+            if let Some(p) = previous.as_ref().and_then(|p: &FragmentSummary| p.track(t.track_id)) {
                 assert!(t.start >= p.end);
             }
         }
         // Re-sending the same upload is out of order.
         let err = validator.validate(&segment_bytes).unwrap_err();
         assert!(err.is_recoverable(), "{err}");
-        assert!(matches!(
-            err,
-            ReadError::SequenceNotIncreasing { .. } | ReadError::DecodeTimeBackwards { .. }
-        ));
+        assert!(matches!(err, ReadError::SequenceNotIncreasing { .. } | ReadError::DecodeTimeBackwards { .. }));
         previous = Some(summary);
     }
     assert!(total > 100);
@@ -730,12 +548,8 @@ fn hls_fmp4_segments_match_ffprobe_and_validate() {
     validator.validate(&first).unwrap();
 
     // A size limit below the segment size rejects it, recoverably.
-    let err =
-        validate_fragment(&movie, &last, &FragmentRules::with_max_bytes(1000), None).unwrap_err();
-    assert!(
-        matches!(err, ReadError::TooLarge { .. }) && err.is_recoverable(),
-        "{err}"
-    );
+    let err = validate_fragment(&movie, &last, &FragmentRules::with_max_bytes(1000), None).unwrap_err();
+    assert!(matches!(err, ReadError::TooLarge { .. }) && err.is_recoverable(), "{err}");
 }
 
 #[test]
@@ -748,33 +562,20 @@ fn validation_rejects_bad_uploads() {
 
     // A track the init segment does not have.
     let mut unknown = segment.clone();
-    for b in top_level_boxes(&segment)
-        .into_iter()
-        .filter(|b| &b.1 == b"moof")
-    {
+    for b in top_level_boxes(&segment).into_iter().filter(|b| &b.1 == b"moof") {
         for tfhd in find_all(&segment[b.0..b.0 + b.2], b"tfhd") {
             let at = b.0 + tfhd + 12;
             unknown[at..at + 4].copy_from_slice(&7u32.to_be_bytes());
         }
     }
     let err = validate_fragment(&movie, &unknown, &rules, None).unwrap_err();
-    assert!(
-        matches!(err, ReadError::UnknownTrack { track_id: 7 }),
-        "{err}"
-    );
+    assert!(matches!(err, ReadError::UnknownTrack { track_id: 7 }), "{err}");
 
     // The video run starting with a non-sync sample: set the non-sync bit in
     // the first sample's flags of every video run.
     let mut not_sync = segment.clone();
     let video_tfhd = find_all(&segment, b"tfhd")[0];
-    assert_eq!(
-        u32::from_be_bytes(
-            segment[video_tfhd + 12..video_tfhd + 16]
-                .try_into()
-                .unwrap()
-        ),
-        1
-    );
+    assert_eq!(u32::from_be_bytes(segment[video_tfhd + 12..video_tfhd + 16].try_into().unwrap()), 1);
     let trun = find_all(&segment, b"trun")[0];
     let flags = u32::from_be_bytes(segment[trun + 8..trun + 12].try_into().unwrap()) & 0xff_ffff;
     // After sample_count: data_offset, first_sample_flags, then the table
@@ -811,10 +612,7 @@ fn validation_rejects_bad_uploads() {
 
     // An init segment or a progressive file is not an upload.
     assert!(validate_fragment(&movie, &read(&init_path), &rules, None).is_err());
-    assert!(matches!(
-        validate_fragment(&movie, &[], &rules, None),
-        Err(ReadError::MissingBox { .. })
-    ));
+    assert!(matches!(validate_fragment(&movie, &[], &rules, None), Err(ReadError::MissingBox { .. })));
 }
 
 #[test]
@@ -826,12 +624,7 @@ fn opus_in_mp4_matches_ffprobe() {
     let data = check_file(&path);
     let file = Mp4File::parse(&data).unwrap();
     let track = &file.movie().tracks()[0];
-    let CodecConfig::Opus {
-        channels, pre_skip, ..
-    } = track.config.codec
-    else {
-        panic!("{track:?}")
-    };
+    let CodecConfig::Opus { channels, pre_skip, .. } = track.config.codec else { panic!("{track:?}") };
     assert_eq!(channels, 1);
     assert_eq!(track.presentation_offset, -i64::from(pre_skip));
 }
@@ -840,13 +633,7 @@ fn opus_in_mp4_matches_ffprobe() {
 fn flac_in_mp4_matches_ffprobe() {
     let data = check_file(&flac());
     let file = Mp4File::parse(&data).unwrap();
-    let CodecConfig::Flac {
-        sample_rate,
-        channels,
-        bits_per_sample,
-        ..
-    } = file.movie().tracks()[0].config.codec
-    else {
+    let CodecConfig::Flac { sample_rate, channels, bits_per_sample, .. } = file.movie().tracks()[0].config.codec else {
         panic!()
     };
     assert_eq!((sample_rate, channels, bits_per_sample), (44100, 1, 16));
@@ -860,15 +647,9 @@ fn init_segment_rules() {
     let init = &data[..moov.0 + moov.2];
     Movie::from_init_segment(init).unwrap();
     // Media data is not part of an init segment.
-    assert!(matches!(
-        Movie::from_init_segment(&data),
-        Err(ReadError::UnexpectedBox { .. })
-    ));
+    assert!(matches!(Movie::from_init_segment(&data), Err(ReadError::UnexpectedBox { .. })));
     // Without ftyp.
-    assert!(matches!(
-        Movie::from_init_segment(&data[moov.0..moov.0 + moov.2]),
-        Err(ReadError::MissingBox { .. })
-    ));
+    assert!(matches!(Movie::from_init_segment(&data[moov.0..moov.0 + moov.2]), Err(ReadError::MissingBox { .. })));
     // A progressive file's moov has no mvex.
     let prog = read(&progressive());
     let b = top_level_boxes(&prog);
@@ -882,18 +663,10 @@ fn init_segment_rules() {
 fn unsupported_codecs_are_typed_and_skippable() {
     let mut data = read(&progressive());
     // Rename the video sample entry to hvc1.
-    let at = all_boxes(&data)
-        .into_iter()
-        .find(|b| &b.3 == b"avc1")
-        .unwrap()
-        .0
-        + 4;
+    let at = all_boxes(&data).into_iter().find(|b| &b.3 == b"avc1").unwrap().0 + 4;
     data[at..at + 4].copy_from_slice(b"hvc1");
     let err = Mp4File::parse(&data).unwrap_err();
-    assert!(
-        matches!(err, ReadError::UnsupportedCodec { track_id: 1, fourcc } if fourcc == b"hvc1"),
-        "{err}"
-    );
+    assert!(matches!(err, ReadError::UnsupportedCodec { track_id: 1, fourcc } if fourcc == b"hvc1"), "{err}");
     assert!(err.is_recoverable());
     let file = Mp4File::parse_with(&data, &ReadOptions::skipping_unsupported_tracks()).unwrap();
     assert_eq!(file.movie().tracks().len(), 1);
@@ -903,11 +676,7 @@ fn unsupported_codecs_are_typed_and_skippable() {
 
     // A text handler.
     let mut data = read(&progressive());
-    let hdlr = all_boxes(&data)
-        .into_iter()
-        .find(|b| &b.3 == b"hdlr")
-        .unwrap()
-        .0;
+    let hdlr = all_boxes(&data).into_iter().find(|b| &b.3 == b"hdlr").unwrap().0;
     let at = hdlr + 16;
     assert_eq!(&data[at..at + 4], b"vide");
     data[at..at + 4].copy_from_slice(b"text");
@@ -935,20 +704,13 @@ fn top_level_boxes(data: &[u8]) -> Vec<(usize, [u8; 4], usize)> {
     out
 }
 
-const CONTAINERS: [&[u8; 4]; 11] = [
-    b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"traf", b"edts", b"dinf",
-    b"udta",
-];
+const CONTAINERS: [&[u8; 4]; 11] =
+    [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"traf", b"edts", b"dinf", b"udta"];
 
 /// Every box of a well-formed file, recursively through the usual
 /// containers and sample entries: (offset, header size, size, type).
 fn all_boxes(data: &[u8]) -> Vec<(usize, usize, usize, [u8; 4])> {
-    fn walk(
-        data: &[u8],
-        mut pos: usize,
-        end: usize,
-        out: &mut Vec<(usize, usize, usize, [u8; 4])>,
-    ) {
+    fn walk(data: &[u8], mut pos: usize, end: usize, out: &mut Vec<(usize, usize, usize, [u8; 4])>) {
         while pos + 8 <= end {
             let size = u32::from_be_bytes(data[pos..pos + 4].try_into().unwrap()) as usize;
             let kind: [u8; 4] = data[pos + 4..pos + 8].try_into().unwrap();
@@ -975,11 +737,7 @@ fn all_boxes(data: &[u8]) -> Vec<(usize, usize, usize, [u8; 4])> {
 
 /// Offsets of every occurrence of a box type (pointing at its size field).
 fn find_all(data: &[u8], kind: &[u8; 4]) -> Vec<usize> {
-    data.windows(4)
-        .enumerate()
-        .filter(|(_, w)| w == kind)
-        .map(|(i, _)| i.saturating_sub(4))
-        .collect()
+    data.windows(4).enumerate().filter(|(_, w)| w == kind).map(|(i, _)| i.saturating_sub(4)).collect()
 }
 
 /// A deterministic xorshift generator.
@@ -1006,15 +764,8 @@ fn hostile(input: &[u8], label: &str) {
     let elapsed = start.elapsed();
     // Whatever is parsed, nothing holds much more than the input.
     let limit = 32 * input.len() + 256 * 1024;
-    assert!(
-        peak <= limit,
-        "{label}: {peak} heap bytes for a {}-byte input",
-        input.len()
-    );
-    assert!(
-        elapsed < Duration::from_secs(2),
-        "{label}: took {elapsed:?}"
-    );
+    assert!(peak <= limit, "{label}: {peak} heap bytes for a {}-byte input", input.len());
+    assert!(elapsed < Duration::from_secs(2), "{label}: took {elapsed:?}");
 }
 
 /// The small ffmpeg files every hostile test starts from.
@@ -1030,15 +781,8 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     ];
     files.extend(opus());
     let (init, segments) = hls();
-    let mut seeds: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                read(p),
-            )
-        })
-        .collect();
+    let mut seeds: Vec<(String, Vec<u8>)> =
+        files.iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read(p))).collect();
     let mut joined = read(&init);
     joined.extend(read(&segments[0]));
     seeds.push(("hls init+seg0".into(), joined));
@@ -1052,16 +796,7 @@ fn truncations_at_every_box_boundary_and_random_positions() {
     for (name, data) in seeds() {
         let mut cuts: Vec<usize> = Vec::new();
         for (pos, header, size, _) in all_boxes(&data) {
-            for c in [
-                pos,
-                pos + 1,
-                pos + 4,
-                pos + 7,
-                pos + header,
-                pos + header + 1,
-                pos + size - 1,
-                pos + size,
-            ] {
+            for c in [pos, pos + 1, pos + 4, pos + 7, pos + header, pos + header + 1, pos + size - 1, pos + size] {
                 cuts.push(c);
             }
         }
@@ -1150,24 +885,10 @@ fn huge_counts_are_rejected_before_allocating() {
                 if &kind != k || at + 4 > size {
                     continue;
                 }
-                for value in [
-                    u32::MAX,
-                    0x8000_0000,
-                    0x7fff_ffff,
-                    0x0100_0000,
-                    0x10000,
-                    1,
-                    0,
-                ] {
+                for value in [u32::MAX, 0x8000_0000, 0x7fff_ffff, 0x0100_0000, 0x10000, 1, 0] {
                     let mut input = data.clone();
                     input[pos + at..pos + at + 4].copy_from_slice(&value.to_be_bytes());
-                    hostile(
-                        &input,
-                        &format!(
-                            "{name}: {} count at {pos} = {value}",
-                            String::from_utf8_lossy(k)
-                        ),
-                    );
+                    hostile(&input, &format!("{name}: {} count at {pos} = {value}", String::from_utf8_lossy(k)));
                     cases += 1;
                 }
             }
@@ -1198,9 +919,7 @@ fn tiny_files_claiming_billions_of_samples() {
     streaminfo.extend(((44100u64 << 44) | (15 << 36)).to_be_bytes()); // 44100 Hz, mono, 16 bits
     streaminfo.extend([0; 16]);
     let mut flac_entry = vec![0u8; 6];
-    flac_entry.extend([
-        0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 16, 0, 0, 0, 0, 0xac, 0x44, 0, 0,
-    ]);
+    flac_entry.extend([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 16, 0, 0, 0, 0, 0xac, 0x44, 0, 0]);
     flac_entry.extend(full(b"dfLa", &streaminfo));
     let stbl = bx(
         b"stbl",
@@ -1216,10 +935,7 @@ fn tiny_files_claiming_billions_of_samples() {
     let moov = bx(
         b"moov",
         &[
-            full(
-                b"mvhd",
-                &[&[0u8; 8][..], &u32s(&[1000]), &[0u8; 84]].concat(),
-            ),
+            full(b"mvhd", &[&[0u8; 8][..], &u32s(&[1000]), &[0u8; 84]].concat()),
             bx(
                 b"trak",
                 &[
@@ -1227,10 +943,7 @@ fn tiny_files_claiming_billions_of_samples() {
                     bx(
                         b"mdia",
                         &[
-                            full(
-                                b"mdhd",
-                                &[&[0u8; 8][..], &u32s(&[44100, 0]), &[0x55, 0xc4, 0, 0]].concat(),
-                            ),
+                            full(b"mdhd", &[&[0u8; 8][..], &u32s(&[44100, 0]), &[0x55, 0xc4, 0, 0]].concat()),
                             full(b"hdlr", &[&[0u8; 4][..], b"soun", &[0u8; 13]].concat()),
                             bx(b"minf", &stbl),
                         ]
@@ -1250,16 +963,7 @@ fn tiny_files_claiming_billions_of_samples() {
     assert!(file.len() < 600, "{} bytes", file.len());
     let start = Instant::now();
     let (result, peak) = peak_heap(|| Mp4File::parse(&file).map(|_| ()));
-    assert!(
-        matches!(
-            result,
-            Err(ReadError::TooLarge {
-                what: "sample count",
-                ..
-            })
-        ),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(ReadError::TooLarge { what: "sample count", .. })), "{result:?}");
     assert!(peak < 64 * 1024, "{peak} heap bytes");
     assert!(start.elapsed() < Duration::from_millis(100));
     hostile(&file, "tiny moov");
@@ -1286,10 +990,7 @@ fn tiny_files_claiming_billions_of_samples() {
     input[trun + 12..trun + 16].copy_from_slice(&4_000_000_000u32.to_be_bytes());
     let start = Instant::now();
     let (result, peak) = peak_heap(|| Mp4File::parse(&input).map(|_| ()));
-    assert!(
-        matches!(result, Err(ReadError::TooLarge { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(ReadError::TooLarge { .. })), "{result:?}");
     assert!(peak < 64 * 1024 + 8 * input.len(), "{peak}");
     assert!(start.elapsed() < Duration::from_millis(200));
 }
@@ -1300,18 +1001,9 @@ fn lying_box_sizes_and_deep_nesting() {
     for (name, data) in seeds() {
         for (pos, _, size, kind) in all_boxes(&data) {
             let kind = String::from_utf8_lossy(&kind).into_owned();
-            for lie in [
-                0u32,
-                1,
-                4,
-                7,
-                8,
-                9,
-                (size as u32).wrapping_sub(1),
-                size as u32 + 1,
-                size as u32 + 4096,
-                u32::MAX,
-            ] {
+            for lie in
+                [0u32, 1, 4, 7, 8, 9, (size as u32).wrapping_sub(1), size as u32 + 1, size as u32 + 4096, u32::MAX]
+            {
                 let mut input = data.clone();
                 input[pos..pos + 4].copy_from_slice(&lie.to_be_bytes());
                 hostile(&input, &format!("{name}: {kind} at {pos} size {lie}"));
@@ -1347,8 +1039,7 @@ fn lying_box_sizes_and_deep_nesting() {
 fn fuzz_corpus_replays_without_panics() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus/mp4_reader");
     let mut n = 0;
-    for entry in std::fs::read_dir(&corpus).unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
-    {
+    for entry in std::fs::read_dir(&corpus).unwrap_or_else(|e| panic!("{}: {e}", corpus.display())) {
         let path = entry.unwrap().path();
         let data = read(&path);
         hostile(&data, &path.display().to_string());

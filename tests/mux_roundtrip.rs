@@ -32,7 +32,13 @@ fn tracks_and_samples() -> (Vec<TrackConfig>, Vec<Sample>, Vec<Sample>) {
         }
         let ts = Timestamp::new(i as i64 * 3000, Timescale::MPEG);
         let au = enc.encode(&I420Planes::packed(W, H, &frame).unwrap(), ts).unwrap().unwrap();
-        video.push(Sample { decode_time: ts.ticks, composition_offset: 0, duration: 3000, keyframe: au.keyframe, data: au.data });
+        video.push(Sample {
+            decode_time: ts.ticks,
+            composition_offset: 0,
+            duration: 3000,
+            keyframe: au.keyframe,
+            data: au.data,
+        });
     }
     let avcc = enc.decoder_config().unwrap().avcc.clone();
     let audio: Vec<Sample> = (0..140)
@@ -46,7 +52,11 @@ fn tracks_and_samples() -> (Vec<TrackConfig>, Vec<Sample>, Vec<Sample>) {
         .collect();
     let tracks = vec![
         TrackConfig::new(1, Timescale::MPEG, CodecConfig::Avc { avcc, width: W, height: H }),
-        TrackConfig::new(2, Timescale::new(48_000).unwrap(), CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 }),
+        TrackConfig::new(
+            2,
+            Timescale::new(48_000).unwrap(),
+            CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 },
+        ),
     ];
     (tracks, video, audio)
 }
@@ -138,7 +148,8 @@ fn validator_rejects_our_fragments_out_of_order_and_stays_usable() {
     let (tracks, video, _) = tracks_and_samples();
     let mut w = CmafWriter::new(vec![tracks[0].clone()]).unwrap();
     let movie = Movie::from_init_segment(&w.init_segment().unwrap()).unwrap();
-    let frags: Vec<Vec<u8>> = video.chunks(30).enumerate().map(|(n, c)| w.fragment(n as u32 + 1, &[(1, c)]).unwrap()).collect();
+    let frags: Vec<Vec<u8>> =
+        video.chunks(30).enumerate().map(|(n, c)| w.fragment(n as u32 + 1, &[(1, c)]).unwrap()).collect();
     let mut v = FragmentValidator::new(movie, FragmentRules::default());
     v.validate(&frags[0]).unwrap();
     v.validate(&frags[1]).unwrap();

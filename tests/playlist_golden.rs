@@ -12,11 +12,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use framecast::playlist::dash::{
-    AdaptationSet, Addressing, AudioInfo, LiveMpd, MediaInfo, Mpd, MpdKind, Representation, TemplateTiming, UtcTiming, VideoInfo,
+    AdaptationSet, Addressing, AudioInfo, LiveMpd, MediaInfo, Mpd, MpdKind, Representation, TemplateTiming, UtcTiming,
+    VideoInfo,
 };
 use framecast::playlist::hls::{
-    AudioRendition, DeliveryDirectives, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PdtPlacement,
-    PlaylistKind, PreloadHint, RenditionReport, Variant, Window,
+    AudioRendition, DeliveryDirectives, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist,
+    PdtPlacement, PlaylistKind, PreloadHint, RenditionReport, Variant, Window,
 };
 use framecast::playlist::{ByteRange, FrameRate, InitSegment, Part, Resolution, Segment, Timeline};
 use framecast::time::{Timescale, Timestamp};
@@ -51,7 +52,11 @@ fn golden(name: &str, actual: &str) {
         ),
     };
     if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(expected.lines().count().min(actual.lines().count()));
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
         panic!(
             "{name} differs from its golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n--- actual output ---\n{actual}",
             line + 1,
@@ -159,7 +164,8 @@ fn hls_event_finished() -> String {
 
 /// Ten segments pushed into a window of four; a wall-clock time on each.
 fn hls_live_window() -> String {
-    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
+    let mut pl =
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
     for n in 0..10 {
         let mut s = video_segment(n);
         s.program_date_time_ms = Some(T0 + (n * 2_002) as i64);
@@ -172,7 +178,8 @@ fn hls_live_window() -> String {
 /// discontinuity (encoder restart) on segment 7, after `pushed` segments
 /// into a window of four.
 fn hls_live_with_gaps(pushed: u64) -> String {
-    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
+    let mut pl =
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
     for n in 0..pushed {
         let mut s = video_segment(n);
         if n >= 4 {
@@ -334,7 +341,10 @@ fn dash_static_template() -> String {
     last.duration = 30 * FRAME;
     last.bytes = last.bytes.map(|b| b / 2);
     let a = renumbered(audio_timeline(5), "audio");
-    let media = |dir: &str| Addressing::SegmentTemplate { media: format!("{dir}/$Number%05d$.m4s"), timing: TemplateTiming::Timeline };
+    let media = |dir: &str| Addressing::SegmentTemplate {
+        media: format!("{dir}/$Number%05d$.m4s"),
+        timing: TemplateTiming::Timeline,
+    };
     let mpd = Mpd {
         adaptation_sets: sets(video_representation(v, media("video")), audio_representation(a, media("audio"))),
         ..Default::default()
@@ -351,10 +361,16 @@ fn dash_static_template_duration() -> String {
         s.bytes = Some(32_000);
         a.segments.push(s);
     }
-    let media = |dir: &str, d| Addressing::SegmentTemplate { media: format!("{dir}/$Number%05d$.m4s"), timing: TemplateTiming::Duration(d) };
+    let media = |dir: &str, d| Addressing::SegmentTemplate {
+        media: format!("{dir}/$Number%05d$.m4s"),
+        timing: TemplateTiming::Duration(d),
+    };
     let mpd = Mpd {
         min_buffer_time: Timestamp::from_millis(1_500),
-        adaptation_sets: sets(video_representation(v, media("video", VIDEO_SEG)), audio_representation(a, media("audio", 96_000))),
+        adaptation_sets: sets(
+            video_representation(v, media("video", VIDEO_SEG)),
+            audio_representation(a, media("audio", 96_000)),
+        ),
         ..Default::default()
     };
     mpd.render().unwrap()
@@ -375,8 +391,17 @@ fn dash_dynamic_timeline() -> String {
     let mpd = Mpd {
         kind: MpdKind::Dynamic(live),
         adaptation_sets: sets(
-            video_representation(v, Addressing::SegmentTemplate { media: "video/$Number%05d$.m4s".into(), timing: TemplateTiming::Timeline }),
-            audio_representation(a, Addressing::SegmentTemplate { media: "audio/t$Time$.m4s".into(), timing: TemplateTiming::Timeline }),
+            video_representation(
+                v,
+                Addressing::SegmentTemplate {
+                    media: "video/$Number%05d$.m4s".into(),
+                    timing: TemplateTiming::Timeline,
+                },
+            ),
+            audio_representation(
+                a,
+                Addressing::SegmentTemplate { media: "audio/t$Time$.m4s".into(), timing: TemplateTiming::Timeline },
+            ),
         ),
         utc_timing: vec![UtcTiming::http_iso("https://time.example/iso?fmt=ms&z=1"), UtcTiming::direct(now).unwrap()],
         ..Default::default()
@@ -608,10 +633,11 @@ fn check_attribute(name: &str, value: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        "BANDWIDTH" | "AVERAGE-BANDWIDTH" | "LAST-MSN" | "LAST-PART" | "SKIPPED-SEGMENTS" | "BYTERANGE-START" | "BYTERANGE-LENGTH" => {
-            integer(value).map(|_| ())
+        "BANDWIDTH" | "AVERAGE-BANDWIDTH" | "LAST-MSN" | "LAST-PART" | "SKIPPED-SEGMENTS" | "BYTERANGE-START"
+        | "BYTERANGE-LENGTH" => integer(value).map(|_| ()),
+        "FRAME-RATE" | "DURATION" | "PART-TARGET" | "PART-HOLD-BACK" | "HOLD-BACK" | "CAN-SKIP-UNTIL" => {
+            micros(value).map(|_| ())
         }
-        "FRAME-RATE" | "DURATION" | "PART-TARGET" | "PART-HOLD-BACK" | "HOLD-BACK" | "CAN-SKIP-UNTIL" => micros(value).map(|_| ()),
         "DEFAULT" | "AUTOSELECT" | "INDEPENDENT" | "CAN-BLOCK-RELOAD" => match value {
             "YES" | "NO" => Ok(()),
             _ => Err(format!("{name} must be YES or NO, got {value}")),
@@ -647,7 +673,8 @@ fn unquote(v: &str) -> &str {
 fn check_date_time(s: &str) -> Result<(), String> {
     let b = s.as_bytes();
     let shape = "dddd-dd-ddTdd:dd:dd.dddZ".as_bytes();
-    let ok = b.len() == shape.len() && b.iter().zip(shape).all(|(c, p)| if *p == b'd' { c.is_ascii_digit() } else { c == p });
+    let ok = b.len() == shape.len()
+        && b.iter().zip(shape).all(|(c, p)| if *p == b'd' { c.is_ascii_digit() } else { c == p });
     if ok {
         Ok(())
     } else {
@@ -824,7 +851,9 @@ fn check_hls(text: &str) -> Result<(), String> {
                 is_master = true;
                 let a = attrs(value).map_err(at)?;
                 require(&a, tag, &["TYPE", "GROUP-ID", "NAME"]).map_err(at)?;
-                if a.get("DEFAULT").map(String::as_str) == Some("YES") && a.get("AUTOSELECT").map(String::as_str) == Some("NO") {
+                if a.get("DEFAULT").map(String::as_str) == Some("YES")
+                    && a.get("AUTOSELECT").map(String::as_str) == Some("NO")
+                {
                     return Err(at("DEFAULT=YES needs AUTOSELECT=YES".into()));
                 }
                 groups.insert(unquote(&a["GROUP-ID"]).to_string());
@@ -923,8 +952,12 @@ fn unescape(raw: &str) -> Result<String, String> {
             "gt" => '>',
             "quot" => '"',
             "apos" => '\'',
-            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32).ok_or(format!("bad reference &{e};"))?,
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32).ok_or(format!("bad reference &{e};"))?,
+            e if e.starts_with("#x") => {
+                u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32).ok_or(format!("bad reference &{e};"))?
+            }
+            e if e.starts_with('#') => {
+                e[1..].parse().ok().and_then(char::from_u32).ok_or(format!("bad reference &{e};"))?
+            }
             e => return Err(format!("unknown entity &{e};")),
         };
         out.push(c);
@@ -1010,8 +1043,16 @@ fn parse_xml(text: &str) -> Result<Element, String> {
             if !an.starts_with(is_name_start) {
                 return Err(format!("bad attribute name in <{name}>"));
             }
-            s = s[an_len..].trim_start().strip_prefix('=').ok_or_else(|| format!("attribute {an} of <{name}> has no '='"))?.trim_start();
-            let quote = s.chars().next().filter(|c| *c == '"' || *c == '\'').ok_or_else(|| format!("attribute {an} of <{name}> is not quoted"))?;
+            s = s[an_len..]
+                .trim_start()
+                .strip_prefix('=')
+                .ok_or_else(|| format!("attribute {an} of <{name}> has no '='"))?
+                .trim_start();
+            let quote = s
+                .chars()
+                .next()
+                .filter(|c| *c == '"' || *c == '\'')
+                .ok_or_else(|| format!("attribute {an} of <{name}> is not quoted"))?;
             let close = s[1..].find(quote).ok_or_else(|| format!("unterminated value of {an}"))?;
             let value = unescape(&s[1..1 + close])?;
             if el.attrs.iter().any(|(k, _)| k == an) {
@@ -1044,7 +1085,11 @@ fn check_xs_duration(s: &str) -> Result<(), String> {
     for unit in ['H', 'M', 'S'] {
         if let Some(i) = rest.find(unit) {
             let n = &rest[..i];
-            if unit == 'S' { micros(n)?; } else { integer(n)?; }
+            if unit == 'S' {
+                micros(n)?;
+            } else {
+                integer(n)?;
+            }
             rest = &rest[i + 1..];
             parts += 1;
         }
@@ -1063,7 +1108,9 @@ fn check_mpd(root: &Element) -> Result<(), String> {
     }
     let dynamic = match root.attr("type") {
         Some("static") => {
-            check_xs_duration(root.attr("mediaPresentationDuration").ok_or("static MPD without mediaPresentationDuration")?)?;
+            check_xs_duration(
+                root.attr("mediaPresentationDuration").ok_or("static MPD without mediaPresentationDuration")?,
+            )?;
             false
         }
         Some("dynamic") => {
@@ -1128,9 +1175,15 @@ fn check_mpd(root: &Element) -> Result<(), String> {
                 if integer(a)? > integer(b)? {
                     return Err("reversed indexRange".into());
                 }
-                el.children.iter().find(|c| c.name == "Initialization").and_then(|c| c.attr("range")).ok_or("SegmentBase without Initialization@range")?;
+                el.children
+                    .iter()
+                    .find(|c| c.name == "Initialization")
+                    .and_then(|c| c.attr("range"))
+                    .ok_or("SegmentBase without Initialization@range")?;
             }
-            "AudioChannelConfiguration" if el.attr("schemeIdUri") != Some("urn:mpeg:dash:23003:3:audio_channel_configuration:2011") => {
+            "AudioChannelConfiguration"
+                if el.attr("schemeIdUri") != Some("urn:mpeg:dash:23003:3:audio_channel_configuration:2011") =>
+            {
                 return Err("unexpected AudioChannelConfiguration scheme".into());
             }
             _ => {}

@@ -8,10 +8,14 @@
 use framecast::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 use framecast::frame::{i420_size, I420Frame, Size};
 use framecast::preset::{VideoPreset, WatermarkPreset};
-use framecast::video::{Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark, WatermarkError, MAX_WATERMARK_SIDE};
+use framecast::video::{
+    Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark, WatermarkError, MAX_WATERMARK_SIDE,
+};
 
 fn video(sizing: &str, padding: &str) -> VideoPreset {
-    let json = format!(r#"{{"bitRate": 1000, "maxWidth": 128, "maxHeight": 96, "sizingPolicy": "{sizing}", "paddingPolicy": "{padding}"}}"#);
+    let json = format!(
+        r#"{{"bitRate": 1000, "maxWidth": 128, "maxHeight": 96, "sizingPolicy": "{sizing}", "paddingPolicy": "{padding}"}}"#
+    );
     serde_json::from_str(&json).unwrap()
 }
 
@@ -122,7 +126,11 @@ fn rotation_goldens() {
             for y in 0..(h / s) as usize {
                 for x in 0..(w / s) as usize {
                     let q = quadrant(x * s as usize, y * s as usize, w as usize, h as usize);
-                    assert_eq!(sample(&out, plane, x, y), QUADRANTS[from[q]] + plane as u8, "{rotation:?} plane {plane} ({x}, {y})");
+                    assert_eq!(
+                        sample(&out, plane, x, y),
+                        QUADRANTS[from[q]] + plane as u8,
+                        "{rotation:?} plane {plane} ({x}, {y})"
+                    );
                 }
             }
         }
@@ -136,7 +144,10 @@ fn rotation_goldens() {
     let out = p.process(&input, 64).unwrap();
     // Far from the quadrant edges the Lanczos output is flat: top-left of
     // the content is the source's bottom-left, the bars are black.
-    assert_eq!((sample(out, 0, 39, 10), sample(out, 0, 45, 10), sample(out, 0, 82, 90), sample(out, 0, 88, 90)), (16, 120, 80, 16));
+    assert_eq!(
+        (sample(out, 0, 39, 10), sample(out, 0, 45, 10), sample(out, 0, 82, 90), sample(out, 0, 88, 90)),
+        (16, 120, 80, 16)
+    );
 }
 
 #[test]
@@ -216,7 +227,13 @@ fn bbox(f: &I420Frame, value: u8) -> (usize, usize, usize, usize) {
         for x in 0..w {
             let inside_wm = (x0..x1).contains(&x) && (y0..y1).contains(&y);
             let content = (32..96).contains(&x) && (32..64).contains(&y);
-            let want = if inside_wm { value } else if content { 60 } else { 16 };
+            let want = if inside_wm {
+                value
+            } else if content {
+                60
+            } else {
+                16
+            };
             assert_eq!(f.data[y * w + x], want, "({x}, {y})");
         }
     }
@@ -227,26 +244,44 @@ fn bbox(f: &I420Frame, value: u8) -> (usize, usize, usize, usize) {
 fn watermark_alignment_goldens() {
     let table = [
         (r#""horizontalAlign": "Left", "verticalAlign": "Top""#, (32, 32, 48, 40)),
-        (r#""horizontalAlign": "Left", "horizontalOffset": "7px", "verticalAlign": "Top", "verticalOffset": "3px""#, (39, 35, 55, 43)),
+        (
+            r#""horizontalAlign": "Left", "horizontalOffset": "7px", "verticalAlign": "Top", "verticalOffset": "3px""#,
+            (39, 35, 55, 43),
+        ),
         // 10% of the content's 32 rows is 3.2, so 3.
-        (r#""horizontalAlign": "Right", "horizontalOffset": "2px", "verticalAlign": "Bottom", "verticalOffset": "10%""#, (78, 53, 94, 61)),
+        (
+            r#""horizontalAlign": "Right", "horizontalOffset": "2px", "verticalAlign": "Bottom", "verticalOffset": "10%""#,
+            (78, 53, 94, 61),
+        ),
         (r#""horizontalAlign": "Center", "verticalAlign": "Center""#, (56, 44, 72, 52)),
         (r#""horizontalAlign": "Right", "verticalAlign": "Center""#, (80, 44, 96, 52)),
         (r#""horizontalAlign": "Center", "verticalAlign": "Bottom""#, (56, 56, 72, 64)),
         // On the content, but sticking out into the right bar.
         (r#""horizontalAlign": "Left", "horizontalOffset": "60px""#, (92, 32, 108, 40)),
         // Frame target: 10% of 96 rows is 9.6, so 10.
-        (r#""horizontalAlign": "Left", "horizontalOffset": "5px", "verticalAlign": "Top", "verticalOffset": "10%", "target": "Frame""#, (5, 10, 21, 18)),
+        (
+            r#""horizontalAlign": "Left", "horizontalOffset": "5px", "verticalAlign": "Top", "verticalOffset": "10%", "target": "Frame""#,
+            (5, 10, 21, 18),
+        ),
         // 10% of 128 columns is 12.8, so 13.
-        (r#""horizontalAlign": "Right", "horizontalOffset": "10%", "verticalAlign": "Bottom", "target": "Frame""#, (99, 88, 115, 96)),
+        (
+            r#""horizontalAlign": "Right", "horizontalOffset": "10%", "verticalAlign": "Bottom", "target": "Frame""#,
+            (99, 88, 115, 96),
+        ),
         (r#""horizontalAlign": "Center", "verticalAlign": "Center", "target": "Frame""#, (56, 44, 72, 52)),
         (r#""horizontalAlign": "Left", "verticalAlign": "Top", "target": "Frame""#, (0, 0, 16, 8)),
         // Clipped by the frame's right and bottom edges.
-        (r#""horizontalAlign": "Left", "horizontalOffset": "120px", "verticalAlign": "Top", "verticalOffset": "91px", "target": "Frame""#, (120, 91, 128, 96)),
+        (
+            r#""horizontalAlign": "Left", "horizontalOffset": "120px", "verticalAlign": "Top", "verticalOffset": "91px", "target": "Frame""#,
+            (120, 91, 128, 96),
+        ),
         // Scaled: Stretch into 50% x 25% of the content, 32x8.
         (r#""maxWidth": "50%", "maxHeight": "25%", "sizingPolicy": "Stretch""#, (32, 32, 64, 40)),
         // Fit into 64x4 pixels: 8x4.
-        (r#""maxHeight": "4px", "sizingPolicy": "Fit", "horizontalAlign": "Right", "verticalAlign": "Bottom""#, (88, 60, 96, 64)),
+        (
+            r#""maxHeight": "4px", "sizingPolicy": "Fit", "horizontalAlign": "Right", "verticalAlign": "Bottom""#,
+            (88, 60, 96, 64),
+        ),
     ];
     for (json, want) in table {
         assert_eq!(bbox(&watermarked(json), 235), want, "{json}");

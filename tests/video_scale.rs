@@ -42,7 +42,17 @@ fn forest(w: u32, h: u32) -> Vec<u8> {
     assert!(photo.exists(), "{} is missing: run .ci/bootstrap.sh", photo.display());
     let path = tmp(&format!("forest_{w}x{h}.yuv"));
     let scale = format!("scale={w}:{h}");
-    ffmpeg(&["-i", &photo.display().to_string(), "-vf", &scale, "-pix_fmt", "yuv420p", "-f", "rawvideo", &path.display().to_string()]);
+    ffmpeg(&[
+        "-i",
+        &photo.display().to_string(),
+        "-vf",
+        &scale,
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "rawvideo",
+        &path.display().to_string(),
+    ]);
     let data = std::fs::read(&path).expect("read forest yuv");
     assert_eq!(data.len(), i420_size(w, h));
     cache.push(((w, h), data.clone()));
@@ -158,7 +168,9 @@ fn rotation_matches_ffmpeg_transpose() {
     std::fs::write(&in_path, &input).unwrap();
     let size = format!("{w}x{h}");
     let mut out = I420Frame { width: 0, height: 0, data: Vec::new() };
-    for (rotation, filter) in [(Rotation::R90, "transpose=1"), (Rotation::R180, "hflip,vflip"), (Rotation::R270, "transpose=2")] {
+    for (rotation, filter) in
+        [(Rotation::R90, "transpose=1"), (Rotation::R180, "hflip,vflip"), (Rotation::R270, "transpose=2")]
+    {
         let out_path = tmp(&format!("rotate_{}.yuv", rotation.degrees()));
         #[rustfmt::skip]
         ffmpeg(&["-s", &size, "-pix_fmt", "yuv420p", "-f", "rawvideo", "-i", &in_path.display().to_string(),
@@ -195,7 +207,8 @@ fn timing_1080p_to_720p() {
     let mut bilinear = I420Scaler::new(sw, sh, dw, dh, Filter::Bilinear).unwrap();
     let l = median_ms(31, || lanczos.scale(&src, &mut out).unwrap());
     let b = median_ms(31, || bilinear.scale(&src, &mut out).unwrap());
-    let rgba: Vec<u8> = (0..(sw * sh) as usize).flat_map(|i| [input[i], (i % 251) as u8, 255 - input[i], 255]).collect();
+    let rgba: Vec<u8> =
+        (0..(sw * sh) as usize).flat_map(|i| [input[i], (i % 251) as u8, 255 - input[i], 255]).collect();
     let mut i420 = Vec::new();
     let c = median_ms(31, || rgb_to_i420(&rgba, sw, sh, sw as usize * 4, RgbOrder::Rgba, &mut i420).unwrap());
     let r = median_ms(31, || rotate_i420(&src, Rotation::R90, &mut out).unwrap());
@@ -204,4 +217,3 @@ fn timing_1080p_to_720p() {
         assert!(l < 50.0, "Lanczos3 1080p->720p took {l:.1} ms");
     }
 }
-

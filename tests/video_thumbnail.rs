@@ -19,7 +19,8 @@ use framecast::video::{ThumbnailError, ThumbnailMaker};
 const BT709: ColorSpace = ColorSpace { matrix: Matrix::Bt709, range: Range::Limited };
 
 /// 75% colour bars: white, yellow, cyan, green, magenta, red, blue, black.
-const BARS: [[u8; 3]; 8] = [[191, 191, 191], [191, 191, 0], [0, 191, 191], [0, 191, 0], [191, 0, 191], [191, 0, 0], [0, 0, 191], [0, 0, 0]];
+const BARS: [[u8; 3]; 8] =
+    [[191, 191, 191], [191, 191, 0], [0, 191, 191], [0, 191, 0], [191, 0, 191], [191, 0, 0], [0, 0, 191], [0, 0, 0]];
 
 fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
@@ -94,7 +95,8 @@ fn assert_close(got: [f64; 3], want: [u8; 3], tolerance: f64, what: &str) {
 fn thumbnail(format: ImageFormat, padding: PaddingPolicy, source: Size, name: &str) -> (Vec<u8>, Vec<u8>) {
     let mut maker = ThumbnailMaker::new(&preset(format, padding), source, BT709).expect("valid preset");
     let data = bars(source.width, source.height);
-    let thumb = maker.make(&I420Planes::packed(source.width, source.height, &data).expect("packed")).expect("thumbnail");
+    let thumb =
+        maker.make(&I420Planes::packed(source.width, source.height, &data).expect("packed")).expect("thumbnail");
     assert_eq!((thumb.format, thumb.width, thumb.height), (format, 192, 108));
     let path = tmp(name);
     std::fs::write(&path, &thumb.bytes).expect("write thumbnail");
@@ -139,7 +141,9 @@ fn jpeg_is_close_to_our_rgb() {
 #[test]
 fn four_by_three_source_is_padded_black() {
     // 960x720 fitted into 192x108: 144x108 at x = 24, black on both sides.
-    for (format, name, tolerance) in [(ImageFormat::Png, "bars_960x720_pad.png", 2.0), (ImageFormat::Jpg, "bars_960x720_pad.jpg", 6.0)] {
+    for (format, name, tolerance) in
+        [(ImageFormat::Png, "bars_960x720_pad.png", 2.0), (ImageFormat::Jpg, "bars_960x720_pad.jpg", 6.0)]
+    {
         let (decoded, ours) = thumbnail(format, PaddingPolicy::Pad, Size::new(960, 720), name);
         if format == ImageFormat::Png {
             assert!(decoded == ours, "PNG decodes to our RGB");
@@ -151,7 +155,12 @@ fn four_by_three_source_is_padded_black() {
         check_bars(&decoded, 24, 144, tolerance, name);
         for cx in [10, 181] {
             for cy in [10, 54, 97] {
-                assert_close(mean(&decoded, 192, cx, cy, 6), [0, 0, 0], tolerance, &format!("{name} padding at {cx},{cy}"));
+                assert_close(
+                    mean(&decoded, 192, cx, cy, 6),
+                    [0, 0, 0],
+                    tolerance,
+                    &format!("{name} padding at {cx},{cy}"),
+                );
             }
         }
         // Our own bars are exactly black.
@@ -161,7 +170,8 @@ fn four_by_three_source_is_padded_black() {
 
 #[test]
 fn schedule_on_jittery_timestamps_with_a_gap() {
-    let mut maker = ThumbnailMaker::new(&preset(ImageFormat::Jpg, PaddingPolicy::NoPad), Size::new(320, 180), BT709).expect("valid");
+    let mut maker = ThumbnailMaker::new(&preset(ImageFormat::Jpg, PaddingPolicy::NoPad), Size::new(320, 180), BT709)
+        .expect("valid");
     // 30 fps from 1 s, jitter 0 / -2 / +2 ms, nothing from 4.5 s to 9.2 s,
     // and one frame out of order after the gap.
     let mut times: Vec<i64> = (0..330)

@@ -67,8 +67,7 @@ fn encode_opus(rate: u32, channels: u8, bitrate: u32) -> (Vec<Vec<u8>>, Vec<usiz
     let mut packets = enc.encode(&signal(rate, usize::from(channels))).unwrap();
     packets.extend(enc.flush().unwrap().packets);
     let sizes = packets.iter().map(|p| p.data.len()).collect();
-    let digest =
-        packets.iter().fold(FNV_OFFSET, |h, p| fnv1a(fnv1a(h, &(p.data.len() as u32).to_le_bytes()), &p.data));
+    let digest = packets.iter().fold(FNV_OFFSET, |h, p| fnv1a(fnv1a(h, &(p.data.len() as u32).to_le_bytes()), &p.data));
     (packets.into_iter().map(|p| p.data).collect(), sizes, digest)
 }
 

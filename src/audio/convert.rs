@@ -219,10 +219,20 @@ mod tests {
     use std::f32::consts::PI;
 
     fn tone(rate: u32, layout: ChannelLayout, frames: usize, amp: f32) -> Vec<f32> {
-        (0..frames).flat_map(|i| std::iter::repeat_n(amp * (2.0 * PI * 1000.0 * i as f32 / rate as f32).sin(), layout.channels())).collect()
+        (0..frames)
+            .flat_map(|i| {
+                std::iter::repeat_n(amp * (2.0 * PI * 1000.0 * i as f32 / rate as f32).sin(), layout.channels())
+            })
+            .collect()
     }
 
-    fn run(conv: &mut AudioConverter, input: &[f32], rate: SampleRate, layout: ChannelLayout, chunk_frames: usize) -> Vec<PcmChunk> {
+    fn run(
+        conv: &mut AudioConverter,
+        input: &[f32],
+        rate: SampleRate,
+        layout: ChannelLayout,
+        chunk_frames: usize,
+    ) -> Vec<PcmChunk> {
         let mut out = Vec::new();
         let mut pts = 0;
         for c in input.chunks(chunk_frames * layout.channels()) {
@@ -238,7 +248,11 @@ mod tests {
     fn surround_44k_to_stereo_48k_with_gain_and_limiter() {
         let (rate, layout) = (SampleRate::HZ_44100, ChannelLayout::Surround51);
         let input = tone(44_100, layout, 44_100, 0.9);
-        let options = ConvertOptions { gain_db: 12.0, limiter: Some(LimiterOptions::default()), ..ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo) };
+        let options = ConvertOptions {
+            gain_db: 12.0,
+            limiter: Some(LimiterOptions::default()),
+            ..ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo)
+        };
         let mut conv = AudioConverter::new(rate, layout, &options).unwrap();
         let chunks = run(&mut conv, &input, rate, layout, 1024);
         // Contiguous timestamps from 0, exact length.
@@ -259,29 +273,50 @@ mod tests {
     fn mono_upmix_is_time_aligned_and_unclipped_without_limiter() {
         let (rate, layout) = (SampleRate::HZ_48000, ChannelLayout::Mono);
         let input = tone(48_000, layout, 4800, 0.5);
-        let mut conv = AudioConverter::new(rate, layout, &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo)).unwrap();
-        let out: Vec<f32> = run(&mut conv, &input, rate, layout, 100).iter().flat_map(|c| c.samples().to_vec()).collect();
+        let mut conv =
+            AudioConverter::new(rate, layout, &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo))
+                .unwrap();
+        let out: Vec<f32> =
+            run(&mut conv, &input, rate, layout, 100).iter().flat_map(|c| c.samples().to_vec()).collect();
         let expected: Vec<f32> = input.iter().flat_map(|&s| [s, s]).collect();
         assert_eq!(out, expected);
         // +20 dB without a limiter clips at full scale.
-        let options = ConvertOptions { gain_db: 20.0, ..ConvertOptions::new(SampleRate::HZ_16000, ChannelLayout::Mono) };
+        let options =
+            ConvertOptions { gain_db: 20.0, ..ConvertOptions::new(SampleRate::HZ_16000, ChannelLayout::Mono) };
         let mut conv = AudioConverter::new(rate, layout, &options).unwrap();
-        let out: Vec<f32> = run(&mut conv, &input, rate, layout, 480).iter().flat_map(|c| c.samples().to_vec()).collect();
+        let out: Vec<f32> =
+            run(&mut conv, &input, rate, layout, 480).iter().flat_map(|c| c.samples().to_vec()).collect();
         assert_eq!(out.len(), 1600);
         assert!(out.iter().all(|s| s.abs() <= 1.0) && out.contains(&1.0));
     }
 
     #[test]
     fn first_timestamp_is_converted_and_input_checked() {
-        let mut conv = AudioConverter::new(SampleRate::HZ_44100, ChannelLayout::Stereo, &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo)).unwrap();
+        let mut conv = AudioConverter::new(
+            SampleRate::HZ_44100,
+            ChannelLayout::Stereo,
+            &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo),
+        )
+        .unwrap();
         let chunk = PcmChunk::new(vec![0.1; 2 * 4410], SampleRate::HZ_44100, ChannelLayout::Stereo, 44_100).unwrap();
         let out = conv.process(&chunk).unwrap().unwrap();
         assert_eq!(out.pts(), 48_000);
         let wrong = PcmChunk::new(vec![0.1; 10], SampleRate::HZ_48000, ChannelLayout::Stereo, 0).unwrap();
         let e = conv.process(&wrong).unwrap_err();
         assert!(matches!(e, ConvertError::InputChanged { .. }));
-        assert_eq!(e.to_string(), "audio conversion was set up for 44100 Hz stereo input, got a chunk of 48000 Hz stereo");
-        let e = AudioConverter::new(SampleRate::HZ_44100, ChannelLayout::Stereo, &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Surround51)).unwrap_err();
-        assert_eq!(e, ConvertError::Mix(MixError::Unsupported { from: ChannelLayout::Stereo, to: ChannelLayout::Surround51 }));
+        assert_eq!(
+            e.to_string(),
+            "audio conversion was set up for 44100 Hz stereo input, got a chunk of 48000 Hz stereo"
+        );
+        let e = AudioConverter::new(
+            SampleRate::HZ_44100,
+            ChannelLayout::Stereo,
+            &ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Surround51),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ConvertError::Mix(MixError::Unsupported { from: ChannelLayout::Stereo, to: ChannelLayout::Surround51 })
+        );
     }
 }

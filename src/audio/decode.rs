@@ -298,12 +298,16 @@ impl fmt::Display for AudioDecodeError {
         use AudioDecodeError::*;
         match self {
             Empty => f.write_str("the audio input is empty"),
-            UnsupportedFormat => f.write_str("no supported audio container found (wav, aiff, caf, mp4, matroska, ogg, flac, mp3, adts)"),
+            UnsupportedFormat => {
+                f.write_str("no supported audio container found (wav, aiff, caf, mp4, matroska, ogg, flac, mp3, adts)")
+            }
             NoAudioTrack => f.write_str("the input has no audio track"),
             UnsupportedCodec { codec } => write!(f, "no decoder for the audio codec {codec}"),
             UnsupportedFeature { feature } => write!(f, "unsupported audio feature: {feature}"),
             BadParameter { field, value } => write!(f, "invalid audio {field}: {value}"),
-            TooManyChannels { channels } => write!(f, "{channels} audio channels, at most {MAX_CHANNELS} are supported"),
+            TooManyChannels { channels } => {
+                write!(f, "{channels} audio channels, at most {MAX_CHANNELS} are supported")
+            }
             Corrupt { reason, packet: Some(p) } => write!(f, "corrupt audio in packet {p}: {reason}"),
             Corrupt { reason, packet: None } => write!(f, "corrupt audio container: {reason}"),
             Truncated { packet } => write!(f, "audio input truncated after {packet} packets"),
@@ -332,7 +336,9 @@ impl AudioDecodeError {
             SymphoniaError::DecodeError(reason) => AudioDecodeError::Corrupt { reason, packet },
             SymphoniaError::Unsupported(feature) => AudioDecodeError::UnsupportedFeature { feature },
             SymphoniaError::LimitError(what) => AudioDecodeError::Limit { what },
-            SymphoniaError::ResetRequired => AudioDecodeError::UnsupportedFeature { feature: "track parameters change mid-stream" },
+            SymphoniaError::ResetRequired => {
+                AudioDecodeError::UnsupportedFeature { feature: "track parameters change mid-stream" }
+            }
             _ => AudioDecodeError::UnsupportedFeature { feature: "unknown Symphonia error" },
         }
     }
@@ -400,10 +406,13 @@ struct Trim {
 
 impl Trim {
     fn from_edit(edit: &AudioEdit, rate: u32) -> Trim {
-        let scale = |ticks: u64, timescale: u32| (u128::from(ticks) * u128::from(rate) + u128::from(timescale) / 2) / u128::from(timescale);
+        let scale = |ticks: u64, timescale: u32| {
+            (u128::from(ticks) * u128::from(rate) + u128::from(timescale) / 2) / u128::from(timescale)
+        };
         Trim {
             skip: scale(edit.media_time, edit.media_timescale).min(u128::from(u64::MAX)) as u64,
-            keep: (edit.duration > 0).then(|| scale(edit.duration, edit.movie_timescale).min(u128::from(u64::MAX)) as u64),
+            keep: (edit.duration > 0)
+                .then(|| scale(edit.duration, edit.movie_timescale).min(u128::from(u64::MAX)) as u64),
         }
     }
 }
@@ -439,7 +448,10 @@ impl<'s> AudioDecoder<'s> {
     /// current position. The first megabyte is read once for the header
     /// checks, then again by Symphonia; an MP4's box headers are read once
     /// more for its edit list.
-    pub fn open<R: Read + Seek + Send + Sync + 's>(mut source: R, options: &DecodeOptions) -> Result<Self, AudioDecodeError> {
+    pub fn open<R: Read + Seek + Send + Sync + 's>(
+        mut source: R,
+        options: &DecodeOptions,
+    ) -> Result<Self, AudioDecodeError> {
         let start = source.stream_position().map_err(io_error)?;
         read_prefix(&mut source)?;
         source.seek(SeekFrom::Start(start)).map_err(io_error)?;
@@ -456,12 +468,19 @@ impl<'s> AudioDecoder<'s> {
     /// Opens a source that cannot seek (a pipe, a network stream). MP4
     /// files then need their `moov` before the media data, and MP4 edit
     /// lists are not applied.
-    pub fn open_unseekable<R: Read + Send + Sync + 's>(mut source: R, options: &DecodeOptions) -> Result<Self, AudioDecodeError> {
+    pub fn open_unseekable<R: Read + Send + Sync + 's>(
+        mut source: R,
+        options: &DecodeOptions,
+    ) -> Result<Self, AudioDecodeError> {
         let prefix = read_prefix(&mut source)?;
         Self::open_source(Box::new(ReadOnlySource::new(io::Cursor::new(prefix).chain(source))), options, &[])
     }
 
-    fn open_source(source: Box<dyn MediaSource + 's>, options: &DecodeOptions, edits: &[AudioEdit]) -> Result<Self, AudioDecodeError> {
+    fn open_source(
+        source: Box<dyn MediaSource + 's>,
+        options: &DecodeOptions,
+        edits: &[AudioEdit],
+    ) -> Result<Self, AudioDecodeError> {
         let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
         let mut hint = Hint::new();
         if let Some(ext) = &options.extension {
@@ -470,11 +489,14 @@ impl<'s> AudioDecoder<'s> {
         if let Some(mime) = &options.mime_type {
             hint.mime_type(mime);
         }
-        let probe = symphonia::default::get_probe().probe(&hint, mss, FormatOptions::default(), MetadataOptions::default());
+        let probe =
+            symphonia::default::get_probe().probe(&hint, mss, FormatOptions::default(), MetadataOptions::default());
         let reader = match probe {
             Ok(reader) => reader,
             // Symphonia's probe found no container at all.
-            Err(SymphoniaError::Unsupported(what)) if what.starts_with("core (probe)") => return Err(AudioDecodeError::UnsupportedFormat),
+            Err(SymphoniaError::Unsupported(what)) if what.starts_with("core (probe)") => {
+                return Err(AudioDecodeError::UnsupportedFormat)
+            }
             // A container was recognised but lacks a mandatory part (an MP4
             // cut before its moov, a Matroska file cut inside its segment).
             Err(SymphoniaError::Unsupported(what)) if what.contains("missing") => {
@@ -484,14 +506,23 @@ impl<'s> AudioDecoder<'s> {
         };
         let container = Container::from_reader(reader.as_ref()).ok_or(AudioDecodeError::UnsupportedFormat)?;
         let track = pick_track(reader.tracks())?.clone();
-        let Some(CodecParameters::Audio(params)) = &track.codec_params else { return Err(AudioDecodeError::NoAudioTrack) };
+        let Some(CodecParameters::Audio(params)) = &track.codec_params else {
+            return Err(AudioDecodeError::NoAudioTrack);
+        };
         let (codec, sample_rate, layout) = check_params(params)?;
         let decoder = symphonia::default::get_codecs()
             .get_audio_decoder(params.codec)
             .ok_or_else(|| AudioDecodeError::UnsupportedCodec { codec: codec.name().to_string() })
-            .and_then(|registered| (registered.factory)(params, &AudioDecoderOptions::default()).map_err(|e| AudioDecodeError::from_symphonia(e, None)))?;
+            .and_then(|registered| {
+                (registered.factory)(params, &AudioDecoderOptions::default())
+                    .map_err(|e| AudioDecodeError::from_symphonia(e, None))
+            })?;
         let trim = match container {
-            Container::Mp4 => edits.iter().find(|e| e.track_id == track.id).map(|e| Trim::from_edit(e, sample_rate.hz())).unwrap_or_default(),
+            Container::Mp4 => edits
+                .iter()
+                .find(|e| e.track_id == track.id)
+                .map(|e| Trim::from_edit(e, sample_rate.hz()))
+                .unwrap_or_default(),
             _ => Trim::default(),
         };
         let frames = match trim.keep {
@@ -663,7 +694,11 @@ fn pick_track(tracks: &[Track]) -> Result<&Track, AudioDecodeError> {
         _ => symphonia::core::codecs::audio::CODEC_ID_NULL_AUDIO,
     };
     let registry = symphonia::default::get_codecs();
-    if let Some(t) = tracks.iter().filter(audio).find(|t| AudioCodec::from_id(codec(t)).is_some() && registry.get_audio_decoder(codec(t)).is_some()) {
+    if let Some(t) = tracks
+        .iter()
+        .filter(audio)
+        .find(|t| AudioCodec::from_id(codec(t)).is_some() && registry.get_audio_decoder(codec(t)).is_some())
+    {
         return Ok(t);
     }
     match tracks.iter().find(audio) {
@@ -674,13 +709,21 @@ fn pick_track(tracks: &[Track]) -> Result<&Track, AudioDecodeError> {
 
 /// Validates a track's parameters before Symphonia sizes buffers by them.
 fn check_params(p: &AudioCodecParameters) -> Result<(AudioCodec, SampleRate, ChannelLayout), AudioDecodeError> {
-    let codec = AudioCodec::from_id(p.codec).ok_or_else(|| AudioDecodeError::UnsupportedCodec { codec: foreign_codec_name(p.codec) })?;
+    let codec = AudioCodec::from_id(p.codec)
+        .ok_or_else(|| AudioDecodeError::UnsupportedCodec { codec: foreign_codec_name(p.codec) })?;
     let hz = p.sample_rate.ok_or(AudioDecodeError::BadParameter { field: "sample rate", value: "missing".into() })?;
-    let rate = SampleRate::new(hz).ok_or_else(|| AudioDecodeError::BadParameter { field: "sample rate", value: format!("{hz} Hz (1 to {MAX_SAMPLE_RATE})") })?;
-    let channels = p.channels.as_ref().ok_or(AudioDecodeError::BadParameter { field: "channels", value: "missing".into() })?;
+    let rate = SampleRate::new(hz).ok_or_else(|| AudioDecodeError::BadParameter {
+        field: "sample rate",
+        value: format!("{hz} Hz (1 to {MAX_SAMPLE_RATE})"),
+    })?;
+    let channels =
+        p.channels.as_ref().ok_or(AudioDecodeError::BadParameter { field: "channels", value: "missing".into() })?;
     let layout = layout_of(channels)?;
     if let Some(n) = p.max_frames_per_packet.filter(|&n| n > MAX_FRAMES_PER_PACKET) {
-        return Err(AudioDecodeError::BadParameter { field: "frames per packet", value: format!("{n} (at most {MAX_FRAMES_PER_PACKET})") });
+        return Err(AudioDecodeError::BadParameter {
+            field: "frames per packet",
+            value: format!("{n} (at most {MAX_FRAMES_PER_PACKET})"),
+        });
     }
     Ok((codec, rate, layout))
 }
@@ -769,7 +812,8 @@ mod tests {
     /// A 16-bit PCM WAV of `frames` frames of `channels` channels: sample
     /// `i` of the file is `i * 7 - 3000` (wrapping), so every value is known.
     fn wav(rate: u32, channels: u16, frames: usize) -> Vec<u8> {
-        let data: Vec<u8> = (0..frames * usize::from(channels)).flat_map(|i| ((i as i32 * 7 - 3000) as i16).to_le_bytes()).collect();
+        let data: Vec<u8> =
+            (0..frames * usize::from(channels)).flat_map(|i| ((i as i32 * 7 - 3000) as i16).to_le_bytes()).collect();
         let mut w = b"RIFF".to_vec();
         w.extend((36 + data.len() as u32).to_le_bytes());
         w.extend(b"WAVEfmt ");
@@ -792,12 +836,20 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn wav_in_memory() {
-        for (channels, layout) in [(1u16, ChannelLayout::Mono), (2, ChannelLayout::Stereo), (6, ChannelLayout::Surround51), (3, ChannelLayout::Discrete(3))] {
+        for (channels, layout) in [
+            (1u16, ChannelLayout::Mono),
+            (2, ChannelLayout::Stereo),
+            (6, ChannelLayout::Surround51),
+            (3, ChannelLayout::Discrete(3)),
+        ] {
             let bytes = wav(22_050, channels, 5000);
             let dec = AudioDecoder::from_bytes(&bytes, &DecodeOptions::default()).unwrap();
             let info = dec.info().clone();
             assert_eq!((info.container, info.codec, info.codec_name), (Container::Wav, AudioCodec::Pcm, "pcm_s16le"));
-            assert_eq!((info.sample_rate.hz(), info.layout, info.frames, info.bits_per_sample), (22_050, layout, Some(5000), Some(16)));
+            assert_eq!(
+                (info.sample_rate.hz(), info.layout, info.frames, info.bits_per_sample),
+                (22_050, layout, Some(5000), Some(16))
+            );
             assert_eq!(info.duration().map(|d| d.ticks), Some(5000));
             let mut samples = Vec::new();
             for chunk in dec {
@@ -805,7 +857,8 @@ mod tests {
                 assert_eq!(chunk.pts() as usize * usize::from(channels), samples.len());
                 samples.extend_from_slice(chunk.samples());
             }
-            let expected: Vec<f32> = (0..5000 * usize::from(channels)).map(|i| f32::from((i as i32 * 7 - 3000) as i16) / 32768.0).collect();
+            let expected: Vec<f32> =
+                (0..5000 * usize::from(channels)).map(|i| f32::from((i as i32 * 7 - 3000) as i16) / 32768.0).collect();
             assert_eq!(samples, expected);
         }
     }
@@ -817,7 +870,10 @@ mod tests {
         assert_eq!(AudioDecoder::from_bytes(&[], &opts).unwrap_err(), AudioDecodeError::Empty);
         assert_eq!(AudioDecoder::from_bytes(&[0u8; 3000], &opts).unwrap_err(), AudioDecodeError::UnsupportedFormat);
         // 9 channels.
-        assert_eq!(AudioDecoder::from_bytes(&wav(8000, 9, 10), &opts).unwrap_err(), AudioDecodeError::TooManyChannels { channels: 9 });
+        assert_eq!(
+            AudioDecoder::from_bytes(&wav(8000, 9, 10), &opts).unwrap_err(),
+            AudioDecodeError::TooManyChannels { channels: 9 }
+        );
         // A sample rate of 0 and of 1 MHz.
         for (rate, shown) in [(0u32, "0 Hz"), (1_000_000, "1000000 Hz")] {
             let e = AudioDecoder::from_bytes(&wav(rate, 2, 10), &opts).unwrap_err();
@@ -850,7 +906,10 @@ mod tests {
         assert_eq!(layout_of(&layouts::CHANNEL_LAYOUT_5P0).unwrap(), ChannelLayout::Discrete(5));
         assert_eq!(layout_of(&Channels::Discrete(2)).unwrap(), ChannelLayout::Stereo);
         assert_eq!(layout_of(&layouts::CHANNEL_LAYOUT_7P1).unwrap(), ChannelLayout::Discrete(8));
-        assert_eq!(layout_of(&layouts::CHANNEL_LAYOUT_22P2).unwrap_err(), AudioDecodeError::TooManyChannels { channels: 24 });
+        assert_eq!(
+            layout_of(&layouts::CHANNEL_LAYOUT_22P2).unwrap_err(),
+            AudioDecodeError::TooManyChannels { channels: 24 }
+        );
         assert!(layout_of(&Channels::None).is_err());
     }
 }

@@ -89,15 +89,23 @@ fn check_caf(d: &[u8]) -> Result<(), AudioDecodeError> {
         let body = at + 12;
         match kind {
             b"desc" => {
-                let (Some(bytes_per_packet), Some(frames_per_packet), Some(n)) = (u32_be(d, body + 16), u32_be(d, body + 20), u32_be(d, body + 24)) else {
+                let (Some(bytes_per_packet), Some(frames_per_packet), Some(n)) =
+                    (u32_be(d, body + 16), u32_be(d, body + 20), u32_be(d, body + 24))
+                else {
                     return Ok(());
                 };
                 channels(u64::from(n))?;
                 if bytes_per_packet >= 1 << 28 {
-                    return Err(AudioDecodeError::BadParameter { field: "CAF bytes per packet", value: bytes_per_packet.to_string() });
+                    return Err(AudioDecodeError::BadParameter {
+                        field: "CAF bytes per packet",
+                        value: bytes_per_packet.to_string(),
+                    });
                 }
                 if u64::from(frames_per_packet) > MAX_FRAMES_PER_PACKET {
-                    return Err(AudioDecodeError::BadParameter { field: "CAF frames per packet", value: frames_per_packet.to_string() });
+                    return Err(AudioDecodeError::BadParameter {
+                        field: "CAF frames per packet",
+                        value: frames_per_packet.to_string(),
+                    });
                 }
             }
             // -1: the data runs to the end of the file.
@@ -183,10 +191,19 @@ mod tests {
     fn caf_description() {
         assert_eq!(check(&caf_header(4, 1, 2, -1)), Ok(()));
         assert_eq!(check(&caf_header(4, 1, 2, 1000)), Ok(()));
-        assert!(matches!(check(&caf_header(1 << 29, 1, 2, -1)), Err(AudioDecodeError::BadParameter { field: "CAF bytes per packet", .. })));
-        assert!(matches!(check(&caf_header(4, 1 << 30, 2, -1)), Err(AudioDecodeError::BadParameter { field: "CAF frames per packet", .. })));
+        assert!(matches!(
+            check(&caf_header(1 << 29, 1, 2, -1)),
+            Err(AudioDecodeError::BadParameter { field: "CAF bytes per packet", .. })
+        ));
+        assert!(matches!(
+            check(&caf_header(4, 1 << 30, 2, -1)),
+            Err(AudioDecodeError::BadParameter { field: "CAF frames per packet", .. })
+        ));
         assert_eq!(check(&caf_header(4, 1, 40, -1)), Err(AudioDecodeError::TooManyChannels { channels: 40 }));
-        assert!(matches!(check(&caf_header(4, 1, 2, 1 << 50)), Err(AudioDecodeError::BadParameter { field: "CAF data size", .. })));
+        assert!(matches!(
+            check(&caf_header(4, 1, 2, 1 << 50)),
+            Err(AudioDecodeError::BadParameter { field: "CAF data size", .. })
+        ));
         let h = caf_header(1 << 29, 1, 2, -1);
         for cut in 0..h.len() {
             let _ = check(&h[..cut]);

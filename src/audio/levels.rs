@@ -307,10 +307,12 @@ mod tests {
         let ceiling = db_to_linear(opts.ceiling_db) as f32;
         let n = 60_000;
         let env = |i: usize| if (12_000..36_000).contains(&i) { 4.0f32 } else { 0.5 };
-        let input: Vec<f32> = (0..n).flat_map(|i| {
-            let s = env(i) * (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48_000.0).sin();
-            [s, -0.5 * s]
-        }).collect();
+        let input: Vec<f32> = (0..n)
+            .flat_map(|i| {
+                let s = env(i) * (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48_000.0).sin();
+                [s, -0.5 * s]
+            })
+            .collect();
         let out = limit(&opts, 2, &input, 1000);
         assert_eq!(out.len(), input.len());
         assert!(out.iter().all(|s| s.abs() <= ceiling), "ceiling exceeded");
@@ -320,7 +322,8 @@ mod tests {
         // The applied gain (output over input, where the input is not tiny)
         // never jumps: between neighbouring frames it changes by less than
         // a full swing spread over the 240-frame look-ahead.
-        let gains: Vec<(usize, f32)> = (0..n).filter(|&i| input[2 * i].abs() > 0.05).map(|i| (i, out[2 * i] / input[2 * i])).collect();
+        let gains: Vec<(usize, f32)> =
+            (0..n).filter(|&i| input[2 * i].abs() > 0.05).map(|i| (i, out[2 * i] / input[2 * i])).collect();
         for w in gains.windows(2) {
             let ((i, a), (j, b)) = (w[0], w[1]);
             if j == i + 1 {
@@ -334,7 +337,8 @@ mod tests {
         }
         // Release (100 ms time constant): 300 ms after the burst the gain is
         // back to within 5% of 1, and it was still below 80% 50 ms after.
-        let gain_near = |at: usize| gains.iter().find(|&&(i, _)| i >= at && input[2 * i].abs() > 0.3).map(|&(_, g)| g).unwrap();
+        let gain_near =
+            |at: usize| gains.iter().find(|&&(i, _)| i >= at && input[2 * i].abs() > 0.3).map(|&(_, g)| g).unwrap();
         assert!((gain_near(36_000 + 14_400) - 1.0).abs() < 0.05);
         assert!(gain_near(36_000 + 2_400) < 0.8);
     }
@@ -351,7 +355,11 @@ mod tests {
         assert!((out[1000] - ceiling).abs() < 1e-4, "{}", out[1000]);
         assert_eq!(out[1000 - 241], 0.1, "untouched until one look-ahead before");
         assert!(out[1000 - 240] < 0.1, "the gain starts falling one look-ahead before");
-        assert!((out[1000 - 120] - 0.1 * (1.0 - (1.0 - ceiling) * 121.0 / 240.0)).abs() < 1e-4, "halfway down the ramp: {}", out[880]);
+        assert!(
+            (out[1000 - 120] - 0.1 * (1.0 - (1.0 - ceiling) * 121.0 / 240.0)).abs() < 1e-4,
+            "halfway down the ramp: {}",
+            out[880]
+        );
         assert!(out[1100] < 0.1 && out[1999] > 0.095, "released by the end");
     }
 
@@ -362,6 +370,9 @@ mod tests {
         assert_eq!(e.to_string(), "limiter.lookaheadMs must be between 0.5 and 20 ms, got 50");
         assert!(Limiter::new(&LimiterOptions::default(), SampleRate::HZ_48000, 0).is_err());
         let mut l = Limiter::new(&LimiterOptions::default(), SampleRate::HZ_48000, 2).unwrap();
-        assert_eq!(l.process(&[0.0; 3], &mut Vec::new()).unwrap_err(), LevelsError::PartialFrame { samples: 3, channels: 2 });
+        assert_eq!(
+            l.process(&[0.0; 3], &mut Vec::new()).unwrap_err(),
+            LevelsError::PartialFrame { samples: 3, channels: 2 }
+        );
     }
 }

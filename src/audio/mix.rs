@@ -114,7 +114,9 @@ impl ChannelMixer {
 fn surround_to_stereo() -> [[f32; 6]; 2] {
     let norm = 1.0 / (1.0 + 2.0 * MINUS_3DB);
     let mut rows = [[0f32; 6]; 2];
-    for (row, (front, surround)) in rows.iter_mut().zip([(Surround51::L, Surround51::Ls), (Surround51::R, Surround51::Rs)]) {
+    for (row, (front, surround)) in
+        rows.iter_mut().zip([(Surround51::L, Surround51::Ls), (Surround51::R, Surround51::Rs)])
+    {
         row[front as usize] = norm;
         row[Surround51::C as usize] = MINUS_3DB * norm;
         row[surround as usize] = MINUS_3DB * norm;
@@ -145,7 +147,14 @@ mod tests {
     fn surround_downmix_follows_bs775() {
         // One channel at a time: L, R, C, LFE, Ls, Rs.
         let k = 1.0 / (1.0 + 2.0 * MINUS_3DB);
-        let expect = [(k, 0.0), (0.0, k), (MINUS_3DB * k, MINUS_3DB * k), (0.0, 0.0), (MINUS_3DB * k, 0.0), (0.0, MINUS_3DB * k)];
+        let expect = [
+            (k, 0.0),
+            (0.0, k),
+            (MINUS_3DB * k, MINUS_3DB * k),
+            (0.0, 0.0),
+            (MINUS_3DB * k, 0.0),
+            (0.0, MINUS_3DB * k),
+        ];
         for (ch, (l, r)) in expect.iter().enumerate() {
             let mut frame = [0.0f32; 6];
             frame[ch] = 1.0;
@@ -163,11 +172,20 @@ mod tests {
 
     #[test]
     fn unsupported_and_bad_input() {
-        for (from, to) in [(Stereo, Surround51), (Mono, Surround51), (Discrete(4), Stereo), (Stereo, Discrete(3)), (Discrete(3), Discrete(4))] {
+        for (from, to) in [
+            (Stereo, Surround51),
+            (Mono, Surround51),
+            (Discrete(4), Stereo),
+            (Stereo, Discrete(3)),
+            (Discrete(3), Discrete(4)),
+        ] {
             let e = ChannelMixer::new(from, to).unwrap_err();
             assert_eq!(e, MixError::Unsupported { from, to });
         }
-        assert_eq!(ChannelMixer::new(Surround51, Discrete(4)).unwrap_err().to_string(), "no channel mapping from 5.1 to 4 discrete channels");
+        assert_eq!(
+            ChannelMixer::new(Surround51, Discrete(4)).unwrap_err().to_string(),
+            "no channel mapping from 5.1 to 4 discrete channels"
+        );
         let e = ChannelMixer::new(Surround51, Stereo).unwrap().process(&[0.0; 7], &mut Vec::new()).unwrap_err();
         assert_eq!(e, MixError::PartialFrame { samples: 7, channels: 6 });
     }

@@ -126,7 +126,11 @@ impl<R: Read + Seek> Scanner<'_, R> {
             out.push(if wide {
                 (u64::from_be_bytes(be8(0)), i64::from_be_bytes(be8(8)), i32::from_be_bytes(be4(16)))
             } else {
-                (u64::from(u32::from_be_bytes(be4(0))), i64::from(i32::from_be_bytes(be4(4))), i32::from_be_bytes(be4(8)))
+                (
+                    u64::from(u32::from_be_bytes(be4(0))),
+                    i64::from(i32::from_be_bytes(be4(4))),
+                    i32::from_be_bytes(be4(8)),
+                )
             });
             pos += entry;
         }
@@ -251,7 +255,16 @@ mod tests {
         let mut c = Cursor::new(data);
         c.set_position(0);
         let edits = audio_edits(&mut c);
-        assert_eq!(edits, [AudioEdit { track_id: 2, media_time: 1024, media_timescale: 44_100, duration: 3000, movie_timescale: 1000 }]);
+        assert_eq!(
+            edits,
+            [AudioEdit {
+                track_id: 2,
+                media_time: 1024,
+                media_timescale: 44_100,
+                duration: 3000,
+                movie_timescale: 1000
+            }]
+        );
         assert_eq!(c.position(), 0);
     }
 

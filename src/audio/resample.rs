@@ -128,7 +128,9 @@ impl Kernel {
         let before = reach - 1;
         let taps = (2 * reach).div_ceil(8) * 8;
         let exact = l as usize <= MAX_PHASES && (l as usize).saturating_mul(taps) <= TABLE_BUDGET;
-        let (phases, rows) = if exact { (l as usize, l as usize) } else {
+        let (phases, rows) = if exact {
+            (l as usize, l as usize)
+        } else {
             let p = MAX_PHASES.min(TABLE_BUDGET / taps - 1);
             (p, p + 1)
         };
@@ -528,7 +530,15 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn tones_are_preserved_and_time_aligned() {
-        let pairs = [(44_100, 48_000), (48_000, 44_100), (8_000, 48_000), (48_000, 8_000), (22_050, 96_000), (96_000, 22_050), (11_025, 16_000)];
+        let pairs = [
+            (44_100, 48_000),
+            (48_000, 44_100),
+            (8_000, 48_000),
+            (48_000, 8_000),
+            (22_050, 96_000),
+            (96_000, 22_050),
+            (11_025, 16_000),
+        ];
         for (from, to) in pairs {
             let nyq = f64::from(from.min(to)) / 2.0;
             for freq in [0.02 * nyq, 0.3 * nyq, 0.8 * nyq] {
@@ -638,10 +648,16 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(Resampler::new(SampleRate::HZ_8000, rate(192_001), 1).unwrap_err(), ResampleError::UnsupportedRatio { from: SampleRate::HZ_8000, to: rate(192_001) });
+        assert_eq!(
+            Resampler::new(SampleRate::HZ_8000, rate(192_001), 1).unwrap_err(),
+            ResampleError::UnsupportedRatio { from: SampleRate::HZ_8000, to: rate(192_001) }
+        );
         assert!(Resampler::new(SampleRate::HZ_8000, rate(192_000), 1).is_ok());
         assert!(Resampler::new(rate(192_000), SampleRate::HZ_8000, 1).is_ok());
-        assert_eq!(Resampler::new(SampleRate::HZ_8000, SampleRate::HZ_16000, 0).unwrap_err(), ResampleError::BadChannels { channels: 0 });
+        assert_eq!(
+            Resampler::new(SampleRate::HZ_8000, SampleRate::HZ_16000, 0).unwrap_err(),
+            ResampleError::BadChannels { channels: 0 }
+        );
         let mut r = Resampler::new(SampleRate::HZ_8000, SampleRate::HZ_16000, 2).unwrap();
         let e = r.process(&[0.0; 3], &mut Vec::new()).unwrap_err();
         assert_eq!(e, ResampleError::PartialFrame { samples: 3, channels: 2 });
@@ -657,10 +673,12 @@ mod wasm_timing {
 
     #[wasm_bindgen_test::wasm_bindgen_test]
     fn resample_60s_stereo_44k_to_48k() {
-        let input: Vec<f32> = (0..44_100 * 60).flat_map(|i| {
-            let t = i as f32 / 44_100.0;
-            [0.5 * (6283.2 * t).sin(), 0.3 * (18_849.6 * t).sin()]
-        }).collect();
+        let input: Vec<f32> = (0..44_100 * 60)
+            .flat_map(|i| {
+                let t = i as f32 / 44_100.0;
+                [0.5 * (6283.2 * t).sin(), 0.3 * (18_849.6 * t).sin()]
+            })
+            .collect();
         let mut best = f64::MAX;
         let mut out = Vec::with_capacity(2 * 48_000 * 60 + 64);
         for _ in 0..3 {
@@ -674,6 +692,13 @@ mod wasm_timing {
             best = best.min(crate::time::perf_now_ms() - start);
         }
         assert_eq!(out.len(), 2 * 48_000 * 60);
-        web_sys::console::log_1(&format!("wasm (simd128: {}): resample 60 s stereo 44.1 -> 48 kHz, best of 3: {best:.1} ms ({:.0}x real time)", cfg!(target_feature = "simd128"), 60_000.0 / best).into());
+        web_sys::console::log_1(
+            &format!(
+                "wasm (simd128: {}): resample 60 s stereo 44.1 -> 48 kHz, best of 3: {best:.1} ms ({:.0}x real time)",
+                cfg!(target_feature = "simd128"),
+                60_000.0 / best
+            )
+            .into(),
+        );
     }
 }

@@ -4,7 +4,8 @@
 use std::fmt;
 
 /// Sampling frequencies by `sampling_frequency_index` (ISO/IEC 14496-3).
-pub const SAMPLE_RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+pub const SAMPLE_RATES: [u32; 13] =
+    [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 /// Why an ADTS stream cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,9 @@ impl fmt::Display for AdtsError {
         match self {
             AdtsError::NoSync { offset } => write!(f, "no ADTS syncword at byte {offset}"),
             AdtsError::Truncated { offset } => write!(f, "ADTS stream truncated in the frame at byte {offset}"),
-            AdtsError::Invalid { offset, field, value } => write!(f, "invalid ADTS {field} {value} in the frame at byte {offset}"),
+            AdtsError::Invalid { offset, field, value } => {
+                write!(f, "invalid ADTS {field} {value} in the frame at byte {offset}")
+            }
             AdtsError::FormatChange { offset } => write!(f, "ADTS format changes at byte {offset}"),
             AdtsError::Empty => write!(f, "no ADTS frames"),
         }
@@ -65,7 +68,9 @@ impl AdtsFormat {
 
     /// The 2-byte AudioSpecificConfig for `esds`.
     pub fn audio_specific_config(&self) -> Vec<u8> {
-        let v = (u16::from(self.object_type) << 11) | (u16::from(self.sample_rate_index) << 7) | (u16::from(self.channel_config) << 3);
+        let v = (u16::from(self.object_type) << 11)
+            | (u16::from(self.sample_rate_index) << 7)
+            | (u16::from(self.channel_config) << 3);
         v.to_be_bytes().to_vec()
     }
 
@@ -123,13 +128,21 @@ pub fn parse_adts(data: &[u8]) -> Result<(AdtsFormat, Vec<&[u8]>), AdtsError> {
         let raw_blocks = h[6] & 0x03;
         let header_len = if protection_absent { 7 } else { 9 };
         if usize::from(sample_rate_index) >= SAMPLE_RATES.len() {
-            return Err(AdtsError::Invalid { offset: pos, field: "sampling_frequency_index", value: sample_rate_index.into() });
+            return Err(AdtsError::Invalid {
+                offset: pos,
+                field: "sampling_frequency_index",
+                value: sample_rate_index.into(),
+            });
         }
         if channel_config == 0 {
             return Err(AdtsError::Invalid { offset: pos, field: "channel_configuration (0: in-band PCE)", value: 0 });
         }
         if raw_blocks != 0 {
-            return Err(AdtsError::Invalid { offset: pos, field: "number_of_raw_data_blocks", value: u32::from(raw_blocks) + 1 });
+            return Err(AdtsError::Invalid {
+                offset: pos,
+                field: "number_of_raw_data_blocks",
+                value: u32::from(raw_blocks) + 1,
+            });
         }
         if frame_len <= header_len {
             return Err(AdtsError::Invalid { offset: pos, field: "frame_length", value: frame_len as u32 });
@@ -140,7 +153,8 @@ pub fn parse_adts(data: &[u8]) -> Result<(AdtsFormat, Vec<&[u8]>), AdtsError> {
             Some(f) if f != this => return Err(AdtsError::FormatChange { offset: pos }),
             Some(_) => {}
         }
-        let end = pos.checked_add(frame_len).filter(|&e| e <= data.len()).ok_or(AdtsError::Truncated { offset: pos })?;
+        let end =
+            pos.checked_add(frame_len).filter(|&e| e <= data.len()).ok_or(AdtsError::Truncated { offset: pos })?;
         frames.push(&data[pos + header_len..end]);
         pos = end;
     }
@@ -186,7 +200,9 @@ mod tests {
         }
         // The header the hand-written test helper builds, byte for byte.
         let mut one = Vec::new();
-        AdtsFormat { object_type: 2, sample_rate_index: 3, channel_config: 2 }.write_adts_frame(&[0; 13], &mut one).unwrap();
+        AdtsFormat { object_type: 2, sample_rate_index: 3, channel_config: 2 }
+            .write_adts_frame(&[0; 13], &mut one)
+            .unwrap();
         assert_eq!(one[..7], header(20));
     }
 

@@ -44,7 +44,8 @@ pub const FDK_AAC_BUILD: &str = env!("FRAMECAST_FDK_AAC_BUILD");
 pub const FDK_AAC_SOURCE: &str = env!("FRAMECAST_FDK_AAC_VERSION");
 
 /// Sample rates the encoder accepts, in Hz.
-pub const ENCODER_SAMPLE_RATES: [u32; 12] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000];
+pub const ENCODER_SAMPLE_RATES: [u32; 12] =
+    [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000];
 
 /// Samples per channel in one AAC-LC access unit.
 pub const FRAME_SIZE: usize = 1024;
@@ -165,7 +166,11 @@ impl AacEncoderConfig {
     pub fn format(&self) -> Option<AdtsFormat> {
         self.validate().ok()?;
         let sample_rate_index = SAMPLE_RATES.iter().position(|&r| r == self.sample_rate)? as u8;
-        Some(AdtsFormat { object_type: self.profile.object_type(), sample_rate_index, channel_config: channel_config(self.channels)? })
+        Some(AdtsFormat {
+            object_type: self.profile.object_type(),
+            sample_rate_index,
+            channel_config: channel_config(self.channels)?,
+        })
     }
 }
 
@@ -264,11 +269,12 @@ pub enum AacEncodeError {
 impl fmt::Display for AacEncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AacEncodeError::InvalidConfig { field, expected, got } => write!(f, "{field} must be {expected}, got {got}"),
-            AacEncodeError::InvalidInput { samples, channels } => write!(
-                f,
-                "interleaved input must hold whole frames of {channels} channel(s), got {samples} samples"
-            ),
+            AacEncodeError::InvalidConfig { field, expected, got } => {
+                write!(f, "{field} must be {expected}, got {got}")
+            }
+            AacEncodeError::InvalidInput { samples, channels } => {
+                write!(f, "interleaved input must hold whole frames of {channels} channel(s), got {samples} samples")
+            }
             AacEncodeError::Finished => write!(f, "the AAC encoder was flushed; create a new one to encode more"),
             AacEncodeError::Fdk { op, error } => write!(f, "FDK AAC {op} failed: {error}"),
         }
@@ -546,10 +552,14 @@ mod tests {
     fn config_reads_camel_case_json_with_defaults() {
         let c: AacEncoderConfig = serde_json::from_str(r#"{"sampleRate":44100,"channels":1}"#).unwrap();
         assert_eq!(c, AacEncoderConfig::new(44_100, 1));
-        let c: AacEncoderConfig =
-            serde_json::from_str(r#"{"sampleRate":48000,"channels":2,"bitrate":96000,"profile":"lc","afterburner":false}"#).unwrap();
+        let c: AacEncoderConfig = serde_json::from_str(
+            r#"{"sampleRate":48000,"channels":2,"bitrate":96000,"profile":"lc","afterburner":false}"#,
+        )
+        .unwrap();
         assert_eq!((c.bitrate, c.profile, c.afterburner), (96_000, AacProfile::Lc, false));
-        assert!(serde_json::from_str::<AacEncoderConfig>(r#"{"sampleRate":48000,"channels":2,"profile":"he"}"#).is_err());
+        assert!(
+            serde_json::from_str::<AacEncoderConfig>(r#"{"sampleRate":48000,"channels":2,"profile":"he"}"#).is_err()
+        );
         assert!(serde_json::from_str::<AacEncoderConfig>(r#"{"sampleRate":48000,"channels":2,"bitRate":1}"#).is_err());
     }
 
@@ -571,11 +581,16 @@ mod tests {
                 let (min, max) = c.bitrate_range().unwrap();
                 for bitrate in [min, max] {
                     c.bitrate = bitrate;
-                    let enc = AacEncoder::new(c.clone()).unwrap_or_else(|e| panic!("{rate} Hz x{channels} at {bitrate}: {e}"));
+                    let enc = AacEncoder::new(c.clone())
+                        .unwrap_or_else(|e| panic!("{rate} Hz x{channels} at {bitrate}: {e}"));
                     assert_eq!(enc.audio_specific_config(), c.format().unwrap().audio_specific_config().as_slice());
                     assert_eq!(enc.frame_size(), 1024);
                     assert_eq!(enc.bitrate(), bitrate, "{rate} Hz x{channels}: FDK encodes at the bitrate asked for");
-                    assert!((1..=rate / 2).contains(&enc.bandwidth()), "{rate} Hz x{channels} at {bitrate}: {}", enc.bandwidth());
+                    assert!(
+                        (1..=rate / 2).contains(&enc.bandwidth()),
+                        "{rate} Hz x{channels} at {bitrate}: {}",
+                        enc.bandwidth()
+                    );
                 }
             }
         }
@@ -598,7 +613,11 @@ mod tests {
         let tail = enc.flush().unwrap();
         let total = packets.len() + tail.len();
         let needed = (1536 + enc.encoder_delay() as usize).div_ceil(1024);
-        assert!((needed..=needed + 1).contains(&total), "{total} packets for 1536 samples + delay {}", enc.encoder_delay());
+        assert!(
+            (needed..=needed + 1).contains(&total),
+            "{total} packets for 1536 samples + delay {}",
+            enc.encoder_delay()
+        );
         for (k, p) in packets.iter().chain(&tail).enumerate() {
             assert_eq!(p.pts.ticks, k as i64 * 1024);
             assert!(!p.data.is_empty());

@@ -64,7 +64,9 @@ fn packets<P, E: fmt::Display>(
     parts: impl Fn(P) -> (Vec<u8>, u32),
 ) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
     match result {
-        Ok(list) => Ok(list.into_iter().map(|p| parts(p)).map(|(data, duration)| AudioPacket { data, duration }).collect()),
+        Ok(list) => {
+            Ok(list.into_iter().map(|p| parts(p)).map(|(data, duration)| AudioPacket { data, duration }).collect())
+        }
         Err(e) => Err(AudioEncodeFailure { codec, message: e.to_string() }),
     }
 }
@@ -105,7 +107,11 @@ impl AudioEncode for super::aac_encoder::AacEncoder {
     }
     fn codec_config(&self) -> Option<CodecConfig> {
         let c = self.config();
-        Some(CodecConfig::Aac { asc: self.audio_specific_config().to_vec(), sample_rate: c.sample_rate, channels: c.channels })
+        Some(CodecConfig::Aac {
+            asc: self.audio_specific_config().to_vec(),
+            sample_rate: c.sample_rate,
+            channels: c.channels,
+        })
     }
     fn sample_rate(&self) -> u32 {
         self.config().sample_rate

@@ -71,7 +71,9 @@ pub enum FlacError {
 impl fmt::Display for FlacError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FlacError::InvalidConfig { field, expected, got } => write!(f, "flac.{field} must be {expected}, got {got}"),
+            FlacError::InvalidConfig { field, expected, got } => {
+                write!(f, "flac.{field} must be {expected}, got {got}")
+            }
             FlacError::PartialSampleFrame { len, channels } => {
                 write!(f, "{len} interleaved samples is not a whole number of {channels}-channel sample frames")
             }
@@ -120,7 +122,9 @@ impl FlacEncoderConfig {
 
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), FlacError> {
-        let bad = |field, expected: &str, got: String| Err(FlacError::InvalidConfig { field, expected: expected.into(), got });
+        let bad = |field, expected: &str, got: String| {
+            Err(FlacError::InvalidConfig { field, expected: expected.into(), got })
+        };
         if !(1..=655_350).contains(&self.sample_rate) {
             return bad("sample_rate", "between 1 and 655350 Hz", self.sample_rate.to_string());
         }
@@ -390,7 +394,10 @@ mod tests {
         assert_eq!(field(config(700_000, 2)).0, "sample_rate");
         assert_eq!(field(config(48_000, 0)).0, "channels");
         assert_eq!(field(config(48_000, 9)).0, "channels");
-        assert_eq!(field(FlacEncoderConfig { bits_per_sample: 20, ..config(48_000, 2) }), ("bits_per_sample", "20".into()));
+        assert_eq!(
+            field(FlacEncoderConfig { bits_per_sample: 20, ..config(48_000, 2) }),
+            ("bits_per_sample", "20".into())
+        );
         assert_eq!(field(FlacEncoderConfig { block_size: 16, ..config(48_000, 2) }).0, "block_size");
         let e = FlacEncoder::new(FlacEncoderConfig { block_size: 40_000, ..config(48_000, 2) }).unwrap_err();
         assert_eq!(e.to_string(), "flac.block_size must be between 32 and 32767 samples, got 40000");

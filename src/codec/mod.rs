@@ -1,8 +1,8 @@
 //! Codecs: encoders and decoders behind plain-data interfaces.
 
 pub mod aac;
-pub mod audio_encode;
 pub mod aac_encoder;
+pub mod audio_encode;
 pub mod flac;
 pub mod h264;
 #[cfg(feature = "mp3")]

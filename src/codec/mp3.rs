@@ -77,8 +77,10 @@ use rusty_mp3::Mp3Encode;
 pub const SAMPLE_RATES: [u32; 9] = [8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
 
 /// Layer III bitrates at MPEG-1 sample rates (32, 44.1, 48 kHz), bit/s.
-pub const MPEG1_BITRATES: [u32; 14] =
-    [32_000, 40_000, 48_000, 56_000, 64_000, 80_000, 96_000, 112_000, 128_000, 160_000, 192_000, 224_000, 256_000, 320_000];
+pub const MPEG1_BITRATES: [u32; 14] = [
+    32_000, 40_000, 48_000, 56_000, 64_000, 80_000, 96_000, 112_000, 128_000, 160_000, 192_000, 224_000, 256_000,
+    320_000,
+];
 
 /// Layer III bitrates at MPEG-2 and MPEG-2.5 sample rates (8 to 24 kHz),
 /// bit/s.
@@ -177,7 +179,8 @@ impl Mp3EncoderConfig {
 
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), Mp3Error> {
-        let bad = |field, expected: String, got: u32| Err(Mp3Error::InvalidConfig { field, expected, got: got.to_string() });
+        let bad =
+            |field, expected: String, got: u32| Err(Mp3Error::InvalidConfig { field, expected, got: got.to_string() });
         if !SAMPLE_RATES.contains(&self.sample_rate) {
             return bad("sample_rate", format!("{} Hz", or_list(&SAMPLE_RATES)), self.sample_rate);
         }
@@ -332,7 +335,8 @@ impl Mp3Encoder {
     /// Encodes the full frame buffer.
     fn encode_frame(&mut self) -> Result<Mp3Frame, Mp3Error> {
         let channels = &self.frame[..usize::from(self.config.channels)];
-        let data = self.inner.encode_frame(&self.header, channels, None).map_err(|e| Mp3Error::Encoder(e.to_string()))?;
+        let data =
+            self.inner.encode_frame(&self.header, channels, None).map_err(|e| Mp3Error::Encoder(e.to_string()))?;
         self.filled = 0;
         self.frames_encoded += 1;
         Ok(Mp3Frame { data, duration: self.samples_per_frame() })

@@ -159,7 +159,13 @@ impl OggPageWriter {
     /// Queues `packet`, whose last sample has granule position `granule`
     /// (codec-defined; for Opus, 48 kHz samples including pre-skip), and
     /// appends every page completed on the way to `out`.
-    pub fn write_packet(&mut self, packet: &[u8], granule: u64, end: PacketEnd, out: &mut Vec<u8>) -> Result<(), OggError> {
+    pub fn write_packet(
+        &mut self,
+        packet: &[u8],
+        granule: u64,
+        end: PacketEnd,
+        out: &mut Vec<u8>,
+    ) -> Result<(), OggError> {
         if self.finished {
             return Err(OggError::Finished);
         }

@@ -121,7 +121,9 @@ pub enum OpusError {
 impl fmt::Display for OpusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OpusError::InvalidConfig { field, expected, got } => write!(f, "opus.{field} must be {expected}, got {got}"),
+            OpusError::InvalidConfig { field, expected, got } => {
+                write!(f, "opus.{field} must be {expected}, got {got}")
+            }
             OpusError::PartialSampleFrame { len, channels } => {
                 write!(f, "{len} interleaved samples is not a whole number of {channels}-channel sample frames")
             }
@@ -248,7 +250,9 @@ impl OpusEncoderConfig {
 
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), OpusError> {
-        let bad = |field, expected: &str, got: String| Err(OpusError::InvalidConfig { field, expected: expected.into(), got });
+        let bad = |field, expected: &str, got: String| {
+            Err(OpusError::InvalidConfig { field, expected: expected.into(), got })
+        };
         if !SAMPLE_RATES.contains(&self.sample_rate) {
             return bad("sample_rate", "8000, 12000, 16000, 24000 or 48000 Hz", self.sample_rate.to_string());
         }
@@ -567,7 +571,9 @@ impl OpusDecoder {
     /// plays mono packets on both channels; a mono one downmixes stereo
     /// packets.
     pub fn new(sample_rate: u32, channels: u8) -> Result<Self, OpusError> {
-        let bad = |field, expected: &str, got: String| Err(OpusError::InvalidConfig { field, expected: expected.into(), got });
+        let bad = |field, expected: &str, got: String| {
+            Err(OpusError::InvalidConfig { field, expected: expected.into(), got })
+        };
         if !SAMPLE_RATES.contains(&sample_rate) {
             return bad("sample_rate", "8000, 12000, 16000, 24000 or 48000 Hz", sample_rate.to_string());
         }
@@ -743,7 +749,8 @@ mod tests {
                 for frame_duration in OpusFrameDuration::ALL {
                     for application in [OpusApplication::Audio, OpusApplication::Voip, OpusApplication::LowDelay] {
                         for bitrate in [6_000, 64_000, 510_000] {
-                            let c = OpusEncoderConfig { frame_duration, application, bitrate, ..config(rate, channels) };
+                            let c =
+                                OpusEncoderConfig { frame_duration, application, bitrate, ..config(rate, channels) };
                             if c.validate().is_err() {
                                 continue;
                             }

@@ -69,7 +69,9 @@ pub fn wav_header(sample_rate: u32, channels: u16, bits: u16, frames: Option<u64
     let extensible = channels > 2;
     let fmt_len: u32 = if extensible { 40 } else { 16 };
     let header_len = 12 + 8 + fmt_len + 8;
-    let data = frames.and_then(|f| u32::try_from(f.saturating_mul(u64::from(block))).ok()).filter(|&d| d <= u32::MAX - header_len);
+    let data = frames
+        .and_then(|f| u32::try_from(f.saturating_mul(u64::from(block))).ok())
+        .filter(|&d| d <= u32::MAX - header_len);
     let mut h = Vec::with_capacity(header_len as usize);
     h.extend_from_slice(b"RIFF");
     h.extend_from_slice(&data.map_or(UNKNOWN_SIZE, |d| d + header_len - 8).to_le_bytes());
@@ -84,8 +86,8 @@ pub fn wav_header(sample_rate: u32, channels: u16, bits: u16, frames: Option<u64
     if extensible {
         h.extend_from_slice(&22u16.to_le_bytes());
         h.extend_from_slice(&bits.to_le_bytes()); // valid bits
-        // Channel mask: the first `channels` speaker positions (FL FR FC
-        // LFE BL BR ...), the order framecast's layouts use.
+                                                  // Channel mask: the first `channels` speaker positions (FL FR FC
+                                                  // LFE BL BR ...), the order framecast's layouts use.
         h.extend_from_slice(&((1u32 << channels.min(18)) - 1).to_le_bytes());
         // KSDATAFORMAT_SUBTYPE_PCM.
         h.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71]);
@@ -97,7 +99,11 @@ pub fn wav_header(sample_rate: u32, channels: u16, bits: u16, frames: Option<u64
 
 impl AudioEncode for PcmEncoder {
     fn codec_name(&self) -> &'static str {
-        if self.bits == 24 { "pcm_s24le" } else { "pcm_s16le" }
+        if self.bits == 24 {
+            "pcm_s24le"
+        } else {
+            "pcm_s16le"
+        }
     }
     /// The WAV header: sizes unknown until [`AudioEncode::flush`], then
     /// those of everything encoded.

@@ -132,11 +132,14 @@ impl FragmentFacts {
         };
         let summary = validate_fragment(movie, data, rules, None).map_err(|e| IngestError::from_fragment_error(&e))?;
         let Some(t) = summary.track(track.config.id) else {
-            return Err(IngestError::new(ErrorCode::EmptyFragment, "the fragment holds no samples of the track").with_field("body"));
+            return Err(IngestError::new(ErrorCode::EmptyFragment, "the fragment holds no samples of the track")
+                .with_field("body"));
         };
         let duration = u64::try_from(i128::from(t.end) - i128::from(t.start)).unwrap_or(0);
         if duration == 0 {
-            return Err(IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body"));
+            return Err(
+                IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body")
+            );
         }
         Ok(FragmentFacts {
             start: t.start,
@@ -241,18 +244,12 @@ impl TrackIndex {
 
     /// The record of fragment `sequence`.
     pub fn get(&self, sequence: u64) -> Option<&FragmentRecord> {
-        self.records
-            .binary_search_by_key(&sequence, |r| r.sequence)
-            .ok()
-            .and_then(|i| self.records.get(i))
+        self.records.binary_search_by_key(&sequence, |r| r.sequence).ok().and_then(|i| self.records.get(i))
     }
 
     /// The record of the fragment starting at `start` ticks.
     pub fn find_by_start(&self, start: i64) -> Option<&FragmentRecord> {
-        self.records
-            .binary_search_by_key(&start, |r| r.start)
-            .ok()
-            .and_then(|i| self.records.get(i))
+        self.records.binary_search_by_key(&start, |r| r.start).ok().and_then(|i| self.records.get(i))
     }
 
     /// Where fragment `sequence` goes. Numbers below the last stored one
@@ -288,7 +285,12 @@ impl TrackIndex {
     /// fragment's end, in the track's timescale) and returns its record,
     /// stamped `server_timestamp` (ms since the Unix epoch). Nothing
     /// changes until [`TrackIndex::push`].
-    pub fn admit(&self, sequence: u64, facts: &FragmentFacts, server_timestamp: i64) -> Result<FragmentRecord, IngestError> {
+    pub fn admit(
+        &self,
+        sequence: u64,
+        facts: &FragmentFacts,
+        server_timestamp: i64,
+    ) -> Result<FragmentRecord, IngestError> {
         let gap = match self.slot(sequence)? {
             Slot::Next { gap } => gap,
             Slot::Stored(_) => {
@@ -303,7 +305,9 @@ impl TrackIndex {
             ));
         }
         if facts.duration == 0 {
-            return Err(IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body"));
+            return Err(
+                IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body")
+            );
         }
         let mut time_gap = false;
         if let Some(last) = self.records.last() {
@@ -350,7 +354,10 @@ impl TrackIndex {
             ));
         }
         if record.duration == 0 {
-            return Err(IngestError::new(ErrorCode::EmptyFragment, format!("fragment {} lasts no time", record.sequence)));
+            return Err(IngestError::new(
+                ErrorCode::EmptyFragment,
+                format!("fragment {} lasts no time", record.sequence),
+            ));
         }
         if let Some(last) = self.records.last() {
             if record.sequence <= last.sequence {
@@ -466,7 +473,10 @@ mod tests {
     fn ack_from_record() {
         let record = index().admit(3, &facts(360_000, 180_000), 77).unwrap();
         let ack = record.ack(&StreamName::new("s").unwrap(), true, true);
-        assert_eq!((ack.sequence, ack.producer_timestamp, ack.duration, ack.server_timestamp), (3, 4_000_000, 2_000_000, 77));
+        assert_eq!(
+            (ack.sequence, ack.producer_timestamp, ack.duration, ack.server_timestamp),
+            (3, 4_000_000, 2_000_000, 77)
+        );
         assert!(ack.persisted && ack.duplicate);
     }
 

@@ -531,10 +531,34 @@ mod tests {
     fn codes_serialise_as_documented() {
         use ErrorCode::*;
         let all = [
-            BadRequest, BadStreamName, BadTrackName, BadSequence, IncompleteBody, MalformedInit, MalformedFragment,
-            Unauthorized, NotFound, StreamNotFound, MethodNotAllowed, BodyTimeout, Conflict, NonMonotonic, OutOfOrder,
-            LengthRequired, InitRequired, Oversize, UnsupportedMediaType, UnknownTrack, UnsupportedCodec,
-            NotSingleTrack, NotKeyframe, EmptyFragment, TooManyTracks, StorageError, Internal, ShuttingDown,
+            BadRequest,
+            BadStreamName,
+            BadTrackName,
+            BadSequence,
+            IncompleteBody,
+            MalformedInit,
+            MalformedFragment,
+            Unauthorized,
+            NotFound,
+            StreamNotFound,
+            MethodNotAllowed,
+            BodyTimeout,
+            Conflict,
+            NonMonotonic,
+            OutOfOrder,
+            LengthRequired,
+            InitRequired,
+            Oversize,
+            UnsupportedMediaType,
+            UnknownTrack,
+            UnsupportedCodec,
+            NotSingleTrack,
+            NotKeyframe,
+            EmptyFragment,
+            TooManyTracks,
+            StorageError,
+            Internal,
+            ShuttingDown,
         ];
         for code in all {
             let text = serde_json::to_string(&code).unwrap();
@@ -559,7 +583,12 @@ mod tests {
         let e = ReadError::UnknownTrack { track_id: 2 };
         assert_eq!(IngestError::from_fragment_error(&e).code, ErrorCode::UnknownTrack);
         assert_eq!(IngestError::from_fragment_error(&ReadError::EmptyFragment).code, ErrorCode::EmptyFragment);
-        let e = ReadError::Truncated { fourcc: crate::mux::reader::FourCc(*b"mdat"), offset: 8, needed: 100, available: 10 };
+        let e = ReadError::Truncated {
+            fourcc: crate::mux::reader::FourCc(*b"mdat"),
+            offset: 8,
+            needed: 100,
+            available: 10,
+        };
         let err = IngestError::from_fragment_error(&e);
         assert_eq!(err.code, ErrorCode::MalformedFragment);
         assert!(err.message.contains("truncated"), "{}", err.message);

@@ -39,11 +39,9 @@ impl fmt::Display for NameError {
         match self {
             NameError::Empty => write!(f, "must not be empty"),
             NameError::TooLong { len, max } => write!(f, "must be at most {max} characters, got {len}"),
-            NameError::InvalidChar { ch, index } => write!(
-                f,
-                "may contain only letters, digits, '_' and '-', got {:?} at position {index}",
-                ch
-            ),
+            NameError::InvalidChar { ch, index } => {
+                write!(f, "may contain only letters, digits, '_' and '-', got {:?} at position {index}", ch)
+            }
         }
     }
 }
@@ -55,9 +53,7 @@ fn check(name: &str, max: usize) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some((index, ch)) = name
-        .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    if let Some((index, ch)) = name.char_indices().find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     {
         return Err(NameError::InvalidChar { ch, index });
     }
@@ -181,10 +177,7 @@ mod tests {
         assert!(StreamName::new("a\0").is_err());
         assert!(StreamName::new("caf\u{e9}").is_err());
         assert!(StreamName::new("x.m3u8").is_err());
-        assert_eq!(
-            StreamName::new(&"x".repeat(129)),
-            Err(NameError::TooLong { len: 129, max: 128 })
-        );
+        assert_eq!(StreamName::new(&"x".repeat(129)), Err(NameError::TooLong { len: 129, max: 128 }));
         assert!(TrackName::new(&"v".repeat(33)).is_err());
     }
 
@@ -200,9 +193,6 @@ mod tests {
     #[test]
     fn messages_name_the_problem() {
         let e = StreamName::new("a.b").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "may contain only letters, digits, '_' and '-', got '.' at position 1"
-        );
+        assert_eq!(e.to_string(), "may contain only letters, digits, '_' and '-', got '.' at position 1");
     }
 }

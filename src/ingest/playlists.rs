@@ -227,10 +227,8 @@ impl StreamPlaylists {
         if self.track(name.as_str()).is_some_and(|t| t.count > 0) {
             return Err(invalid("track", format!("{name} already has fragments; its configuration cannot change")));
         }
-        let codec = config
-            .codec
-            .codec_string()
-            .map_err(|e| invalid("track.codec", format!("has no codec string: {e}")))?;
+        let codec =
+            config.codec.codec_string().map_err(|e| invalid("track.codec", format!("has no codec string: {e}")))?;
         let options = MediaPlaylistOptions {
             kind: PlaylistKind::Live(Window::Segments(self.options.window)),
             ..Default::default()
@@ -277,7 +275,10 @@ impl StreamPlaylists {
             .ok_or_else(|| invalid("record.track", format!("{} has no init segment", record.track)))?;
         let track = &mut self.tracks[i];
         if record.timescale != track.timescale().get() {
-            return Err(invalid("record.timescale", format!("{} is not the track's {}", record.timescale, track.timescale())));
+            return Err(invalid(
+                "record.timescale",
+                format!("{} is not the track's {}", record.timescale, track.timescale()),
+            ));
         }
         let ts = track.timescale();
         let ast = self.availability_start_ms.unwrap_or_else(|| {
@@ -290,7 +291,8 @@ impl StreamPlaylists {
         seg.discontinuity = record.discontinuity && track.count > 0;
         if track.count == 0 || record.discontinuity {
             let pdt = i128::from(ast) + ticks_to_ms(i128::from(record.start), ts);
-            seg.program_date_time_ms = Some(i64::try_from(pdt).map_err(|_| PlaylistError::Overflow { field: "program_date_time_ms" })?);
+            seg.program_date_time_ms =
+                Some(i64::try_from(pdt).map_err(|_| PlaylistError::Overflow { field: "program_date_time_ms" })?);
         }
         let mut dash_seg = seg.clone();
         dash_seg.uri = dash_uri;
@@ -354,7 +356,12 @@ impl StreamPlaylists {
                 if audio_bw.is_none_or(|b| bw.peak > b.peak) {
                     audio_bw = Some(bw);
                 }
-                let mut r = AudioRendition::new(AUDIO_GROUP, a.name.as_str(), a.codec.clone(), routes::media_playlist_uri(&a.name));
+                let mut r = AudioRendition::new(
+                    AUDIO_GROUP,
+                    a.name.as_str(),
+                    a.codec.clone(),
+                    routes::media_playlist_uri(&a.name),
+                );
                 r.default = i == 0;
                 r.channels = a.channels();
                 master.audio.push(r);

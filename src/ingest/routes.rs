@@ -260,8 +260,8 @@ impl Resource {
                     // Bounded by i64::MAX above.
                     return Ok(Resource::TimedFragment(stream, track, start as i64));
                 }
-                let seq = canonical_decimal(stem, MAX_SEQUENCE)
-                    .ok_or_else(|| RouteError::BadSequence((*file).to_owned()))?;
+                let seq =
+                    canonical_decimal(stem, MAX_SEQUENCE).ok_or_else(|| RouteError::BadSequence((*file).to_owned()))?;
                 Ok(Resource::Fragment(stream, track, seq))
             }
             _ => Err(RouteError::NotFound),
@@ -334,10 +334,7 @@ mod tests {
 
     #[test]
     fn query_strings_are_ignored() {
-        assert_eq!(
-            Resource::parse("/streams/cam/video/3.m4s?v=abc"),
-            Ok(Resource::Fragment(s("cam"), t("video"), 3))
-        );
+        assert_eq!(Resource::parse("/streams/cam/video/3.m4s?v=abc"), Ok(Resource::Fragment(s("cam"), t("video"), 3)));
     }
 
     #[test]
@@ -352,10 +349,7 @@ mod tests {
         ] {
             assert!(matches!(Resource::parse(p), Err(RouteError::BadStreamName(_))), "{p}");
         }
-        assert!(matches!(
-            Resource::parse("/streams/cam/../init.mp4"),
-            Err(RouteError::BadTrackName(_))
-        ));
+        assert!(matches!(Resource::parse("/streams/cam/../init.mp4"), Err(RouteError::BadTrackName(_))));
         assert_eq!(Resource::parse("/streams/a/b/video/init.mp4"), Err(RouteError::NotFound));
         assert_eq!(Resource::parse("/streams/cam/video/init.mp4/x"), Err(RouteError::NotFound));
         assert_eq!(Resource::parse("/etc/passwd"), Err(RouteError::NotFound));

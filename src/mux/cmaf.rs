@@ -47,7 +47,9 @@
 //! - Sample flags: sync samples `0x02000000` (depends on nothing),
 //!   others `0x01010000` (depends on others, non-sync).
 
-use mp4_atom::{Elst, ElstEntry, FixedPoint, Ftyp, Mfhd, SegmentReference, Sidx, Stco, Stsc, Stsz, Stts, Styp, Tfhd, Trex};
+use mp4_atom::{
+    Elst, ElstEntry, FixedPoint, Ftyp, Mfhd, SegmentReference, Sidx, Stco, Stsc, Stsz, Stts, Styp, Tfhd, Trex,
+};
 
 use super::boxes::{self, PreparedTrack, TrakTimes};
 use super::error::MuxError;
@@ -237,7 +239,8 @@ impl CmafWriter {
         boxes::mvhd(&mut out, MOVIE_TIMESCALE, 0, next_track_id)?;
         for ((track, bitrate), &skip) in self.tracks.iter().zip(&self.bitrates).zip(&self.skips) {
             // Duration 0: the edit lasts as long as the fragments do.
-            let media = ElstEntry { segment_duration: 0, media_time: Some(u64::from(skip)), media_rate: FixedPoint::new(1, 0) };
+            let media =
+                ElstEntry { segment_duration: 0, media_time: Some(u64::from(skip)), media_rate: FixedPoint::new(1, 0) };
             let elst = (skip > 0).then(|| Elst { entries: vec![media] });
             let times = TrakTimes { tkhd_duration: 0, mdhd_duration: 0, edits: elst.as_ref(), bitrate: *bitrate };
             boxes::trak(&mut out, track, &times, |out| {

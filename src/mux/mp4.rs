@@ -91,7 +91,10 @@ pub struct Trim {
 /// [`progressive_mp4`] with each track's [`Trim`], written as its edit
 /// list (a media edit from `start` lasting what remains), so players and
 /// ffmpeg present exactly the encoder's input.
-pub fn progressive_mp4_trimmed(tracks: &[(&TrackConfig, &[Sample], Trim)], options: &Mp4Options) -> Result<Vec<u8>, MuxError> {
+pub fn progressive_mp4_trimmed(
+    tracks: &[(&TrackConfig, &[Sample], Trim)],
+    options: &Mp4Options,
+) -> Result<Vec<u8>, MuxError> {
     let configs: Vec<TrackConfig> = tracks.iter().map(|(c, _, _)| (*c).clone()).collect();
     let prepared = boxes::prepare_tracks(&configs)?;
     let mut plans = Vec::with_capacity(tracks.len());
@@ -99,7 +102,11 @@ pub fn progressive_mp4_trimmed(tracks: &[(&TrackConfig, &[Sample], Trim)], optio
         check_run(track.id(), samples, None)?;
         let plan = TrackPlan::new(track, samples, options, *trim);
         if plan.presented() <= 0 {
-            return Err(MuxError::InvalidTrack { track_id: track.id(), field: "trim", reason: "leaves nothing to present".into() });
+            return Err(MuxError::InvalidTrack {
+                track_id: track.id(),
+                field: "trim",
+                reason: "leaves nothing to present".into(),
+            });
         }
         plans.push(plan);
     }

@@ -55,10 +55,7 @@
 //! unsupported codec, a limit, a fragment out of order) from corrupt bytes.
 
 // Outside tests, no indexing that could panic and no unchecked arithmetic.
-#![cfg_attr(
-    not(test),
-    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
-)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::arithmetic_side_effects))]
 
 mod boxes;
 mod codec;
@@ -75,9 +72,7 @@ pub use error::{FourCc, ReadError};
 pub use file::{Mp4File, Samples};
 pub use fragment::{FragmentSamples, MediaSegment, MovieFragment, TrackFragment};
 pub use movie::{Edit, Movie, SkippedTrack, Track, TrackDefaults};
-pub use validate::{
-    validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, TrackSummary,
-};
+pub use validate::{validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, TrackSummary};
 
 use crate::mux::Sample;
 
@@ -98,9 +93,7 @@ pub struct ReadOptions {
 impl ReadOptions {
     /// The default options with [`ReadOptions::skip_unsupported_tracks`] set.
     pub fn skipping_unsupported_tracks() -> Self {
-        ReadOptions {
-            skip_unsupported_tracks: true,
-        }
+        ReadOptions { skip_unsupported_tracks: true }
     }
 }
 
@@ -131,8 +124,7 @@ pub struct SampleRef<'a> {
 impl SampleRef<'_> {
     /// Decode time plus composition offset, in ticks.
     pub fn presentation_time(&self) -> i64 {
-        self.decode_time
-            .saturating_add(i64::from(self.composition_offset))
+        self.decode_time.saturating_add(i64::from(self.composition_offset))
     }
 
     /// An owned copy.
@@ -166,17 +158,11 @@ fn advance_decode_time(decode_time: i64, duration: u32) -> Result<i64, ReadError
 /// segment for [`Movie::from_init_segment`], [`MediaSegment::parse`],
 /// [`validate_fragment`] and a [`FragmentValidator`] fed one `moof` at a time.
 pub fn fuzz_entry(data: &[u8]) {
-    for options in [
-        ReadOptions::default(),
-        ReadOptions::skipping_unsupported_tracks(),
-    ] {
+    for options in [ReadOptions::default(), ReadOptions::skipping_unsupported_tracks()] {
         if let Ok(file) = Mp4File::parse_with(data, &options) {
             for track in file.movie().tracks() {
                 let Some(samples) = file.samples(track.config.id) else {
-                    panic!(
-                        "track {} is listed but has no sample iterator",
-                        track.config.id
-                    );
+                    panic!("track {} is listed but has no sample iterator", track.config.id);
                 };
                 check_samples(data, samples, file.sample_count(track.config.id));
             }
@@ -200,11 +186,7 @@ pub fn fuzz_entry(data: &[u8]) {
     let rules = FragmentRules::default();
     if let Ok(summary) = validate_fragment(&movie, rest, &rules, None) {
         for t in &summary.tracks {
-            assert!(
-                t.end >= t.start,
-                "track {} ends before it starts",
-                t.track_id
-            );
+            assert!(t.end >= t.start, "track {} ends before it starts", t.track_id);
         }
         // The same fragment again must now be out of order.
         assert!(validate_fragment(&movie, rest, &rules, Some(&summary)).is_err());
@@ -217,29 +199,15 @@ pub fn fuzz_entry(data: &[u8]) {
 
 /// Checks what every sample iterator promises: bytes inside the input,
 /// matching the stated size and count, and decode times that never go back.
-fn check_samples<'a>(
-    input: &[u8],
-    samples: impl Iterator<Item = SampleRef<'a>>,
-    count: Option<u64>,
-) {
+fn check_samples<'a>(input: &[u8], samples: impl Iterator<Item = SampleRef<'a>>, count: Option<u64>) {
     let mut n = 0u64;
     let mut last: Option<i64> = None;
     for s in samples {
         let start = usize::try_from(s.offset).expect("sample offset fits usize");
-        let end = start
-            .checked_add(s.data.len())
-            .expect("sample end fits usize");
-        assert_eq!(
-            input.get(start..end),
-            Some(s.data),
-            "sample bytes are not the input's"
-        );
+        let end = start.checked_add(s.data.len()).expect("sample end fits usize");
+        assert_eq!(input.get(start..end), Some(s.data), "sample bytes are not the input's");
         if let Some(prev) = last {
-            assert!(
-                s.decode_time >= prev,
-                "decode time went back from {prev} to {}",
-                s.decode_time
-            );
+            assert!(s.decode_time >= prev, "decode time went back from {prev} to {}", s.decode_time);
         }
         last = Some(s.decode_time);
         n = n.saturating_add(1);

@@ -43,7 +43,9 @@
 use std::fmt::Write as _;
 
 use super::model::{check_uri, seconds};
-use super::text::{codec_string, div_ceil, div_round, duration_ticks, iso8601, language_tag, xml_escape, xs_duration, xs_duration_ms};
+use super::text::{
+    codec_string, div_ceil, div_round, duration_ticks, iso8601, language_tag, xml_escape, xs_duration, xs_duration_ms,
+};
 use super::{ByteRange, FrameRate, PlaylistError, Resolution, Segment, Timeline};
 use crate::time::Timestamp;
 
@@ -122,7 +124,10 @@ impl UtcTiming {
     /// `urn:mpeg:dash:utc:direct:2014`: the time is in the MPD, `now_ms`
     /// milliseconds since the Unix epoch.
     pub fn direct(now_ms: i64) -> Result<Self, PlaylistError> {
-        Ok(UtcTiming { scheme_id_uri: "urn:mpeg:dash:utc:direct:2014".into(), value: iso8601(now_ms, "utc_timing.now_ms")? })
+        Ok(UtcTiming {
+            scheme_id_uri: "urn:mpeg:dash:utc:direct:2014".into(),
+            value: iso8601(now_ms, "utc_timing.now_ms")?,
+        })
     }
 }
 
@@ -297,7 +302,8 @@ fn parse_template(template: &str) -> Result<Vec<TemplatePiece>, &'static str> {
         let width = match format {
             None => 0,
             Some(f) => {
-                let digits = f.strip_prefix('0').and_then(|f| f.strip_suffix('d')).ok_or("has a format tag other than %0Nd")?;
+                let digits =
+                    f.strip_prefix('0').and_then(|f| f.strip_suffix('d')).ok_or("has a format tag other than %0Nd")?;
                 if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err("has a format tag other than %0Nd");
                 }
@@ -405,7 +411,10 @@ impl Mpd {
         let on_demand = all_reps().filter(|r| matches!(r.addressing, Addressing::SegmentBase { .. })).count();
         let total = all_reps().count();
         if on_demand != 0 && on_demand != total {
-            return Err(invalid("representation.addressing", "must be SegmentBase for all Representations or for none"));
+            return Err(invalid(
+                "representation.addressing",
+                "must be SegmentBase for all Representations or for none",
+            ));
         }
         let profile = if on_demand > 0 { PROFILE_ON_DEMAND } else { PROFILE_LIVE };
         if on_demand > 0 && live.is_some() {
@@ -414,7 +423,11 @@ impl Mpd {
         let reps: Vec<&Representation> = all_reps().collect();
         for (i, r) in reps.iter().enumerate() {
             if reps[..i].iter().any(|o| o.id == r.id) {
-                return Err(PlaylistError::InvalidText { field: "representation.id", value: r.id.clone(), reason: "is used twice" });
+                return Err(PlaylistError::InvalidText {
+                    field: "representation.id",
+                    value: r.id.clone(),
+                    reason: "is used twice",
+                });
             }
         }
         for (i, a) in self.adaptation_sets.iter().enumerate() {
@@ -449,15 +462,28 @@ impl Mpd {
             }
             Some(l) => {
                 if l.time_shift_buffer_depth.ticks <= 0 {
-                    return Err(invalid("mpd.kind.time_shift_buffer_depth", format!("must be positive, got {}", l.time_shift_buffer_depth)));
+                    return Err(invalid(
+                        "mpd.kind.time_shift_buffer_depth",
+                        format!("must be positive, got {}", l.time_shift_buffer_depth),
+                    ));
                 }
                 attrs.push(("type", "dynamic".into()));
-                attrs.push(("availabilityStartTime", iso8601(l.availability_start_time_ms, "mpd.kind.availability_start_time_ms")?));
+                attrs.push((
+                    "availabilityStartTime",
+                    iso8601(l.availability_start_time_ms, "mpd.kind.availability_start_time_ms")?,
+                ));
                 attrs.push(("publishTime", iso8601(l.publish_time_ms, "mpd.kind.publish_time_ms")?));
-                attrs.push(("minimumUpdatePeriod", xs_duration(l.minimum_update_period, "mpd.kind.minimum_update_period")?));
-                attrs.push(("timeShiftBufferDepth", xs_duration(l.time_shift_buffer_depth, "mpd.kind.time_shift_buffer_depth")?));
+                attrs.push((
+                    "minimumUpdatePeriod",
+                    xs_duration(l.minimum_update_period, "mpd.kind.minimum_update_period")?,
+                ));
+                attrs.push((
+                    "timeShiftBufferDepth",
+                    xs_duration(l.time_shift_buffer_depth, "mpd.kind.time_shift_buffer_depth")?,
+                ));
                 if let Some(d) = l.suggested_presentation_delay {
-                    attrs.push(("suggestedPresentationDelay", xs_duration(d, "mpd.kind.suggested_presentation_delay")?));
+                    attrs
+                        .push(("suggestedPresentationDelay", xs_duration(d, "mpd.kind.suggested_presentation_delay")?));
                 }
             }
         }
@@ -489,8 +515,14 @@ impl Mpd {
         Ok(x.out)
     }
 
-    fn write_adaptation_set(&self, x: &mut Xml, a: &AdaptationSet, live: Option<&LiveMpd>) -> Result<(), PlaylistError> {
-        let first = a.representations.first().ok_or_else(|| invalid("adaptation_set.representations", "must not be empty"))?;
+    fn write_adaptation_set(
+        &self,
+        x: &mut Xml,
+        a: &AdaptationSet,
+        live: Option<&LiveMpd>,
+    ) -> Result<(), PlaylistError> {
+        let first =
+            a.representations.first().ok_or_else(|| invalid("adaptation_set.representations", "must not be empty"))?;
         let video = matches!(first.media, MediaInfo::Video(_));
         if a.representations.iter().any(|r| matches!(r.media, MediaInfo::Video(_)) != video) {
             return Err(invalid("adaptation_set.representations", "must be all video or all audio"));
@@ -547,7 +579,11 @@ fn write_representation(x: &mut Xml, r: &Representation, live: Option<&LiveMpd>)
         ("codecs", codec_string(&r.codecs, "representation.codecs")?.into()),
     ];
     if r.id.is_empty() || r.id.chars().any(|c| c.is_whitespace()) {
-        return Err(PlaylistError::InvalidText { field: "representation.id", value: r.id.clone(), reason: "must be non-empty without white space" });
+        return Err(PlaylistError::InvalidText {
+            field: "representation.id",
+            value: r.id.clone(),
+            reason: "must be non-empty without white space",
+        });
     }
     match r.media {
         MediaInfo::Video(v) => {
@@ -560,7 +596,10 @@ fn write_representation(x: &mut Xml, r: &Representation, live: Option<&LiveMpd>)
                 attrs.push(("frameRate", if d == 1 { n.to_string() } else { format!("{n}/{d}") }));
             }
             if v.sar.0 == 0 || v.sar.1 == 0 {
-                return Err(invalid("representation.media.sar", format!("must be positive, got {}:{}", v.sar.0, v.sar.1)));
+                return Err(invalid(
+                    "representation.media.sar",
+                    format!("must be positive, got {}:{}", v.sar.0, v.sar.1),
+                ));
             }
             attrs.push(("sar", format!("{}:{}", v.sar.0, v.sar.1)));
         }
@@ -576,7 +615,10 @@ fn write_representation(x: &mut Xml, r: &Representation, live: Option<&LiveMpd>)
     }
     x.open("Representation", &attrs);
     if let MediaInfo::Audio(au) = r.media {
-        x.empty("AudioChannelConfiguration", &[("schemeIdUri", AUDIO_CHANNEL_SCHEME.into()), ("value", au.channels.to_string())]);
+        x.empty(
+            "AudioChannelConfiguration",
+            &[("schemeIdUri", AUDIO_CHANNEL_SCHEME.into()), ("value", au.channels.to_string())],
+        );
     }
     let pto = r.presentation_time_offset;
     match &r.addressing {
@@ -767,7 +809,10 @@ mod tests {
         assert!(parse_template("$RepresentationID%02d$").is_err());
         let r = video(timeline(1, 1, |_, _| String::new()), number(TemplateTiming::Timeline));
         let s = Segment::new(7, 1234, 1, "");
-        assert_eq!(expand_template(&parse_template("$RepresentationID$_$Number%03d$_$Time$_$Bandwidth$").unwrap(), &r, &s), "v720_007_1234_2000000");
+        assert_eq!(
+            expand_template(&parse_template("$RepresentationID$_$Number%03d$_$Time$_$Bandwidth$").unwrap(), &r, &s),
+            "v720_007_1234_2000000"
+        );
     }
 
     #[test]
@@ -788,10 +833,17 @@ mod tests {
     fn template_must_match_uris() {
         let t = timeline(2, 180_000, |n, _| format!("v/{n}.m4s"));
         let err = mpd(vec![video(t, number(TemplateTiming::Timeline))], MpdKind::Static).render().unwrap_err();
-        assert_eq!(err, PlaylistError::TemplateMismatch { sequence: 1, expanded: "v/001.m4s".into(), uri: "v/1.m4s".into() });
+        assert_eq!(
+            err,
+            PlaylistError::TemplateMismatch { sequence: 1, expanded: "v/001.m4s".into(), uri: "v/1.m4s".into() }
+        );
         let t = timeline(2, 180_000, |_, t| format!("v/{t}.m4s"));
-        let both = Addressing::SegmentTemplate { media: "v/$Number$$Time$.m4s".into(), timing: TemplateTiming::Timeline };
-        assert!(matches!(mpd(vec![video(t.clone(), both)], MpdKind::Static).render(), Err(PlaylistError::InvalidText { .. })));
+        let both =
+            Addressing::SegmentTemplate { media: "v/$Number$$Time$.m4s".into(), timing: TemplateTiming::Timeline };
+        assert!(matches!(
+            mpd(vec![video(t.clone(), both)], MpdKind::Static).render(),
+            Err(PlaylistError::InvalidText { .. })
+        ));
         let time = Addressing::SegmentTemplate { media: "v/$Time$.m4s".into(), timing: TemplateTiming::Timeline };
         let xml = mpd(vec![video(t, time)], MpdKind::Static).render().unwrap();
         assert!(!xml.contains("startNumber"));
@@ -800,7 +852,8 @@ mod tests {
     #[test]
     fn fixed_duration_is_checked() {
         let t = timeline(3, 180_000, |n, _| format!("v/{n:03}.m4s"));
-        let xml = mpd(vec![video(t.clone(), number(TemplateTiming::Duration(180_000)))], MpdKind::Static).render().unwrap();
+        let xml =
+            mpd(vec![video(t.clone(), number(TemplateTiming::Duration(180_000)))], MpdKind::Static).render().unwrap();
         assert!(xml.contains("duration=\"180000\""));
         assert!(!xml.contains("SegmentTimeline"));
         let err = mpd(vec![video(t.clone(), number(TemplateTiming::Duration(90_000)))], MpdKind::Static).render();
@@ -823,7 +876,9 @@ mod tests {
         // End at 40 s, segments ending after 30 s: 16..=20.
         assert!(xml.contains("startNumber=\"16\""));
         assert!(xml.contains("<S t=\"2700000\" d=\"180000\" r=\"4\"/>"));
-        assert!(xml.contains("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"2023-11-14T22:14:00.000Z\"/>\n</MPD>\n"));
+        assert!(xml.contains(
+            "<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"2023-11-14T22:14:00.000Z\"/>\n</MPD>\n"
+        ));
     }
 
     #[test]
@@ -845,7 +900,10 @@ mod tests {
         assert!(matches!(mpd(vec![r], MpdKind::Static).render(), Err(PlaylistError::InvalidOption { .. })));
         t.segments[1].uri = "other.mp4".into();
         let r = video(t, Addressing::SegmentBase { index_range: ByteRange::new(800, 68) });
-        assert!(matches!(mpd(vec![r], MpdKind::Static).render(), Err(PlaylistError::InvalidText { field: "segment.uri", .. })));
+        assert!(matches!(
+            mpd(vec![r], MpdKind::Static).render(),
+            Err(PlaylistError::InvalidText { field: "segment.uri", .. })
+        ));
     }
 
     #[test]
@@ -853,7 +911,10 @@ mod tests {
         let t = timeline(2, 180_000, |n, _| format!("v/{n:03}.m4s"));
         assert!(Mpd::default().render().is_err());
         let a = video(t.clone(), number(TemplateTiming::Timeline));
-        assert!(matches!(mpd(vec![a.clone(), a.clone()], MpdKind::Static).render(), Err(PlaylistError::InvalidText { field: "representation.id", .. })));
+        assert!(matches!(
+            mpd(vec![a.clone(), a.clone()], MpdKind::Static).render(),
+            Err(PlaylistError::InvalidText { field: "representation.id", .. })
+        ));
         let mut audio = a.clone();
         audio.id = "a".into();
         audio.media = MediaInfo::Audio(AudioInfo { sampling_rate: 48_000, channels: 2 });
@@ -877,18 +938,26 @@ mod tests {
             state
         };
         let ints = [0i64, 1, -1, 180_000, i64::MAX, i64::MIN];
-        let templates = ["v/$Number$.m4s", "$", "$Time%0d$", "$Number%099d$", "$$$Number$", "v/$Time$", "\u{1}", "é$Number$"];
+        let templates =
+            ["v/$Number$.m4s", "$", "$Time%0d$", "$Number%099d$", "$$$Number$", "v/$Time$", "\u{1}", "é$Number$"];
         for _ in 0..500 {
             let mut pick = |n: usize| (next() % n as u64) as usize;
             let mut t = Timeline::new(Timescale::new([1, 90_000, u32::MAX][pick(3)]).unwrap());
-            t.init = [None, Some(InitSegment::new("i$.mp4")), Some(InitSegment { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(u64::MAX, 2)) })][pick(3)].clone();
+            t.init = [
+                None,
+                Some(InitSegment::new("i$.mp4")),
+                Some(InitSegment { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(u64::MAX, 2)) }),
+            ][pick(3)]
+            .clone();
             for k in 0..pick(4) {
                 let uri = format!("v/{k}.m4s");
                 t.segments.push(Segment::new(pick(3) as u64, ints[pick(6)], ints[pick(6)].unsigned_abs(), uri));
             }
             let timing = [TemplateTiming::Timeline, TemplateTiming::Duration(ints[pick(6)].unsigned_abs())][pick(2)];
             let addressing = if pick(3) == 0 {
-                Addressing::SegmentBase { index_range: ByteRange::new(ints[pick(6)].unsigned_abs(), ints[pick(6)].unsigned_abs()) }
+                Addressing::SegmentBase {
+                    index_range: ByteRange::new(ints[pick(6)].unsigned_abs(), ints[pick(6)].unsigned_abs()),
+                }
             } else {
                 Addressing::SegmentTemplate { media: templates[pick(templates.len())].into(), timing }
             };
@@ -914,7 +983,10 @@ mod tests {
             codecs: "mp4a.40.2".into(),
             media: MediaInfo::Audio(AudioInfo { sampling_rate: 48_000, channels: 2 }),
             timeline: t,
-            addressing: Addressing::SegmentTemplate { media: "a/$Number$.m4s".into(), timing: TemplateTiming::Timeline },
+            addressing: Addressing::SegmentTemplate {
+                media: "a/$Number$.m4s".into(),
+                timing: TemplateTiming::Timeline,
+            },
             presentation_time_offset: 0,
         };
         let mut set = AdaptationSet::new(2, vec![r]);
@@ -922,7 +994,9 @@ mod tests {
         let xml = Mpd { adaptation_sets: vec![set], ..Default::default() }.render().unwrap();
         assert!(xml.contains("<AdaptationSet id=\"2\" contentType=\"audio\" mimeType=\"audio/mp4\" lang=\"en\""));
         assert!(xml.contains("audioSamplingRate=\"48000\">\n"));
-        assert!(xml.contains(&format!("<AudioChannelConfiguration schemeIdUri=\"{AUDIO_CHANNEL_SCHEME}\" value=\"2\"/>")));
+        assert!(
+            xml.contains(&format!("<AudioChannelConfiguration schemeIdUri=\"{AUDIO_CHANNEL_SCHEME}\" value=\"2\"/>"))
+        );
         assert!(xml.contains("mediaPresentationDuration=\"PT4S\""));
     }
 }

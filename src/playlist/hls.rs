@@ -354,7 +354,11 @@ impl MediaPlaylist {
     /// An empty playlist of segments timed in `timescale`, with the init
     /// segment written as `EXT-X-MAP` (`None`: no map, e.g. for MPEG-TS).
     /// Checks the options; see [`MediaPlaylistOptions`] for the ranges.
-    pub fn new(timescale: Timescale, init: Option<InitSegment>, options: MediaPlaylistOptions) -> Result<Self, PlaylistError> {
+    pub fn new(
+        timescale: Timescale,
+        init: Option<InitSegment>,
+        options: MediaPlaylistOptions,
+    ) -> Result<Self, PlaylistError> {
         check_options(&options)?;
         if let Some(init) = &init {
             check_uri(&init.uri, "init.uri")?;
@@ -471,7 +475,9 @@ impl MediaPlaylist {
         }
         let expected = match (&self.open, self.last) {
             (Some(open), _) => Some(open.msn),
-            (None, Some((seq, _))) => Some(seq.checked_add(1).ok_or(PlaylistError::Overflow { field: "segment.sequence" })?),
+            (None, Some((seq, _))) => {
+                Some(seq.checked_add(1).ok_or(PlaylistError::Overflow { field: "segment.sequence" })?)
+            }
             (None, None) => None,
         };
         if let Some(expected) = expected {
@@ -488,7 +494,11 @@ impl MediaPlaylist {
         let rounded = self.rounded_extinf(so_far + part.duration as i128);
         let target = self.target_duration();
         if rounded > target as u64 {
-            return Err(PlaylistError::SegmentExceedsTarget { sequence: msn, rounded_seconds: rounded, target_seconds: target });
+            return Err(PlaylistError::SegmentExceedsTarget {
+                sequence: msn,
+                rounded_seconds: rounded,
+                target_seconds: target,
+            });
         }
         self.open.get_or_insert(OpenSegment { msn, parts: Vec::new() }).parts.push(part);
         self.preload_hint = None;
@@ -570,9 +580,7 @@ impl MediaPlaylist {
     /// `EXT-X-TARGETDURATION` in seconds: the configured one, else the
     /// longest rounded `EXTINF` so far (at least 1).
     pub fn target_duration(&self) -> u32 {
-        self.options
-            .target_duration
-            .unwrap_or_else(|| self.max_rounded.clamp(1, u32::MAX as u64) as u32)
+        self.options.target_duration.unwrap_or_else(|| self.max_rounded.clamp(1, u32::MAX as u64) as u32)
     }
 
     /// The listed segments, oldest first.
@@ -807,10 +815,9 @@ impl MediaPlaylist {
         line(&format!("#EXT-X-VERSION:{}", if skip > 0 { DELTA_VERSION } else { VERSION }));
         line(&format!("#EXT-X-TARGETDURATION:{target}"));
         if let Some(ll) = self.options.low_latency {
-            let part_hold_back = ll.part_hold_back.unwrap_or(Timestamp::new(
-                ll.part_target.ticks.saturating_mul(3),
-                ll.part_target.timescale,
-            ));
+            let part_hold_back = ll
+                .part_hold_back
+                .unwrap_or(Timestamp::new(ll.part_target.ticks.saturating_mul(3), ll.part_target.timescale));
             let mut sc = String::from("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES");
             if let Some(until) = ll.can_skip_until {
                 let _ = write!(sc, ",CAN-SKIP-UNTIL={}", self.option_text(until));
@@ -969,12 +976,18 @@ fn check_low_latency(ll: &LowLatencyOptions, target: Timestamp) -> Result<(), Pl
     }
     if let Some(phb) = ll.part_hold_back {
         if cmp_durations(phb, times(pt, 2)) == Less {
-            return Err(invalid("options.low_latency.part_hold_back", format!("must be at least twice the part target, got {phb}")));
+            return Err(invalid(
+                "options.low_latency.part_hold_back",
+                format!("must be at least twice the part target, got {phb}"),
+            ));
         }
     }
     if let Some(hb) = ll.hold_back {
         if cmp_durations(hb, times(target, 3)) == Less {
-            return Err(invalid("options.low_latency.hold_back", format!("must be at least three target durations, got {hb}")));
+            return Err(invalid(
+                "options.low_latency.hold_back",
+                format!("must be at least three target durations, got {hb}"),
+            ));
         }
     }
     if let Some(until) = ll.can_skip_until {
@@ -1016,7 +1029,12 @@ pub struct AudioRendition {
 impl AudioRendition {
     /// A rendition of `group_id` named `name`, with codec `codec`, played
     /// from `uri`; not default, autoselect.
-    pub fn new(group_id: impl Into<String>, name: impl Into<String>, codec: impl Into<String>, uri: impl Into<String>) -> Self {
+    pub fn new(
+        group_id: impl Into<String>,
+        name: impl Into<String>,
+        codec: impl Into<String>,
+        uri: impl Into<String>,
+    ) -> Self {
         AudioRendition {
             group_id: group_id.into(),
             name: name.into(),
@@ -1128,7 +1146,10 @@ impl MultivariantPlaylist {
             let _ = write!(out, ",DEFAULT={},AUTOSELECT={}", yes_no(a.default), yes_no(a.autoselect || a.default));
             if let Some(ch) = a.channels {
                 if ch == 0 {
-                    return Err(PlaylistError::InvalidOption { field: "audio.channels", reason: "must be at least 1, got 0".into() });
+                    return Err(PlaylistError::InvalidOption {
+                        field: "audio.channels",
+                        reason: "must be at least 1, got 0".into(),
+                    });
                 }
                 let _ = write!(out, ",CHANNELS=\"{ch}\"");
             }
@@ -1140,7 +1161,10 @@ impl MultivariantPlaylist {
         }
         for v in &self.variants {
             if v.bandwidth == 0 {
-                return Err(PlaylistError::InvalidOption { field: "variant.bandwidth", reason: "must be greater than zero, got 0".into() });
+                return Err(PlaylistError::InvalidOption {
+                    field: "variant.bandwidth",
+                    reason: "must be greater than zero, got 0".into(),
+                });
             }
             let _ = write!(out, "#EXT-X-STREAM-INF:BANDWIDTH={}", v.bandwidth);
             if let Some(avg) = v.average_bandwidth {
@@ -1258,14 +1282,16 @@ mod tests {
     #[test]
     fn target_duration_follows_written_extinf() {
         // 2.4996 s: EXTINF "2.500" rounds to 3, though 2.4996 rounds to 2.
-        let mut pl = MediaPlaylist::new(Timescale::new(10_000).unwrap(), None, MediaPlaylistOptions::default()).unwrap();
+        let mut pl =
+            MediaPlaylist::new(Timescale::new(10_000).unwrap(), None, MediaPlaylistOptions::default()).unwrap();
         pl.push(Segment::new(0, 0, 24_996, "a.ts")).unwrap();
         assert_eq!(pl.target_duration(), 3);
         let text = pl.render().unwrap();
         assert!(text.contains("#EXT-X-TARGETDURATION:3\n"));
         assert!(text.contains("#EXTINF:2.500,\n"));
         // 2.49949 s is written 2.499 and rounds to 2.
-        let mut pl = MediaPlaylist::new(Timescale::new(100_000).unwrap(), None, MediaPlaylistOptions::default()).unwrap();
+        let mut pl =
+            MediaPlaylist::new(Timescale::new(100_000).unwrap(), None, MediaPlaylistOptions::default()).unwrap();
         pl.push(Segment::new(0, 0, 249_949, "a.ts")).unwrap();
         assert_eq!(pl.target_duration(), 2);
     }
@@ -1358,7 +1384,13 @@ mod tests {
         }
         let text = pl.render().unwrap();
         let tags: Vec<&str> = text.lines().filter(|l| l.starts_with("#EXT-X-PROGRAM-DATE-TIME")).collect();
-        assert_eq!(tags, vec!["#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z", "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:26.500Z"]);
+        assert_eq!(
+            tags,
+            vec![
+                "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z",
+                "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:26.500Z"
+            ]
+        );
         pl.options.program_date_time = PdtPlacement::EverySegment;
         assert_eq!(pl.render().unwrap().matches("#EXT-X-PROGRAM-DATE-TIME").count(), 4);
         pl.options.program_date_time = PdtPlacement::Off;
@@ -1390,10 +1422,19 @@ mod tests {
     fn options_are_checked() {
         let bad = |o: MediaPlaylistOptions| MediaPlaylist::new(Timescale::MPEG, None, o).unwrap_err();
         let base = MediaPlaylistOptions::default();
-        assert!(matches!(bad(MediaPlaylistOptions { decimals: 2, ..base }), PlaylistError::InvalidOption { field: "options.decimals", .. }));
-        assert!(matches!(bad(MediaPlaylistOptions { target_duration: Some(0), ..base }), PlaylistError::InvalidOption { .. }));
+        assert!(matches!(
+            bad(MediaPlaylistOptions { decimals: 2, ..base }),
+            PlaylistError::InvalidOption { field: "options.decimals", .. }
+        ));
+        assert!(matches!(
+            bad(MediaPlaylistOptions { target_duration: Some(0), ..base }),
+            PlaylistError::InvalidOption { .. }
+        ));
         let ll = Some(LowLatencyOptions::new(Timestamp::from_millis(500)));
-        assert!(matches!(bad(MediaPlaylistOptions { low_latency: ll, ..base }), PlaylistError::InvalidOption { field: "options.low_latency", .. }));
+        assert!(matches!(
+            bad(MediaPlaylistOptions { low_latency: ll, ..base }),
+            PlaylistError::InvalidOption { field: "options.low_latency", .. }
+        ));
         let live = PlaylistKind::Live(Window::Segments(3));
         assert!(matches!(
             bad(MediaPlaylistOptions { kind: live, low_latency: ll, ..base }),
@@ -1439,7 +1480,9 @@ mod tests {
         let text = pl.render().unwrap();
         assert!(text.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500\n"));
         assert!(text.contains("#EXT-X-PART-INF:PART-TARGET=0.500\n"));
-        assert!(text.contains("#EXT-X-PART:DURATION=0.500,URI=\"seg6.1.m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg6.2.m4s\"\n"));
+        assert!(text.contains(
+            "#EXT-X-PART:DURATION=0.500,URI=\"seg6.1.m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg6.2.m4s\"\n"
+        ));
         assert!(text.contains("#EXT-X-PART:DURATION=0.500,URI=\"seg6.0.m4s\",INDEPENDENT=YES\n"));
         // Edge at 13 s, parts kept for segments ending after 7 s: 3, 4, 5.
         assert!(!text.contains("seg2.3.m4s"));
@@ -1453,10 +1496,19 @@ mod tests {
     #[test]
     fn ll_part_checks() {
         let mut pl = ll(500);
-        assert_eq!(pl.push_part(0, Part::new("a", 45_001, true)), Err(PlaylistError::PartExceedsTarget { sequence: 0, part: 0 }));
-        assert_eq!(pl.push_part(0, Part::new("a", 0, true)), Err(PlaylistError::ZeroDuration { sequence: 0, part: Some(0) }));
+        assert_eq!(
+            pl.push_part(0, Part::new("a", 45_001, true)),
+            Err(PlaylistError::PartExceedsTarget { sequence: 0, part: 0 })
+        );
+        assert_eq!(
+            pl.push_part(0, Part::new("a", 0, true)),
+            Err(PlaylistError::ZeroDuration { sequence: 0, part: Some(0) })
+        );
         pl.push_part(0, Part::new("a", 45_000, true)).unwrap();
-        assert_eq!(pl.push_part(1, Part::new("b", 45_000, true)), Err(PlaylistError::NonConsecutiveSequence { expected: 0, found: 1 }));
+        assert_eq!(
+            pl.push_part(1, Part::new("b", 45_000, true)),
+            Err(PlaylistError::NonConsecutiveSequence { expected: 0, found: 1 })
+        );
         assert_eq!(pl.finish(), Err(PlaylistError::IncompleteSegment { sequence: 0 }));
         // Completing with a wrong duration fails: parts last 0.5 s.
         assert!(matches!(pl.push(seg(0, 2)), Err(PlaylistError::PartsDurationMismatch { .. })));
@@ -1495,7 +1547,10 @@ mod tests {
         assert!(pl.can_serve(1, None));
         assert!(!pl.can_serve(1, Some(4))); // waits for 2.0
         assert_eq!(pl.next_position(), Some(Position { msn: 2, part: Some(0) }));
-        assert_eq!(pl.rendition_report("a.m3u8").unwrap(), RenditionReport { uri: "a.m3u8".into(), last_msn: 1, last_part: Some(3) });
+        assert_eq!(
+            pl.rendition_report("a.m3u8").unwrap(),
+            RenditionReport { uri: "a.m3u8".into(), last_msn: 1, last_part: Some(3) }
+        );
         pl.finish().unwrap();
         assert!(pl.can_serve(100, Some(0)));
     }
@@ -1518,7 +1573,8 @@ mod tests {
         }
         let full = pl.render_for(&DeliveryDirectives::default()).unwrap();
         assert!(full.contains("CAN-SKIP-UNTIL=12.000"));
-        let delta = pl.render_for(&DeliveryDirectives { msn: Some(10), part: None, skip: Some(SkipRequest::Yes) }).unwrap();
+        let delta =
+            pl.render_for(&DeliveryDirectives { msn: Some(10), part: None, skip: Some(SkipRequest::Yes) }).unwrap();
         // End at 20 s; segments ending by 8 s are skipped: 0..=3.
         assert!(delta.contains("#EXT-X-VERSION:9\n"));
         assert!(delta.contains("#EXT-X-MEDIA-SEQUENCE:0\n"));
@@ -1533,7 +1589,8 @@ mod tests {
         let ints = [0i64, 1, -1, 2, 45_000, 180_000, i64::MAX, i64::MIN, i64::MAX / 2];
         let uris = ["a.m4s", "", "#x", "a\"b", "a\nb", " a", "seg.m4s"];
         for round in 0..300 {
-            let ll = (round % 2 == 0).then(|| LowLatencyOptions::new(Timestamp::from_millis(*rng.pick(&[1, 500, 2000]))));
+            let ll =
+                (round % 2 == 0).then(|| LowLatencyOptions::new(Timestamp::from_millis(*rng.pick(&[1, 500, 2000]))));
             let options = MediaPlaylistOptions {
                 kind: *rng.pick(&[PlaylistKind::Vod, PlaylistKind::Event, PlaylistKind::Live(Window::Segments(2))]),
                 target_duration: *rng.pick(&[None, Some(1), Some(2), Some(u32::MAX)]),
@@ -1547,7 +1604,10 @@ mod tests {
                 let seq = *rng.pick(&[0u64, 1, 2, 3, u64::MAX]);
                 match rng.next_u64() % 6 {
                     0 => {
-                        let _ = pl.push_part(seq, Part::new(*rng.pick(&uris), rng.pick(&ints).unsigned_abs(), rng.next_u64() % 2 == 0));
+                        let _ = pl.push_part(
+                            seq,
+                            Part::new(*rng.pick(&uris), rng.pick(&ints).unsigned_abs(), rng.next_u64() % 2 == 0),
+                        );
                     }
                     1 => {
                         let _ = pl.set_preload_hint(Some(PreloadHint::new(*rng.pick(&uris))));
@@ -1556,21 +1616,40 @@ mod tests {
                         let _ = pl.finish();
                     }
                     _ => {
-                        let mut s = Segment::new(seq, *rng.pick(&ints), rng.pick(&ints).unsigned_abs(), *rng.pick(&uris));
+                        let mut s =
+                            Segment::new(seq, *rng.pick(&ints), rng.pick(&ints).unsigned_abs(), *rng.pick(&uris));
                         s.program_date_time_ms = *rng.pick(&[None, Some(0), Some(i64::MAX), Some(T0)]);
                         s.discontinuity = rng.next_u64() % 3 == 0;
                         let _ = pl.push(s);
                     }
                 }
                 let _ = pl.render();
-                let d = DeliveryDirectives { msn: Some(seq), part: Some(*rng.pick(&[0, 1, u64::MAX])), skip: Some(SkipRequest::Yes) };
+                let d = DeliveryDirectives {
+                    msn: Some(seq),
+                    part: Some(*rng.pick(&[0, 1, u64::MAX])),
+                    skip: Some(SkipRequest::Yes),
+                };
                 let _ = pl.blocking_status(&d);
                 let _ = pl.render_for(&d);
                 let _ = pl.next_position();
                 let _ = pl.rendition_report("x.m3u8");
             }
         }
-        let pieces = ["_HLS_msn", "_HLS_part", "_HLS_skip", "=", "&", "?", "#", "1", "-", "YES", "v2", "99999999999999999999", "é"];
+        let pieces = [
+            "_HLS_msn",
+            "_HLS_part",
+            "_HLS_skip",
+            "=",
+            "&",
+            "?",
+            "#",
+            "1",
+            "-",
+            "YES",
+            "v2",
+            "99999999999999999999",
+            "é",
+        ];
         for _ in 0..2000 {
             let q: String = (0..rng.next_u64() % 8).map(|_| *rng.pick(&pieces)).collect();
             let _ = DeliveryDirectives::parse_query(&q);
@@ -1580,7 +1659,10 @@ mod tests {
     #[test]
     fn query_parsing() {
         let p = DeliveryDirectives::parse_query;
-        assert_eq!(p("_HLS_msn=12&_HLS_part=3").unwrap(), DeliveryDirectives { msn: Some(12), part: Some(3), skip: None });
+        assert_eq!(
+            p("_HLS_msn=12&_HLS_part=3").unwrap(),
+            DeliveryDirectives { msn: Some(12), part: Some(3), skip: None }
+        );
         assert_eq!(
             p("/live/v.m3u8?foo=1&_HLS_msn=0&_HLS_skip=v2").unwrap(),
             DeliveryDirectives { msn: Some(0), part: None, skip: Some(SkipRequest::V2) }
@@ -1603,7 +1685,11 @@ mod tests {
         en.language = Some("en".into());
         en.default = true;
         en.channels = Some(2);
-        let mut v = Variant::new("video/720p.m3u8", Bandwidth { peak: 2_500_000, average: 2_000_000 }, vec!["avc1.64001f".into()]);
+        let mut v = Variant::new(
+            "video/720p.m3u8",
+            Bandwidth { peak: 2_500_000, average: 2_000_000 },
+            vec!["avc1.64001f".into()],
+        );
         v.resolution = Some(Resolution::new(1280, 720));
         v.frame_rate = Some(FrameRate::new(30_000, 1001));
         v.audio_group = Some("aud".into());

@@ -504,7 +504,10 @@ mod tests {
     fn bandwidth_needs_sizes() {
         let mut s = seg(0, 0, 1000, 1);
         s.bytes = None;
-        assert_eq!(Bandwidth::of_segments(&[s.clone()], Timescale::MILLIS), Err(PlaylistError::MissingSize { sequence: 0 }));
+        assert_eq!(
+            Bandwidth::of_segments(&[s.clone()], Timescale::MILLIS),
+            Err(PlaylistError::MissingSize { sequence: 0 })
+        );
         s.byte_range = Some(ByteRange::new(0, 125));
         assert_eq!(Bandwidth::of_segments(&[s], Timescale::MILLIS).unwrap(), Bandwidth { peak: 1000, average: 1000 });
         assert_eq!(Bandwidth::of_segments(&[], Timescale::MILLIS), Err(PlaylistError::NoSegments));

@@ -90,8 +90,7 @@ pub(crate) fn iso8601(ms: i64, field: &'static str) -> Result<String, PlaylistEr
     if !(0..=9999).contains(&year) {
         return Err(PlaylistError::DateOutOfRange { field, ms });
     }
-    let (h, m, s, milli) =
-        (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1_000 % 60, in_day % 1_000);
+    let (h, m, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1_000 % 60, in_day % 1_000);
     Ok(format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z"))
 }
 
@@ -125,7 +124,11 @@ pub(crate) fn xs_duration_ms(ms: u128) -> String {
 }
 
 /// Ticks as an `xs:duration`, rounded to the nearest millisecond.
-pub(crate) fn xs_duration_ticks(ticks: i128, timescale: Timescale, field: &'static str) -> Result<String, PlaylistError> {
+pub(crate) fn xs_duration_ticks(
+    ticks: i128,
+    timescale: Timescale,
+    field: &'static str,
+) -> Result<String, PlaylistError> {
     if ticks < 0 {
         return Err(PlaylistError::InvalidOption { field, reason: format!("must not be negative, got {ticks} ticks") });
     }
@@ -217,7 +220,11 @@ pub(crate) fn language_tag<'a>(value: &'a str, field: &'static str) -> Result<&'
     if ok {
         Ok(value)
     } else {
-        Err(PlaylistError::InvalidText { field, value: value.into(), reason: "must be a language tag such as \"en\" or \"pt-BR\"" })
+        Err(PlaylistError::InvalidText {
+            field,
+            value: value.into(),
+            reason: "must be a language tag such as \"en\" or \"pt-BR\"",
+        })
     }
 }
 
@@ -333,6 +340,9 @@ mod tests {
         let d = Timestamp::from_millis(1500);
         assert_eq!(duration_ticks(d, Timescale::MPEG, "d").unwrap(), 135_000);
         assert!(duration_ticks(Timestamp::from_millis(-1), Timescale::MPEG, "d").is_err());
-        assert_eq!(cmp_durations(Timestamp::from_millis(1000), Timestamp::new(90_000, Timescale::MPEG)), std::cmp::Ordering::Equal);
+        assert_eq!(
+            cmp_durations(Timestamp::from_millis(1000), Timestamp::new(90_000, Timescale::MPEG)),
+            std::cmp::Ordering::Equal
+        );
     }
 }

@@ -57,7 +57,12 @@ pub struct PresetError {
 }
 
 impl PresetError {
-    pub(super) fn new(kind: PresetErrorKind, field: impl Into<String>, expected: impl Into<String>, value: impl fmt::Display) -> Self {
+    pub(super) fn new(
+        kind: PresetErrorKind,
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        value: impl fmt::Display,
+    ) -> Self {
         PresetError { kind, field: field.into(), value: value.to_string(), expected: expected.into() }
     }
 
@@ -79,8 +84,10 @@ impl PresetError {
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
             let known = tail.strip_prefix(", expected ").unwrap_or(tail);
-            let field = if path == name || path.ends_with(&format!(".{name}")) { path.to_owned() } else { join(path, name) };
-            let expected = format!("a known field name ({})", quoted(known).replace("there are no fields", "none here"));
+            let field =
+                if path == name || path.ends_with(&format!(".{name}")) { path.to_owned() } else { join(path, name) };
+            let expected =
+                format!("a known field name ({})", quoted(known).replace("there are no fields", "none here"));
             return PresetError::new(UnknownField, field, expected, "an unknown field");
         }
         if let Some(rest) = message.strip_prefix("unknown variant `") {
@@ -88,10 +95,15 @@ impl PresetError {
             let expected = quoted(tail.strip_prefix(", expected ").unwrap_or(tail));
             return PresetError::new(InvalidValue, path, expected, format!("{name:?}"));
         }
-        for (prefix, kind) in [("invalid type: ", WrongType), ("invalid value: ", InvalidValue), ("invalid length ", WrongType)] {
-            if let Some((found, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.rsplit_once(", expected ")) {
+        for (prefix, kind) in
+            [("invalid type: ", WrongType), ("invalid value: ", InvalidValue), ("invalid length ", WrongType)]
+        {
+            if let Some((found, expected)) =
+                message.strip_prefix(prefix).and_then(|rest| rest.rsplit_once(", expected "))
+            {
                 // serde_json's words for a non-string given to an enum.
-                let expected = if expected == "string or map" { "one of the names listed for this field" } else { expected };
+                let expected =
+                    if expected == "string or map" { "one of the names listed for this field" } else { expected };
                 return PresetError::new(kind, path, quoted(expected), describe(found));
             }
         }
@@ -228,8 +240,14 @@ mod tests {
             err("video.maxWidth", "invalid value: string \"wide\", expected \"auto\" or a whole number of pixels"),
             "video.maxWidth must be \"auto\" or a whole number of pixels, got \"wide\""
         );
-        assert_eq!(err("video", "invalid type: sequence, expected struct VideoPreset"), "video must be struct VideoPreset, got an array");
-        assert_eq!(err("video.fixedGop", "invalid type: integer `1`, expected true or false"), "video.fixedGop must be true or false, got 1");
+        assert_eq!(
+            err("video", "invalid type: sequence, expected struct VideoPreset"),
+            "video must be struct VideoPreset, got an array"
+        );
+        assert_eq!(
+            err("video.fixedGop", "invalid type: integer `1`, expected true or false"),
+            "video.fixedGop must be true or false, got 1"
+        );
         assert_eq!(err("", "missing field `name`"), "name must be given (it is required), got nothing");
         assert_eq!(
             err("video.sizingPolicy", "unknown variant `Fitt`, expected one of `Fit`, `Fill`"),

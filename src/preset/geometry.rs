@@ -36,8 +36,8 @@
 
 use std::fmt;
 
-use super::model::*;
 use super::model::gcd;
+use super::model::*;
 
 pub use crate::frame::{Point, Rect, Size};
 
@@ -132,7 +132,12 @@ fn floor_even(x: u32) -> u32 {
 /// Scales and crops a `source` picture into a `max` box by `sizing`, then
 /// pads it to the box by `padding`. The module documentation gives the
 /// exact arithmetic. Square pixels: `sample_aspect` is 1:1.
-pub fn fit_picture(source: Size, max: Size, sizing: SizingPolicy, padding: PaddingPolicy) -> Result<Geometry, GeometryError> {
+pub fn fit_picture(
+    source: Size,
+    max: Size,
+    sizing: SizingPolicy,
+    padding: PaddingPolicy,
+) -> Result<Geometry, GeometryError> {
     let bx = Size::new(max.width & !1, max.height & !1);
     if source.width == 0 || source.height == 0 {
         return Err(GeometryError::EmptySource(source));
@@ -168,7 +173,11 @@ pub fn fit_picture(source: Size, max: Size, sizing: SizingPolicy, padding: Paddi
                 let content = Size::new(scaled_w.min(mw as u64) as u32, scaled_h.min(mh as u64) as u32);
                 // The source span that scales to `max`: max * q / p.
                 let span = |scaled: u64, max: u32, side: u32| {
-                    if scaled > max as u64 { scale_even(max, q, p).min(side as u64) as u32 } else { side }
+                    if scaled > max as u64 {
+                        scale_even(max, q, p).min(side as u64) as u32
+                    } else {
+                        side
+                    }
                 };
                 let (cw, ch) = (span(scaled_w, mw, sw), span(scaled_h, mh, sh));
                 (Rect::new(floor_even((sw - cw) / 2), floor_even((sh - ch) / 2), cw, ch), content)

@@ -339,11 +339,8 @@ impl Ratio {
     }
 
     /// The three NTSC rates and how they are usually written.
-    const NTSC: [(u32, &'static str, &'static [&'static str]); 3] = [
-        (24_000, "23.976", &["23.97", "23.976"]),
-        (30_000, "29.97", &["29.97"]),
-        (60_000, "59.94", &["59.94"]),
-    ];
+    const NTSC: [(u32, &'static str, &'static [&'static str]); 3] =
+        [(24_000, "23.976", &["23.97", "23.976"]), (30_000, "29.97", &["29.97"]), (60_000, "59.94", &["59.94"])];
 
     fn ntsc_name(self) -> Option<&'static str> {
         (self.den == 1001).then(|| Self::NTSC.iter().find(|n| n.0 == self.num).map(|n| n.1)).flatten()
@@ -360,7 +357,10 @@ impl Ratio {
         let (int, frac) = (scaled / 10u64.pow(k), scaled % 10u64.pow(k));
         Some(match k {
             0 => int.to_string(),
-            _ => format!("{int}.{:0width$}", frac, width = k as usize).trim_end_matches('0').trim_end_matches('.').to_owned(),
+            _ => format!("{int}.{:0width$}", frac, width = k as usize)
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_owned(),
         })
     }
 
@@ -915,7 +915,8 @@ mod tests {
         assert_eq!(ours.frame_rate, FrameRate::Fixed(Ratio { num: 30_000, den: 1001 }));
         assert_eq!(ours.codec_options.level, Level::from_idc(31));
         for bad in ["\"1b\"", "\"26.0\"", "\"255\"", "\"3.10\"", "true", "6.2"] {
-            let e = serde_json::from_str::<VideoCodecOptions>(&format!(r#"{{"level":{bad}}}"#)).unwrap_err().to_string();
+            let e =
+                serde_json::from_str::<VideoCodecOptions>(&format!(r#"{{"level":{bad}}}"#)).unwrap_err().to_string();
             assert!(e.contains("expected an H.264 level: one of 1.0, 1.1,"), "{bad}: {e}");
         }
         assert_eq!(ours.max_size(), (1280, 720));
@@ -937,7 +938,10 @@ mod tests {
         assert_eq!((w.max_width, w.max_height), (Length::Percent(100.0), Length::Percent(100.0)));
         assert_eq!((w.horizontal_offset, w.vertical_offset), (Length::Pixels(0), Length::Pixels(0)));
         assert_eq!((w.horizontal_align, w.vertical_align), (HorizontalAlign::Left, VerticalAlign::Top));
-        assert_eq!((w.sizing_policy, w.opacity, w.target), (WatermarkSizing::ShrinkToFit, 100.0, WatermarkTarget::Content));
+        assert_eq!(
+            (w.sizing_policy, w.opacity, w.target),
+            (WatermarkSizing::ShrinkToFit, 100.0, WatermarkTarget::Content)
+        );
     }
 
     #[test]
@@ -952,7 +956,12 @@ mod tests {
         for bad in ["\"30/0\"", "\"fast\"", "-1", "true", "\"1.1234567\"", "\"99999999999\""] {
             assert!(rate(bad).unwrap_err().contains("expected \"auto\" or a frame rate"), "{bad}");
         }
-        for (r, json) in [(Ratio::integer(25), "25"), (Ratio { num: 30_000, den: 1001 }, "29.97"), (Ratio::new(25, 2), "12.5"), (Ratio::new(10, 3), "\"10/3\"")] {
+        for (r, json) in [
+            (Ratio::integer(25), "25"),
+            (Ratio { num: 30_000, den: 1001 }, "29.97"),
+            (Ratio::new(25, 2), "12.5"),
+            (Ratio::new(10, 3), "\"10/3\""),
+        ] {
             assert_eq!(serde_json::to_string(&FrameRate::Fixed(r)).unwrap(), json);
             assert_eq!(rate(json).unwrap(), FrameRate::Fixed(r));
         }
@@ -978,7 +987,10 @@ mod tests {
         let a: AudioPreset =
             serde_json::from_str(r#"{"codec":"AAC","sampleRate":"44100","bitRate":"160","channels":"2","codecOptions":{"profile":"AAC-LC"}}"#)
                 .unwrap();
-        assert_eq!((a.codec, a.sample_rate, a.bit_rate, a.channels), (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo));
+        assert_eq!(
+            (a.codec, a.sample_rate, a.bit_rate, a.channels),
+            (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo)
+        );
         assert_eq!(a.codec_options.profile, Some(AacProfile::AacLc));
         let e = serde_json::from_str::<AudioPreset>(r#"{"codec":"AAC","channels":0}"#).unwrap_err().to_string();
         assert!(e.contains("leave `audio` out for no sound"), "{e}");

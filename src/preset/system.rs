@@ -223,7 +223,8 @@ impl Row {
             padding_policy: PaddingPolicy::NoPad,
         });
         let watermarks = corner_watermarks();
-        let origin = if self.id.starts_with("framecast-") { "framecast preset" } else { "Elastic Transcoder system preset" };
+        let origin =
+            if self.id.starts_with("framecast-") { "framecast preset" } else { "Elastic Transcoder system preset" };
         Preset {
             id: Some(self.id.to_owned()),
             name: self.name.to_owned(),
@@ -296,12 +297,21 @@ mod tests {
         let p = system_preset("1351620000001-000010").unwrap();
         assert_eq!((p.name.as_str(), p.container), ("Generic 720p", Container::Mp4));
         let v = p.video.unwrap();
-        assert_eq!((v.codec_options.profile, v.codec_options.level.unwrap().to_string()), (Profile::Baseline, "3.1".to_owned()));
-        assert_eq!((v.codec_options.max_reference_frames, v.keyframes_max_dist, v.fixed_gop), (Some(3), Some(90), false));
+        assert_eq!(
+            (v.codec_options.profile, v.codec_options.level.unwrap().to_string()),
+            (Profile::Baseline, "3.1".to_owned())
+        );
+        assert_eq!(
+            (v.codec_options.max_reference_frames, v.keyframes_max_dist, v.fixed_gop),
+            (Some(3), Some(90), false)
+        );
         assert_eq!((v.bit_rate, v.frame_rate.to_string()), (VideoBitRate::Kbps(2400), "29.97".to_owned()));
         assert_eq!(v.max_size(), (1280, 720));
         let a = p.audio.unwrap();
-        assert_eq!((a.codec, a.sample_rate, a.bit_rate, a.channels), (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo));
+        assert_eq!(
+            (a.codec, a.sample_rate, a.bit_rate, a.channels),
+            (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo)
+        );
         let t = p.thumbnails.unwrap();
         assert_eq!((t.format, t.interval, t.max_size()), (ImageFormat::Png, 60, (192, 108)));
         let ids: Vec<&str> = p.watermarks.iter().map(|w| w.id.as_str()).collect();
@@ -318,14 +328,22 @@ mod tests {
 
     #[test]
     fn webcam_presets_key_every_second() {
-        for (id, publish_id) in [("framecast-webcam-720p-ll", "webcam-720p"), ("framecast-webcam-360p-ll", "webcam-360p")] {
+        for (id, publish_id) in
+            [("framecast-webcam-720p-ll", "webcam-720p"), ("framecast-webcam-360p-ll", "webcam-360p")]
+        {
             let p = system_preset(id).unwrap();
             let w = crate::publish::webcam_preset(publish_id).unwrap();
             assert_eq!(p.container, Container::Fmp4);
             let v = p.video.unwrap();
-            assert_eq!((v.frame_rate, v.keyframes_max_dist, v.fixed_gop), (FrameRate::Fixed(Ratio::integer(30)), Some(30), true));
+            assert_eq!(
+                (v.frame_rate, v.keyframes_max_dist, v.fixed_gop),
+                (FrameRate::Fixed(Ratio::integer(30)), Some(30), true)
+            );
             assert_eq!(v.codec_options.effective_buffer_size(), v.codec_options.max_bit_rate);
-            assert_eq!((v.max_size(), v.bit_rate, v.codec_options.profile), ((w.width, w.height), VideoBitRate::Kbps(w.bitrate / 1000), Profile::Main));
+            assert_eq!(
+                (v.max_size(), v.bit_rate, v.codec_options.profile),
+                ((w.width, w.height), VideoBitRate::Kbps(w.bitrate / 1000), Profile::Main)
+            );
         }
         let levels: Vec<String> = ["framecast-webcam-720p-ll", "framecast-webcam-360p-ll"]
             .map(|id| system_preset(id).unwrap().video.unwrap().codec_options.level.unwrap().to_string())

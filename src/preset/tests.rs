@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::xorshift::XorShift;
 use super::*;
+use crate::xorshift::XorShift;
 
 /// A valid preset touching every section.
 fn base() -> Value {
@@ -124,7 +124,10 @@ fn rules_between_sections() {
     let logo = |id: &str| json!({"id": id});
     assert_eq!(
         problems(&[("/watermarks", json!([logo("a"), logo("b"), logo("a"), logo("c"), logo("d")]))]),
-        ["watermarks must be at most 4 watermarks, got 5", "watermarks[2].id must be unique (watermarks[0] has the same id), got \"a\""]
+        [
+            "watermarks must be at most 4 watermarks, got 5",
+            "watermarks[2].id must be unique (watermarks[0] has the same id), got \"a\""
+        ]
     );
     assert_eq!(
         problems(&[("/video!", Value::Null)]),
@@ -134,12 +137,25 @@ fn rules_between_sections() {
         ]
     );
     assert_eq!(
-        problems(&[("/video!", Value::Null), ("/audio", Value::Null), ("/thumbnails!", Value::Null), ("/watermarks", json!([]))]),
+        problems(&[
+            ("/video!", Value::Null),
+            ("/audio", Value::Null),
+            ("/thumbnails!", Value::Null),
+            ("/watermarks", json!([]))
+        ]),
         ["video must be given, or audio given (a preset produces video, audio or both), got neither"]
     );
     // Without video, watermark pixel lengths are bounded by the largest
     // video size rather than reported twice.
-    assert_eq!(problems(&[("/video!", Value::Null), ("/thumbnails!", Value::Null), ("/watermarks/0/maxWidth", json!("4000px"))]).len(), 1);
+    assert_eq!(
+        problems(&[
+            ("/video!", Value::Null),
+            ("/thumbnails!", Value::Null),
+            ("/watermarks/0/maxWidth", json!("4000px"))
+        ])
+        .len(),
+        1
+    );
     // A lossless codec: the bit rate and the AAC profile both conflict.
     assert_eq!(
         problems(&[("/audio/codec", json!("flac"))]),
@@ -151,21 +167,37 @@ fn rules_between_sections() {
     // Audio-only containers: no video, and only the codec they carry.
     assert_eq!(
         problems(&[("/container", json!("wav")), ("/thumbnails!", Value::Null), ("/watermarks!", Value::Null)]),
-        ["video must be absent for container wav (it holds audio only), got video", "audio.codec must be pcm for container wav (what it carries), got AAC"]
+        [
+            "video must be absent for container wav (it holds audio only), got video",
+            "audio.codec must be pcm for container wav (what it carries), got AAC"
+        ]
     );
     let audio_only = |container: &str, audio: Value| {
-        problems(&[("/container", json!(container)), ("/video!", Value::Null), ("/thumbnails!", Value::Null), ("/watermarks!", Value::Null), ("/audio", audio)])
+        problems(&[
+            ("/container", json!(container)),
+            ("/video!", Value::Null),
+            ("/thumbnails!", Value::Null),
+            ("/watermarks!", Value::Null),
+            ("/audio", audio),
+        ])
     };
     assert_eq!(audio_only("ogg", json!({"codec": "opus", "bitRate": 96})), Vec::<String>::new());
     assert_eq!(audio_only("oga", json!({"codec": "opus", "bitRate": 96})), Vec::<String>::new());
     assert_eq!(audio_only("flac", json!({"codec": "flac", "codecOptions": {"bitDepth": 24}})), Vec::<String>::new());
     assert_eq!(audio_only("mp4", json!({"codec": "AAC", "bitRate": 128})), Vec::<String>::new());
-    assert_eq!(audio_only("ogg", json!({"codec": "flac"})), ["audio.codec must be opus for container ogg (what it carries), got flac"]);
+    assert_eq!(
+        audio_only("ogg", json!({"codec": "flac"})),
+        ["audio.codec must be opus for container ogg (what it carries), got flac"]
+    );
     // An invalid maximum does not also produce a level complaint.
     assert_eq!(problems(&[("/video/maxWidth", json!(8192)), ("/video/codecOptions/level", json!(1))]).len(), 1);
     // With frameRate "auto" the level is checked against size alone.
     assert_eq!(
-        problems(&[("/video/frameRate", json!("auto")), ("/video/maxWidth", json!(1920)), ("/video/maxHeight", json!(1080))]),
+        problems(&[
+            ("/video/frameRate", json!("auto")),
+            ("/video/maxWidth", json!(1920)),
+            ("/video/maxHeight", json!(1080))
+        ]),
         ["video.codecOptions.level must be at least 4.0 for 1920x1080 (H.264 Table A-1), got 3.1"]
     );
 }
@@ -184,7 +216,8 @@ fn from_json_reports_every_section_at_once() {
     .to_string();
     let errors = Preset::from_json(&text).unwrap_err();
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let fields = "\"id\", \"name\", \"description\", \"container\", \"video\", \"audio\", \"thumbnails\", \"watermarks\"";
+    let fields =
+        "\"id\", \"name\", \"description\", \"container\", \"video\", \"audio\", \"thumbnails\", \"watermarks\"";
     assert_eq!(
         messages,
         [
@@ -197,10 +230,28 @@ fn from_json_reports_every_section_at_once() {
             "thumbnails.interval must be a number of seconds from 1 to 99999, got 0".to_owned(),
         ]
     );
-    assert!(messages[5].starts_with("watermarks[0].colour must be a known field name (one of \"id\", \"maxWidth\""), "{}", messages[5]);
+    assert!(
+        messages[5].starts_with("watermarks[0].colour must be a known field name (one of \"id\", \"maxWidth\""),
+        "{}",
+        messages[5]
+    );
     let kinds: Vec<&str> = errors.iter().map(|e| e.kind.code()).collect();
-    assert_eq!(kinds, ["unknown-field", "missing-field", "wrong-type", "invalid-value", "invalid-value", "unknown-field", "invalid-value"]);
-    assert_eq!((errors.as_slice()[3].field.as_str(), errors.as_slice()[3].value.as_str()), ("video.sizingPolicy", "\"Fitt\""));
+    assert_eq!(
+        kinds,
+        [
+            "unknown-field",
+            "missing-field",
+            "wrong-type",
+            "invalid-value",
+            "invalid-value",
+            "unknown-field",
+            "invalid-value"
+        ]
+    );
+    assert_eq!(
+        (errors.as_slice()[3].field.as_str(), errors.as_slice()[3].value.as_str()),
+        ("video.sizingPolicy", "\"Fitt\"")
+    );
 }
 
 #[test]
@@ -213,8 +264,14 @@ fn from_json_refuses_non_objects_syntax_and_size() {
     assert_eq!(one(&big), format!("preset must be at most {MAX_JSON_BYTES} bytes of JSON, got {} bytes", big.len()));
     assert_eq!(Preset::from_json("{\"name\": ").unwrap_err().as_slice()[0].kind, PresetErrorKind::Syntax);
     // A broken part stops the rules between parts (here: no video, no audio).
-    assert_eq!(one(r#"{"name": "a", "container": "mp4", "watermarks": {"id": "x"}}"#), "watermarks must be a sequence, got an object");
-    assert_eq!(one(r#"{"name": "a", "container": "mp4", "audio": {"codec": "AAC", "bitRate": 96}, "watermarks": null}"#), "watermarks must be a sequence, got null");
+    assert_eq!(
+        one(r#"{"name": "a", "container": "mp4", "watermarks": {"id": "x"}}"#),
+        "watermarks must be a sequence, got an object"
+    );
+    assert_eq!(
+        one(r#"{"name": "a", "container": "mp4", "audio": {"codec": "AAC", "bitRate": 96}, "watermarks": null}"#),
+        "watermarks must be a sequence, got null"
+    );
 }
 
 #[test]
@@ -236,7 +293,12 @@ fn elastic_transcoder_style_values_read_as_numbers() {
     assert_eq!(p.watermarks[0].opacity, 100.0);
     // Written back with numbers, then read back the same.
     let json = p.to_json();
-    assert!(json.contains("\"bitRate\": 1200") && json.contains("\"frameRate\": 29.97") && json.contains("\"maxWidth\": \"10%\""), "{json}");
+    assert!(
+        json.contains("\"bitRate\": 1200")
+            && json.contains("\"frameRate\": 29.97")
+            && json.contains("\"maxWidth\": \"10%\""),
+        "{json}"
+    );
     assert_eq!(Preset::from_json(&json).unwrap(), p);
 }
 
@@ -263,53 +325,282 @@ struct Example {
 fn sizing_and_padding_worked_examples() {
     use PaddingPolicy::{NoPad, Pad};
     use SizingPolicy::*;
-    let ex = |source, max, sizing, padding, crop, content, frame, offset, why| Example { source, max, sizing, padding, crop, content, frame, offset, why };
+    let ex = |source, max, sizing, padding, crop, content, frame, offset, why| Example {
+        source,
+        max,
+        sizing,
+        padding,
+        crop,
+        content,
+        frame,
+        offset,
+        why,
+    };
     let hd = (1280, 720);
     let examples = [
         ex((1920, 1080), hd, Fit, NoPad, (0, 0, 1920, 1080), hd, hd, (0, 0), "16:9 into 16:9 scales down exactly"),
-        ex((640, 480), hd, Fit, Pad, (0, 0, 640, 480), (960, 720), hd, (160, 0), "4:3 scales up to the height; 160 px bars left and right"),
-        ex((640, 480), hd, Fit, NoPad, (0, 0, 640, 480), (960, 720), (960, 720), (0, 0), "without padding the frame is the picture"),
-        ex((1920, 800), hd, Fit, NoPad, (0, 0, 1920, 800), (1280, 534), (1280, 534), (0, 0), "2.4:1: 800*1280/1920 = 533.3 rounds to even 534"),
-        ex((1920, 800), hd, Fit, Pad, (0, 0, 1920, 800), (1280, 534), hd, (0, 92), "(720-534)/2 = 93 rounds down to even 92"),
+        ex(
+            (640, 480),
+            hd,
+            Fit,
+            Pad,
+            (0, 0, 640, 480),
+            (960, 720),
+            hd,
+            (160, 0),
+            "4:3 scales up to the height; 160 px bars left and right",
+        ),
+        ex(
+            (640, 480),
+            hd,
+            Fit,
+            NoPad,
+            (0, 0, 640, 480),
+            (960, 720),
+            (960, 720),
+            (0, 0),
+            "without padding the frame is the picture",
+        ),
+        ex(
+            (1920, 800),
+            hd,
+            Fit,
+            NoPad,
+            (0, 0, 1920, 800),
+            (1280, 534),
+            (1280, 534),
+            (0, 0),
+            "2.4:1: 800*1280/1920 = 533.3 rounds to even 534",
+        ),
+        ex(
+            (1920, 800),
+            hd,
+            Fit,
+            Pad,
+            (0, 0, 1920, 800),
+            (1280, 534),
+            hd,
+            (0, 92),
+            "(720-534)/2 = 93 rounds down to even 92",
+        ),
         ex((1000, 1), hd, Fit, NoPad, (0, 0, 1000, 1), (1280, 2), (1280, 2), (0, 0), "a scaled side is at least 2"),
-        ex((640, 480), (1281, 721), Fit, Pad, (0, 0, 640, 480), (960, 720), hd, (160, 0), "odd maximums count as 1280x720"),
-        ex((640, 480), hd, Fill, NoPad, (0, 60, 640, 360), hd, hd, (0, 0), "4:3 scaled x2 to 1280x960; the middle 360 source rows are used"),
-        ex((1440, 1080), hd, Fill, Pad, (0, 134, 1440, 810), hd, hd, (0, 0), "810 rows from (1080-810)/2 = 135, rounded down to even 134; Pad adds nothing"),
-        ex((1080, 1920), hd, Fill, NoPad, (0, 656, 1080, 608), hd, hd, (0, 0), "portrait: 720*1080/1280 = 607.5 source rows round to even 608"),
+        ex(
+            (640, 480),
+            (1281, 721),
+            Fit,
+            Pad,
+            (0, 0, 640, 480),
+            (960, 720),
+            hd,
+            (160, 0),
+            "odd maximums count as 1280x720",
+        ),
+        ex(
+            (640, 480),
+            hd,
+            Fill,
+            NoPad,
+            (0, 60, 640, 360),
+            hd,
+            hd,
+            (0, 0),
+            "4:3 scaled x2 to 1280x960; the middle 360 source rows are used",
+        ),
+        ex(
+            (1440, 1080),
+            hd,
+            Fill,
+            Pad,
+            (0, 134, 1440, 810),
+            hd,
+            hd,
+            (0, 0),
+            "810 rows from (1080-810)/2 = 135, rounded down to even 134; Pad adds nothing",
+        ),
+        ex(
+            (1080, 1920),
+            hd,
+            Fill,
+            NoPad,
+            (0, 656, 1080, 608),
+            hd,
+            hd,
+            (0, 0),
+            "portrait: 720*1080/1280 = 607.5 source rows round to even 608",
+        ),
         ex((640, 480), hd, Stretch, NoPad, (0, 0, 640, 480), hd, hd, (0, 0), "4:3 distorted to 16:9"),
         ex((1920, 800), hd, Stretch, Pad, (0, 0, 1920, 800), hd, hd, (0, 0), "Stretch always fills the box"),
-        ex((1920, 1080), hd, Keep, NoPad, (320, 180, 1280, 720), hd, hd, (0, 0), "no scaling: the centre 1280x720 is cut out"),
+        ex(
+            (1920, 1080),
+            hd,
+            Keep,
+            NoPad,
+            (320, 180, 1280, 720),
+            hd,
+            hd,
+            (0, 0),
+            "no scaling: the centre 1280x720 is cut out",
+        ),
         ex((640, 480), hd, Keep, Pad, (0, 0, 640, 480), (640, 480), hd, (320, 120), "no scaling, centred on black"),
-        ex((640, 480), hd, Keep, NoPad, (0, 0, 640, 480), (640, 480), (640, 480), (0, 0), "smaller than the box: unchanged"),
-        ex((1921, 1081), hd, Keep, NoPad, (320, 180, 1280, 720), hd, hd, (0, 0), "odd oversize: (1921-1280)/2 = 320.5 rounds down to 320"),
-        ex((641, 481), hd, Keep, NoPad, (0, 0, 640, 480), (640, 480), (640, 480), (0, 0), "odd sizes lose the last column and row, not resampled"),
+        ex(
+            (640, 480),
+            hd,
+            Keep,
+            NoPad,
+            (0, 0, 640, 480),
+            (640, 480),
+            (640, 480),
+            (0, 0),
+            "smaller than the box: unchanged",
+        ),
+        ex(
+            (1921, 1081),
+            hd,
+            Keep,
+            NoPad,
+            (320, 180, 1280, 720),
+            hd,
+            hd,
+            (0, 0),
+            "odd oversize: (1921-1280)/2 = 320.5 rounds down to 320",
+        ),
+        ex(
+            (641, 481),
+            hd,
+            Keep,
+            NoPad,
+            (0, 0, 640, 480),
+            (640, 480),
+            (640, 480),
+            (0, 0),
+            "odd sizes lose the last column and row, not resampled",
+        ),
         ex((320, 240), hd, ShrinkToFit, NoPad, (0, 0, 320, 240), (320, 240), (320, 240), (0, 0), "never scales up"),
-        ex((320, 240), hd, ShrinkToFit, Pad, (0, 0, 320, 240), (320, 240), hd, (480, 240), "small input centred in the padded frame"),
-        ex((1920, 1080), hd, ShrinkToFit, NoPad, (0, 0, 1920, 1080), hd, hd, (0, 0), "larger input scales down like Fit"),
-        ex((1281, 721), hd, ShrinkToFit, NoPad, (0, 0, 1281, 721), hd, hd, (0, 0), "one pixel over: 1281*720/721 = 1279.2 rounds to even 1280"),
-        ex((1080, 1920), hd, ShrinkToFit, Pad, (0, 0, 1080, 1920), (406, 720), hd, (436, 0), "portrait: 1080*720/1920 = 405 rounds to even 406; (1280-406)/2 = 437 -> 436"),
-        ex((321, 241), hd, ShrinkToFit, NoPad, (0, 0, 320, 240), (320, 240), (320, 240), (0, 0), "fits, so unscaled; odd sides lose a column and a row"),
-        ex((640, 480), hd, ShrinkToFill, NoPad, (0, 0, 640, 480), (640, 480), (640, 480), (0, 0), "Fill would scale up x2: ShrinkToFill keeps it"),
+        ex(
+            (320, 240),
+            hd,
+            ShrinkToFit,
+            Pad,
+            (0, 0, 320, 240),
+            (320, 240),
+            hd,
+            (480, 240),
+            "small input centred in the padded frame",
+        ),
+        ex(
+            (1920, 1080),
+            hd,
+            ShrinkToFit,
+            NoPad,
+            (0, 0, 1920, 1080),
+            hd,
+            hd,
+            (0, 0),
+            "larger input scales down like Fit",
+        ),
+        ex(
+            (1281, 721),
+            hd,
+            ShrinkToFit,
+            NoPad,
+            (0, 0, 1281, 721),
+            hd,
+            hd,
+            (0, 0),
+            "one pixel over: 1281*720/721 = 1279.2 rounds to even 1280",
+        ),
+        ex(
+            (1080, 1920),
+            hd,
+            ShrinkToFit,
+            Pad,
+            (0, 0, 1080, 1920),
+            (406, 720),
+            hd,
+            (436, 0),
+            "portrait: 1080*720/1920 = 405 rounds to even 406; (1280-406)/2 = 437 -> 436",
+        ),
+        ex(
+            (321, 241),
+            hd,
+            ShrinkToFit,
+            NoPad,
+            (0, 0, 320, 240),
+            (320, 240),
+            (320, 240),
+            (0, 0),
+            "fits, so unscaled; odd sides lose a column and a row",
+        ),
+        ex(
+            (640, 480),
+            hd,
+            ShrinkToFill,
+            NoPad,
+            (0, 0, 640, 480),
+            (640, 480),
+            (640, 480),
+            (0, 0),
+            "Fill would scale up x2: ShrinkToFill keeps it",
+        ),
         ex((640, 480), hd, ShrinkToFill, Pad, (0, 0, 640, 480), (640, 480), hd, (320, 120), "unscaled and centred"),
-        ex((1440, 1080), hd, ShrinkToFill, NoPad, (0, 134, 1440, 810), hd, hd, (0, 0), "scaling down: the same as Fill"),
-        ex((1920, 600), hd, ShrinkToFill, Pad, (320, 0, 1280, 600), (1280, 600), hd, (0, 60), "Fill would scale up 1.2x: unscaled, the excess width cropped"),
+        ex(
+            (1440, 1080),
+            hd,
+            ShrinkToFill,
+            NoPad,
+            (0, 134, 1440, 810),
+            hd,
+            hd,
+            (0, 0),
+            "scaling down: the same as Fill",
+        ),
+        ex(
+            (1920, 600),
+            hd,
+            ShrinkToFill,
+            Pad,
+            (320, 0, 1280, 600),
+            (1280, 600),
+            hd,
+            (0, 60),
+            "Fill would scale up 1.2x: unscaled, the excess width cropped",
+        ),
     ];
     for e in &examples {
         let g = fit_picture(size(e.source.0, e.source.1), size(e.max.0, e.max.1), e.sizing, e.padding).unwrap();
-        let got = ((g.crop.x, g.crop.y, g.crop.width, g.crop.height), (g.content.width, g.content.height), (g.frame.width, g.frame.height), (g.offset.x, g.offset.y));
-        assert_eq!(got, (e.crop, e.content, e.frame, e.offset), "{:?} {:?} {:?}: {}", e.source, e.sizing, e.padding, e.why);
+        let got = (
+            (g.crop.x, g.crop.y, g.crop.width, g.crop.height),
+            (g.content.width, g.content.height),
+            (g.frame.width, g.frame.height),
+            (g.offset.x, g.offset.y),
+        );
+        assert_eq!(
+            got,
+            (e.crop, e.content, e.frame, e.offset),
+            "{:?} {:?} {:?}: {}",
+            e.source,
+            e.sizing,
+            e.padding,
+            e.why
+        );
         assert_eq!(g.sample_aspect, Ratio::integer(1));
     }
 }
 
 #[test]
 fn display_aspect_ratio_sets_the_pixel_shape() {
-    let mut v: VideoPreset = serde_json::from_value(json!({"bitRate": 1000, "maxWidth": 720, "maxHeight": 480, "sizingPolicy": "Stretch"})).unwrap();
+    let mut v: VideoPreset =
+        serde_json::from_value(json!({"bitRate": 1000, "maxWidth": 720, "maxHeight": 480, "sizingPolicy": "Stretch"}))
+            .unwrap();
     let dvd = |v: &VideoPreset| v.geometry(size(1920, 1080)).unwrap();
     assert_eq!(dvd(&v).sample_aspect, Ratio::integer(1), "auto: square pixels");
     v.display_aspect_ratio = AspectRatio::SixteenNine;
     let g = dvd(&v);
-    assert_eq!((g.frame, g.sample_aspect), (size(720, 480), Ratio { num: 32, den: 27 }), "720x480 shown as 16:9: 16*480 : 9*720");
+    assert_eq!(
+        (g.frame, g.sample_aspect),
+        (size(720, 480), Ratio { num: 32, den: 27 }),
+        "720x480 shown as 16:9: 16*480 : 9*720"
+    );
     v.display_aspect_ratio = AspectRatio::FourThree;
     assert_eq!(dvd(&v).sample_aspect, Ratio { num: 8, den: 9 });
     v.max_width = Dimension::Pixels(1280);
@@ -349,7 +640,13 @@ fn padded_frame() -> Geometry {
     g
 }
 
-fn mark(h: HorizontalAlign, h_off: Length, v: VerticalAlign, v_off: Length, target: WatermarkTarget) -> WatermarkPreset {
+fn mark(
+    h: HorizontalAlign,
+    h_off: Length,
+    v: VerticalAlign,
+    v_off: Length,
+    target: WatermarkTarget,
+) -> WatermarkPreset {
     WatermarkPreset {
         id: "w".into(),
         max_width: Length::full(),
@@ -430,8 +727,16 @@ fn watermark_sizing_against_content_or_frame() {
     assert_eq!(sized(size(16, 8), Fit, ten, Content), size(32, 16), "Fit scales up");
     // 10% of the 480x320 frame is a 48x32 box.
     assert_eq!(sized(size(200, 100), Fit, ten, Frame), size(48, 24));
-    assert_eq!(sized(size(100, 300), Fit, ten, Frame), size(11, 32), "limited by the height: 100*32/300 = 10.7 rounds to 11");
-    assert_eq!(sized(size(200, 100), Fit, Length::Pixels(50), Content), size(50, 25), "pixels do not depend on the target");
+    assert_eq!(
+        sized(size(100, 300), Fit, ten, Frame),
+        size(11, 32),
+        "limited by the height: 100*32/300 = 10.7 rounds to 11"
+    );
+    assert_eq!(
+        sized(size(200, 100), Fit, Length::Pixels(50), Content),
+        size(50, 25),
+        "pixels do not depend on the target"
+    );
     assert_eq!(sized(size(0, 10), Fit, ten, Content), size(0, 0), "an empty image draws nothing");
 }
 
@@ -440,7 +745,8 @@ fn watermarks_are_clipped_at_the_frame_not_the_content() {
     use HorizontalAlign as H;
     use VerticalAlign as V;
     let frame = padded_frame();
-    let place = |h, h_off, v, v_off, target| watermark_placement(&frame, size(64, 32), &mark(h, h_off, v, v_off, target));
+    let place =
+        |h, h_off, v, v_off, target| watermark_placement(&frame, size(64, 32), &mark(h, h_off, v, v_off, target));
     let zero = Length::Pixels(0);
     // On the content, 90% (288 px) from the left reaches 432, into the bar: not clipped.
     let p = place(H::Left, Length::Percent(90.0), V::Top, zero, WatermarkTarget::Content);
@@ -457,7 +763,8 @@ fn watermarks_are_clipped_at_the_frame_not_the_content() {
     assert_eq!((p.y, p.clip), (-22, Rect::new(0, 22, 64, 10)), "60+200-32-250 = -22: the top 22 rows are cut");
     // An image larger than the frame, stretched and centred: clipped on both sides.
     let mut wm = mark(H::Center, zero, V::Center, zero, WatermarkTarget::Frame);
-    (wm.max_width, wm.max_height, wm.sizing_policy) = (Length::Pixels(600), Length::Pixels(400), WatermarkSizing::Stretch);
+    (wm.max_width, wm.max_height, wm.sizing_policy) =
+        (Length::Pixels(600), Length::Pixels(400), WatermarkSizing::Stretch);
     let p = watermark_placement(&frame, size(10, 10), &wm);
     assert_eq!((p.x, p.y, p.clip), (-60, -40, Rect::new(60, 40, 480, 320)));
 }
@@ -467,7 +774,12 @@ fn system_watermark_slots_on_generic_720p() {
     // ET's corner slots: at most 10% of the content, 10% in from each corner.
     let p = system_preset("1351620000001-000010").unwrap();
     let g = p.video.as_ref().unwrap().geometry(size(1920, 1080)).unwrap();
-    let at: Vec<(i64, i64, Size)> = p.watermarks.iter().map(|w| watermark_placement(&g, size(400, 100), w)).map(|pl| (pl.x, pl.y, pl.size)).collect();
+    let at: Vec<(i64, i64, Size)> = p
+        .watermarks
+        .iter()
+        .map(|w| watermark_placement(&g, size(400, 100), w))
+        .map(|pl| (pl.x, pl.y, pl.size))
+        .collect();
     let s = size(128, 32);
     assert_eq!(at, [(128, 72, s), (1024, 72, s), (128, 616, s), (1024, 616, s)]);
 }
@@ -484,15 +796,84 @@ fn seeds() -> Vec<String> {
 /// A JSON value likely to sit near a boundary of some rule.
 fn hostile_value(rng: &mut XorShift, depth: u32) -> Value {
     const STRINGS: &[&str] = &[
-        "", "auto", "Auto", "10%", "100%", "100.00001%", "0%", "16px", "4096px", "99999px", "px", "%", "-1", "1e3", "NaN",
-        "inf%", "12.5", "29.97", "23.976", "30000/1001", "1/0", "0/0", "H.264", "AAC", "opus", "mp3", "flac", "pcm", "Fit",
-        "Fill", "Stretch", "Keep", "ShrinkToFit", "ShrinkToFill", "Pad", "NoPad", "16:9", "Left", "Center", "Frame",
-        "Content", "3.1", "1b", "5.2", "baseline", "high", "true", "false", "\u{0}", "é", "a\"b", "4294967296", "18446744073709551616",
+        "",
+        "auto",
+        "Auto",
+        "10%",
+        "100%",
+        "100.00001%",
+        "0%",
+        "16px",
+        "4096px",
+        "99999px",
+        "px",
+        "%",
+        "-1",
+        "1e3",
+        "NaN",
+        "inf%",
+        "12.5",
+        "29.97",
+        "23.976",
+        "30000/1001",
+        "1/0",
+        "0/0",
+        "H.264",
+        "AAC",
+        "opus",
+        "mp3",
+        "flac",
+        "pcm",
+        "Fit",
+        "Fill",
+        "Stretch",
+        "Keep",
+        "ShrinkToFit",
+        "ShrinkToFill",
+        "Pad",
+        "NoPad",
+        "16:9",
+        "Left",
+        "Center",
+        "Frame",
+        "Content",
+        "3.1",
+        "1b",
+        "5.2",
+        "baseline",
+        "high",
+        "true",
+        "false",
+        "\u{0}",
+        "é",
+        "a\"b",
+        "4294967296",
+        "18446744073709551616",
     ];
     match rng.below(if depth > 2 { 3 } else { 5 }) {
         0 => Value::String(rng.pick(STRINGS).to_string()),
         1 => {
-            let ints: &[i64] = &[0, 1, 2, 15, 16, 95, 96, 127, 128, 3072, 3073, 4096, 4097, 62_500, 62_501, 100_000, -1, i64::MIN, i64::MAX];
+            let ints: &[i64] = &[
+                0,
+                1,
+                2,
+                15,
+                16,
+                95,
+                96,
+                127,
+                128,
+                3072,
+                3073,
+                4096,
+                4097,
+                62_500,
+                62_501,
+                100_000,
+                -1,
+                i64::MIN,
+                i64::MAX,
+            ];
             json!(*rng.pick(ints))
         }
         2 => match rng.below(4) {
@@ -504,7 +885,9 @@ fn hostile_value(rng: &mut XorShift, depth: u32) -> Value {
         3 => Value::Array((0..rng.below(6)).map(|_| hostile_value(rng, depth + 1)).collect()),
         _ => {
             let keys = ["id", "name", "video", "maxWidth", "bitRate", "codec", "x", "watermarks", "opacity"];
-            Value::Object((0..rng.below(4)).map(|_| (rng.pick(&keys).to_string(), hostile_value(rng, depth + 1))).collect())
+            Value::Object(
+                (0..rng.below(4)).map(|_| (rng.pick(&keys).to_string(), hostile_value(rng, depth + 1))).collect(),
+            )
         }
     }
 }
@@ -627,7 +1010,14 @@ fn thousands_of_mutated_documents_never_panic() {
 #[test]
 fn random_geometry_keeps_its_invariants() {
     let mut rng = XorShift::new(42);
-    let policies = [SizingPolicy::Fit, SizingPolicy::Fill, SizingPolicy::Stretch, SizingPolicy::Keep, SizingPolicy::ShrinkToFit, SizingPolicy::ShrinkToFill];
+    let policies = [
+        SizingPolicy::Fit,
+        SizingPolicy::Fill,
+        SizingPolicy::Stretch,
+        SizingPolicy::Keep,
+        SizingPolicy::ShrinkToFit,
+        SizingPolicy::ShrinkToFill,
+    ];
     let side = |rng: &mut XorShift| match rng.below(8) {
         0 => 1,
         1 => u32::MAX - rng.below(2) as u32,
@@ -651,7 +1041,10 @@ fn random_geometry_keeps_its_invariants() {
         assert_eq!(f, if padding == PaddingPolicy::Pad { bx } else { c }, "{at}");
         assert!(o.x % 2 == 0 && o.y % 2 == 0 && o.x + c.width <= f.width && o.y + c.height <= f.height, "{at}");
         assert!(k.x % 2 == 0 && k.y % 2 == 0 && k.width >= 1 && k.height >= 1, "{at}");
-        assert!(k.x as u64 + k.width as u64 <= source.width as u64 && k.y as u64 + k.height as u64 <= source.height as u64, "{at}");
+        assert!(
+            k.x as u64 + k.width as u64 <= source.width as u64 && k.y as u64 + k.height as u64 <= source.height as u64,
+            "{at}"
+        );
         match sizing {
             SizingPolicy::Fit => assert!(c.width == bx.width || c.height == bx.height, "{at}"),
             SizingPolicy::Fill | SizingPolicy::Stretch => assert_eq!(c, bx, "{at}"),
@@ -661,15 +1054,31 @@ fn random_geometry_keeps_its_invariants() {
             }
         }
         let image = size(rng.below(5000) as u32, rng.below(5000) as u32);
-        let lengths = [Length::Pixels(rng.below(10_000) as u32), Length::Percent(rng.below(300) as f64 / 2.0), Length::Percent(f64::NAN)];
-        let mut wm = mark(HorizontalAlign::Right, *rng.pick(&lengths), VerticalAlign::Bottom, *rng.pick(&lengths), WatermarkTarget::Content);
+        let lengths = [
+            Length::Pixels(rng.below(10_000) as u32),
+            Length::Percent(rng.below(300) as f64 / 2.0),
+            Length::Percent(f64::NAN),
+        ];
+        let mut wm = mark(
+            HorizontalAlign::Right,
+            *rng.pick(&lengths),
+            VerticalAlign::Bottom,
+            *rng.pick(&lengths),
+            WatermarkTarget::Content,
+        );
         (wm.max_width, wm.max_height) = (*rng.pick(&lengths), *rng.pick(&lengths));
         wm.sizing_policy = *rng.pick(&[WatermarkSizing::Fit, WatermarkSizing::Stretch, WatermarkSizing::ShrinkToFit]);
         wm.target = if rng.one_in(2) { WatermarkTarget::Frame } else { WatermarkTarget::Content };
         let p = watermark_placement(&g, image, &wm);
         if p.is_visible() {
             let (left, top) = (p.x + p.clip.x as i64, p.y + p.clip.y as i64);
-            assert!(left >= 0 && top >= 0 && left + p.clip.width as i64 <= f.width as i64 && top + p.clip.height as i64 <= f.height as i64, "{at} {p:?}");
+            assert!(
+                left >= 0
+                    && top >= 0
+                    && left + p.clip.width as i64 <= f.width as i64
+                    && top + p.clip.height as i64 <= f.height as i64,
+                "{at} {p:?}"
+            );
             assert!(p.clip.x + p.clip.width <= p.size.width && p.clip.y + p.clip.height <= p.size.height, "{at} {p:?}");
         } else {
             assert_eq!(p.clip, Rect::default());

@@ -56,11 +56,17 @@ impl Preset {
     pub fn from_json(text: &str) -> Result<Preset, PresetErrors> {
         if text.len() > MAX_JSON_BYTES {
             let expected = format!("at most {MAX_JSON_BYTES} bytes of JSON");
-            return Err(PresetError::new(PresetErrorKind::InvalidValue, "", expected, format!("{} bytes", text.len())).into());
+            return Err(
+                PresetError::new(PresetErrorKind::InvalidValue, "", expected, format!("{} bytes", text.len())).into()
+            );
         }
         let value: Value = serde_json::from_str(text).map_err(|e| PresetError::syntax(&e))?;
         let Value::Object(fields) = &value else {
-            return Err(PresetError::from_serde("", &format!("invalid type: {}, expected a JSON object", kind_of(&value))).into());
+            return Err(PresetError::from_serde(
+                "",
+                &format!("invalid type: {}, expected a JSON object", kind_of(&value)),
+            )
+            .into());
         };
         let mut c = Checker::default();
         let known = FIELDS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
@@ -89,9 +95,16 @@ impl Preset {
 
         let watermarks: Option<Vec<WatermarkPreset>> = watermarks.into_iter().collect();
         let preset = match (id, name, description, container, video, audio, thumbnails, watermarks) {
-            (Some(id), Some(name), Some(description), Some(container), Some(video), Some(audio), Some(thumbnails), Some(watermarks)) => {
-                Some(Preset { id, name, description, container, video, audio, thumbnails, watermarks })
-            }
+            (
+                Some(id),
+                Some(name),
+                Some(description),
+                Some(container),
+                Some(video),
+                Some(audio),
+                Some(thumbnails),
+                Some(watermarks),
+            ) => Some(Preset { id, name, description, container, video, audio, thumbnails, watermarks }),
             _ => None,
         };
         if let Some(p) = &preset {
@@ -101,7 +114,9 @@ impl Preset {
             (None, Some(p)) => Ok(p),
             (Some(errors), _) => Err(errors),
             // Unreachable: a part that could not be read left an error.
-            (None, None) => Err(PresetError::new(PresetErrorKind::InvalidValue, "", "a preset", "nothing readable").into()),
+            (None, None) => {
+                Err(PresetError::new(PresetErrorKind::InvalidValue, "", "a preset", "nothing readable").into())
+            }
         }
     }
 
@@ -177,7 +192,13 @@ struct Checker {
 }
 
 impl Checker {
-    fn push(&mut self, kind: PresetErrorKind, field: impl Into<String>, expected: impl Into<String>, value: impl Display) {
+    fn push(
+        &mut self,
+        kind: PresetErrorKind,
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        value: impl Display,
+    ) {
         self.errors.push(PresetError::new(kind, field, expected, value));
     }
 
@@ -263,7 +284,9 @@ impl Checker {
     fn watermarks(&mut self, fields: &Map<String, Value>) -> Vec<Option<WatermarkPreset>> {
         match fields.get("watermarks") {
             None => Vec::new(),
-            Some(Value::Array(items)) => items.iter().enumerate().map(|(i, v)| self.read(v, &format!("watermarks[{i}]"))).collect(),
+            Some(Value::Array(items)) => {
+                items.iter().enumerate().map(|(i, v)| self.read(v, &format!("watermarks[{i}]"))).collect()
+            }
             // Not a list: reading it as one records the type error.
             Some(other) => {
                 self.read::<Vec<WatermarkPreset>>(other, "watermarks");
@@ -344,7 +367,11 @@ impl Checker {
                 self.invalid("video.maxFrameRate", FRAME_RATES, r);
                 rates_ok = false;
             } else if v.frame_rate != FrameRate::Auto {
-                self.conflict("video.maxFrameRate", "absent when video.frameRate is not \"auto\" (it caps \"auto\" only)", r);
+                self.conflict(
+                    "video.maxFrameRate",
+                    "absent when video.frameRate is not \"auto\" (it caps \"auto\" only)",
+                    r,
+                );
             }
         }
         let width_ok = self.dimension("video.maxWidth", v.max_width, 128, 4096);
@@ -380,14 +407,21 @@ impl Checker {
     fn audio(&mut self, a: &AudioPreset) {
         let codec = a.codec;
         match (codec.is_lossless(), a.bit_rate) {
-            (false, None) => self.push(PresetErrorKind::MissingField, "audio.bitRate", format!("given for {codec} (kbit/s)"), "nothing"),
+            (false, None) => self.push(
+                PresetErrorKind::MissingField,
+                "audio.bitRate",
+                format!("given for {codec} (kbit/s)"),
+                "nothing",
+            ),
             (false, Some(b)) => {
                 let (lo, hi) = if codec == AudioCodec::Opus { (6, 510) } else { (16, 320) };
                 if !(lo..=hi).contains(&b) {
                     self.invalid("audio.bitRate", format!("a number of kbit/s from {lo} to {hi} for {codec}"), b);
                 }
             }
-            (true, Some(b)) => self.conflict("audio.bitRate", format!("absent for {codec} (lossless; see codecOptions.bitDepth)"), b),
+            (true, Some(b)) => {
+                self.conflict("audio.bitRate", format!("absent for {codec} (lossless; see codecOptions.bitDepth)"), b)
+            }
             (true, None) => {}
         }
         if let SampleRate::Hz(hz) = a.sample_rate {
@@ -408,7 +442,11 @@ impl Checker {
         let o = &a.codec_options;
         if let Some(profile) = o.profile {
             if codec != AudioCodec::Aac {
-                self.conflict("audio.codecOptions.profile", format!("absent for {codec} (AAC only)"), serde_name(&profile));
+                self.conflict(
+                    "audio.codecOptions.profile",
+                    format!("absent for {codec} (AAC only)"),
+                    serde_name(&profile),
+                );
             } else if profile == AacProfile::HeAacV2 && a.channels == Channels::Mono {
                 self.conflict("audio.channels", "2 or \"auto\" with HE-AACv2 (parametric stereo)", a.channels);
             }
@@ -476,19 +514,31 @@ impl Checker {
         }
         let n = p.watermarks.len();
         if p.video.is_none() && n > 0 {
-            self.conflict("watermarks", "empty without video (watermarks are drawn on the video)", format!("a list of {n}"));
+            self.conflict(
+                "watermarks",
+                "empty without video (watermarks are drawn on the video)",
+                format!("a list of {n}"),
+            );
         }
         if n > MAX_WATERMARKS {
             self.invalid("watermarks", format!("at most {MAX_WATERMARKS} watermarks"), n);
         }
         for (j, w) in p.watermarks.iter().enumerate() {
             if let Some(i) = p.watermarks[..j].iter().position(|earlier| earlier.id == w.id) {
-                self.conflict(format!("watermarks[{j}].id"), format!("unique (watermarks[{i}] has the same id)"), format!("{:?}", w.id));
+                self.conflict(
+                    format!("watermarks[{j}].id"),
+                    format!("unique (watermarks[{i}] has the same id)"),
+                    format!("{:?}", w.id),
+                );
             }
         }
         let c = p.container;
         if c.is_fragmented() && p.video.as_ref().is_some_and(|v| !v.fixed_gop) {
-            self.conflict("video.fixedGop", format!("true for container {c} (every fragment starts with a keyframe)"), false);
+            self.conflict(
+                "video.fixedGop",
+                format!("true for container {c} (every fragment starts with a keyframe)"),
+                false,
+            );
         }
         if c.is_audio_only() && p.video.is_some() {
             self.conflict("video", format!("absent for container {c} (it holds audio only)"), "video");

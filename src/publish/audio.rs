@@ -24,13 +24,13 @@
 use std::fmt;
 
 use super::pipeline::{framing_problem, ListenerEvents, PipelineEvent};
-pub use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
-use crate::transcode::audio_encoder;
 use crate::audio::{AudioConverter, ChannelLayout, ConvertError, ConvertOptions, PcmChunk, PcmError, SampleRate};
+pub use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::mux::segmenter::{Segmenter, SegmenterConfig};
-use crate::preset::{AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
 use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
+use crate::preset::{AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
 use crate::time::Timestamp;
+use crate::transcode::audio_encoder;
 
 /// Largest difference between a buffer's capture timestamp and where the
 /// samples so far end before the pipeline re-locks to the timestamp.
@@ -164,12 +164,18 @@ pub struct AudioPipeline {
 
 impl AudioPipeline {
     /// Validates the options and builds the converter and the segmenter.
-    pub fn new(encoder: Box<dyn AudioEncode>, config: AudioPipelineConfig) -> Result<AudioPipeline, AudioPipelineError> {
+    pub fn new(
+        encoder: Box<dyn AudioEncode>,
+        config: AudioPipelineConfig,
+    ) -> Result<AudioPipeline, AudioPipelineError> {
         if let Some((field, reason)) = framing_problem(config.fragment_duration, config.first_sequence) {
             return Err(AudioPipelineError::InvalidConfig { field, reason });
         }
         let rate = |hz: u32, field| {
-            SampleRate::new(hz).ok_or(AudioPipelineError::InvalidConfig { field, reason: format!("must be a positive number of Hz, got {hz}") })
+            SampleRate::new(hz).ok_or(AudioPipelineError::InvalidConfig {
+                field,
+                reason: format!("must be a positive number of Hz, got {hz}"),
+            })
         };
         let input_rate = rate(config.input_rate, "sampleRate")?;
         let output_rate = rate(encoder.sample_rate(), "encoder.sampleRate")?;
@@ -237,7 +243,10 @@ impl AudioPipeline {
         }
         let channels = self.config.input_layout.channels();
         if pcm.len() % channels != 0 {
-            return Err(AudioPipelineError::BadInput(format!("{} samples is not a whole number of {channels}-channel frames", pcm.len())));
+            return Err(AudioPipelineError::BadInput(format!(
+                "{} samples is not a whole number of {channels}-channel frames",
+                pcm.len()
+            )));
         }
         let Some(origin) = self.origin_us else {
             self.counters.dropped_samples += (pcm.len() / channels) as u64;
@@ -289,7 +298,13 @@ impl AudioPipeline {
     fn mux(&mut self, packets: Vec<AudioPacket>) -> Result<Vec<PipelineEvent>, AudioPipelineError> {
         for p in packets {
             self.counters.packets += 1;
-            let sample = Sample { decode_time: self.next_decode, composition_offset: 0, duration: p.duration, keyframe: true, data: p.data };
+            let sample = Sample {
+                decode_time: self.next_decode,
+                composition_offset: 0,
+                duration: p.duration,
+                keyframe: true,
+                data: p.data,
+            };
             self.next_decode += i64::from(p.duration);
             self.segmenter.push(AUDIO_TRACK_ID, sample)?;
         }
@@ -330,12 +345,17 @@ pub fn default_live_audio() -> AudioPreset {
 /// The encoder `preset` asks for, for a microphone of `input_rate` Hz and
 /// `input_channels` channels: [`crate::transcode::audio_encoder`], limited
 /// to what live CMAF carries, AAC and Opus.
-pub fn encoder_for(preset: &AudioPreset, input_rate: u32, input_channels: u16) -> Result<Box<dyn AudioEncode>, AudioPipelineError> {
+pub fn encoder_for(
+    preset: &AudioPreset,
+    input_rate: u32,
+    input_channels: u16,
+) -> Result<Box<dyn AudioEncode>, AudioPipelineError> {
     if !matches!(preset.codec, AudioCodec::Aac | AudioCodec::Opus) {
         let reason = format!("must be AAC or opus for live publishing, got {}", preset.codec);
         return Err(AudioPipelineError::InvalidConfig { field: "audio.codec", reason });
     }
-    audio_encoder(preset, input_rate, input_channels).map_err(|e| AudioPipelineError::InvalidConfig { field: e.field, reason: e.reason })
+    audio_encoder(preset, input_rate, input_channels)
+        .map_err(|e| AudioPipelineError::InvalidConfig { field: e.field, reason: e.reason })
 }
 
 #[cfg(test)]
@@ -350,7 +370,11 @@ mod tests {
         (0..n)
             .map(|i| {
                 let t = i as f64 / f64::from(rate);
-                if t % 0.5 < 0.04 { (0.5 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin()) as f32 } else { 0.0 }
+                if t % 0.5 < 0.04 {
+                    (0.5 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin()) as f32
+                } else {
+                    0.0
+                }
             })
             .collect()
     }
@@ -365,7 +389,13 @@ mod tests {
     /// Pushes `pcm` in 10 ms buffers stamped from `start_us` (with `gap_at`
     /// buffers left out) and returns the decoded track, trimmed by the
     /// pre-skip, and the events.
-    fn run(p: &mut AudioPipeline, pcm: &[f32], rate: u32, start_us: i64, skip: &[usize]) -> (Vec<f32>, Vec<PipelineEvent>) {
+    fn run(
+        p: &mut AudioPipeline,
+        pcm: &[f32],
+        rate: u32,
+        start_us: i64,
+        skip: &[usize],
+    ) -> (Vec<f32>, Vec<PipelineEvent>) {
         let per = rate as usize / 100;
         let mut events = Vec::new();
         for (i, buf) in pcm.chunks(per).enumerate() {
@@ -480,7 +510,10 @@ mod tests {
         assert_eq!(encoder_for(&generic, 48_000, 2).unwrap().sample_rate(), 44_100);
         let mut mp3 = default_live_audio();
         mp3.codec = AudioCodec::Mp3;
-        assert!(matches!(encoder_for(&mp3, 48_000, 2), Err(AudioPipelineError::InvalidConfig { field: "audio.codec", .. })));
+        assert!(matches!(
+            encoder_for(&mp3, 48_000, 2),
+            Err(AudioPipelineError::InvalidConfig { field: "audio.codec", .. })
+        ));
         let mut low = default_live_audio();
         low.bit_rate = Some(1);
         assert!(matches!(encoder_for(&low, 48_000, 2), Err(AudioPipelineError::InvalidConfig { field: "audio", .. })));
@@ -491,7 +524,10 @@ mod tests {
         let enc = OpusEncoder::new(OpusEncoderConfig::new(48_000, 2)).unwrap();
         let mut c = AudioPipelineConfig::new(48_000, ChannelLayout::Stereo);
         c.fragment_duration = Timestamp::from_millis(50);
-        assert!(matches!(AudioPipeline::new(Box::new(enc), c), Err(AudioPipelineError::InvalidConfig { field: "fragmentDuration", .. })));
+        assert!(matches!(
+            AudioPipeline::new(Box::new(enc), c),
+            Err(AudioPipelineError::InvalidConfig { field: "fragmentDuration", .. })
+        ));
         let enc = OpusEncoder::new(OpusEncoderConfig::new(48_000, 2)).unwrap();
         let mut p = AudioPipeline::new(Box::new(enc), AudioPipelineConfig::new(48_000, ChannelLayout::Stereo)).unwrap();
         p.set_origin(0);

@@ -30,7 +30,8 @@ use crate::codec::h264::{EncoderConfig, H264Error};
 use crate::color::ColorSpace;
 use crate::frame::Size;
 use crate::preset::{
-    system_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset, WatermarkPreset,
+    system_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset,
+    WatermarkPreset,
 };
 use crate::video::{self, Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
 
@@ -73,7 +74,9 @@ pub fn encoder_config(video: &VideoPreset, frame: Size, camera_fps: Option<f32>)
     c.frame_rate = fps;
     c.bitrate = match video.bit_rate {
         VideoBitRate::Kbps(k) => k.saturating_mul(1000),
-        VideoBitRate::Auto => (f64::from(frame.width) * f64::from(frame.height) * f64::from(fps) * AUTO_BITS_PER_PIXEL).round() as u32,
+        VideoBitRate::Auto => {
+            (f64::from(frame.width) * f64::from(frame.height) * f64::from(fps) * AUTO_BITS_PER_PIXEL).round() as u32
+        }
     };
     let options = &video.codec_options;
     c.profile = options.profile;
@@ -168,7 +171,8 @@ impl LiveVideo {
     /// is allocated until the first frame.
     pub fn new(mut config: LiveVideoConfig) -> Result<LiveVideo, LiveVideoError> {
         let (w, h) = config.video.max_size();
-        let planned = with_overrides(encoder_config(&config.video, Size::new(w, h), config.camera_fps), &config.overrides)?;
+        let planned =
+            with_overrides(encoder_config(&config.video, Size::new(w, h), config.camera_fps), &config.overrides)?;
         planned.validate()?;
         config.pipeline.check_framing()?;
         config.video.max_width = Dimension::Pixels(planned.width);
@@ -188,7 +192,9 @@ impl LiveVideo {
         if self.encoder.is_none() && fps.is_finite() && fps >= 1.0 {
             self.config.camera_fps = Some(fps);
             let (w, h) = (self.planned.width, self.planned.height);
-            if let Ok(planned) = with_overrides(encoder_config(&self.config.video, Size::new(w, h), Some(fps)), &self.config.overrides) {
+            if let Ok(planned) =
+                with_overrides(encoder_config(&self.config.video, Size::new(w, h), Some(fps)), &self.config.overrides)
+            {
                 self.planned = planned;
             }
         }
@@ -229,7 +235,8 @@ impl LiveVideo {
         let prep = &mut self.prep.as_mut().expect("built above").1;
         let frame = prep.process(data, stride)?;
         if self.encoder.is_none() {
-            let derived = encoder_config(&self.config.video, Size::new(frame.width, frame.height), self.config.camera_fps);
+            let derived =
+                encoder_config(&self.config.video, Size::new(frame.width, frame.height), self.config.camera_fps);
             let mut encoder = with_overrides(derived, &self.config.overrides)?;
             encoder.width = frame.width;
             encoder.height = frame.height;
@@ -286,7 +293,8 @@ pub fn with_overrides(base: EncoderConfig, overrides: &Map<String, Value>) -> Re
     if overrides.is_empty() {
         return Ok(base);
     }
-    let mut merged = serde_json::to_value(base).map_err(|e| LiveVideoError::Override { field: String::new(), reason: e.to_string() })?;
+    let mut merged = serde_json::to_value(base)
+        .map_err(|e| LiveVideoError::Override { field: String::new(), reason: e.to_string() })?;
     if let Some(map) = merged.as_object_mut() {
         map.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
@@ -345,7 +353,10 @@ mod tests {
         // The webcam low-latency preset caps the rate at its average.
         let ll = publish_preset("framecast-webcam-360p-ll").unwrap().video.unwrap();
         let c = encoder_config(&ll, Size::new(640, 360), None);
-        assert_eq!((c.bitrate, c.max_bitrate, c.keyframe_interval, c.scene_change_keyframes), (800_000, Some(800_000), Some(30), false));
+        assert_eq!(
+            (c.bitrate, c.max_bitrate, c.keyframe_interval, c.scene_change_keyframes),
+            (800_000, Some(800_000), Some(30), false)
+        );
         // HLS presets take the camera's rate; "auto" bit rate is 0.1 bit
         // per pixel per frame.
         let mut hls = publish_preset("1351620000001-200010").unwrap().video.unwrap();
@@ -373,18 +384,26 @@ mod tests {
         let PipelineEvent::Init(init) = &events[0] else { panic!("init first") };
         let movie = crate::mux::reader::Movie::from_init_segment(&init.bytes).unwrap();
         let track = &movie.tracks()[0];
-        assert!(matches!(track.config.codec, crate::mux::CodecConfig::Avc { width: 480, height: 360, .. }), "{:?}", track.config.codec);
+        assert!(
+            matches!(track.config.codec, crate::mux::CodecConfig::Avc { width: 480, height: 360, .. }),
+            "{:?}",
+            track.config.codec
+        );
     }
 
     #[test]
     fn a_camera_that_changes_size_is_fitted_into_the_established_size() {
         let mut live = LiveVideo::new(config("webcam-360p")).unwrap();
-        let sizes = [Size::new(640, 360), Size::new(640, 360), Size::new(320, 240), Size::new(1280, 720), Size::new(640, 360)];
+        let sizes =
+            [Size::new(640, 360), Size::new(640, 360), Size::new(320, 240), Size::new(1280, 720), Size::new(640, 360)];
         let (seen, events) = run(&mut live, &sizes);
         assert_eq!(seen, vec![(640, 360); 5]);
         assert_eq!(live.frames(), 5, "every frame encoded");
         assert_eq!(events.iter().filter(|e| matches!(e, PipelineEvent::Init(_))).count(), 1, "one init segment");
-        assert!(matches!(live.push(&[0; 4], InputFormat::Rgba, Size::new(2, 2), 8, 9_000_000), Err(LiveVideoError::Pipeline(PipelineError::Finished))));
+        assert!(matches!(
+            live.push(&[0; 4], InputFormat::Rgba, Size::new(2, 2), 8, 9_000_000),
+            Err(LiveVideoError::Pipeline(PipelineError::Finished))
+        ));
     }
 
     #[test]
@@ -392,7 +411,9 @@ mod tests {
         let mut c = config("webcam-360p");
         c.overrides.insert("width".into(), 17.into());
         match LiveVideo::new(c) {
-            Err(LiveVideoError::Pipeline(PipelineError::Encoder(H264Error::InvalidConfig { field, .. }))) => assert_eq!(field, "width"),
+            Err(LiveVideoError::Pipeline(PipelineError::Encoder(H264Error::InvalidConfig { field, .. }))) => {
+                assert_eq!(field, "width")
+            }
             other => panic!("{other:?}"),
         }
         let mut c = config("webcam-360p");

@@ -20,16 +20,17 @@ mod stats;
 mod upload;
 
 pub use audio::{
-    AudioCounters, AudioEncode, AudioEncodeFailure, AudioPacket, AudioPipeline, AudioPipelineConfig, AudioPipelineError,
-    default_live_audio, encoder_for, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
+    default_live_audio, encoder_for, AudioCounters, AudioEncode, AudioEncodeFailure, AudioPacket, AudioPipeline,
+    AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
 };
 pub use live::{
-    encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL, DEFAULT_CAMERA_FPS,
+    encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL,
+    DEFAULT_CAMERA_FPS,
 };
 pub use pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline, VIDEO_TRACK_ID};
 pub use presets::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};
 pub use stats::Percentiles;
 pub use upload::{
-    parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadQueue,
-    UploadMethod, UploadRequest,
+    parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadMethod,
+    UploadQueue, UploadRequest,
 };

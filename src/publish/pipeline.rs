@@ -77,10 +77,9 @@ impl fmt::Display for PipelineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PipelineError::InvalidConfig { field, reason } => write!(f, "{field} {reason}"),
-            PipelineError::NonMonotonic { previous_us, found_us } => write!(
-                f,
-                "frame timestamp {found_us} µs is not after the previous frame's {previous_us} µs"
-            ),
+            PipelineError::NonMonotonic { previous_us, found_us } => {
+                write!(f, "frame timestamp {found_us} µs is not after the previous frame's {previous_us} µs")
+            }
             PipelineError::Encoder(e) => write!(f, "{e}"),
             PipelineError::Mux(e) => write!(f, "{e}"),
             PipelineError::Finished => write!(f, "the pipeline was finished"),
@@ -227,8 +226,11 @@ impl VideoPipeline {
         }
         if self.segmenter.is_none() {
             let c = &au.config;
-            let track =
-                TrackConfig::new(VIDEO_TRACK_ID, Timescale::MPEG, CodecConfig::Avc { avcc: c.avcc.clone(), width: c.width, height: c.height });
+            let track = TrackConfig::new(
+                VIDEO_TRACK_ID,
+                Timescale::MPEG,
+                CodecConfig::Avc { avcc: c.avcc.clone(), width: c.width, height: c.height },
+            );
             let seg = SegmenterConfig {
                 fragment_duration: self.config.fragment_duration,
                 first_sequence_number: self.config.first_sequence,
@@ -242,7 +244,13 @@ impl VideoPipeline {
         let frame_ticks = (90_000.0 / f64::from(self.config.encoder.frame_rate)).round() as u32;
         segmenter.push(
             VIDEO_TRACK_ID,
-            Sample { decode_time: timestamp.ticks, composition_offset: 0, duration: frame_ticks.max(1), keyframe: au.keyframe, data: au.data },
+            Sample {
+                decode_time: timestamp.ticks,
+                composition_offset: 0,
+                duration: frame_ticks.max(1),
+                keyframe: au.keyframe,
+                data: au.data,
+            },
         )?;
         Ok(std::mem::take(&mut segmenter.listener_mut().0))
     }

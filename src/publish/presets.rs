@@ -69,9 +69,30 @@ impl WebcamPreset {
 
 /// The built-in webcam presets.
 pub const WEBCAM_PRESETS: &[WebcamPreset] = &[
-    WebcamPreset { id: "webcam-360p", name: "Webcam 360p 16:9", width: 640, height: 360, frame_rate: 30, bitrate: 800_000 },
-    WebcamPreset { id: "webcam-480p", name: "Webcam 480p 4:3", width: 640, height: 480, frame_rate: 30, bitrate: 1_000_000 },
-    WebcamPreset { id: "webcam-720p", name: "Webcam 720p 16:9", width: 1280, height: 720, frame_rate: 30, bitrate: 2_000_000 },
+    WebcamPreset {
+        id: "webcam-360p",
+        name: "Webcam 360p 16:9",
+        width: 640,
+        height: 360,
+        frame_rate: 30,
+        bitrate: 800_000,
+    },
+    WebcamPreset {
+        id: "webcam-480p",
+        name: "Webcam 480p 4:3",
+        width: 640,
+        height: 480,
+        frame_rate: 30,
+        bitrate: 1_000_000,
+    },
+    WebcamPreset {
+        id: "webcam-720p",
+        name: "Webcam 720p 16:9",
+        width: 1280,
+        height: 720,
+        frame_rate: 30,
+        bitrate: 2_000_000,
+    },
 ];
 
 /// The preset with this id.

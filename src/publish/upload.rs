@@ -25,7 +25,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ingest::routes::{self, CONTENT_TYPE_VIDEO_MP4};
-use crate::ingest::{EndAck, ErrorBody, ErrorCode, FragmentAck, InitAck, IngestError, StreamName, TrackName};
+use crate::ingest::{EndAck, ErrorBody, ErrorCode, FragmentAck, IngestError, InitAck, StreamName, TrackName};
 use crate::time::{Timescale, Timestamp};
 use crate::xorshift::XorShift;
 
@@ -507,7 +507,14 @@ impl UploadQueue {
         }
     }
 
-    fn retry(&mut self, path: String, attempt: u32, now_ms: f64, retry_after: Option<&str>, reason: String) -> UploadEvent {
+    fn retry(
+        &mut self,
+        path: String,
+        attempt: u32,
+        now_ms: f64,
+        retry_after: Option<&str>,
+        reason: String,
+    ) -> UploadEvent {
         self.counters.retries += 1;
         let unit = self.rng.unit();
         let backoff = self.config.backoff.delay_ms(attempt, unit);
@@ -538,7 +545,11 @@ impl UploadQueue {
                     Ok(ack) => {
                         self.counters.acknowledged += 1;
                         self.counters.bytes_acknowledged += item.body.len() as u64;
-                        vec![UploadEvent::FragmentAcked { ack, latency_ms: now_ms - item.queued_ms, attempts: item.attempts }]
+                        vec![UploadEvent::FragmentAcked {
+                            ack,
+                            latency_ms: now_ms - item.queued_ms,
+                            attempts: item.attempts,
+                        }]
                     }
                     Err(e) => self.fail(bad_answer("fragment", e)),
                 }
@@ -558,7 +569,6 @@ impl UploadQueue {
         self.failed = Some(error.clone());
         vec![UploadEvent::Failed { error }]
     }
-
 }
 
 fn fragment_duration(kind: &UploadKind) -> u64 {
@@ -590,7 +600,9 @@ impl fmt::Display for UploadEvent {
             UploadEvent::Retry { path, attempt, delay_ms, reason } => {
                 write!(f, "{path}: {reason}; try {attempt} in {delay_ms} ms")
             }
-            UploadEvent::Rejected { path, error, .. } => write!(f, "{path} refused: {} ({})", error.message, error.code),
+            UploadEvent::Rejected { path, error, .. } => {
+                write!(f, "{path} refused: {} ({})", error.message, error.code)
+            }
             UploadEvent::Dropped { reason, .. } => f.write_str(reason),
             UploadEvent::Failed { error } => write!(f, "publishing failed: {} ({})", error.message, error.code),
         }
@@ -660,7 +672,11 @@ mod tests {
     }
 
     /// Sends what the queue asks for, answering with `answer`, until idle.
-    fn drain(q: &mut UploadQueue, mut now: f64, mut answer: impl FnMut(&UploadRequest) -> (u16, String)) -> Vec<String> {
+    fn drain(
+        q: &mut UploadQueue,
+        mut now: f64,
+        mut answer: impl FnMut(&UploadRequest) -> (u16, String),
+    ) -> Vec<String> {
         let mut paths = Vec::new();
         for _ in 0..1000 {
             if let Some(wait) = q.wait_ms(now) {
@@ -816,7 +832,9 @@ mod tests {
             events.extend(q.on_response(r.id, now, Outcome::Http { status, retry_after: None, body: &body }));
             now += 1.0;
         }
-        assert!(matches!(&events[1], UploadEvent::Rejected { sequence: 1, error, .. } if error.code == ErrorCode::NonMonotonic));
+        assert!(
+            matches!(&events[1], UploadEvent::Rejected { sequence: 1, error, .. } if error.code == ErrorCode::NonMonotonic)
+        );
         assert!(matches!(&events[2], UploadEvent::FragmentAcked { ack, .. } if ack.sequence == 2));
         assert_eq!(q.counters().rejected, 1);
         assert!(q.is_idle() && q.failure().is_none());
@@ -827,7 +845,11 @@ mod tests {
         let mut q = queue();
         push(&mut q, 1, 0.0);
         let r = q.next_request(0.0).unwrap();
-        let ev = q.on_response(r.id, 0.0, Outcome::Http { status: 401, retry_after: None, body: &error(ErrorCode::Unauthorized) });
+        let ev = q.on_response(
+            r.id,
+            0.0,
+            Outcome::Http { status: 401, retry_after: None, body: &error(ErrorCode::Unauthorized) },
+        );
         assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == ErrorCode::Unauthorized));
         assert!(q.next_request(1e9).is_none() && q.is_idle());
 

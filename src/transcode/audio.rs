@@ -37,7 +37,10 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::encoder::{audio_encoder, EncoderChoiceError};
-use crate::audio::{AudioConverter, AudioDecodeError, AudioDecoder, AudioInfo, ConvertError, ConvertOptions, DecodeOptions, DecodeStats, SampleRate};
+use crate::audio::{
+    AudioConverter, AudioDecodeError, AudioDecoder, AudioInfo, ConvertError, ConvertOptions, DecodeOptions,
+    DecodeStats, SampleRate,
+};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::ogg::OggError;
 use crate::codec::opus::{OggOpusWriter, OpusHead, OpusPacket};
@@ -195,9 +198,13 @@ impl TranscodeError {
         match self {
             TranscodeError::InvalidPreset { .. } => "invalid-preset",
             TranscodeError::InvalidOption { .. } => "invalid-config",
-            TranscodeError::Decode(D::Empty | D::UnsupportedFormat | D::NoAudioTrack | D::UnsupportedCodec { .. } | D::UnsupportedFeature { .. }) => {
-                "unsupported-input"
-            }
+            TranscodeError::Decode(
+                D::Empty
+                | D::UnsupportedFormat
+                | D::NoAudioTrack
+                | D::UnsupportedCodec { .. }
+                | D::UnsupportedFeature { .. },
+            ) => "unsupported-input",
             TranscodeError::Decode(_) | TranscodeError::InputStalled | TranscodeError::NoSamples => "decode-error",
             TranscodeError::Convert(_) | TranscodeError::Encode(_) => "encode-error",
             TranscodeError::Mux(_) | TranscodeError::Ogg(_) => "mux-error",
@@ -374,7 +381,10 @@ pub struct AudioTranscoder {
 
 impl fmt::Debug for AudioTranscoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AudioTranscoder").field("container", &self.container).field("progress", &self.progress()).finish_non_exhaustive()
+        f.debug_struct("AudioTranscoder")
+            .field("container", &self.container)
+            .field("progress", &self.progress())
+            .finish_non_exhaustive()
     }
 }
 
@@ -382,7 +392,8 @@ impl AudioTranscoder {
     /// Checks the preset and options; nothing is decoded yet.
     pub fn new(options: AudioTranscodeOptions) -> Result<Self, TranscodeError> {
         let preset = &options.preset;
-        let invalid = |field: &str, reason: String| Err(TranscodeError::InvalidPreset { field: field.to_string(), reason });
+        let invalid =
+            |field: &str, reason: String| Err(TranscodeError::InvalidPreset { field: field.to_string(), reason });
         if let Err(errors) = preset.validate() {
             let first = errors.iter().next().map(|e| (e.field.to_string(), e.to_string()));
             let (field, reason) = first.unwrap_or_else(|| ("preset".into(), "is invalid".into()));
@@ -395,7 +406,10 @@ impl AudioTranscoder {
             return invalid("video", "must be absent: audio transcoding makes audio-only output".into());
         }
         if matches!(preset.container, Container::Hls | Container::Dash) {
-            return invalid("container", format!("must be a file container (mp4, fmp4, cmaf, ogg, flac, wav, mp3), got {}", preset.container));
+            return invalid(
+                "container",
+                format!("must be a file container (mp4, fmp4, cmaf, ogg, flac, wav, mp3), got {}", preset.container),
+            );
         }
         let ms = options.fragment_duration.rescale(Timescale::MILLIS).ticks;
         if !(100..=60_000).contains(&ms) {
@@ -565,7 +579,9 @@ impl AudioTranscoder {
         let codec = match (self.container, encoder.codec_config()) {
             (Container::Ogg, _) => "opus".to_string(),
             // The codec's own stream: "flac", "pcm_s16le", "mp3".
-            (Container::Wav | Container::Flac | Container::Mp3, _) | (_, None) => encoder.codec_name().to_ascii_lowercase(),
+            (Container::Wav | Container::Flac | Container::Mp3, _) | (_, None) => {
+                encoder.codec_name().to_ascii_lowercase()
+            }
             (_, Some(config)) => config.codec_string().map_err(|e| MuxError::Codec { track_id: TRACK_ID, error: e })?,
         };
         let (mime_type, extension) = mime(self.container);
@@ -606,7 +622,12 @@ fn mime(container: Container) -> (&'static str, &'static str) {
 
 impl Writer {
     /// A writer for `container`, its header appended to `out`.
-    fn start(container: Container, encoder: &dyn AudioEncode, fragment: Timestamp, out: &mut Vec<u8>) -> Result<Writer, TranscodeError> {
+    fn start(
+        container: Container,
+        encoder: &dyn AudioEncode,
+        fragment: Timestamp,
+        out: &mut Vec<u8>,
+    ) -> Result<Writer, TranscodeError> {
         let unsupported = |what: &str| TranscodeError::InvalidPreset {
             field: "audio.codec".into(),
             reason: format!("{} cannot be written to container {container}{what}", encoder.codec_name()),
@@ -643,7 +664,12 @@ impl Writer {
 
     /// Hands `packets` to the container; `next_dts` advances by their
     /// durations.
-    fn write(&mut self, packets: Vec<AudioPacket>, next_dts: &mut i64, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+    fn write(
+        &mut self,
+        packets: Vec<AudioPacket>,
+        next_dts: &mut i64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TranscodeError> {
         for p in packets {
             let dts = *next_dts;
             *next_dts += i64::from(p.duration);
@@ -658,9 +684,7 @@ impl Writer {
                         *pending_ticks = 0;
                     }
                 }
-                Writer::Progressive { samples } => {
-                    samples.push(mp4_sample(dts, p))
-                }
+                Writer::Progressive { samples } => samples.push(mp4_sample(dts, p)),
                 Writer::Ogg { ogg, pre_skip } => {
                     let pts = dts - i64::from(*pre_skip);
                     ogg.write_packet(&OpusPacket { data: p.data, pts, duration: p.duration }, out)?;
@@ -697,7 +721,10 @@ impl Writer {
                     return Err(MuxError::NoSamples { track_id: TRACK_ID }.into());
                 }
                 let trim = Trim { start: priming, end: u32::try_from(padding).unwrap_or(u32::MAX) };
-                out.extend_from_slice(&progressive_mp4_trimmed(&[(&track, samples.as_slice(), trim)], &Mp4Options::default())?);
+                out.extend_from_slice(&progressive_mp4_trimmed(
+                    &[(&track, samples.as_slice(), trim)],
+                    &Mp4Options::default(),
+                )?);
                 samples.clear();
                 Ok(Vec::new())
             }
@@ -706,7 +733,9 @@ impl Writer {
                 Ok(Vec::new())
             }
             // The header again, now with the totals.
-            Writer::Raw => Ok(encoder.stream_header().map(|bytes| OutputPatch { offset: 0, bytes }).into_iter().collect()),
+            Writer::Raw => {
+                Ok(encoder.stream_header().map(|bytes| OutputPatch { offset: 0, bytes }).into_iter().collect())
+            }
         }
     }
 }
@@ -720,7 +749,8 @@ pub fn transcode_audio<R: Read, W: io::Write + io::Seek>(
     options: AudioTranscodeOptions,
     mut progress: impl FnMut(&TranscodeProgress),
 ) -> Result<TranscodeSummary, TranscodeError> {
-    let io_error = |e: io::Error| TranscodeError::Decode(AudioDecodeError::Io { kind: e.kind(), message: e.to_string() });
+    let io_error =
+        |e: io::Error| TranscodeError::Decode(AudioDecodeError::Io { kind: e.kind(), message: e.to_string() });
     let mut transcoder = AudioTranscoder::new(options)?;
     let mut buf = vec![0u8; 64 << 10];
     loop {
@@ -748,7 +778,10 @@ pub fn transcode_audio<R: Read, W: io::Write + io::Seek>(
 /// Transcodes an input held in memory; the output has its patches applied.
 /// It is decoded seekably, so MP4 inputs need no particular box order and
 /// their edit lists (gapless trimming) apply.
-pub fn transcode_audio_bytes(input: &[u8], options: AudioTranscodeOptions) -> Result<(Vec<u8>, TranscodeSummary), TranscodeError> {
+pub fn transcode_audio_bytes(
+    input: &[u8],
+    options: AudioTranscodeOptions,
+) -> Result<(Vec<u8>, TranscodeSummary), TranscodeError> {
     let mut transcoder = AudioTranscoder::new(options)?;
     transcoder.received = input.len() as u64;
     transcoder.input = Input::Whole(input.to_vec());

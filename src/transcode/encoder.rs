@@ -38,7 +38,11 @@ pub fn output_channels(preset: &AudioPreset, input: u16) -> u16 {
 ///   `"auto"` rate: the input's), MP3 with the `mp3` cargo feature;
 /// - channels `"auto"`: the input's, at most two;
 /// - bit rates from `bitRate` (kbit/s), else the codec's default.
-pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
+pub fn audio_encoder(
+    preset: &AudioPreset,
+    input_rate: u32,
+    input_channels: u16,
+) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
     let channels = output_channels(preset, input_channels);
     let invalid = |field: &'static str, reason: String| EncoderChoiceError { field, reason };
     let rate_or = |auto: u32| match preset.sample_rate {
@@ -50,7 +54,10 @@ pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16)
         AudioCodec::Aac => {
             use crate::codec::aac_encoder::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
             if let Some(p @ (AacProfile::HeAac | AacProfile::HeAacV2)) = preset.codec_options.profile {
-                return Err(invalid("audio.codecOptions.profile", format!("must be AAC-LC or auto: this build's FDK AAC encodes AAC-LC only, got {p:?}")));
+                return Err(invalid(
+                    "audio.codecOptions.profile",
+                    format!("must be AAC-LC or auto: this build's FDK AAC encodes AAC-LC only, got {p:?}"),
+                ));
             }
             let config_at = |rate: u32| {
                 let mut config = AacEncoderConfig::new(rate, channels);
@@ -61,7 +68,11 @@ pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16)
             };
             // "auto": the input's rate when FDK encodes it at the bit rate
             // asked (low rates cap the bit rate), else 48 kHz.
-            let auto = if ENCODER_SAMPLE_RATES.contains(&input_rate) && config_at(input_rate).validate().is_ok() { input_rate } else { 48_000 };
+            let auto = if ENCODER_SAMPLE_RATES.contains(&input_rate) && config_at(input_rate).validate().is_ok() {
+                input_rate
+            } else {
+                48_000
+            };
             let config = config_at(rate_or(auto));
             Ok(Box::new(AacEncoder::new(config).map_err(|e| invalid("audio", e.to_string()))?))
         }
@@ -83,7 +94,10 @@ pub fn audio_encoder(preset: &AudioPreset, input_rate: u32, input_channels: u16)
             use crate::audio::ChannelLayout;
             use crate::codec::wav::PcmEncoder;
             let layout = ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Stereo);
-            Ok(Box::new(PcmEncoder::new(rate_or(input_rate), layout, bits as u16).map_err(|e| invalid("audio", e.to_string()))?))
+            Ok(Box::new(
+                PcmEncoder::new(rate_or(input_rate), layout, bits as u16)
+                    .map_err(|e| invalid("audio", e.to_string()))?,
+            ))
         }
         AudioCodec::Mp3 => mp3_encoder(preset, rate_or(input_rate), channels),
     }
@@ -102,6 +116,8 @@ fn mp3_encoder(preset: &AudioPreset, rate: u32, channels: u16) -> Result<Box<dyn
 
 #[cfg(not(feature = "mp3"))]
 fn mp3_encoder(_: &AudioPreset, _: u32, _: u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError> {
-    let reason = "mp3 needs framecast built with the `mp3` cargo feature (off by default; see the README on its licence)".to_string();
+    let reason =
+        "mp3 needs framecast built with the `mp3` cargo feature (off by default; see the README on its licence)"
+            .to_string();
     Err(EncoderChoiceError { field: "audio.codec", reason })
 }

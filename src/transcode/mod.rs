@@ -13,7 +13,7 @@ pub mod audio;
 pub mod encoder;
 
 pub use audio::{
-    transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, OutputPatch, TranscodeError, TranscodeProgress,
-    TranscodeSummary, READ_AHEAD,
+    transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, OutputPatch, TranscodeError,
+    TranscodeProgress, TranscodeSummary, READ_AHEAD,
 };
 pub use encoder::{audio_encoder, output_channels, EncoderChoiceError};

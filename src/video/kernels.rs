@@ -28,7 +28,8 @@ pub(crate) const V_ROUND: i32 = 1 << (V_SHIFT - 1);
 pub(crate) const GROUP: usize = 8;
 
 /// Whether this build has the SIMD kernels.
-pub(crate) const HAS_SIMD: bool = cfg!(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")));
+pub(crate) const HAS_SIMD: bool =
+    cfg!(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")));
 
 #[inline(always)]
 pub(crate) fn h_out(acc: i32) -> i16 {
@@ -54,7 +55,13 @@ pub(crate) fn scratch_len(src: usize, dst: usize, channels: usize) -> usize {
 /// `rows[..valid]` are the source rows from the crop's left edge (the rest
 /// repeat the last one), `out` holds [`GROUP`] output rows of
 /// `axis.start.len() * C` values; rows past `valid` may be written too.
-pub(crate) fn h_group<const C: usize>(rows: &[&[u8]; GROUP], valid: usize, axis: &Axis, out: &mut [i16], scratch: &mut [i16]) {
+pub(crate) fn h_group<const C: usize>(
+    rows: &[&[u8]; GROUP],
+    valid: usize,
+    axis: &Axis,
+    out: &mut [i16],
+    scratch: &mut [i16],
+) {
     let width = axis.start.len() * C;
     #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
     {

@@ -16,15 +16,17 @@ mod kernels;
 pub mod pipeline;
 pub mod rotate;
 pub mod scale;
-pub mod thumbnail;
 #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) mod simd;
 mod taps;
+pub mod thumbnail;
 pub mod watermark;
 
 pub use pipeline::{FramePipeline, InputFormat, PipelineError, PipelineOptions};
 pub use rotate::{rotate_i420, Rotation};
-pub use scale::{premultiply_alpha, unpremultiply_alpha, Filter, I420Scaler, Rect, RgbaScaler, ScaleError, Scaler, MAX_DIMENSION};
+pub use scale::{
+    premultiply_alpha, unpremultiply_alpha, Filter, I420Scaler, Rect, RgbaScaler, ScaleError, Scaler, MAX_DIMENSION,
+};
 pub use thumbnail::{Thumbnail, ThumbnailError, ThumbnailMaker};
 pub use watermark::{Overlay, Watermark, WatermarkError, MAX_WATERMARK_SIDE};
 

@@ -88,7 +88,9 @@ impl fmt::Display for PipelineError {
         match self {
             PipelineError::Input(e) => write!(f, "pipeline input: {e}"),
             PipelineError::Geometry(e) => write!(f, "pipeline geometry: {e}"),
-            PipelineError::FrameTooLarge(s) => write!(f, "output frame must be at most {MAX_DIMENSION}x{MAX_DIMENSION}, got {s}"),
+            PipelineError::FrameTooLarge(s) => {
+                write!(f, "output frame must be at most {MAX_DIMENSION}x{MAX_DIMENSION}, got {s}")
+            }
             PipelineError::Scale(e) => write!(f, "pipeline: {e}"),
             PipelineError::WatermarkScale { id, error } => write!(f, "watermark {id:?}: {error}"),
             PipelineError::Watermark { id, error } => write!(f, "watermark {id:?}: {error}"),
@@ -174,8 +176,9 @@ impl FramePipeline {
             scaled
                 .scale(image.premultiplied(), src_stride, &mut pixels, sw as usize * 4)
                 .map_err(|error| PipelineError::WatermarkScale { id: id(), error })?;
-            let overlay = Overlay::new(&pixels, sw, sh, sw as usize * 4, place.x, place.y, preset.opacity, color, frame)
-                .map_err(|error| PipelineError::Watermark { id: id(), error })?;
+            let overlay =
+                Overlay::new(&pixels, sw, sh, sw as usize * 4, place.x, place.y, preset.opacity, color, frame)
+                    .map_err(|error| PipelineError::Watermark { id: id(), error })?;
             overlays.push((preset.id.clone(), overlay));
         }
         let empty = Size::default();
@@ -230,7 +233,11 @@ impl FramePipeline {
                 I420Planes::packed(w, h, &self.converted)?
             }
             InputFormat::Nv12 => {
-                let uv_offset = stride.checked_mul(h as usize).ok_or(FrameError::BadStride { plane: "Y", stride, min: w as usize })?;
+                let uv_offset = stride.checked_mul(h as usize).ok_or(FrameError::BadStride {
+                    plane: "Y",
+                    stride,
+                    min: w as usize,
+                })?;
                 nv12_to_i420(data, w, h, stride, uv_offset, stride, &mut self.converted)?;
                 I420Planes::packed(w, h, &self.converted)?
             }
@@ -325,7 +332,9 @@ mod tests {
             format,
             color: ColorSpace::default(),
             rotation: Rotation::R0,
-            video: video(r#"{"bitRate": 1000, "maxWidth": 128, "maxHeight": 96, "sizingPolicy": "Fit", "paddingPolicy": "Pad"}"#),
+            video: video(
+                r#"{"bitRate": 1000, "maxWidth": 128, "maxHeight": 96, "sizingPolicy": "Fit", "paddingPolicy": "Pad"}"#,
+            ),
             filter: Filter::Lanczos3,
             watermarks: Vec::new(),
         }

@@ -147,7 +147,15 @@ mod tests {
         let y: Vec<u8> = (0..(w + 3) * h).map(|i| (i * 7 % 251) as u8).collect();
         let u: Vec<u8> = (0..(w / 2 + 1) * h / 2).map(|i| (i * 3 % 253) as u8).collect();
         let v: Vec<u8> = u.iter().map(|&c| c ^ 0x5a).collect();
-        let src = I420Planes { width: w as u32, height: h as u32, y: &y, u: &u, v: &v, y_stride: w + 3, uv_stride: w / 2 + 1 };
+        let src = I420Planes {
+            width: w as u32,
+            height: h as u32,
+            y: &y,
+            u: &u,
+            v: &v,
+            y_stride: w + 3,
+            uv_stride: w / 2 + 1,
+        };
         let start = I420Frame::from_planes(&src).unwrap();
         let mut a = start.clone();
         let mut b = I420Frame { width: 0, height: 0, data: Vec::new() };

@@ -48,8 +48,8 @@ use std::fmt;
 
 use super::kernels::{h_group, scratch_len, v_row, GROUP};
 use super::taps::Axis;
-use crate::frame::{FrameError, I420Frame, I420Planes};
 pub use crate::frame::Rect;
+use crate::frame::{FrameError, I420Frame, I420Planes};
 
 /// Largest width or height a scaler accepts, in pixels. A scaler's
 /// intermediate buffer is at most `(taps + 8) * dst_width * channels * 2`
@@ -160,7 +160,15 @@ struct Core {
 }
 
 impl Core {
-    fn new(src_width: u32, src_height: u32, crop: Rect, dst_width: u32, dst_height: u32, filter: Filter, channels: usize) -> Result<Core, ScaleError> {
+    fn new(
+        src_width: u32,
+        src_height: u32,
+        crop: Rect,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+        channels: usize,
+    ) -> Result<Core, ScaleError> {
         check_size("source", src_width, src_height, false)?;
         check_size("destination", dst_width, dst_height, false)?;
         let inside = u64::from(crop.x) + u64::from(crop.width) <= u64::from(src_width)
@@ -174,9 +182,23 @@ impl Core {
         // The window of a vertical tap run plus a partly used group.
         let ring_rows = if identity { 0 } else { (v.taps + GROUP - 1).next_multiple_of(GROUP) };
         let ring = vec![0; ring_rows * dst_width as usize * channels];
-        let scratch = if identity { Vec::new() } else { vec![0; scratch_len(crop.width as usize, dst_width as usize, channels)] };
+        let scratch =
+            if identity { Vec::new() } else { vec![0; scratch_len(crop.width as usize, dst_width as usize, channels)] };
         let window = vec![0; v.taps];
-        Ok(Core { src_width, src_height, crop, dst_width, dst_height, h, v, ring, ring_rows, window, scratch, identity })
+        Ok(Core {
+            src_width,
+            src_height,
+            crop,
+            dst_width,
+            dst_height,
+            h,
+            v,
+            ring,
+            ring_rows,
+            window,
+            scratch,
+            identity,
+        })
     }
 
     /// Scales one picture of `C` interleaved channels. Buffers must have
@@ -196,7 +218,8 @@ impl Core {
         // Source rows lo..hi are filtered and in the ring; hi is a multiple
         // of GROUP or the crop height.
         let (mut lo, mut hi) = (0usize, 0usize);
-        for ((out, &start), coefs) in dst.chunks_mut(dst_stride).zip(&self.v.start).zip(self.v.coefs.chunks_exact(taps)) {
+        for ((out, &start), coefs) in dst.chunks_mut(dst_stride).zip(&self.v.start).zip(self.v.coefs.chunks_exact(taps))
+        {
             let start = start as usize;
             if start < lo || start > hi {
                 hi = start - start % GROUP;
@@ -228,13 +251,26 @@ pub struct Scaler {
 impl Scaler {
     /// Scales a whole `src_width` x `src_height` plane to `dst_width` x
     /// `dst_height`. Sizes are 1..=[`MAX_DIMENSION`].
-    pub fn new(src_width: u32, src_height: u32, dst_width: u32, dst_height: u32, filter: Filter) -> Result<Scaler, ScaleError> {
+    pub fn new(
+        src_width: u32,
+        src_height: u32,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<Scaler, ScaleError> {
         Scaler::with_crop(src_width, src_height, Rect::full(src_width, src_height), dst_width, dst_height, filter)
     }
 
     /// Scales the `crop` rectangle of a `src_width` x `src_height` plane to
     /// `dst_width` x `dst_height`, as if the crop had been cut out first.
-    pub fn with_crop(src_width: u32, src_height: u32, crop: Rect, dst_width: u32, dst_height: u32, filter: Filter) -> Result<Scaler, ScaleError> {
+    pub fn with_crop(
+        src_width: u32,
+        src_height: u32,
+        crop: Rect,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<Scaler, ScaleError> {
         Ok(Scaler { core: Core::new(src_width, src_height, crop, dst_width, dst_height, filter, 1)? })
     }
 
@@ -246,7 +282,13 @@ impl Scaler {
     /// Scales a plane with `src_stride` bytes per row into `dst` with
     /// `dst_stride` bytes per row. Bytes of `dst` beyond each row's width are
     /// left alone.
-    pub fn scale_plane(&mut self, src: &[u8], src_stride: usize, dst: &mut [u8], dst_stride: usize) -> Result<(), ScaleError> {
+    pub fn scale_plane(
+        &mut self,
+        src: &[u8],
+        src_stride: usize,
+        dst: &mut [u8],
+        dst_stride: usize,
+    ) -> Result<(), ScaleError> {
         let c = &self.core;
         check_buffer("source", src.len(), src_stride, c.src_width as usize, c.src_height as usize)?;
         check_buffer("destination", dst.len(), dst_stride, c.dst_width as usize, c.dst_height as usize)?;
@@ -266,12 +308,25 @@ pub struct I420Scaler {
 impl I420Scaler {
     /// Scales whole `src_width` x `src_height` frames to `dst_width` x
     /// `dst_height`; all sizes even and at most [`MAX_DIMENSION`].
-    pub fn new(src_width: u32, src_height: u32, dst_width: u32, dst_height: u32, filter: Filter) -> Result<I420Scaler, ScaleError> {
+    pub fn new(
+        src_width: u32,
+        src_height: u32,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<I420Scaler, ScaleError> {
         I420Scaler::with_crop(src_width, src_height, Rect::full(src_width, src_height), dst_width, dst_height, filter)
     }
 
     /// Scales the `crop` rectangle of each frame (even position and size).
-    pub fn with_crop(src_width: u32, src_height: u32, crop: Rect, dst_width: u32, dst_height: u32, filter: Filter) -> Result<I420Scaler, ScaleError> {
+    pub fn with_crop(
+        src_width: u32,
+        src_height: u32,
+        crop: Rect,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<I420Scaler, ScaleError> {
         check_size("source", src_width, src_height, true)?;
         check_size("destination", dst_width, dst_height, true)?;
         if [crop.x, crop.y, crop.width, crop.height].iter().any(|v| v % 2 != 0) {
@@ -317,12 +372,25 @@ pub struct RgbaScaler {
 impl RgbaScaler {
     /// Scales whole `src_width` x `src_height` pictures to `dst_width` x
     /// `dst_height` (1..=[`MAX_DIMENSION`]).
-    pub fn new(src_width: u32, src_height: u32, dst_width: u32, dst_height: u32, filter: Filter) -> Result<RgbaScaler, ScaleError> {
+    pub fn new(
+        src_width: u32,
+        src_height: u32,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<RgbaScaler, ScaleError> {
         RgbaScaler::with_crop(src_width, src_height, Rect::full(src_width, src_height), dst_width, dst_height, filter)
     }
 
     /// Scales the `crop` rectangle of each picture.
-    pub fn with_crop(src_width: u32, src_height: u32, crop: Rect, dst_width: u32, dst_height: u32, filter: Filter) -> Result<RgbaScaler, ScaleError> {
+    pub fn with_crop(
+        src_width: u32,
+        src_height: u32,
+        crop: Rect,
+        dst_width: u32,
+        dst_height: u32,
+        filter: Filter,
+    ) -> Result<RgbaScaler, ScaleError> {
         Ok(RgbaScaler { core: Core::new(src_width, src_height, crop, dst_width, dst_height, filter, 4)? })
     }
 
@@ -334,7 +402,13 @@ impl RgbaScaler {
     /// Scales premultiplied RGBA with `src_stride` bytes per row into `dst`
     /// with `dst_stride` bytes per row. The output is premultiplied, each
     /// colour channel at most its alpha.
-    pub fn scale(&mut self, src: &[u8], src_stride: usize, dst: &mut [u8], dst_stride: usize) -> Result<(), ScaleError> {
+    pub fn scale(
+        &mut self,
+        src: &[u8],
+        src_stride: usize,
+        dst: &mut [u8],
+        dst_stride: usize,
+    ) -> Result<(), ScaleError> {
         let c = &self.core;
         let (dw, dh) = (c.dst_width as usize, c.dst_height as usize);
         check_buffer("RGBA source", src.len(), src_stride, c.src_width as usize * 4, c.src_height as usize)?;
@@ -484,7 +558,10 @@ mod tests {
     fn bad_input_is_an_error() {
         let f = Filter::Lanczos3;
         assert!(matches!(Scaler::new(0, 4, 2, 2, f), Err(ScaleError::BadSize { what: "source", .. })));
-        assert!(matches!(Scaler::new(4, 4, 2, MAX_DIMENSION + 1, f), Err(ScaleError::BadSize { what: "destination", .. })));
+        assert!(matches!(
+            Scaler::new(4, 4, 2, MAX_DIMENSION + 1, f),
+            Err(ScaleError::BadSize { what: "destination", .. })
+        ));
         let crop = Rect { x: 3, y: 0, width: 2, height: 4 };
         assert!(matches!(Scaler::with_crop(4, 4, crop, 2, 2, f), Err(ScaleError::BadCrop { .. })));
         let crop = Rect { x: 0, y: 0, width: 0, height: 4 };
@@ -497,9 +574,18 @@ mod tests {
 
         let mut s = Scaler::new(4, 4, 2, 2, f).unwrap();
         let mut out = [0u8; 4];
-        assert!(matches!(s.scale_plane(&[0; 15], 4, &mut out, 2), Err(ScaleError::Buffer(FrameError::ShortPlane { .. }))));
-        assert!(matches!(s.scale_plane(&[0; 16], 3, &mut out, 2), Err(ScaleError::Buffer(FrameError::BadStride { .. }))));
-        assert!(matches!(s.scale_plane(&[0; 16], 4, &mut out[..3], 2), Err(ScaleError::Buffer(FrameError::ShortPlane { .. }))));
+        assert!(matches!(
+            s.scale_plane(&[0; 15], 4, &mut out, 2),
+            Err(ScaleError::Buffer(FrameError::ShortPlane { .. }))
+        ));
+        assert!(matches!(
+            s.scale_plane(&[0; 16], 3, &mut out, 2),
+            Err(ScaleError::Buffer(FrameError::BadStride { .. }))
+        ));
+        assert!(matches!(
+            s.scale_plane(&[0; 16], 4, &mut out[..3], 2),
+            Err(ScaleError::Buffer(FrameError::ShortPlane { .. }))
+        ));
 
         let mut s = I420Scaler::new(4, 4, 2, 2, f).unwrap();
         let mut dst = I420Frame { width: 0, height: 0, data: Vec::new() };
@@ -558,14 +644,31 @@ mod tests {
     #[test]
     fn rgba_channels_match_the_plane_scaler() {
         let (w, h) = (23, 11);
-        let planes: Vec<Vec<u8>> = (0..4).map(|c| (0..w * h).map(|i| ((i * (c + 3) * 5) % 256) as u8).collect()).collect();
+        let planes: Vec<Vec<u8>> =
+            (0..4).map(|c| (0..w * h).map(|i| ((i * (c + 3) * 5) % 256) as u8).collect()).collect();
         // Alpha 255 so that the premultiplied clamp does nothing.
         let rgba: Vec<u8> = (0..w * h).flat_map(|i| [planes[0][i], planes[1][i], planes[2][i], 255]).collect();
-        let mut s = RgbaScaler::with_crop(w as u32, h as u32, Rect { x: 2, y: 1, width: 19, height: 9 }, 31, 7, Filter::Lanczos3).unwrap();
+        let mut s = RgbaScaler::with_crop(
+            w as u32,
+            h as u32,
+            Rect { x: 2, y: 1, width: 19, height: 9 },
+            31,
+            7,
+            Filter::Lanczos3,
+        )
+        .unwrap();
         let mut out = vec![0; 31 * 7 * 4];
         s.scale(&rgba, w * 4, &mut out, 31 * 4).unwrap();
         for c in 0..3 {
-            let mut p = Scaler::with_crop(w as u32, h as u32, Rect { x: 2, y: 1, width: 19, height: 9 }, 31, 7, Filter::Lanczos3).unwrap();
+            let mut p = Scaler::with_crop(
+                w as u32,
+                h as u32,
+                Rect { x: 2, y: 1, width: 19, height: 9 },
+                31,
+                7,
+                Filter::Lanczos3,
+            )
+            .unwrap();
             let mut o = vec![0; 31 * 7];
             p.scale_plane(&planes[c], w, &mut o, 31).unwrap();
             let got: Vec<u8> = out.chunks_exact(4).map(|px| px[c]).collect();
@@ -598,9 +701,12 @@ mod wasm_timing {
     #[wasm_bindgen_test::wasm_bindgen_test]
     fn frame_prep_1080p_to_720p() {
         let (sw, sh, dw, dh) = (1920u32, 1080u32, 1280u32, 720u32);
-        let rgba: Vec<u8> = (0..(sw * sh) as usize).flat_map(|i| [(i % 1920) as u8, (i / 1920) as u8, (i * 7 % 251) as u8, 255]).collect();
+        let rgba: Vec<u8> = (0..(sw * sh) as usize)
+            .flat_map(|i| [(i % 1920) as u8, (i / 1920) as u8, (i * 7 % 251) as u8, 255])
+            .collect();
         let mut i420 = Vec::new();
-        let convert = median_ms(15, || rgb_to_i420(&rgba, sw, sh, sw as usize * 4, RgbOrder::Rgba, &mut i420).unwrap_or(()));
+        let convert =
+            median_ms(15, || rgb_to_i420(&rgba, sw, sh, sw as usize * 4, RgbOrder::Rgba, &mut i420).unwrap_or(()));
         let src = I420Planes::packed(sw, sh, &i420).unwrap();
         let mut out = I420Frame { width: 0, height: 0, data: Vec::new() };
         let mut times = Vec::new();

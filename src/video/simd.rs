@@ -386,7 +386,8 @@ fn transpose_out(tout: &[i16], out: &mut [i16], w: usize) {
     let mut x = 0;
     while x + 8 <= w {
         let o: [V; 8] = core::array::from_fn(|i| load8(&tout[(x + i) * 8..(x + i) * 8 + 8]));
-        let a: [V; 8] = core::array::from_fn(|i| if i % 2 == 0 { zip_lo16(o[i], o[i + 1]) } else { zip_hi16(o[i - 1], o[i]) });
+        let a: [V; 8] =
+            core::array::from_fn(|i| if i % 2 == 0 { zip_lo16(o[i], o[i + 1]) } else { zip_hi16(o[i - 1], o[i]) });
         // a[0], a[2]: rows 0-3 of columns 0-1 and 2-3; a[1], a[3]: rows 4-7.
         let b = [zip_lo32(a[0], a[2]), zip_hi32(a[0], a[2]), zip_lo32(a[1], a[3]), zip_hi32(a[1], a[3])];
         let c = [zip_lo32(a[4], a[6]), zip_hi32(a[4], a[6]), zip_lo32(a[5], a[7]), zip_hi32(a[5], a[7])];
@@ -473,7 +474,15 @@ pub(crate) struct RgbCoefs {
 /// bytes) and U, V (`w / 2` bytes); returns how many pixels it did. Eight
 /// pixels per step: each pixel's weighted channels summed by a dot product
 /// and its neighbour's; 2x2 sums in 16 bits (at most 1020) for chroma.
-pub(crate) fn rgb_rows(k: &RgbCoefs, top: &[u8], bottom: &[u8], y_top: &mut [u8], y_bottom: &mut [u8], u: &mut [u8], v: &mut [u8]) -> usize {
+pub(crate) fn rgb_rows(
+    k: &RgbCoefs,
+    top: &[u8],
+    bottom: &[u8],
+    y_top: &mut [u8],
+    y_bottom: &mut [u8],
+    u: &mut [u8],
+    v: &mut [u8],
+) -> usize {
     let twice = |c: &[i16; 4]| load_i16x8(&[c[0], c[1], c[2], c[3], c[0], c[1], c[2], c[3]]);
     let (ky, ku, kv) = (twice(&k.y), twice(&k.u), twice(&k.v));
     let half = 1i32 << (k.shift - 1);
@@ -486,21 +495,33 @@ pub(crate) fn rgb_rows(k: &RgbCoefs, top: &[u8], bottom: &[u8], y_top: &mut [u8]
     while x + 8 <= w && x / 2 + 4 <= u.len().min(v.len()) {
         let (t0, t1, b0, b1) = (load(top, x * 4), load(top, x * 4 + 16), load(bottom, x * 4), load(bottom, x * 4 + 16));
         for (p0, p1, out) in [(t0, t1, &mut *y_top), (b0, b1, &mut *y_bottom)] {
-            let d = [madd(widen_u8(p0), ky), madd(widen_hi_u8(p0), ky), madd(widen_u8(p1), ky), madd(widen_hi_u8(p1), ky)];
+            let d =
+                [madd(widen_u8(p0), ky), madd(widen_hi_u8(p0), ky), madd(widen_u8(p1), ky), madd(widen_hi_u8(p1), ky)];
             let lo = add32(even32(d[0], d[1]), odd32(d[0], d[1]));
             let hi = add32(even32(d[2], d[3]), odd32(d[2], d[3]));
-            store_u8x8(narrow16u(narrow32(luma(lo), luma(hi)), zero()), (&mut out[x..x + 8]).try_into().unwrap_or(&mut [0; 8]));
+            store_u8x8(
+                narrow16u(narrow32(luma(lo), luma(hi)), zero()),
+                (&mut out[x..x + 8]).try_into().unwrap_or(&mut [0; 8]),
+            );
         }
         // Vertical pair sums of pixels 0-1, 2-3, 4-5, 6-7; then the
         // horizontal neighbours: blocks 0-1 and 2-3, four channels each.
-        let s = [add16(widen_u8(t0), widen_u8(b0)), add16(widen_hi_u8(t0), widen_hi_u8(b0)), add16(widen_u8(t1), widen_u8(b1)), add16(widen_hi_u8(t1), widen_hi_u8(b1))];
+        let s = [
+            add16(widen_u8(t0), widen_u8(b0)),
+            add16(widen_hi_u8(t0), widen_hi_u8(b0)),
+            add16(widen_u8(t1), widen_u8(b1)),
+            add16(widen_hi_u8(t1), widen_hi_u8(b1)),
+        ];
         let q01 = add16(zip_lo64(s[0], s[1]), zip_hi64(s[0], s[1]));
         let q23 = add16(zip_lo64(s[2], s[3]), zip_hi64(s[2], s[3]));
         for (kc, out) in [(ku, &mut *u), (kv, &mut *v)] {
             let (a, b) = (madd(q01, kc), madd(q23, kc));
             let sums = add32(even32(a, b), odd32(a, b));
             let c = add32(sra32(add32(sums, c_add), k.shift + 2), c_off);
-            store_u8x4(narrow16u(narrow32(c, c), zero()), (&mut out[x / 2..x / 2 + 4]).try_into().unwrap_or(&mut [0; 4]));
+            store_u8x4(
+                narrow16u(narrow32(c, c), zero()),
+                (&mut out[x / 2..x / 2 + 4]).try_into().unwrap_or(&mut [0; 4]),
+            );
         }
         x += 8;
     }
@@ -533,7 +554,20 @@ mod tests {
             .collect()
     }
 
-    const SIZES: [(usize, usize); 12] = [(1920, 1280), (960, 640), (640, 1280), (1920, 854), (37, 5), (5, 37), (3, 2), (2, 9), (8, 8), (400, 61), (16, 3), (9, 100)];
+    const SIZES: [(usize, usize); 12] = [
+        (1920, 1280),
+        (960, 640),
+        (640, 1280),
+        (1920, 854),
+        (37, 5),
+        (5, 37),
+        (3, 2),
+        (2, 9),
+        (8, 8),
+        (400, 61),
+        (16, 3),
+        (9, 100),
+    ];
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -571,7 +605,10 @@ mod tests {
                     .chunks_exact(2)
                     .map(|p| i16::from_le_bytes([p[0], p[1]]))
                     .collect();
-                let coefs: Vec<i16> = noise(taps, taps as u32).iter().map(|&c| ((i32::from(c) - 128) * 255 / taps as i32) as i16).collect();
+                let coefs: Vec<i16> = noise(taps, taps as u32)
+                    .iter()
+                    .map(|&c| ((i32::from(c) - 128) * 255 / taps as i32) as i16)
+                    .collect();
                 let rows: Vec<usize> = (0..taps).map(|k| (k + 3) % taps * width).collect();
                 let (mut a, mut b) = (vec![0u8; width], vec![1u8; width]);
                 v_cols_scalar(&ring, &rows, &coefs, &mut a, 0);

@@ -120,7 +120,9 @@ impl Axis {
 
     /// True when every output is a copy of the source sample at its index.
     pub fn is_identity(&self) -> bool {
-        self.taps == 1 && self.coefs.iter().all(|&c| i32::from(c) == ONE) && self.start.iter().enumerate().all(|(i, &s)| s as usize == i)
+        self.taps == 1
+            && self.coefs.iter().all(|&c| i32::from(c) == ONE)
+            && self.start.iter().enumerate().all(|(i, &s)| s as usize == i)
     }
 }
 
@@ -166,7 +168,9 @@ mod tests {
 
     #[test]
     fn every_row_sums_to_one_and_windows_stay_inside() {
-        for &(src, dst) in &[(1920, 1280), (1280, 1920), (960, 427), (2, 4096), (4096, 2), (7, 7), (1, 5), (5, 1), (3, 2)] {
+        for &(src, dst) in
+            &[(1920, 1280), (1280, 1920), (960, 427), (2, 4096), (4096, 2), (7, 7), (1, 5), (5, 1), (3, 2)]
+        {
             for filter in [Filter::Lanczos3, Filter::Bilinear] {
                 let a = Axis::new(src, dst, filter);
                 assert_eq!(a.start.len(), dst);

@@ -57,7 +57,9 @@ impl fmt::Display for ThumbnailError {
             ThumbnailError::BadInterval(s) => write!(f, "thumbnails.interval must be at least 1 second, got {s}"),
             ThumbnailError::Geometry(e) => write!(f, "thumbnail geometry: {e}"),
             ThumbnailError::Scale(e) => write!(f, "thumbnail scaling: {e}"),
-            ThumbnailError::SizeMismatch { expected, got } => write!(f, "thumbnail source frame must be {expected}, got {got}"),
+            ThumbnailError::SizeMismatch { expected, got } => {
+                write!(f, "thumbnail source frame must be {expected}, got {got}")
+            }
             ThumbnailError::Frame(e) => write!(f, "thumbnail source frame: {e}"),
             ThumbnailError::Encode { format, reason } => write!(f, "{format:?} thumbnail encoding failed: {reason}"),
         }
@@ -108,8 +110,9 @@ impl ThumbnailMaker {
         }
         let geometry = preset.geometry(source).map_err(ThumbnailError::Geometry)?;
         let (content, crop) = (geometry.content, geometry.crop);
-        let scaler = I420Scaler::with_crop(source.width, source.height, crop, content.width, content.height, Filter::Lanczos3)
-            .map_err(ThumbnailError::Scale)?;
+        let scaler =
+            I420Scaler::with_crop(source.width, source.height, crop, content.width, content.height, Filter::Lanczos3)
+                .map_err(ThumbnailError::Scale)?;
         Ok(ThumbnailMaker {
             format: preset.format,
             geometry,
@@ -196,7 +199,9 @@ fn encode_jpeg(rgb: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_4_4);
-    encoder.encode(rgb, side(size.width)?, side(size.height)?, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())?;
+    encoder
+        .encode(rgb, side(size.width)?, side(size.height)?, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
@@ -231,7 +236,10 @@ mod tests {
     fn schedule_is_one_per_slot_from_the_first_frame() {
         let p = preset(ImageFormat::Png, 2, 64, 36, PaddingPolicy::NoPad);
         let mut m = ThumbnailMaker::new(&p, Size::new(128, 72), ColorSpace::default()).unwrap();
-        let times = [5_000_000, 5_033_000, 6_999_999, 7_000_000, 7_000_001, 6_000_000, 12_500_000, 12_600_000, 13_100_000, 4_000_000];
+        let times = [
+            5_000_000, 5_033_000, 6_999_999, 7_000_000, 7_000_001, 6_000_000, 12_500_000, 12_600_000, 13_100_000,
+            4_000_000,
+        ];
         let due: Vec<i64> = times.into_iter().filter(|&t| m.due(t)).collect();
         assert_eq!(due, [5_000_000, 7_000_000, 12_500_000, 13_100_000]);
     }
@@ -270,7 +278,8 @@ mod tests {
         let short = I420Planes { width: 128, height: 72, y: &data, u: &data, v: &data, y_stride: 128, uv_stride: 64 };
         assert!(matches!(m.make(&short), Err(ThumbnailError::Frame(FrameError::ShortPlane { .. }))));
         let big = vec![0u8; 128 * 72 * 3 / 2];
-        let hostile = I420Planes { width: 128, height: 72, y: &big, u: &big, v: &big, y_stride: usize::MAX, uv_stride: 64 };
+        let hostile =
+            I420Planes { width: 128, height: 72, y: &big, u: &big, v: &big, y_stride: usize::MAX, uv_stride: 64 };
         assert!(matches!(m.make(&hostile), Err(ThumbnailError::Frame(FrameError::ShortPlane { .. }))));
     }
 }

@@ -66,7 +66,9 @@ impl fmt::Display for WatermarkError {
             WatermarkError::TooLarge { width, height, max } => {
                 write!(f, "watermark must be between 1x1 and {max}x{max} pixels, got {width}x{height}")
             }
-            WatermarkError::LimitExceeded { limit } => write!(f, "watermark PNG needs more than {limit} bytes to decode"),
+            WatermarkError::LimitExceeded { limit } => {
+                write!(f, "watermark PNG needs more than {limit} bytes to decode")
+            }
             WatermarkError::Unsupported(what) => write!(f, "watermark PNG uses an unsupported feature: {what}"),
             WatermarkError::BadLength { width, height, expected, got } => {
                 write!(f, "watermark RGBA of {width}x{height} must be {expected} bytes, got {got}")
@@ -145,7 +147,9 @@ impl Watermark {
         };
         let line = frame.line_size;
         if line < w * channels || buf.len() < line * h {
-            return Err(WatermarkError::Corrupt(format!("decoded rows of {line} bytes for {w} pixels of {channels} channels")));
+            return Err(WatermarkError::Corrupt(format!(
+                "decoded rows of {line} bytes for {w} pixels of {channels} channels"
+            )));
         }
         let rgba = if channels == 4 && line == w * 4 {
             buf.truncate(w * h * 4);
@@ -291,7 +295,8 @@ impl Overlay {
         let mut luma = Vec::with_capacity(vw * vh);
         // Chroma blocks touched and their running sums (a, Pu, Pv).
         let (cx0, cy0) = (x0 / 2, y0 / 2);
-        let (cw, ch) = if vw == 0 || vh == 0 { (0, 0) } else { ((x0 + vw).div_ceil(2) - cx0, (y0 + vh).div_ceil(2) - cy0) };
+        let (cw, ch) =
+            if vw == 0 || vh == 0 { (0, 0) } else { ((x0 + vw).div_ceil(2) - cx0, (y0 + vh).div_ceil(2) - cy0) };
         let mut sums = vec![[0f64; 3]; cw * ch];
         for fy in y0..y0 + vh {
             let row = &image[(fy as i64 - y) as usize * stride..];
@@ -304,7 +309,10 @@ impl Overlay {
                 s[2] += pv;
             }
         }
-        let chroma = sums.iter().map(|s| [fixed(o * s[0] / 4.0, 1.0), fixed(o * s[1] / 4.0, 255.0), fixed(o * s[2] / 4.0, 255.0)]).collect();
+        let chroma = sums
+            .iter()
+            .map(|s| [fixed(o * s[0] / 4.0, 1.0), fixed(o * s[1] / 4.0, 255.0), fixed(o * s[2] / 4.0, 255.0)])
+            .collect();
         Ok(Overlay { frame, luma_rect: [x0, y0, vw, vh], luma, chroma_rect: [cx0, cy0, cw, ch], chroma })
     }
 
@@ -317,7 +325,11 @@ impl Overlay {
     /// [`Overlay::new`].
     pub fn apply(&self, frame: &mut I420Frame) -> Result<(), WatermarkError> {
         let got = Size::new(frame.width, frame.height);
-        if got != self.frame || frame.data.len() < i420_size(got.width, got.height) || got.width % 2 != 0 || got.height % 2 != 0 {
+        if got != self.frame
+            || frame.data.len() < i420_size(got.width, got.height)
+            || got.width % 2 != 0
+            || got.height % 2 != 0
+        {
             return Err(WatermarkError::FrameMismatch { expected: self.frame, got });
         }
         if self.is_empty() {
@@ -366,7 +378,8 @@ mod tests {
     #[test]
     fn decodes_every_colour_type_to_premultiplied_rgba() {
         use png::{BitDepth as D, ColorType as C};
-        let rgba = Watermark::from_png(&encode_png(2, 1, C::Rgba, D::Eight, &[255, 0, 0, 255, 200, 100, 50, 128])).unwrap();
+        let rgba =
+            Watermark::from_png(&encode_png(2, 1, C::Rgba, D::Eight, &[255, 0, 0, 255, 200, 100, 50, 128])).unwrap();
         assert_eq!(rgba.premultiplied(), &[255, 0, 0, 255, 100, 50, 25, 128]);
         let rgb = Watermark::from_png(&encode_png(1, 1, C::Rgb, D::Eight, &[1, 2, 3])).unwrap();
         assert_eq!(rgb.premultiplied(), &[1, 2, 3, 255]);
@@ -375,7 +388,9 @@ mod tests {
         let ga = Watermark::from_png(&encode_png(1, 1, C::GrayscaleAlpha, D::Eight, &[255, 0])).unwrap();
         assert_eq!(ga.premultiplied(), &[0, 0, 0, 0]);
         // 16-bit RGBA is stripped to its high bytes.
-        let deep = Watermark::from_png(&encode_png(1, 1, C::Rgba, D::Sixteen, &[0x12, 0x34, 0, 0, 0xFF, 0, 0xFF, 0xFF])).unwrap();
+        let deep =
+            Watermark::from_png(&encode_png(1, 1, C::Rgba, D::Sixteen, &[0x12, 0x34, 0, 0, 0xFF, 0, 0xFF, 0xFF]))
+                .unwrap();
         assert_eq!(deep.premultiplied(), &[0x12, 0, 0xFF, 0xFF]);
         // 1-bit grey: 0b1010_0000 is white, black, white, black.
         let bits = Watermark::from_png(&encode_png(4, 1, C::Grayscale, D::One, &[0b1010_0000])).unwrap();
@@ -433,7 +448,16 @@ mod tests {
 
     /// The blend of the module documentation in `f64`.
     #[allow(clippy::too_many_arguments)]
-    fn reference(base: &I420Frame, img: &[u8], w: usize, h: usize, x: i64, y: i64, opacity: f64, space: ColorSpace) -> I420Frame {
+    fn reference(
+        base: &I420Frame,
+        img: &[u8],
+        w: usize,
+        h: usize,
+        x: i64,
+        y: i64,
+        opacity: f64,
+        space: ColorSpace,
+    ) -> I420Frame {
         let conv = PremultipliedYuv::new(space);
         let o = opacity / 100.0;
         let (fw, fh) = (base.width as usize, base.height as usize);
@@ -490,8 +514,13 @@ mod tests {
                 px[3] = *rng.pick(&[0, 255, px[3]]);
             }
             premultiply_alpha(&mut img);
-            let base = I420Frame { width: fw, height: fh, data: (0..i420_size(fw, fh)).map(|_| rng.next_u64() as u8).collect() };
-            let overlay = Overlay::new(&img, w as u32, h as u32, w * 4, x, y, opacity, space, Size::new(fw, fh)).unwrap();
+            let base = I420Frame {
+                width: fw,
+                height: fh,
+                data: (0..i420_size(fw, fh)).map(|_| rng.next_u64() as u8).collect(),
+            };
+            let overlay =
+                Overlay::new(&img, w as u32, h as u32, w * 4, x, y, opacity, space, Size::new(fw, fh)).unwrap();
             let mut got = base.clone();
             overlay.apply(&mut got).unwrap();
             let want = reference(&base, &img, w, h, x, y, opacity, space);

@@ -17,7 +17,11 @@ fn h264_error(e: H264Error) -> JsValue {
 
 fn micros(ts: f64) -> Result<Timestamp, JsValue> {
     if !ts.is_finite() || ts.abs() > 9.0e15 {
-        return Err(js_error(&format!("timestamp must be a finite number of microseconds, got {ts}"), "invalid-frame", None));
+        return Err(js_error(
+            &format!("timestamp must be a finite number of microseconds, got {ts}"),
+            "invalid-frame",
+            None,
+        ));
     }
     Ok(Timestamp::from_micros(ts.round() as i64))
 }

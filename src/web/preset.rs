@@ -64,7 +64,9 @@ pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
 /// "invalid-preset"`, `field` (the first problem's) and `errors` (every
 /// problem: `{ field, value, expected, kind, message }`).
 #[wasm_bindgen(js_name = parsePreset, unchecked_return_type = "Preset")]
-pub fn parse_preset(#[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue) -> Result<JsValue, JsValue> {
+pub fn parse_preset(
+    #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
+) -> Result<JsValue, JsValue> {
     let text = match preset.as_string() {
         Some(s) => s,
         None => js_sys::JSON::stringify(&preset)
@@ -79,10 +81,18 @@ pub fn parse_preset(#[wasm_bindgen(unchecked_param_type = "string | Preset")] pr
 /// The preset an option names: an id `lookup` knows, or a preset as a JSON
 /// string or object (validated completely). `field` names the option in
 /// errors.
-pub(super) fn resolve_preset(value: &serde_json::Value, field: &str, lookup: fn(&str) -> Option<Preset>) -> Result<Preset, JsValue> {
+pub(super) fn resolve_preset(
+    value: &serde_json::Value,
+    field: &str,
+    lookup: fn(&str) -> Option<Preset>,
+) -> Result<Preset, JsValue> {
     match value {
         serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
-            js_error(&format!("{field}: no built-in preset \"{id}\" (systemPresets() lists them)"), "invalid-config", Some(field))
+            js_error(
+                &format!("{field}: no built-in preset \"{id}\" (systemPresets() lists them)"),
+                "invalid-config",
+                Some(field),
+            )
         }),
         serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
         other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
@@ -106,7 +116,11 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
             let bytes = pair.get(1);
             if !bytes.is_instance_of::<js_sys::Uint8Array>() {
                 let field = format!("watermarks.{id}");
-                return Err(js_error(&format!("{field}: must be a Uint8Array of PNG bytes"), "invalid-config", Some(&field)));
+                return Err(js_error(
+                    &format!("{field}: must be a Uint8Array of PNG bytes"),
+                    "invalid-config",
+                    Some(&field),
+                ));
             }
             by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
         }
@@ -117,12 +131,16 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
 /// Decodes the images for `preset`'s watermark slots (slots without one
 /// are skipped). Throws `invalid-watermark` for an image that does not
 /// decode and `invalid-config` for an image whose id is no slot.
-pub(super) fn attach_watermarks(preset: &Preset, mut images: HashMap<String, Vec<u8>>) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
+pub(super) fn attach_watermarks(
+    preset: &Preset,
+    mut images: HashMap<String, Vec<u8>>,
+) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
     let mut out = Vec::new();
     for slot in &preset.watermarks {
         if let Some(png) = images.remove(&slot.id) {
             let field = format!("watermarks.{}", slot.id);
-            let image = Watermark::from_png(&png).map_err(|e| js_error(&format!("{field}: {e}"), "invalid-watermark", Some(&field)))?;
+            let image = Watermark::from_png(&png)
+                .map_err(|e| js_error(&format!("{field}: {e}"), "invalid-watermark", Some(&field)))?;
             out.push((slot.clone(), image));
         }
     }
@@ -130,7 +148,11 @@ pub(super) fn attach_watermarks(preset: &Preset, mut images: HashMap<String, Vec
         let field = format!("watermarks.{id}");
         let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
         let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
-        return Err(js_error(&format!("{field}: the preset has no watermark slot \"{id}\" (its slots: {have})"), "invalid-config", Some(&field)));
+        return Err(js_error(
+            &format!("{field}: the preset has no watermark slot \"{id}\" (its slots: {have})"),
+            "invalid-config",
+            Some(&field),
+        ));
     }
     Ok(out)
 }

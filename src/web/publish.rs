@@ -27,18 +27,18 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{config_error, from_js, js_error, to_plain_js};
+use crate::audio::ChannelLayout;
 use crate::color::{nv12_to_i420, ColorSpace};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
-use crate::audio::ChannelLayout;
 use crate::preset::AudioPreset;
 use crate::publish::{
-    default_live_audio, encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff, LiveVideo,
-    LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
-    UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
+    default_live_audio, encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff,
+    LiveVideo, LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent,
+    UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
 };
-use crate::video::{Filter, InputFormat};
 use crate::time::{Timescale, Timestamp};
+use crate::video::{Filter, InputFormat};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -159,9 +159,9 @@ fn pipeline_error(e: PipelineError) -> JsValue {
         PipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
             js_error(&e.to_string(), "invalid-config", Some(&format!("video.{field}")))
         }
-        PipelineError::Encoder(crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. }) => {
-            js_error(&e.to_string(), "invalid-frame", None)
-        }
+        PipelineError::Encoder(
+            crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. },
+        ) => js_error(&e.to_string(), "invalid-frame", None),
         PipelineError::Finished => js_error(&e.to_string(), "finished", None),
         _ => js_error(&e.to_string(), "encoder-error", None),
     }
@@ -222,7 +222,12 @@ struct Picture<'a> {
 
 /// One `fetch`; network errors, timeouts and unreadable bodies are
 /// [`Outcome::Network`].
-async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &UploadRequest) -> Result<(u16, Option<String>, String), String> {
+async fn send(
+    endpoint: &str,
+    token: Option<&str>,
+    timeout_ms: u32,
+    req: &UploadRequest,
+) -> Result<(u16, Option<String>, String), String> {
     let init = Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = Reflect::set(&init, &k.into(), v);
@@ -248,9 +253,13 @@ async fn send(endpoint: &str, token: Option<&str>, timeout_ms: u32, req: &Upload
     let fetch: Function = global("fetch").dyn_into().map_err(|_| "this runtime has no fetch".to_string())?;
     let url = format!("{endpoint}{}", req.path);
     let describe = |e: JsValue| -> String {
-        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}"))
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| e.as_string())
+            .unwrap_or_else(|| format!("{e:?}"))
     };
-    let promise: Promise = fetch.call2(&JsValue::NULL, &url.into(), &init).map_err(describe)?.dyn_into().map_err(describe)?;
+    let promise: Promise =
+        fetch.call2(&JsValue::NULL, &url.into(), &init).map_err(describe)?.dyn_into().map_err(describe)?;
     let response: web_sys::Response = JsFuture::from(promise).await.map_err(describe)?.dyn_into().map_err(describe)?;
     let retry_after = response.headers().get("Retry-After").ok().flatten();
     let text = JsFuture::from(response.text().map_err(describe)?).await.map_err(describe)?;
@@ -305,7 +314,11 @@ impl Shared {
     /// Prepares and encodes one picture and queues what it completes.
     fn encode(&mut self, picture: Picture<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
+            return Err(js_error(
+                &format!("timestamp must be a finite number of µs, got {capture_us}"),
+                "invalid-frame",
+                None,
+            ));
         }
         self.frames_in += 1;
         let t0 = now_ms();
@@ -348,7 +361,11 @@ impl Shared {
     /// video's clock); the audio pipeline is made on the first call.
     fn encode_audio(&mut self, pcm: &[f32], rate: u32, channels: u32, capture_us: f64) -> Result<Vec<Value>, JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(&format!("timestamp must be a finite number of µs, got {capture_us}"), "invalid-frame", None));
+            return Err(js_error(
+                &format!("timestamp must be a finite number of µs, got {capture_us}"),
+                "invalid-frame",
+                None,
+            ));
         }
         if let Audio::Waiting(preset) = &self.audio {
             let layout = ChannelLayout::for_count(channels as usize).ok_or_else(|| {
@@ -393,7 +410,8 @@ impl Shared {
                 PipelineEvent::Init(init) => self.queue.set_init(track.clone(), init.bytes, content_type),
                 PipelineEvent::Fragment(f) => {
                     let start_us = f.start.rescale(Timescale::MICROS).ticks;
-                    let duration_us = Timestamp::new(f.duration as i64, f.start.timescale).rescale(Timescale::MICROS).ticks as u64;
+                    let duration_us =
+                        Timestamp::new(f.duration as i64, f.start.timescale).rescale(Timescale::MICROS).ticks as u64;
                     let bytes = f.bytes.len() as u64;
                     if audio {
                         self.audio_fragments_made += 1;
@@ -410,7 +428,9 @@ impl Shared {
                         "captureTime": self.wall_origin_ms.map(|w| w + start_us as f64 / 1000.0),
                     }));
                     let seq = u64::from(f.sequence_number);
-                    if let Some(dropped) = self.queue.push_fragment(track.clone(), seq, start_us, duration_us, f.bytes, now) {
+                    if let Some(dropped) =
+                        self.queue.push_fragment(track.clone(), seq, start_us, duration_us, f.bytes, now)
+                    {
                         events.push(self.describe(&dropped));
                     }
                 }
@@ -518,7 +538,9 @@ async fn pump(shared: Rc<RefCell<Shared>>) {
         let (listener, events) = {
             let mut s = shared.borrow_mut();
             let outcome = match &result {
-                Ok((status, retry_after, body)) => Outcome::Http { status: *status, retry_after: retry_after.as_deref(), body },
+                Ok((status, retry_after, body)) => {
+                    Outcome::Http { status: *status, retry_after: retry_after.as_deref(), body }
+                }
                 Err(message) => Outcome::Network(message),
             };
             let happened = s.queue.on_response(req.id, now_ms(), outcome);
@@ -565,17 +587,26 @@ impl PublishSession {
     /// Validates `config` (`PublishSessionConfig`) and creates the encoder.
     /// Throws `invalid-config` errors naming the field.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "PublishSessionConfig")] config: JsValue) -> Result<PublishSession, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PublishSessionConfig")] config: JsValue,
+    ) -> Result<PublishSession, JsValue> {
         let (plain, images) = super::preset::take_watermark_images(&config)?;
         let c: SessionConfig = from_js(plain)?;
         let endpoint = c.endpoint.trim_end_matches('/').to_string();
-        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://") || endpoint.is_empty() || endpoint.starts_with('/')) {
+        if !(endpoint.starts_with("http://")
+            || endpoint.starts_with("https://")
+            || endpoint.is_empty()
+            || endpoint.starts_with('/'))
+        {
             return Err(config_error("endpoint", format!("must be an http(s) URL or a path, got \"{}\"", c.endpoint)));
         }
         let stream = StreamName::new(&c.stream).map_err(|e| config_error("stream", e))?;
         let track = TrackName::new(&c.track).map_err(|e| config_error("track", e))?;
         if !(1000..=600_000).contains(&c.request_timeout) {
-            return Err(config_error("requestTimeout", format!("must be from 1000 to 600000 ms, got {}", c.request_timeout)));
+            return Err(config_error(
+                "requestTimeout",
+                format!("must be from 1000 to 600000 ms, got {}", c.request_timeout),
+            ));
         }
         let preset_value = c.preset.unwrap_or_else(|| "webcam-720p".into());
         let preset = super::preset::resolve_preset(&preset_value, "preset", publish_preset)?;
@@ -620,7 +651,9 @@ impl PublishSession {
         upload.method = match c.upload_method.as_deref() {
             None | Some("PUT") => UploadMethod::Put,
             Some("POST") => UploadMethod::Post,
-            Some(other) => return Err(config_error("uploadMethod", format!("must be \"PUT\" or \"POST\", got \"{other}\""))),
+            Some(other) => {
+                return Err(config_error("uploadMethod", format!("must be \"PUT\" or \"POST\", got \"{other}\"")))
+            }
         };
         Ok(PublishSession {
             shared: Rc::new(RefCell::new(Shared {
@@ -691,8 +724,16 @@ impl PublishSession {
     /// preset's geometry for its size). Returns `false` when the frame was
     /// dropped (its timestamp did not increase).
     #[wasm_bindgen(js_name = pushI420)]
-    pub fn push_i420(&self, data: &[u8], width: u32, height: u32, timestamp: f64, capture_time: f64) -> Result<bool, JsValue> {
-        let picture = Picture { data, format: InputFormat::I420, size: Size::new(width, height), stride: width as usize };
+    pub fn push_i420(
+        &self,
+        data: &[u8],
+        width: u32,
+        height: u32,
+        timestamp: f64,
+        capture_time: f64,
+    ) -> Result<bool, JsValue> {
+        let picture =
+            Picture { data, format: InputFormat::I420, size: Size::new(width, height), stride: width as usize };
         self.run(|s| s.encode(picture, timestamp, capture_time))
     }
 

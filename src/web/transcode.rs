@@ -131,14 +131,20 @@ impl AudioTranscoder {
     ) -> Result<AudioTranscoder, JsValue> {
         let value: serde_json::Value = match preset.as_string() {
             Some(s) => serde_json::Value::String(s),
-            None => serde_wasm_bindgen::from_value(preset).map_err(|e| js_error(&format!("preset: {e}"), "invalid-preset", Some("preset")))?,
+            None => serde_wasm_bindgen::from_value(preset)
+                .map_err(|e| js_error(&format!("preset: {e}"), "invalid-preset", Some("preset")))?,
         };
         let preset = resolve_preset(&value, "preset", system_preset)?;
-        let o: Options = if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
+        let o: Options =
+            if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
         let mut t = AudioTranscodeOptions::new(preset);
         if let Some(ms) = o.fragment_duration {
             if !ms.is_finite() {
-                return Err(js_error("fragmentDuration: must be a number of milliseconds", "invalid-config", Some("fragmentDuration")));
+                return Err(js_error(
+                    "fragmentDuration: must be a number of milliseconds",
+                    "invalid-config",
+                    Some("fragmentDuration"),
+                ));
             }
             t.fragment_duration = Timestamp::from_millis(ms.round() as i64);
         }

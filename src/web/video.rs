@@ -82,7 +82,9 @@ impl FramePipeline {
     /// watermarks once. Throws `invalid-config` (with `field`),
     /// `invalid-preset` (with `errors`) or `invalid-watermark`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "FramePipelineOptions")] options: JsValue) -> Result<FramePipeline, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FramePipelineOptions")] options: JsValue,
+    ) -> Result<FramePipeline, JsValue> {
         let (plain, images) = super::preset::take_watermark_images(&options)?;
         let o: Options = from_js(plain)?;
         let preset = super::preset::resolve_preset(&o.preset, "preset", system_preset)?;
@@ -92,11 +94,23 @@ impl FramePipeline {
             "format",
             o.format.as_deref(),
             InputFormat::Rgba,
-            &[("rgba", InputFormat::Rgba), ("bgra", InputFormat::Bgra), ("i420", InputFormat::I420), ("nv12", InputFormat::Nv12)],
+            &[
+                ("rgba", InputFormat::Rgba),
+                ("bgra", InputFormat::Bgra),
+                ("i420", InputFormat::I420),
+                ("nv12", InputFormat::Nv12),
+            ],
         )?;
-        let filter = pick("filter", o.filter.as_deref(), Filter::Lanczos3, &[("lanczos3", Filter::Lanczos3), ("bilinear", Filter::Bilinear)])?;
-        let matrix = pick("matrix", o.matrix.as_deref(), Matrix::Bt601, &[("bt601", Matrix::Bt601), ("bt709", Matrix::Bt709)])?;
-        let range = pick("range", o.range.as_deref(), Range::Limited, &[("limited", Range::Limited), ("full", Range::Full)])?;
+        let filter = pick(
+            "filter",
+            o.filter.as_deref(),
+            Filter::Lanczos3,
+            &[("lanczos3", Filter::Lanczos3), ("bilinear", Filter::Bilinear)],
+        )?;
+        let matrix =
+            pick("matrix", o.matrix.as_deref(), Matrix::Bt601, &[("bt601", Matrix::Bt601), ("bt709", Matrix::Bt709)])?;
+        let range =
+            pick("range", o.range.as_deref(), Range::Limited, &[("limited", Range::Limited), ("full", Range::Full)])?;
         let rotation = Rotation::from_degrees(o.rotation)
             .ok_or_else(|| config_error("rotation", format!("must be 0, 90, 180 or 270, got {}", o.rotation)))?;
         let inner = CorePipeline::new(PipelineOptions {

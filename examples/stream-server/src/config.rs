@@ -71,11 +71,10 @@ impl Config {
                 }
                 "--max-fragment-bytes" => {
                     let v = value("--max-fragment-bytes")?;
-                    c.max_fragment_bytes = v
-                        .parse()
-                        .ok()
-                        .filter(|&n: &usize| (1024..=1 << 30).contains(&n))
-                        .ok_or_else(|| format!("--max-fragment-bytes must be from 1024 to 1073741824, got {v:?}"))?;
+                    c.max_fragment_bytes =
+                        v.parse().ok().filter(|&n: &usize| (1024..=1 << 30).contains(&n)).ok_or_else(|| {
+                            format!("--max-fragment-bytes must be from 1024 to 1073741824, got {v:?}")
+                        })?;
                 }
                 "--window" => {
                     let v = value("--window")?;
@@ -124,8 +123,18 @@ mod tests {
         let c = parse(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8787");
         assert_eq!((c.window, c.max_fragment_bytes, c.auto_create), (6, 50_000_000, false));
-        let c = parse(&["--data", "/tmp/x", "--listen", "127.0.0.1:0", "--auto-create", "--window", "20", "--max-fragment-bytes", "4096"])
-            .unwrap();
+        let c = parse(&[
+            "--data",
+            "/tmp/x",
+            "--listen",
+            "127.0.0.1:0",
+            "--auto-create",
+            "--window",
+            "20",
+            "--max-fragment-bytes",
+            "4096",
+        ])
+        .unwrap();
         assert_eq!(c.data, PathBuf::from("/tmp/x"));
         assert_eq!(c.listen.port(), 0);
         assert!(c.auto_create);

@@ -95,9 +95,10 @@ fn allowed(r: &Resource) -> &'static [&'static str] {
         Resource::Stream(_) => &["GET", "HEAD", "PUT", "DELETE"],
         Resource::End(_) => &["PUT", "POST"],
         Resource::Init(..) | Resource::Fragment(..) => &["GET", "HEAD", "PUT", "POST"],
-        Resource::MasterPlaylist(_) | Resource::Manifest(_) | Resource::MediaPlaylist(..) | Resource::TimedFragment(..) => {
-            &["GET", "HEAD"]
-        }
+        Resource::MasterPlaylist(_)
+        | Resource::Manifest(_)
+        | Resource::MediaPlaylist(..)
+        | Resource::TimedFragment(..) => &["GET", "HEAD"],
     }
 }
 
@@ -295,7 +296,8 @@ async fn read_body(
             Some(n) => Some(n),
             None => {
                 return (
-                    Err(IngestError::new(ErrorCode::BadRequest, "Content-Length is not a number").with_field("Content-Length")),
+                    Err(IngestError::new(ErrorCode::BadRequest, "Content-Length is not a number")
+                        .with_field("Content-Length")),
                     0,
                 )
             }
@@ -304,13 +306,15 @@ async fn read_body(
     let chunked = headers.contains_key(header::TRANSFER_ENCODING);
     if require_length && declared.is_none() && !chunked {
         return (
-            Err(IngestError::new(ErrorCode::LengthRequired, "send Content-Length (or a chunked body)").with_field("Content-Length")),
+            Err(IngestError::new(ErrorCode::LengthRequired, "send Content-Length (or a chunked body)")
+                .with_field("Content-Length")),
             0,
         );
     }
     let limit64 = limit as u64;
     let oversize = |size: u64| {
-        IngestError::new(ErrorCode::Oversize, format!("the body is {size} bytes or more; the limit is {limit}")).with_field("body")
+        IngestError::new(ErrorCode::Oversize, format!("the body is {size} bytes or more; the limit is {limit}"))
+            .with_field("body")
     };
     let drain_cap = limit64.saturating_mul(2).max(8 << 20);
     if let Some(n) = declared.filter(|&n| n > drain_cap) {
@@ -439,10 +443,7 @@ fn preflight(headers: &HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.split(',').all(|name| HeaderName::from_bytes(name.trim().as_bytes()).is_ok()))
         .and_then(|v| HeaderValue::from_str(v).ok());
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        requested.unwrap_or(HeaderValue::from_static(CORS_HEADERS)),
-    );
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.unwrap_or(HeaderValue::from_static(CORS_HEADERS)));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
     resp
 }

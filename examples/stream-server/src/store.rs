@@ -231,7 +231,8 @@ impl IndexLog {
             match serde_json::from_slice::<IndexEntry>(line) {
                 Ok(entry) => replay.entries.push((entry, pos as u64)),
                 Err(e) => {
-                    replay.dropped = Some(((data.len() - pos) as u64, format!("line at byte {pos} does not parse: {e}")));
+                    replay.dropped =
+                        Some(((data.len() - pos) as u64, format!("line at byte {pos} does not parse: {e}")));
                     break;
                 }
             }
@@ -288,7 +289,8 @@ mod tests {
         write_durable(&d, "a.m4s", b"one").unwrap();
         write_durable(&d, "a.m4s", b"two!").unwrap();
         assert_eq!(fs::read(d.join("a.m4s")).unwrap(), b"two!");
-        let names: Vec<String> = fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> =
+            fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(names, vec!["a.m4s".to_string()]);
         fs::remove_dir_all(d).unwrap();
     }
@@ -316,7 +318,11 @@ mod tests {
         assert_eq!(text.lines().count(), 3);
         assert!(text.ends_with("{\"type\":\"end\",\"serverTimestamp\":3}\n"), "{text}");
         // Garbage in the middle cuts the rest.
-        fs::write(&path, "{\"type\":\"end\",\"serverTimestamp\":1}\nnot json\n{\"type\":\"end\",\"serverTimestamp\":2}\n").unwrap();
+        fs::write(
+            &path,
+            "{\"type\":\"end\",\"serverTimestamp\":1}\nnot json\n{\"type\":\"end\",\"serverTimestamp\":2}\n",
+        )
+        .unwrap();
         let (_, replay) = IndexLog::open(&path).unwrap();
         assert_eq!(replay.entries.len(), 1);
         assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 1);

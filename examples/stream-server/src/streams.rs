@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use framecast::ingest::{
-    routes, EndAck, ErrorCode, FragmentFacts, IndexEntry, IngestError, InitAck, MediaKind, PlaybackPaths,
-    FragmentRecord, PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo, TrackName,
+    routes, EndAck, ErrorCode, FragmentFacts, FragmentRecord, IndexEntry, IngestError, InitAck, MediaKind,
+    PlaybackPaths, PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo,
+    TrackName,
 };
 use framecast::mux::reader::{FragmentRules, Movie};
 use framecast::mux::{CodecConfig, TrackConfig, TrackKind};
@@ -22,7 +23,7 @@ use serde_json::json;
 
 use crate::config::{Config, MAX_TRACKS};
 use crate::log::{self, now_ms};
-use crate::store::{self, IndexLog, StreamMeta, Store};
+use crate::store::{self, IndexLog, Store, StreamMeta};
 
 /// One track: its init segment as read, and its fragment index.
 struct Track {
@@ -129,7 +130,8 @@ impl StreamState {
         for (name, t) in &self.tracks {
             let ts = t.config.timescale.get();
             let records = t.index.records();
-            let track_duration = u64::try_from(t.index.duration_ticks() * 1_000_000 / u128::from(ts)).unwrap_or(u64::MAX);
+            let track_duration =
+                u64::try_from(t.index.duration_ticks() * 1_000_000 / u128::from(ts)).unwrap_or(u64::MAX);
             let (width, height, sample_rate, channels) = match &t.config.codec {
                 CodecConfig::Avc { width, height, .. } => (Some(*width), Some(*height), None, None),
                 CodecConfig::Aac { sample_rate, channels, .. } | CodecConfig::Flac { sample_rate, channels, .. } => {
@@ -219,7 +221,10 @@ impl App {
                 Ok(state) => {
                     streams.insert(name.clone(), Arc::new(StreamHandle { state: tokio::sync::Mutex::new(state) }));
                 }
-                Err(e) => log::error("cannot load stream; it is left on disk and not served", json!({ "stream": name, "error": e })),
+                Err(e) => log::error(
+                    "cannot load stream; it is left on disk and not served",
+                    json!({ "stream": name, "error": e }),
+                ),
             }
         }
         Ok(App {
@@ -288,7 +293,8 @@ impl App {
         let store = self.store.clone();
         let m = meta.clone();
         let log = blocking(move || store.create_stream(&m)).await?.map_err(|e| storage_error("stream", e))?;
-        let playlists = StreamPlaylists::new(playlist_options(&self.cfg, &meta)).map_err(|e| internal("playlists", e))?;
+        let playlists =
+            StreamPlaylists::new(playlist_options(&self.cfg, &meta)).map_err(|e| internal("playlists", e))?;
         let state = StreamState {
             deleted: false,
             meta,
@@ -298,10 +304,7 @@ impl App {
             ended: false,
         };
         let handle = Arc::new(StreamHandle { state: tokio::sync::Mutex::new(state) });
-        self.streams
-            .write()
-            .map_err(|e| internal("stream table", e))?
-            .insert(name.clone(), handle.clone());
+        self.streams.write().map_err(|e| internal("stream table", e))?.insert(name.clone(), handle.clone());
         log::info("stream created", json!({ "stream": name }));
         Ok((true, handle))
     }
@@ -355,7 +358,10 @@ impl App {
         drop(state);
         tokio::task::spawn_blocking(move || {
             if let Err(e) = std::fs::remove_dir_all(&trashed) {
-                log::warn("could not remove a deleted stream; retried at the next start", json!({ "path": trashed, "error": e.to_string() }));
+                log::warn(
+                    "could not remove a deleted stream; retried at the next start",
+                    json!({ "path": trashed, "error": e.to_string() }),
+                );
             }
         });
         log::info("stream deleted", json!({ "stream": name }));
@@ -363,7 +369,12 @@ impl App {
     }
 
     /// `PUT /streams/{name}/{track}/init.mp4`.
-    pub async fn put_init(&self, name: &StreamName, track: &TrackName, body: Vec<u8>) -> Result<Accepted<InitAck>, IngestError> {
+    pub async fn put_init(
+        &self,
+        name: &StreamName,
+        track: &TrackName,
+        body: Vec<u8>,
+    ) -> Result<Accepted<InitAck>, IngestError> {
         let movie = Movie::from_init_segment(&body).map_err(|e| IngestError::from_init_error(&e))?;
         let [t] = movie.tracks() else {
             return Err(IngestError::new(
@@ -373,10 +384,9 @@ impl App {
             .with_field("body"));
         };
         let (config, kind) = (t.config.clone(), t.kind);
-        let codec = config
-            .codec
-            .codec_string()
-            .map_err(|e| IngestError::new(ErrorCode::MalformedInit, format!("no codec string: {e}")).with_field("body"))?;
+        let codec = config.codec.codec_string().map_err(|e| {
+            IngestError::new(ErrorCode::MalformedInit, format!("no codec string: {e}")).with_field("body")
+        })?;
         let h = self.for_upload(name).await?;
         let mut state = h.state.lock().await;
         if state.deleted {
@@ -397,7 +407,10 @@ impl App {
             // The same header again (a publisher reconnecting), or one that
             // configures the track the same way: keep the stored one.
             if existing.init[..] == body[..] || existing.config == config {
-                return Ok(Accepted { created: false, ack: ack(existing.init.len(), existing.init_server_timestamp, true) });
+                return Ok(Accepted {
+                    created: false,
+                    ack: ack(existing.init.len(), existing.init_server_timestamp, true),
+                });
             }
             if !existing.index.is_empty() {
                 return Err(IngestError::new(
@@ -412,8 +425,11 @@ impl App {
                 .with_field("body"));
             }
         } else if state.tracks.len() >= MAX_TRACKS {
-            return Err(IngestError::new(ErrorCode::TooManyTracks, format!("stream {name} already has {MAX_TRACKS} tracks"))
-                .with_field("track"));
+            return Err(IngestError::new(
+                ErrorCode::TooManyTracks,
+                format!("stream {name} already has {MAX_TRACKS} tracks"),
+            )
+            .with_field("track"));
         }
         let store = self.store.clone();
         let (n, t) = (name.clone(), track.clone());
@@ -426,15 +442,20 @@ impl App {
         .await?
         .map_err(|e| storage_error("init segment", e))?;
         let server_timestamp = now_ms();
-        state
-            .playlists
-            .set_track(track, config.clone())
-            .map_err(|e| internal("playlists", e))?;
+        state.playlists.set_track(track, config.clone()).map_err(|e| internal("playlists", e))?;
         let index = TrackIndex::new(track.clone(), config.timescale);
         let size = bytes.len();
         state.tracks.insert(
             track.clone(),
-            Track { movie, config: config.clone(), kind, codec: codec.clone(), init: bytes, init_server_timestamp: server_timestamp, index },
+            Track {
+                movie,
+                config: config.clone(),
+                kind,
+                codec: codec.clone(),
+                init: bytes,
+                init_server_timestamp: server_timestamp,
+                index,
+            },
         );
         log::info("init stored", json!({ "stream": name, "track": track, "codec": codec, "bytes": size }));
         Ok(Accepted { created: true, ack: ack(size, server_timestamp, false) })
@@ -468,7 +489,10 @@ impl App {
         let Some(t) = state.tracks.get(track) else {
             return Err(IngestError::new(
                 ErrorCode::InitRequired,
-                format!("track {track} of stream {name} has no init segment; PUT {} first", routes::init_path(name, track)),
+                format!(
+                    "track {track} of stream {name} has no init segment; PUT {} first",
+                    routes::init_path(name, track)
+                ),
             )
             .with_field("track"));
         };
@@ -519,7 +543,10 @@ impl App {
             t.index.push(record.clone()).map_err(|e| internal("index", e))?;
         }
         if let Err(e) = state.playlists.push(&record) {
-            log::error("fragment stored but not listed", json!({ "stream": name, "track": track, "sequence": sequence, "error": e.to_string() }));
+            log::error(
+                "fragment stored but not listed",
+                json!({ "stream": name, "track": track, "sequence": sequence, "error": e.to_string() }),
+            );
         }
         state.ended = false;
         Ok(Accepted { created: true, ack: record.ack(name, true, false) })
@@ -659,9 +686,13 @@ fn load_stream(cfg: &Config, store: &Store, name: &StreamName) -> Result<StreamS
         tracks.insert(track, Track { movie, config, kind, codec, init: Arc::new(init), init_server_timestamp, index });
     }
 
-    let (mut log, replay) = IndexLog::open(&store.index_file(name)).map_err(|e| format!("{}: {e}", store::INDEX_FILE))?;
+    let (mut log, replay) =
+        IndexLog::open(&store.index_file(name)).map_err(|e| format!("{}: {e}", store::INDEX_FILE))?;
     if let Some((bytes, why)) = &replay.dropped {
-        log::warn("index log cut after its last good line", json!({ "stream": name, "droppedBytes": bytes, "reason": why }));
+        log::warn(
+            "index log cut after its last good line",
+            json!({ "stream": name, "droppedBytes": bytes, "reason": why }),
+        );
     }
     let mut ended = false;
     for (entry, offset) in replay.entries {
@@ -678,11 +709,17 @@ fn load_stream(cfg: &Config, store: &Store, name: &StreamName) -> Result<StreamS
                     Ok(()) => {
                         ended = false;
                         if let Err(e) = playlists.push(&record) {
-                            log::warn("fragment not listed", json!({ "stream": name, "sequence": record.sequence, "error": e.to_string() }));
+                            log::warn(
+                                "fragment not listed",
+                                json!({ "stream": name, "sequence": record.sequence, "error": e.to_string() }),
+                            );
                         }
                         let path = store.fragment_file(name, &record.track, record.sequence);
                         if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(record.bytes) {
-                            log::error("indexed fragment file is missing or has the wrong size", json!({ "stream": name, "path": path }));
+                            log::error(
+                                "indexed fragment file is missing or has the wrong size",
+                                json!({ "stream": name, "path": path }),
+                            );
                         }
                         None
                     }
@@ -690,7 +727,10 @@ fn load_stream(cfg: &Config, store: &Store, name: &StreamName) -> Result<StreamS
             },
         };
         if let Some(why) = problem {
-            log::warn("index log cut at an entry that does not fit", json!({ "stream": name, "offset": offset, "reason": why }));
+            log::warn(
+                "index log cut at an entry that does not fit",
+                json!({ "stream": name, "offset": offset, "reason": why }),
+            );
             log.truncate(offset).map_err(|e| e.to_string())?;
             break;
         }
@@ -712,6 +752,9 @@ fn load_stream(cfg: &Config, store: &Store, name: &StreamName) -> Result<StreamS
         }
     }
     let fragments: usize = tracks.values().map(|t| t.index.len()).sum();
-    log::info("stream loaded", json!({ "stream": name, "tracks": tracks.len(), "fragments": fragments, "ended": ended }));
+    log::info(
+        "stream loaded",
+        json!({ "stream": name, "tracks": tracks.len(), "fragments": fragments, "ended": ended }),
+    );
     Ok(StreamState { deleted: false, meta, tracks, log: Arc::new(Mutex::new(log)), playlists, ended })
 }

@@ -161,7 +161,10 @@ fn publish_describe_play_and_end() {
     let probe = ffprobe(&s("/master.m3u8"));
     let streams = probe["streams"].as_array().unwrap();
     let v = streams.iter().find(|s| s["codec_type"] == "video").expect("a video stream");
-    assert_eq!((v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()), (Some("h264"), Some(320), Some(240)));
+    assert_eq!(
+        (v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()),
+        (Some("h264"), Some(320), Some(240))
+    );
     assert!(streams.iter().any(|s| s["codec_name"] == "aac"), "{probe}");
     let duration: f64 = probe["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!((duration - 20.0).abs() < 0.2, "duration {duration}");
@@ -179,7 +182,10 @@ fn publish_describe_play_and_end() {
 
     // One structured log line per request.
     let logs = server.logs();
-    let line = logs.iter().find(|l| l.contains("\"path\":\"/streams/live/video/3.m4s\"") && l.contains("\"method\":\"PUT\"")).unwrap();
+    let line = logs
+        .iter()
+        .find(|l| l.contains("\"path\":\"/streams/live/video/3.m4s\"") && l.contains("\"method\":\"PUT\""))
+        .unwrap();
     let line: Value = serde_json::from_str(line).unwrap();
     assert_eq!(line["status"], 201);
     assert_eq!(line["bytesIn"], m.video[2].bytes.len());
@@ -262,7 +268,9 @@ fn bad_uploads_are_refused_and_leave_no_trace() {
     // Truncated fragment (honest Content-Length).
     assert_error(&put_media(&s("/video/4.m4s"), "video/mp4", &f4[..f4.len() / 2]), 400, "malformed-fragment");
     // Content-Length larger than the body, then the client stops sending.
-    let head = |len: usize| format!("PUT /streams/bad/video/4.m4s HTTP/1.1\r\nContent-Type: video/mp4\r\nContent-Length: {len}");
+    let head = |len: usize| {
+        format!("PUT /streams/bad/video/4.m4s HTTP/1.1\r\nContent-Type: video/mp4\r\nContent-Length: {len}")
+    };
     assert_error(&raw(server.addr, &head(f4.len() + 100), f4, true), 400, "incomplete-body");
     // ... or keeps the connection open without sending the rest.
     let started = Instant::now();
@@ -358,7 +366,8 @@ fn killed_mid_publish_then_restarted() {
         let (base, acked, done) = (base.clone(), acked.clone(), done.clone());
         std::thread::spawn(move || {
             let m = media();
-            let tracks = [("video", "video/mp4", &m.video_init, &m.video), ("audio", "audio/mp4", &m.audio_init, &m.audio)];
+            let tracks =
+                [("video", "video/mp4", &m.video_init, &m.video), ("audio", "audio/mp4", &m.audio_init, &m.audio)];
             let mut need_init = [true, true];
             let mut retries = 0;
             let mut acks: Vec<FragmentAck> = Vec::new();
@@ -370,7 +379,12 @@ fn killed_mid_publish_then_restarted() {
                         assert!(Instant::now() < deadline, "publisher gave up on {track} {}", f.seq);
                         let url = base.lock().unwrap().clone();
                         if need_init[t] {
-                            match try_request("PUT", &format!("{url}/{track}/init.mp4"), &[("Content-Type", ctype)], init) {
+                            match try_request(
+                                "PUT",
+                                &format!("{url}/{track}/init.mp4"),
+                                &[("Content-Type", ctype)],
+                                init,
+                            ) {
                                 Ok(r) if r.status == 200 || r.status == 201 => need_init[t] = false,
                                 Ok(r) if r.status >= 500 => {}
                                 Ok(r) => panic!("init refused: {}", r.text()),
@@ -427,12 +441,18 @@ fn killed_mid_publish_then_restarted() {
     // Every fragment exactly once, numbers contiguous, bytes intact.
     let info = describe(&server, "cam");
     for t in &info.tracks {
-        assert_eq!((t.fragments, t.first_sequence, t.last_sequence, t.missing, t.discontinuities), (10, Some(1), Some(10), 0, 0), "{}", t.name);
+        assert_eq!(
+            (t.fragments, t.first_sequence, t.last_sequence, t.missing, t.discontinuities),
+            (10, Some(1), Some(10), 0, 0),
+            "{}",
+            t.name
+        );
     }
     let lines = fragment_lines(&server, "cam");
     assert_eq!(lines.len(), 20);
     for track in ["video", "audio"] {
-        let seqs: Vec<u64> = lines.iter().filter(|l| l["track"] == track).map(|l| l["sequence"].as_u64().unwrap()).collect();
+        let seqs: Vec<u64> =
+            lines.iter().filter(|l| l["track"] == track).map(|l| l["sequence"].as_u64().unwrap()).collect();
         assert_eq!(seqs, (1..=10).collect::<Vec<u64>>(), "{track}");
     }
     let stored = stored_files(&server, "cam");
@@ -478,7 +498,10 @@ fn torn_index_and_unacknowledged_files_are_recovered() {
     let info = describe(&server, "torn");
     assert_eq!((info.tracks[0].fragments, info.tracks[0].last_sequence), (3, Some(3)));
     assert_eq!(std::fs::read(dir.join("index.jsonl")).unwrap().len(), intact);
-    assert_eq!(stored_files(&server, "torn"), ["index.jsonl", "stream.json", "video/1.m4s", "video/2.m4s", "video/3.m4s", "video/init.mp4"]);
+    assert_eq!(
+        stored_files(&server, "torn"),
+        ["index.jsonl", "stream.json", "video/1.m4s", "video/2.m4s", "video/3.m4s", "video/init.mp4"]
+    );
     assert!(server.logs().iter().any(|l| l.contains("torn last line")));
 
     // The publisher sends fragment 4 again: stored once, as new.
@@ -509,7 +532,12 @@ fn graceful_shutdown_finishes_writes_in_flight() {
     server.signal_terminate();
     std::thread::sleep(Duration::from_millis(300));
     // New writes are refused meanwhile (the listener is closed, or 503)...
-    match try_request("PUT", &server.url("/streams/sd/video/2.m4s"), &[("Content-Type", "video/mp4")], &m.video[1].bytes) {
+    match try_request(
+        "PUT",
+        &server.url("/streams/sd/video/2.m4s"),
+        &[("Content-Type", "video/mp4")],
+        &m.video[1].bytes,
+    ) {
         Err(_) => {}
         Ok(r) => assert_error(&r, 503, "shutting-down"),
     }

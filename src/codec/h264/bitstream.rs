@@ -94,28 +94,22 @@ impl fmt::Display for BitstreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Truncated { what } => write!(f, "truncated H.264 data: {what} is incomplete"),
-            Self::BadStartCode { offset } => write!(
-                f,
-                "Annex B data does not begin with a start code (unexpected byte at offset {offset})"
-            ),
+            Self::BadStartCode { offset } => {
+                write!(f, "Annex B data does not begin with a start code (unexpected byte at offset {offset})")
+            }
             Self::ForbiddenZeroBit { offset } => {
                 write!(f, "NAL unit at offset {offset} has forbidden_zero_bit set")
             }
             Self::EmptyNalUnit { offset } => write!(f, "empty NAL unit at offset {offset}"),
             Self::InvalidLengthSize(n) => {
-                write!(
-                    f,
-                    "invalid NAL length-prefix size {n} (must be 1, 2 or 4 bytes)"
-                )
+                write!(f, "invalid NAL length-prefix size {n} (must be 1, 2 or 4 bytes)")
             }
-            Self::NalUnitTooLarge { len, length_size } => write!(
-                f,
-                "NAL unit of {len} bytes does not fit a {length_size}-byte length prefix"
-            ),
-            Self::StartCodeEmulation { offset } => write!(
-                f,
-                "NAL unit contains a start-code-like pattern or trailing zero at offset {offset}"
-            ),
+            Self::NalUnitTooLarge { len, length_size } => {
+                write!(f, "NAL unit of {len} bytes does not fit a {length_size}-byte length prefix")
+            }
+            Self::StartCodeEmulation { offset } => {
+                write!(f, "NAL unit contains a start-code-like pattern or trailing zero at offset {offset}")
+            }
             Self::ExpGolombOverflow => write!(f, "Exp-Golomb code exceeds 32 bits"),
             Self::UnexpectedNalType { expected, found } => {
                 write!(f, "expected a {expected} NAL unit, found {found}")
@@ -288,17 +282,11 @@ impl<'a> NalRef<'a> {
 
     /// Like [`NalRef::parse`], reporting `offset` (position in a larger input) in errors.
     fn parse_at(data: &'a [u8], offset: usize) -> Result<Self, BitstreamError> {
-        let (&header, _) = data
-            .split_first()
-            .ok_or(BitstreamError::EmptyNalUnit { offset })?;
+        let (&header, _) = data.split_first().ok_or(BitstreamError::EmptyNalUnit { offset })?;
         if header & 0x80 != 0 {
             return Err(BitstreamError::ForbiddenZeroBit { offset });
         }
-        Ok(Self {
-            nal_type: NalUnitType::from_header_byte(header),
-            nal_ref_idc: (header >> 5) & 0x03,
-            data,
-        })
+        Ok(Self { nal_type: NalUnitType::from_header_byte(header), nal_ref_idc: (header >> 5) & 0x03, data })
     }
 
     /// Length of the NAL unit header in bytes: 4 for types with a header extension
@@ -339,10 +327,7 @@ fn find_start_code(hay: &[u8]) -> Option<usize> {
 
 /// Returns `bytes` without its trailing zero bytes.
 fn trim_trailing_zeros(bytes: &[u8]) -> &[u8] {
-    let keep = bytes
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |i| i.saturating_add(1));
+    let keep = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i.saturating_add(1));
     bytes.get(..keep).unwrap_or(&[])
 }
 
@@ -370,12 +355,7 @@ pub struct AnnexBNalUnits<'a> {
 /// * empty input or input made only of zero bytes yields no NAL units;
 /// * a NAL unit whose forbidden bit is set yields [`BitstreamError::ForbiddenZeroBit`].
 pub fn annex_b_nal_units(data: &[u8]) -> AnnexBNalUnits<'_> {
-    AnnexBNalUnits {
-        data,
-        pos: 0,
-        started: false,
-        done: false,
-    }
+    AnnexBNalUnits { data, pos: 0, started: false, done: false }
 }
 
 impl<'a> Iterator for AnnexBNalUnits<'a> {
@@ -452,14 +432,10 @@ fn check_annex_b_safe(nal: &[u8], offset: usize) -> Result<(), BitstreamError> {
         return Err(BitstreamError::EmptyNalUnit { offset });
     }
     if let Some(i) = nal.windows(3).position(|w| matches!(w, [0, 0, 0..=2])) {
-        return Err(BitstreamError::StartCodeEmulation {
-            offset: offset.saturating_add(i),
-        });
+        return Err(BitstreamError::StartCodeEmulation { offset: offset.saturating_add(i) });
     }
     if nal.last() == Some(&0) {
-        return Err(BitstreamError::StartCodeEmulation {
-            offset: offset.saturating_add(nal.len().saturating_sub(1)),
-        });
+        return Err(BitstreamError::StartCodeEmulation { offset: offset.saturating_add(nal.len().saturating_sub(1)) });
     }
     Ok(())
 }
@@ -492,31 +468,16 @@ fn check_length_size(length_size: u8) -> Result<usize, BitstreamError> {
 ///
 /// Fails (leaving `out` unchanged) for an invalid `length_size`, an empty NAL unit, or a NAL
 /// unit longer than the prefix can express (255, 65 535 or 4 294 967 295 bytes).
-pub fn append_length_prefixed_nal(
-    out: &mut Vec<u8>,
-    nal: &[u8],
-    length_size: u8,
-) -> Result<(), BitstreamError> {
+pub fn append_length_prefixed_nal(out: &mut Vec<u8>, nal: &[u8], length_size: u8) -> Result<(), BitstreamError> {
     check_length_size(length_size)?;
     if nal.is_empty() {
         return Err(BitstreamError::EmptyNalUnit { offset: 0 });
     }
-    let too_large = BitstreamError::NalUnitTooLarge {
-        len: nal.len(),
-        length_size,
-    };
+    let too_large = BitstreamError::NalUnitTooLarge { len: nal.len(), length_size };
     match length_size {
         1 => out.push(u8::try_from(nal.len()).map_err(|_| too_large)?),
-        2 => out.extend_from_slice(
-            &u16::try_from(nal.len())
-                .map_err(|_| too_large)?
-                .to_be_bytes(),
-        ),
-        _ => out.extend_from_slice(
-            &u32::try_from(nal.len())
-                .map_err(|_| too_large)?
-                .to_be_bytes(),
-        ),
+        2 => out.extend_from_slice(&u16::try_from(nal.len()).map_err(|_| too_large)?.to_be_bytes()),
+        _ => out.extend_from_slice(&u32::try_from(nal.len()).map_err(|_| too_large)?.to_be_bytes()),
     }
     out.extend_from_slice(nal);
     Ok(())
@@ -542,12 +503,7 @@ pub struct LengthPrefixedNalUnits<'a> {
 /// [`BitstreamError::EmptyNalUnit`] for a zero length, and
 /// [`BitstreamError::ForbiddenZeroBit`]. Empty input yields no NAL units.
 pub fn length_prefixed_nal_units(data: &[u8], length_size: u8) -> LengthPrefixedNalUnits<'_> {
-    LengthPrefixedNalUnits {
-        data,
-        pos: 0,
-        length_size,
-        done: false,
-    }
+    LengthPrefixedNalUnits { data, pos: 0, length_size, done: false }
 }
 
 impl<'a> LengthPrefixedNalUnits<'a> {
@@ -562,15 +518,9 @@ impl<'a> LengthPrefixedNalUnits<'a> {
         }
         let prefix = match rest.get(..ls) {
             Some(p) => p,
-            None => {
-                return Some(Err(BitstreamError::Truncated {
-                    what: "NAL unit length prefix",
-                }))
-            }
+            None => return Some(Err(BitstreamError::Truncated { what: "NAL unit length prefix" })),
         };
-        let len = prefix
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        let len = prefix.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         let offset = self.pos;
         if len == 0 {
             return Some(Err(BitstreamError::EmptyNalUnit { offset }));
@@ -615,10 +565,7 @@ impl FusedIterator for LengthPrefixedNalUnits<'_> {}
 /// NAL units borrowing from `data`. Empty input gives `Ok(vec![])`.
 ///
 /// See [`length_prefixed_nal_units`] for the errors.
-pub fn split_length_prefixed(
-    data: &[u8],
-    length_size: u8,
-) -> Result<Vec<NalRef<'_>>, BitstreamError> {
+pub fn split_length_prefixed(data: &[u8], length_size: u8) -> Result<Vec<NalRef<'_>>, BitstreamError> {
     check_length_size(length_size)?;
     length_prefixed_nal_units(data, length_size).collect()
 }
@@ -710,9 +657,7 @@ pub fn add_emulation_prevention(rbsp: &[u8]) -> Vec<u8> {
 pub fn nal_to_rbsp(nal: &[u8]) -> Result<Vec<u8>, BitstreamError> {
     let nal = NalRef::parse(nal)?;
     if nal.data.len() < nal.header_len() {
-        return Err(BitstreamError::Truncated {
-            what: "NAL unit header extension",
-        });
+        return Err(BitstreamError::Truncated { what: "NAL unit header extension" });
     }
     Ok(remove_emulation_prevention(nal.payload()))
 }
@@ -749,10 +694,7 @@ impl<'a> BitReader<'a> {
 
     /// Number of bits left to read.
     pub fn bits_remaining(&self) -> u64 {
-        u64::try_from(self.data.len())
-            .unwrap_or(u64::MAX)
-            .saturating_mul(8)
-            .saturating_sub(self.pos)
+        u64::try_from(self.data.len()).unwrap_or(u64::MAX).saturating_mul(8).saturating_sub(self.pos)
     }
 
     /// `true` if the position is at a byte boundary.
@@ -781,9 +723,7 @@ impl<'a> BitReader<'a> {
     /// [`BitstreamError::Truncated`] (consuming nothing) if fewer than `n` bits remain.
     pub fn read_bits(&mut self, n: u32) -> Result<u32, BitstreamError> {
         if n > 32 {
-            return Err(BitstreamError::Unsupported {
-                what: "reading more than 32 bits at once",
-            });
+            return Err(BitstreamError::Unsupported { what: "reading more than 32 bits at once" });
         }
         if u64::from(n) > self.bits_remaining() {
             return Err(Self::overrun());
@@ -834,20 +774,14 @@ impl<'a> BitReader<'a> {
         }
         let suffix = u64::from(self.read_bits(leading_zeros)?);
         // leading_zeros <= 31, so this is at most 2^32 - 2.
-        let value = (1u64 << leading_zeros)
-            .saturating_sub(1)
-            .saturating_add(suffix);
+        let value = (1u64 << leading_zeros).saturating_sub(1).saturating_add(suffix);
         u32::try_from(value).map_err(|_| BitstreamError::ExpGolombOverflow)
     }
 
     /// Reads a signed Exp-Golomb code (`se(v)`), value `-2_147_483_647..=2_147_483_647`.
     pub fn read_se(&mut self) -> Result<i32, BitstreamError> {
         let k = i64::from(self.read_ue()?);
-        let value = if k % 2 == 1 {
-            k.saturating_add(1) / 2
-        } else {
-            (k / 2).saturating_neg()
-        };
+        let value = if k % 2 == 1 { k.saturating_add(1) / 2 } else { (k / 2).saturating_neg() };
         i32::try_from(value).map_err(|_| BitstreamError::ExpGolombOverflow)
     }
 
@@ -867,17 +801,10 @@ impl<'a> BitReader<'a> {
 }
 
 /// Reads `ue(v)` and checks it is `<= max`, reporting `field` otherwise.
-fn read_ue_max(
-    r: &mut BitReader<'_>,
-    field: &'static str,
-    max: u32,
-) -> Result<u32, BitstreamError> {
+fn read_ue_max(r: &mut BitReader<'_>, field: &'static str, max: u32) -> Result<u32, BitstreamError> {
     let v = r.read_ue()?;
     if v > max {
-        return Err(BitstreamError::InvalidValue {
-            field,
-            value: u64::from(v),
-        });
+        return Err(BitstreamError::InvalidValue { field, value: u64::from(v) });
     }
     Ok(v)
 }
@@ -968,10 +895,7 @@ impl TimingInfo {
             b = r;
         }
         // `a` is the greatest common divisor, at least 1 because `num` is non-zero.
-        Some((
-            num.checked_div(a).unwrap_or(num),
-            den.checked_div(a).unwrap_or(den),
-        ))
+        Some((num.checked_div(a).unwrap_or(num), den.checked_div(a).unwrap_or(den)))
     }
 }
 
@@ -1146,11 +1070,7 @@ fn parse_vui_tail(r: &mut BitReader<'_>) -> Result<VuiTail, BitstreamError> {
     if vcl_hrd {
         skip_hrd_parameters(r)?;
     }
-    let low_delay_hrd = if nal_hrd || vcl_hrd {
-        r.read_flag()?
-    } else {
-        false
-    };
+    let low_delay_hrd = if nal_hrd || vcl_hrd { r.read_flag()? } else { false };
     let pic_struct_present = r.read_flag()?;
     let bitstream_restriction = if r.read_flag()? {
         Some(BitstreamRestriction {
@@ -1165,13 +1085,7 @@ fn parse_vui_tail(r: &mut BitReader<'_>) -> Result<VuiTail, BitstreamError> {
     } else {
         None
     };
-    Ok(VuiTail {
-        nal_hrd,
-        vcl_hrd,
-        low_delay_hrd,
-        pic_struct_present,
-        bitstream_restriction,
-    })
+    Ok(VuiTail { nal_hrd, vcl_hrd, low_delay_hrd, pic_struct_present, bitstream_restriction })
 }
 
 fn parse_vui(r: &mut BitReader<'_>) -> Result<Vui, BitstreamError> {
@@ -1245,10 +1159,7 @@ fn skip_scaling_list(r: &mut BitReader<'_>, size: u32) -> Result<(), BitstreamEr
 /// `true` for `profile_idc` values whose SPS carries `chroma_format_idc`, bit depths and
 /// scaling matrices (High profiles, the SVC/MVC/3D profiles and the withdrawn profile 144).
 fn profile_has_chroma_info(profile_idc: u8) -> bool {
-    matches!(
-        profile_idc,
-        100 | 110 | 122 | 144 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
-    )
+    matches!(profile_idc, 100 | 110 | 122 | 144 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135)
 }
 
 /// A parsed sequence parameter set (H.264 7.3.2.1.1).
@@ -1316,10 +1227,7 @@ impl Sps {
     pub fn parse(nal: &[u8]) -> Result<Self, BitstreamError> {
         let nal = NalRef::parse(nal)?;
         if nal.nal_type != NalUnitType::SPS {
-            return Err(BitstreamError::UnexpectedNalType {
-                expected: NalUnitType::SPS,
-                found: nal.nal_type,
-            });
+            return Err(BitstreamError::UnexpectedNalType { expected: NalUnitType::SPS, found: nal.nal_type });
         }
         Self::parse_rbsp(&remove_emulation_prevention(nal.payload()))
     }
@@ -1367,11 +1275,7 @@ impl Sps {
         let log2_max_frame_num_minus4 = read_ue_u8(r, "log2_max_frame_num_minus4", 12)?;
         let pic_order_cnt = match read_ue_max(r, "pic_order_cnt_type", 2)? {
             0 => PicOrderCnt::Type0 {
-                log2_max_pic_order_cnt_lsb_minus4: read_ue_u8(
-                    r,
-                    "log2_max_pic_order_cnt_lsb_minus4",
-                    12,
-                )?,
+                log2_max_pic_order_cnt_lsb_minus4: read_ue_u8(r, "log2_max_pic_order_cnt_lsb_minus4", 12)?,
             },
             1 => {
                 let delta_pic_order_always_zero_flag = r.read_flag()?;
@@ -1396,27 +1300,14 @@ impl Sps {
         let pic_width_in_mbs_minus1 = r.read_ue()?;
         let pic_height_in_map_units_minus1 = r.read_ue()?;
         let frame_mbs_only_flag = r.read_flag()?;
-        let mb_adaptive_frame_field_flag = if frame_mbs_only_flag {
-            false
-        } else {
-            r.read_flag()?
-        };
+        let mb_adaptive_frame_field_flag = if frame_mbs_only_flag { false } else { r.read_flag()? };
         let direct_8x8_inference_flag = r.read_flag()?;
         let frame_cropping = if r.read_flag()? {
-            Some(FrameCropping {
-                left: r.read_ue()?,
-                right: r.read_ue()?,
-                top: r.read_ue()?,
-                bottom: r.read_ue()?,
-            })
+            Some(FrameCropping { left: r.read_ue()?, right: r.read_ue()?, top: r.read_ue()?, bottom: r.read_ue()? })
         } else {
             None
         };
-        let vui = if r.read_flag()? {
-            Some(parse_vui(r)?)
-        } else {
-            None
-        };
+        let vui = if r.read_flag()? { Some(parse_vui(r)?) } else { None };
 
         let sps = Self {
             profile_idc,
@@ -1504,8 +1395,7 @@ impl Sps {
 
     /// `MaxFrameNum` = 2^(`log2_max_frame_num_minus4` + 4).
     pub fn max_frame_num(&self) -> u32 {
-        1u32.checked_shl(u32::from(self.log2_max_frame_num_minus4).saturating_add(4))
-            .unwrap_or(u32::MAX)
+        1u32.checked_shl(u32::from(self.log2_max_frame_num_minus4).saturating_add(4)).unwrap_or(u32::MAX)
     }
 
     /// Horizontal crop unit in luma samples (`CropUnitX`): 1 for monochrome/4:4:4 (or separate
@@ -1528,17 +1418,12 @@ impl Sps {
     }
 
     fn coded_width_u64(&self) -> u64 {
-        u64::from(self.pic_width_in_mbs_minus1)
-            .saturating_add(1)
-            .saturating_mul(16)
+        u64::from(self.pic_width_in_mbs_minus1).saturating_add(1).saturating_mul(16)
     }
 
     fn coded_height_u64(&self) -> u64 {
         let field_factor = if self.frame_mbs_only_flag { 1 } else { 2 };
-        u64::from(self.pic_height_in_map_units_minus1)
-            .saturating_add(1)
-            .saturating_mul(16)
-            .saturating_mul(field_factor)
+        u64::from(self.pic_height_in_map_units_minus1).saturating_add(1).saturating_mul(16).saturating_mul(field_factor)
     }
 
     /// Total cropped luma samples `(horizontal, vertical)`.
@@ -1546,12 +1431,8 @@ impl Sps {
         let Some(c) = self.frame_cropping else {
             return (0, 0);
         };
-        let w = u64::from(c.left)
-            .saturating_add(u64::from(c.right))
-            .saturating_mul(u64::from(self.crop_unit_x()));
-        let h = u64::from(c.top)
-            .saturating_add(u64::from(c.bottom))
-            .saturating_mul(u64::from(self.crop_unit_y()));
+        let w = u64::from(c.left).saturating_add(u64::from(c.right)).saturating_mul(u64::from(self.crop_unit_x()));
+        let h = u64::from(c.top).saturating_add(u64::from(c.bottom)).saturating_mul(u64::from(self.crop_unit_y()));
         (w, h)
     }
 
@@ -1569,18 +1450,14 @@ impl Sps {
 
     /// Display width in pixels: coded width minus `CropUnitX * (left + right)` crop offsets.
     pub fn width(&self) -> u32 {
-        let w = self
-            .coded_width_u64()
-            .saturating_sub(self.crop_pixels_u64().0);
+        let w = self.coded_width_u64().saturating_sub(self.crop_pixels_u64().0);
         u32::try_from(w).unwrap_or(u32::MAX)
     }
 
     /// Display height in pixels: coded height minus `CropUnitY * (top + bottom)` crop offsets
     /// (accounts for chroma format and `frame_mbs_only_flag`).
     pub fn height(&self) -> u32 {
-        let h = self
-            .coded_height_u64()
-            .saturating_sub(self.crop_pixels_u64().1);
+        let h = self.coded_height_u64().saturating_sub(self.crop_pixels_u64().1);
         u32::try_from(h).unwrap_or(u32::MAX)
     }
 
@@ -1592,10 +1469,7 @@ impl Sps {
     /// Nominal frame rate `(numerator, denominator)` in frames per second from the VUI timing
     /// info (see [`TimingInfo::frame_rate`]), or `None` if absent.
     pub fn frame_rate(&self) -> Option<(u64, u64)> {
-        self.vui
-            .as_ref()
-            .and_then(|v| v.timing_info)
-            .and_then(|t| t.frame_rate())
+        self.vui.as_ref().and_then(|v| v.timing_info).and_then(|t| t.frame_rate())
     }
 
     /// RFC 6381 codec string `avc1.PPCCLL`: lowercase hex of `profile_idc`,
@@ -1694,10 +1568,7 @@ struct ByteCursor<'a> {
 
 impl<'a> ByteCursor<'a> {
     fn u8(&mut self, what: &'static str) -> Result<u8, BitstreamError> {
-        let (&b, rest) = self
-            .data
-            .split_first()
-            .ok_or(BitstreamError::Truncated { what })?;
+        let (&b, rest) = self.data.split_first().ok_or(BitstreamError::Truncated { what })?;
         self.data = rest;
         Ok(b)
     }
@@ -1738,10 +1609,7 @@ impl<'a> ByteCursor<'a> {
 /// Checks that `nal` is a non-empty NAL unit of type `expected` and fits in `avcC`.
 fn check_parameter_set(nal: &[u8], expected: NalUnitType) -> Result<(), BitstreamError> {
     if nal.len() > AVCC_MAX_NAL_LEN {
-        return Err(BitstreamError::NalUnitTooLarge {
-            len: nal.len(),
-            length_size: 2,
-        });
+        return Err(BitstreamError::NalUnitTooLarge { len: nal.len(), length_size: 2 });
     }
     let found = NalRef::parse(nal)?.nal_type;
     if found != expected {
@@ -1762,18 +1630,12 @@ impl AvcDecoderConfigurationRecord {
     /// [`BitstreamError::UnexpectedNalType`] if an entry is not an SPS/PPS. An empty PPS list
     /// is allowed (parameter sets may be carried in-band).
     pub fn from_parameter_sets(sps: &[&[u8]], pps: &[&[u8]]) -> Result<Self, BitstreamError> {
-        let first = sps.first().ok_or(BitstreamError::InvalidAvcC {
-            reason: "at least one SPS is required",
-        })?;
+        let first = sps.first().ok_or(BitstreamError::InvalidAvcC { reason: "at least one SPS is required" })?;
         if sps.len() > AVCC_MAX_SPS {
-            return Err(BitstreamError::InvalidAvcC {
-                reason: "more than 31 SPS",
-            });
+            return Err(BitstreamError::InvalidAvcC { reason: "more than 31 SPS" });
         }
         if pps.len() > AVCC_MAX_PPS {
-            return Err(BitstreamError::InvalidAvcC {
-                reason: "more than 255 PPS",
-            });
+            return Err(BitstreamError::InvalidAvcC { reason: "more than 255 PPS" });
         }
         for nal in sps {
             check_parameter_set(nal, NalUnitType::SPS)?;
@@ -1843,15 +1705,10 @@ impl AvcDecoderConfigurationRecord {
             let fits = |n: &&Vec<u8>| n.len() <= AVCC_MAX_NAL_LEN;
             if strict {
                 if list.len() > max_count {
-                    return Err(BitstreamError::InvalidAvcC {
-                        reason: "too many parameter sets",
-                    });
+                    return Err(BitstreamError::InvalidAvcC { reason: "too many parameter sets" });
                 }
                 if let Some(n) = list.iter().find(|n| !fits(n)) {
-                    return Err(BitstreamError::NalUnitTooLarge {
-                        len: n.len(),
-                        length_size: 2,
-                    });
+                    return Err(BitstreamError::NalUnitTooLarge { len: n.len(), length_size: 2 });
                 }
             }
             let kept: Vec<&Vec<u8>> = list.iter().filter(fits).take(max_count).collect();
@@ -1866,9 +1723,7 @@ impl AvcDecoderConfigurationRecord {
         }
 
         if strict && !matches!(self.length_size_minus_one, 0 | 1 | 3) {
-            return Err(BitstreamError::InvalidLengthSize(
-                self.length_size_minus_one.saturating_add(1),
-            ));
+            return Err(BitstreamError::InvalidLengthSize(self.length_size_minus_one.saturating_add(1)));
         }
         let mut out = vec![
             1, // configurationVersion
@@ -1902,9 +1757,7 @@ impl AvcDecoderConfigurationRecord {
         let mut c = ByteCursor { data };
         let version = c.u8("avcC header")?;
         if version != 1 {
-            return Err(BitstreamError::InvalidAvcC {
-                reason: "configurationVersion is not 1",
-            });
+            return Err(BitstreamError::InvalidAvcC { reason: "configurationVersion is not 1" });
         }
         let profile_idc = c.u8("avcC header")?;
         let profile_compatibility = c.u8("avcC header")?;
@@ -1926,24 +1779,11 @@ impl AvcDecoderConfigurationRecord {
             let bit_depth_chroma_minus8 = c.u8(what)? & 0x07;
             let num_ext = usize::from(c.u8(what)?);
             let sps_ext = c.nal_list(num_ext, NalUnitType::SPS_EXTENSION, what)?;
-            Some(AvcCHighProfileExt {
-                chroma_format,
-                bit_depth_luma_minus8,
-                bit_depth_chroma_minus8,
-                sps_ext,
-            })
+            Some(AvcCHighProfileExt { chroma_format, bit_depth_luma_minus8, bit_depth_chroma_minus8, sps_ext })
         } else {
             None
         };
-        Ok(Self {
-            profile_idc,
-            profile_compatibility,
-            level_idc,
-            length_size_minus_one,
-            sps,
-            pps,
-            high_profile_ext,
-        })
+        Ok(Self { profile_idc, profile_compatibility, level_idc, length_size_minus_one, sps, pps, high_profile_ext })
     }
 }
 
@@ -2009,8 +1849,8 @@ pub fn fuzz_entry(data: &[u8]) {
             for length_size in [1u8, 2, 4] {
                 match annex_b_to_length_prefixed(data, length_size) {
                     Ok(lp) => {
-                        let back = split_length_prefixed(&lp, length_size)
-                            .unwrap_or_else(|e| panic!("re-split failed: {e}"));
+                        let back =
+                            split_length_prefixed(&lp, length_size).unwrap_or_else(|e| panic!("re-split failed: {e}"));
                         let a: Vec<&[u8]> = nals.iter().map(|n| n.data).collect();
                         let b: Vec<&[u8]> = back.iter().map(|n| n.data).collect();
                         assert_eq!(a, b);
@@ -2031,8 +1871,8 @@ pub fn fuzz_entry(data: &[u8]) {
                 fuzz_parameter_set(nal.data);
             }
             if let Ok(annex_b) = length_prefixed_to_annex_b(data, length_size) {
-                let back = split_annex_b(&annex_b)
-                    .unwrap_or_else(|e| panic!("re-split of converted Annex B failed: {e}"));
+                let back =
+                    split_annex_b(&annex_b).unwrap_or_else(|e| panic!("re-split of converted Annex B failed: {e}"));
                 let a: Vec<&[u8]> = nals.iter().map(|n| n.data).collect();
                 let b: Vec<&[u8]> = back.iter().map(|n| n.data).collect();
                 assert_eq!(a, b);
@@ -2047,9 +1887,7 @@ pub fn fuzz_entry(data: &[u8]) {
 
     // avcC.
     if let Ok(record) = AvcDecoderConfigurationRecord::parse(data) {
-        let bytes = record
-            .try_to_bytes()
-            .unwrap_or_else(|e| panic!("parsed avcC does not serialize: {e}"));
+        let bytes = record.try_to_bytes().unwrap_or_else(|e| panic!("parsed avcC does not serialize: {e}"));
         assert_eq!(bytes, record.to_bytes());
         let again = AvcDecoderConfigurationRecord::parse(&bytes)
             .unwrap_or_else(|e| panic!("serialized avcC does not parse: {e}"));
@@ -2071,15 +1909,8 @@ fn fuzz_parameter_set(nal: &[u8]) {
     assert!(sps.height() >= 1 && sps.height() <= sps.coded_height());
     let codec = sps.codec_string();
     assert_eq!(codec.len(), 11);
-    assert_eq!(
-        codec_string_from_sps(nal).ok().as_deref(),
-        Some(codec.as_str())
-    );
-    let _ = (
-        sps.frame_rate(),
-        sps.sample_aspect_ratio(),
-        sps.max_frame_num(),
-    );
+    assert_eq!(codec_string_from_sps(nal).ok().as_deref(), Some(codec.as_str()));
+    let _ = (sps.frame_rate(), sps.sample_aspect_ratio(), sps.max_frame_num());
     if nal.len() <= AVCC_MAX_NAL_LEN {
         let record = AvcDecoderConfigurationRecord::from_parameter_sets(&[nal], &[])
             .unwrap_or_else(|e| panic!("avcC from a valid SPS failed: {e}"));
@@ -2134,10 +1965,7 @@ mod tests {
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(s.len() % 2 == 0, "odd hex length");
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit")).collect()
     }
 
     fn to_hex(b: &[u8]) -> String {
@@ -2198,11 +2026,7 @@ mod tests {
             self.u(len, x);
         }
         fn se(&mut self, v: i32) {
-            let k = if v > 0 {
-                (2 * i64::from(v) - 1) as u32
-            } else {
-                (-2 * i64::from(v)) as u32
-            };
+            let k = if v > 0 { (2 * i64::from(v) - 1) as u32 } else { (-2 * i64::from(v)) as u32 };
             self.ue(k);
         }
         /// Appends `rbsp_trailing_bits()` and returns the bytes.
@@ -2338,14 +2162,8 @@ mod tests {
         assert_eq!(nal.payload(), &[0x88]);
         let nal = NalRef::parse(&[0x06, 0x05]).unwrap();
         assert_eq!((nal.nal_type, nal.nal_ref_idc), (NalUnitType::SEI, 0));
-        assert_eq!(
-            NalRef::parse(&[0xe5]),
-            Err(BitstreamError::ForbiddenZeroBit { offset: 0 })
-        );
-        assert_eq!(
-            NalRef::parse(&[]),
-            Err(BitstreamError::EmptyNalUnit { offset: 0 })
-        );
+        assert_eq!(NalRef::parse(&[0xe5]), Err(BitstreamError::ForbiddenZeroBit { offset: 0 }));
+        assert_eq!(NalRef::parse(&[]), Err(BitstreamError::EmptyNalUnit { offset: 0 }));
         // 4-byte header for type 20; payload of a cut-short header is empty.
         let ext = NalRef::parse(&[0x74, 1, 2, 3, 4]).unwrap();
         assert_eq!(ext.header_len(), 4);
@@ -2396,19 +2214,10 @@ mod tests {
 
     #[test]
     fn annex_b_rejects_garbage_before_first_start_code() {
-        assert_eq!(
-            split_annex_b(&[0x12, 0, 0, 1, 0x09, 0x10]),
-            Err(BitstreamError::BadStartCode { offset: 0 })
-        );
-        assert_eq!(
-            split_annex_b(&[0, 0, 0, 7, 0, 0, 1, 0x09]),
-            Err(BitstreamError::BadStartCode { offset: 3 })
-        );
+        assert_eq!(split_annex_b(&[0x12, 0, 0, 1, 0x09, 0x10]), Err(BitstreamError::BadStartCode { offset: 0 }));
+        assert_eq!(split_annex_b(&[0, 0, 0, 7, 0, 0, 1, 0x09]), Err(BitstreamError::BadStartCode { offset: 3 }));
         // `00 01` is not a start code.
-        assert_eq!(
-            split_annex_b(&[0, 1, 0x09]),
-            Err(BitstreamError::BadStartCode { offset: 1 })
-        );
+        assert_eq!(split_annex_b(&[0, 1, 0x09]), Err(BitstreamError::BadStartCode { offset: 1 }));
         // Raw length-prefixed data is not Annex B.
         let lp = annex_b_to_length_prefixed(&[0, 0, 1, 0x09, 0x10], 4).unwrap();
         assert_eq!(lp, [0, 0, 0, 2, 0x09, 0x10]);
@@ -2417,20 +2226,12 @@ mod tests {
 
     #[test]
     fn annex_b_forbidden_bit_stops_iteration() {
-        let data = [
-            0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x89, 0x10, 0, 0, 1, 0x09, 0x10,
-        ];
+        let data = [0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x89, 0x10, 0, 0, 1, 0x09, 0x10];
         let mut it = annex_b_nal_units(&data);
         assert!(matches!(it.next(), Some(Ok(_))));
-        assert_eq!(
-            it.next(),
-            Some(Err(BitstreamError::ForbiddenZeroBit { offset: 8 }))
-        );
+        assert_eq!(it.next(), Some(Err(BitstreamError::ForbiddenZeroBit { offset: 8 })));
         assert_eq!(it.next(), None);
-        assert_eq!(
-            split_annex_b(&data),
-            Err(BitstreamError::ForbiddenZeroBit { offset: 8 })
-        );
+        assert_eq!(split_annex_b(&data), Err(BitstreamError::ForbiddenZeroBit { offset: 8 }));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -2461,37 +2262,25 @@ mod tests {
         assert_eq!(types(&nals), [9, 7, 8, 6, 5]);
         for length_size in [1u8, 2, 4] {
             let lp = annex_b_to_length_prefixed(&annex_b, length_size).unwrap();
-            let expected_len: usize = nals
-                .iter()
-                .map(|n| n.data.len() + usize::from(length_size))
-                .sum();
+            let expected_len: usize = nals.iter().map(|n| n.data.len() + usize::from(length_size)).sum();
             assert_eq!(lp.len(), expected_len);
             let split = split_length_prefixed(&lp, length_size).unwrap();
             assert_eq!(
                 split.iter().map(|n| n.data).collect::<Vec<_>>(),
                 nals.iter().map(|n| n.data).collect::<Vec<_>>()
             );
-            let iterated: Vec<_> = length_prefixed_nal_units(&lp, length_size)
-                .map(Result::unwrap)
-                .collect();
+            let iterated: Vec<_> = length_prefixed_nal_units(&lp, length_size).map(Result::unwrap).collect();
             assert_eq!(iterated, split);
             let back = length_prefixed_to_annex_b(&lp, length_size).unwrap();
             // All start codes become 4 bytes long.
-            assert_eq!(
-                back.len(),
-                expected_len + nals.len() * (4 - usize::from(length_size))
-            );
+            assert_eq!(back.len(), expected_len + nals.len() * (4 - usize::from(length_size)));
             let resplit = split_annex_b(&back).unwrap();
             assert_eq!(resplit, nals);
         }
         // Exact layout for a 2-byte prefix.
-        let lp =
-            annex_b_to_length_prefixed(&[0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x68, 0xce], 2).unwrap();
+        let lp = annex_b_to_length_prefixed(&[0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x68, 0xce], 2).unwrap();
         assert_eq!(lp, [0, 2, 0x09, 0xf0, 0, 2, 0x68, 0xce]);
-        assert_eq!(
-            length_prefixed_to_annex_b(&lp, 2).unwrap(),
-            [0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x68, 0xce]
-        );
+        assert_eq!(length_prefixed_to_annex_b(&lp, 2).unwrap(), [0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x68, 0xce]);
         assert!(split_length_prefixed(&[], 4).unwrap().is_empty());
         assert!(annex_b_to_length_prefixed(&[], 4).unwrap().is_empty());
     }
@@ -2499,28 +2288,14 @@ mod tests {
     #[test]
     fn length_prefixed_errors() {
         for bad in [0u8, 3, 5, 255] {
-            assert_eq!(
-                split_length_prefixed(&[0, 0, 0, 1, 0x09], bad),
-                Err(BitstreamError::InvalidLengthSize(bad))
-            );
-            assert_eq!(
-                annex_b_to_length_prefixed(&[0, 0, 1, 0x09], bad),
-                Err(BitstreamError::InvalidLengthSize(bad))
-            );
-            assert_eq!(
-                length_prefixed_to_annex_b(&[], bad),
-                Err(BitstreamError::InvalidLengthSize(bad))
-            );
-            assert_eq!(
-                length_prefixed_nal_units(&[], bad).next(),
-                Some(Err(BitstreamError::InvalidLengthSize(bad)))
-            );
+            assert_eq!(split_length_prefixed(&[0, 0, 0, 1, 0x09], bad), Err(BitstreamError::InvalidLengthSize(bad)));
+            assert_eq!(annex_b_to_length_prefixed(&[0, 0, 1, 0x09], bad), Err(BitstreamError::InvalidLengthSize(bad)));
+            assert_eq!(length_prefixed_to_annex_b(&[], bad), Err(BitstreamError::InvalidLengthSize(bad)));
+            assert_eq!(length_prefixed_nal_units(&[], bad).next(), Some(Err(BitstreamError::InvalidLengthSize(bad))));
         }
         assert_eq!(
             split_length_prefixed(&[0, 0, 0], 4),
-            Err(BitstreamError::Truncated {
-                what: "NAL unit length prefix"
-            })
+            Err(BitstreamError::Truncated { what: "NAL unit length prefix" })
         );
         assert_eq!(
             split_length_prefixed(&[0, 0, 0, 3, 0x09, 0x10], 4),
@@ -2530,14 +2305,8 @@ mod tests {
             split_length_prefixed(&[0xff, 0xff, 0xff, 0xff, 0x09], 4),
             Err(BitstreamError::Truncated { what: "NAL unit" })
         );
-        assert_eq!(
-            split_length_prefixed(&[1, 0x09, 0, 0x09], 1),
-            Err(BitstreamError::EmptyNalUnit { offset: 2 })
-        );
-        assert_eq!(
-            split_length_prefixed(&[1, 0x09, 1, 0x89], 1),
-            Err(BitstreamError::ForbiddenZeroBit { offset: 3 })
-        );
+        assert_eq!(split_length_prefixed(&[1, 0x09, 0, 0x09], 1), Err(BitstreamError::EmptyNalUnit { offset: 2 }));
+        assert_eq!(split_length_prefixed(&[1, 0x09, 1, 0x89], 1), Err(BitstreamError::ForbiddenZeroBit { offset: 3 }));
         let mut it = length_prefixed_nal_units(&[1, 0x09, 0, 1, 0x09], 1);
         assert!(matches!(it.next(), Some(Ok(_))));
         assert!(matches!(it.next(), Some(Err(_))));
@@ -2548,10 +2317,7 @@ mod tests {
         big.extend(std::iter::repeat_n(0x11, 255));
         assert_eq!(
             annex_b_to_length_prefixed(&big, 1),
-            Err(BitstreamError::NalUnitTooLarge {
-                len: 256,
-                length_size: 1
-            })
+            Err(BitstreamError::NalUnitTooLarge { len: 256, length_size: 1 })
         );
         assert_eq!(annex_b_to_length_prefixed(&big, 2).unwrap().len(), 258);
     }
@@ -2596,20 +2362,13 @@ mod tests {
                 if nal.last() == Some(&0) {
                     nal.push(0x80);
                 }
-                stream.extend(if rng.below(2) == 0 {
-                    &[0, 0, 1][..]
-                } else {
-                    &[0, 0, 0, 1][..]
-                });
+                stream.extend(if rng.below(2) == 0 { &[0, 0, 1][..] } else { &[0, 0, 0, 1][..] });
                 stream.extend(&nal);
                 stream.extend(vec![0; rng.below(3)]); // trailing_zero_8bits
                 nals.push(nal);
             }
             let split = split_annex_b(&stream).unwrap();
-            assert_eq!(
-                split.iter().map(|n| n.data.to_vec()).collect::<Vec<_>>(),
-                nals
-            );
+            assert_eq!(split.iter().map(|n| n.data.to_vec()).collect::<Vec<_>>(), nals);
             for length_size in [2u8, 4] {
                 let lp = annex_b_to_length_prefixed(&stream, length_size).unwrap();
                 let back = length_prefixed_to_annex_b(&lp, length_size).unwrap();
@@ -2638,11 +2397,7 @@ mod tests {
         ];
         for (rbsp, escaped) in cases {
             assert_eq!(&add_emulation_prevention(rbsp), escaped, "escape {rbsp:?}");
-            assert_eq!(
-                &remove_emulation_prevention(escaped),
-                rbsp,
-                "unescape {escaped:?}"
-            );
+            assert_eq!(&remove_emulation_prevention(escaped), rbsp, "unescape {escaped:?}");
         }
         // A real SPS with an emulation prevention byte.
         let sps = hex(BASELINE_720P_SPS);
@@ -2650,16 +2405,8 @@ mod tests {
         assert_eq!(rbsp.len(), sps.len() - 1 - 2);
         assert_eq!(add_emulation_prevention(&rbsp), &sps[1..]);
         // Header extension stripped for type 20; cut-short header rejected.
-        assert_eq!(
-            nal_to_rbsp(&[0x74, 1, 2, 3, 0, 0, 3, 1]).unwrap(),
-            [0, 0, 1]
-        );
-        assert_eq!(
-            nal_to_rbsp(&[0x74, 1]),
-            Err(BitstreamError::Truncated {
-                what: "NAL unit header extension"
-            })
-        );
+        assert_eq!(nal_to_rbsp(&[0x74, 1, 2, 3, 0, 0, 3, 1]).unwrap(), [0, 0, 1]);
+        assert_eq!(nal_to_rbsp(&[0x74, 1]), Err(BitstreamError::Truncated { what: "NAL unit header extension" }));
         assert!(nal_to_rbsp(&[]).is_err());
     }
 
@@ -2685,10 +2432,7 @@ mod tests {
         assert_eq!(r.read_bits(32).unwrap(), 0xdead_beef);
         assert!(!r.more_rbsp_data());
         assert!(r.read_bit().unwrap()); // stop bit
-        assert_eq!(
-            r.bits_remaining() as usize,
-            data.len() * 8 - r.position() as usize
-        );
+        assert_eq!(r.bits_remaining() as usize, data.len() * 8 - r.position() as usize);
 
         let bytes = [0b1010_0000, 0xff];
         let mut r = BitReader::new(&bytes);
@@ -2698,19 +2442,13 @@ mod tests {
         assert!(!r.is_byte_aligned());
         r.skip_bits(5).unwrap();
         assert!(r.is_byte_aligned());
-        assert_eq!(
-            r.read_bits(9),
-            Err(BitstreamError::Truncated { what: "RBSP bits" })
-        );
+        assert_eq!(r.read_bits(9), Err(BitstreamError::Truncated { what: "RBSP bits" }));
         assert_eq!(r.position(), 8, "failed read consumes nothing");
         assert!(r.skip_bits(9).is_err());
         assert_eq!(r.read_bits(8).unwrap(), 0xff);
         assert!(r.read_bit().is_err());
         assert!(r.read_ue().is_err());
-        assert!(matches!(
-            r.read_bits(33),
-            Err(BitstreamError::Unsupported { .. })
-        ));
+        assert!(matches!(r.read_bits(33), Err(BitstreamError::Unsupported { .. })));
     }
 
     #[test]
@@ -2718,14 +2456,8 @@ mod tests {
         // 32 leading zeros: value does not fit in u32.
         let mut data = vec![0u8; 4];
         data.extend([0x80, 0, 0, 0, 0]);
-        assert_eq!(
-            BitReader::new(&data).read_ue(),
-            Err(BitstreamError::ExpGolombOverflow)
-        );
-        assert_eq!(
-            BitReader::new(&data).read_se(),
-            Err(BitstreamError::ExpGolombOverflow)
-        );
+        assert_eq!(BitReader::new(&data).read_ue(), Err(BitstreamError::ExpGolombOverflow));
+        assert_eq!(BitReader::new(&data).read_se(), Err(BitstreamError::ExpGolombOverflow));
         // 31 leading zeros + 31 one bits: the largest legal value.
         let mut w = BitWriter::default();
         w.u(31, 0);
@@ -2733,15 +2465,9 @@ mod tests {
         let data = w.finish();
         assert_eq!(BitReader::new(&data).read_ue(), Ok(u32::MAX - 1));
         // Prefix without its suffix.
-        assert_eq!(
-            BitReader::new(&[0x00, 0x01]).read_ue(),
-            Err(BitstreamError::Truncated { what: "RBSP bits" })
-        );
+        assert_eq!(BitReader::new(&[0x00, 0x01]).read_ue(), Err(BitstreamError::Truncated { what: "RBSP bits" }));
         // All zeros, not enough for an overflow: truncation.
-        assert!(matches!(
-            BitReader::new(&[0, 0]).read_ue(),
-            Err(BitstreamError::Truncated { .. })
-        ));
+        assert!(matches!(BitReader::new(&[0, 0]).read_ue(), Err(BitstreamError::Truncated { .. })));
         assert!(!BitReader::new(&[0, 0]).more_rbsp_data());
     }
 
@@ -2756,10 +2482,7 @@ mod tests {
     #[test]
     fn sps_constrained_baseline_31_720p() {
         let sps = parse_sps(BASELINE_720P_SPS);
-        assert_eq!(
-            (sps.profile_idc, sps.constraint_set_flags, sps.level_idc),
-            (66, 0xc0, 31)
-        );
+        assert_eq!((sps.profile_idc, sps.constraint_set_flags, sps.level_idc), (66, 0xc0, 31));
         assert_eq!(sps.seq_parameter_set_id, 0);
         assert_eq!(sps.chroma_format_idc, 1);
         assert_eq!(sps.pic_order_cnt_type(), 2);
@@ -2776,64 +2499,31 @@ mod tests {
         assert_eq!(vui.colour_primaries, 2);
         assert_eq!(
             vui.timing_info,
-            Some(TimingInfo {
-                num_units_in_tick: 1,
-                time_scale: 60,
-                fixed_frame_rate_flag: false
-            })
+            Some(TimingInfo { num_units_in_tick: 1, time_scale: 60, fixed_frame_rate_flag: false })
         );
         assert_eq!(sps.frame_rate(), Some((30, 1)));
         assert!(vui.tail_parsed);
         assert_eq!(vui.bitstream_restriction.unwrap().max_num_reorder_frames, 0);
-        assert_eq!(
-            vui.bitstream_restriction.unwrap().max_dec_frame_buffering,
-            3
-        );
+        assert_eq!(vui.bitstream_restriction.unwrap().max_dec_frame_buffering, 3);
     }
 
     #[test]
     fn sps_main_30_360p_cropped() {
         let sps = parse_sps(MAIN_360P_SPS);
-        assert_eq!(
-            (sps.profile_idc, sps.constraint_set_flags, sps.level_idc),
-            (77, 0x40, 30)
-        );
-        assert_eq!(
-            sps.pic_order_cnt,
-            PicOrderCnt::Type0 {
-                log2_max_pic_order_cnt_lsb_minus4: 2
-            }
-        );
-        assert_eq!(
-            sps.frame_cropping,
-            Some(FrameCropping {
-                left: 0,
-                right: 0,
-                top: 0,
-                bottom: 4
-            })
-        );
+        assert_eq!((sps.profile_idc, sps.constraint_set_flags, sps.level_idc), (77, 0x40, 30));
+        assert_eq!(sps.pic_order_cnt, PicOrderCnt::Type0 { log2_max_pic_order_cnt_lsb_minus4: 2 });
+        assert_eq!(sps.frame_cropping, Some(FrameCropping { left: 0, right: 0, top: 0, bottom: 4 }));
         assert_eq!((sps.coded_width(), sps.coded_height()), (640, 368));
         assert_eq!((sps.width(), sps.height()), (640, 360));
         assert_eq!(sps.codec_string(), "avc1.4d401e");
         assert_eq!(sps.frame_rate(), Some((25, 1)));
-        assert_eq!(
-            sps.vui
-                .unwrap()
-                .bitstream_restriction
-                .unwrap()
-                .max_num_reorder_frames,
-            2
-        );
+        assert_eq!(sps.vui.unwrap().bitstream_restriction.unwrap().max_num_reorder_frames, 2);
     }
 
     #[test]
     fn sps_high_40_1080p_cropping() {
         let sps = parse_sps(HIGH_1080P_SPS);
-        assert_eq!(
-            (sps.profile_idc, sps.constraint_set_flags, sps.level_idc),
-            (100, 0, 40)
-        );
+        assert_eq!((sps.profile_idc, sps.constraint_set_flags, sps.level_idc), (100, 0, 40));
         assert_eq!(sps.chroma_format_idc, 1);
         assert_eq!((sps.bit_depth_luma(), sps.bit_depth_chroma()), (8, 8));
         assert!(!sps.seq_scaling_matrix_present_flag);
@@ -2844,10 +2534,7 @@ mod tests {
         assert_eq!((sps.crop_unit_x(), sps.crop_unit_y()), (2, 2));
         assert_eq!((sps.width(), sps.height()), (1920, 1080));
         assert_eq!(sps.codec_string(), "avc1.640028");
-        assert_eq!(
-            codec_string_from_sps(&hex(HIGH_1080P_SPS)).unwrap(),
-            "avc1.640028"
-        );
+        assert_eq!(codec_string_from_sps(&hex(HIGH_1080P_SPS)).unwrap(), "avc1.640028");
     }
 
     #[test]
@@ -2861,14 +2548,7 @@ mod tests {
         assert_eq!(vui.video_format, 5);
         assert!(vui.video_full_range_flag);
         assert!(vui.colour_description_present_flag);
-        assert_eq!(
-            (
-                vui.colour_primaries,
-                vui.transfer_characteristics,
-                vui.matrix_coefficients
-            ),
-            (1, 1, 1)
-        );
+        assert_eq!((vui.colour_primaries, vui.transfer_characteristics, vui.matrix_coefficients), (1, 1, 1));
         assert_eq!(sps.frame_rate(), Some((30, 1)));
     }
 
@@ -2881,10 +2561,7 @@ mod tests {
         assert_eq!(vui.aspect_ratio_idc, 255);
         assert_eq!((vui.sar_width, vui.sar_height), (5, 7));
         let timing = vui.timing_info.unwrap();
-        assert_eq!(
-            (timing.num_units_in_tick, timing.time_scale),
-            (1001, 120_000)
-        );
+        assert_eq!((timing.num_units_in_tick, timing.time_scale), (1001, 120_000));
         assert_eq!(sps.frame_rate(), Some((60_000, 1001)));
     }
 
@@ -2924,10 +2601,7 @@ mod tests {
     fn sps_synthetic_scaling_lists_and_poc_type1() {
         let nal = synthetic_scaling_poc1_sps();
         let sps = Sps::parse(&nal).unwrap();
-        assert_eq!(
-            (sps.profile_idc, sps.constraint_set_flags, sps.level_idc),
-            (100, 0x0c, 41)
-        );
+        assert_eq!((sps.profile_idc, sps.constraint_set_flags, sps.level_idc), (100, 0x0c, 41));
         assert_eq!(sps.seq_parameter_set_id, 3);
         assert!(sps.seq_scaling_matrix_present_flag);
         assert_eq!(sps.log2_max_frame_num_minus4, 5);
@@ -3048,53 +2722,27 @@ mod tests {
         let pps = hex(HIGH_1080P_PPS);
         assert_eq!(
             Sps::parse(&pps),
-            Err(BitstreamError::UnexpectedNalType {
-                expected: NalUnitType::SPS,
-                found: NalUnitType::PPS
-            })
+            Err(BitstreamError::UnexpectedNalType { expected: NalUnitType::SPS, found: NalUnitType::PPS })
         );
-        assert!(matches!(
-            Sps::parse(&[0x6f, 0x64]),
-            Err(BitstreamError::UnexpectedNalType { .. })
-        ));
-        assert_eq!(
-            Sps::parse(&[]),
-            Err(BitstreamError::EmptyNalUnit { offset: 0 })
-        );
-        assert_eq!(
-            Sps::parse(&[0x67]),
-            Err(BitstreamError::Truncated { what: "SPS" })
-        );
+        assert!(matches!(Sps::parse(&[0x6f, 0x64]), Err(BitstreamError::UnexpectedNalType { .. })));
+        assert_eq!(Sps::parse(&[]), Err(BitstreamError::EmptyNalUnit { offset: 0 }));
+        assert_eq!(Sps::parse(&[0x67]), Err(BitstreamError::Truncated { what: "SPS" }));
         assert!(codec_string_from_sps(&[0x67, 0x42, 0xc0]).is_err());
 
         // Every truncation of a real SPS either fails or (when only the best-effort VUI tail is
         // cut) still reports the same picture size.
-        for hex_str in [
-            BASELINE_720P_SPS,
-            HIGH_1080P_SPS,
-            HIGH_1080P_VUI_SPS,
-            HIGH444_SPS,
-        ] {
+        for hex_str in [BASELINE_720P_SPS, HIGH_1080P_SPS, HIGH_1080P_VUI_SPS, HIGH444_SPS] {
             let full = hex(hex_str);
             let expected = Sps::parse(&full).unwrap();
             for len in 0..full.len() {
                 match Sps::parse(&full[..len]) {
                     Ok(sps) => {
                         assert!(len > 10, "{hex_str} parsed from {len} bytes");
-                        assert_eq!(
-                            (sps.width(), sps.height()),
-                            (expected.width(), expected.height())
-                        );
-                        assert_eq!(
-                            sps.vui.as_ref().unwrap().timing_info,
-                            expected.vui.as_ref().unwrap().timing_info
-                        );
+                        assert_eq!((sps.width(), sps.height()), (expected.width(), expected.height()));
+                        assert_eq!(sps.vui.as_ref().unwrap().timing_info, expected.vui.as_ref().unwrap().timing_info);
                     }
                     Err(e) => assert!(
-                        matches!(
-                            e,
-                            BitstreamError::Truncated { .. } | BitstreamError::EmptyNalUnit { .. }
-                        ),
+                        matches!(e, BitstreamError::Truncated { .. } | BitstreamError::EmptyNalUnit { .. }),
                         "{e:?}"
                     ),
                 }
@@ -3130,31 +2778,13 @@ mod tests {
             Sps::parse(&sps_nal(&w.finish()))
         };
         assert!(build(0, 1, 0, 0).is_ok());
-        assert_eq!(
-            build(32, 1, 0, 0),
-            Err(BitstreamError::InvalidValue {
-                field: "seq_parameter_set_id",
-                value: 32
-            })
-        );
-        assert_eq!(
-            build(0, 4, 0, 0),
-            Err(BitstreamError::InvalidValue {
-                field: "chroma_format_idc",
-                value: 4
-            })
-        );
-        assert!(matches!(
-            build(0, 1, 0, 8),
-            Err(BitstreamError::InvalidValue { .. })
-        ));
+        assert_eq!(build(32, 1, 0, 0), Err(BitstreamError::InvalidValue { field: "seq_parameter_set_id", value: 32 }));
+        assert_eq!(build(0, 4, 0, 0), Err(BitstreamError::InvalidValue { field: "chroma_format_idc", value: 4 }));
+        assert!(matches!(build(0, 1, 0, 8), Err(BitstreamError::InvalidValue { .. })));
         assert!(build(0, 1, 0, 7).is_ok());
         assert!(matches!(
             build(0, 1, u32::MAX - 1, 0),
-            Err(BitstreamError::InvalidValue {
-                field: "pic_width_in_mbs_minus1",
-                ..
-            })
+            Err(BitstreamError::InvalidValue { field: "pic_width_in_mbs_minus1", .. })
         ));
         assert!(build(0, 1, (1 << 28) - 2, 0).is_ok());
     }
@@ -3173,27 +2803,16 @@ mod tests {
         ];
         for (sps, pps, avcc) in cases {
             let (sps, pps, avcc) = (hex(sps), hex(pps), hex(avcc));
-            let record =
-                AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps], &[&pps]).unwrap();
+            let record = AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps], &[&pps]).unwrap();
             assert_eq!(to_hex(&record.to_bytes()), to_hex(&avcc));
             assert_eq!(record.try_to_bytes().unwrap(), avcc);
             let parsed = AvcDecoderConfigurationRecord::parse(&avcc).unwrap();
             assert_eq!(parsed, record);
             assert_eq!(parsed.length_size(), 4);
-            assert_eq!(
-                parsed.codec_string(),
-                Sps::parse(&sps).unwrap().codec_string()
-            );
+            assert_eq!(parsed.codec_string(), Sps::parse(&sps).unwrap().codec_string());
         }
         let record = AvcDecoderConfigurationRecord::parse(&hex(HIGH_1080P_AVCC)).unwrap();
-        assert_eq!(
-            (
-                record.profile_idc,
-                record.profile_compatibility,
-                record.level_idc
-            ),
-            (100, 0, 40)
-        );
+        assert_eq!((record.profile_idc, record.profile_compatibility, record.level_idc), (100, 0, 40));
         assert_eq!(record.sps, vec![hex(HIGH_1080P_SPS)]);
         assert_eq!(record.pps, vec![hex(HIGH_1080P_PPS)]);
         assert_eq!(
@@ -3205,12 +2824,7 @@ mod tests {
                 sps_ext: vec![],
             })
         );
-        assert_eq!(
-            AvcDecoderConfigurationRecord::parse(&hex(BASELINE_720P_AVCC))
-                .unwrap()
-                .high_profile_ext,
-            None
-        );
+        assert_eq!(AvcDecoderConfigurationRecord::parse(&hex(BASELINE_720P_AVCC)).unwrap().high_profile_ext, None);
     }
 
     #[test]
@@ -3219,25 +2833,11 @@ mod tests {
         let sps2 = synthetic_scaling_poc1_sps();
         let pps1 = hex(HIGH_1080P_PPS);
         let pps2 = hex("68ee3cb0");
-        let mut record =
-            AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps1, &sps2], &[&pps1, &pps2])
-                .unwrap();
+        let mut record = AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps1, &sps2], &[&pps1, &pps2]).unwrap();
         assert_eq!(record.profile_idc, 110);
-        assert_eq!(
-            record
-                .high_profile_ext
-                .as_ref()
-                .unwrap()
-                .bit_depth_luma_minus8,
-            2
-        );
+        assert_eq!(record.high_profile_ext.as_ref().unwrap().bit_depth_luma_minus8, 2);
         record.length_size_minus_one = 1;
-        record
-            .high_profile_ext
-            .as_mut()
-            .unwrap()
-            .sps_ext
-            .push(vec![0x6d, 0x01, 0x80]);
+        record.high_profile_ext.as_mut().unwrap().sps_ext.push(vec![0x6d, 0x01, 0x80]);
         let bytes = record.to_bytes();
         // Reserved bits are ones.
         assert_eq!(bytes[4], 0xfd);
@@ -3248,18 +2848,12 @@ mod tests {
         // Trailing bytes after the record are ignored.
         let mut padded = bytes.clone();
         padded.extend([0xff, 0x00]);
-        assert_eq!(
-            AvcDecoderConfigurationRecord::parse(&padded).unwrap(),
-            record
-        );
+        assert_eq!(AvcDecoderConfigurationRecord::parse(&padded).unwrap(), record);
 
         // No PPS (parameter sets in-band) is allowed.
         let record = AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps1], &[]).unwrap();
         assert!(record.pps.is_empty());
-        assert_eq!(
-            AvcDecoderConfigurationRecord::parse(&record.to_bytes()).unwrap(),
-            record
-        );
+        assert_eq!(AvcDecoderConfigurationRecord::parse(&record.to_bytes()).unwrap(), record);
         let default = AvcDecoderConfigurationRecord::default();
         assert_eq!(default.length_size_minus_one, 3);
         assert_eq!(default.to_bytes(), [1, 0, 0, 0, 0xff, 0xe0, 0]);
@@ -3284,10 +2878,7 @@ mod tests {
             if len == ext_start {
                 assert!(result.is_ok(), "record without extension must be accepted");
             } else {
-                assert!(
-                    matches!(result, Err(BitstreamError::Truncated { .. })),
-                    "len {len}: {result:?}"
-                );
+                assert!(matches!(result, Err(BitstreamError::Truncated { .. })), "len {len}: {result:?}");
             }
         }
         let base = hex(BASELINE_720P_AVCC);
@@ -3297,22 +2888,13 @@ mod tests {
 
         let mut bad = avcc.clone();
         bad[0] = 0;
-        assert!(matches!(
-            AvcDecoderConfigurationRecord::parse(&bad),
-            Err(BitstreamError::InvalidAvcC { .. })
-        ));
+        assert!(matches!(AvcDecoderConfigurationRecord::parse(&bad), Err(BitstreamError::InvalidAvcC { .. })));
         let mut bad = avcc.clone();
         bad[4] = 0xfe; // lengthSizeMinusOne = 2
-        assert!(matches!(
-            AvcDecoderConfigurationRecord::parse(&bad),
-            Err(BitstreamError::InvalidAvcC { .. })
-        ));
+        assert!(matches!(AvcDecoderConfigurationRecord::parse(&bad), Err(BitstreamError::InvalidAvcC { .. })));
         let mut bad = avcc.clone();
         bad[8] = 0x68; // SPS entry holding a PPS header
-        assert!(matches!(
-            AvcDecoderConfigurationRecord::parse(&bad),
-            Err(BitstreamError::UnexpectedNalType { .. })
-        ));
+        assert!(matches!(AvcDecoderConfigurationRecord::parse(&bad), Err(BitstreamError::UnexpectedNalType { .. })));
         let mut bad = avcc.clone();
         bad[5] = 0xe2; // claims two SPS
         assert!(AvcDecoderConfigurationRecord::parse(&bad).is_err());
@@ -3347,34 +2929,18 @@ mod tests {
         ));
 
         // Hand-built record beyond the limits: to_bytes omits, try_to_bytes refuses.
-        let mut record =
-            AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps], &[&pps]).unwrap();
+        let mut record = AvcDecoderConfigurationRecord::from_parameter_sets(&[&sps], &[&pps]).unwrap();
         record.pps.push(huge.clone());
-        assert!(matches!(
-            record.try_to_bytes(),
-            Err(BitstreamError::NalUnitTooLarge { .. })
-        ));
+        assert!(matches!(record.try_to_bytes(), Err(BitstreamError::NalUnitTooLarge { .. })));
         let parsed = AvcDecoderConfigurationRecord::parse(&record.to_bytes()).unwrap();
         assert_eq!(parsed.pps, vec![pps.clone()]);
         record.pps.pop();
         record.sps = vec![sps.clone(); 40];
-        assert!(matches!(
-            record.try_to_bytes(),
-            Err(BitstreamError::InvalidAvcC { .. })
-        ));
-        assert_eq!(
-            AvcDecoderConfigurationRecord::parse(&record.to_bytes())
-                .unwrap()
-                .sps
-                .len(),
-            31
-        );
+        assert!(matches!(record.try_to_bytes(), Err(BitstreamError::InvalidAvcC { .. })));
+        assert_eq!(AvcDecoderConfigurationRecord::parse(&record.to_bytes()).unwrap().sps.len(), 31);
         record.sps.truncate(1);
         record.length_size_minus_one = 2;
-        assert_eq!(
-            record.try_to_bytes(),
-            Err(BitstreamError::InvalidLengthSize(3))
-        );
+        assert_eq!(record.try_to_bytes(), Err(BitstreamError::InvalidLengthSize(3)));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -3389,20 +2955,11 @@ mod tests {
             BitstreamError::ForbiddenZeroBit { offset: 1 },
             BitstreamError::EmptyNalUnit { offset: 0 },
             BitstreamError::InvalidLengthSize(3),
-            BitstreamError::NalUnitTooLarge {
-                len: 300,
-                length_size: 1,
-            },
+            BitstreamError::NalUnitTooLarge { len: 300, length_size: 1 },
             BitstreamError::StartCodeEmulation { offset: 9 },
             BitstreamError::ExpGolombOverflow,
-            BitstreamError::UnexpectedNalType {
-                expected: NalUnitType::SPS,
-                found: NalUnitType::PPS,
-            },
-            BitstreamError::InvalidValue {
-                field: "chroma_format_idc",
-                value: 9,
-            },
+            BitstreamError::UnexpectedNalType { expected: NalUnitType::SPS, found: NalUnitType::PPS },
+            BitstreamError::InvalidValue { field: "chroma_format_idc", value: 9 },
             BitstreamError::Unsupported { what: "x" },
             BitstreamError::InvalidAvcC { reason: "y" },
         ];
@@ -3411,11 +2968,7 @@ mod tests {
             assert!(!boxed.to_string().is_empty());
         }
         assert_eq!(
-            BitstreamError::UnexpectedNalType {
-                expected: NalUnitType::SPS,
-                found: NalUnitType::PPS
-            }
-            .to_string(),
+            BitstreamError::UnexpectedNalType { expected: NalUnitType::SPS, found: NalUnitType::PPS }.to_string(),
             "expected a SPS (type 7) NAL unit, found PPS (type 8)"
         );
     }

@@ -133,14 +133,17 @@ impl TryFrom<String> for Level {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         let idc = match s.split_once('.') {
-            Some((a, b)) => a
-                .parse::<u8>()
-                .ok()
-                .zip(b.parse::<u8>().ok())
-                .and_then(|(a, b)| if b < 10 { a.checked_mul(10)?.checked_add(b) } else { None }),
+            Some((a, b)) => a.parse::<u8>().ok().zip(b.parse::<u8>().ok()).and_then(|(a, b)| {
+                if b < 10 {
+                    a.checked_mul(10)?.checked_add(b)
+                } else {
+                    None
+                }
+            }),
             None => s.parse::<u8>().ok().map(|a| if a < 10 { a * 10 } else { a }),
         };
-        idc.and_then(Level::from_idc).ok_or_else(|| format!("unknown H.264 level {s:?}, expected one of {}", level_list()))
+        idc.and_then(Level::from_idc)
+            .ok_or_else(|| format!("unknown H.264 level {s:?}, expected one of {}", level_list()))
     }
 }
 

@@ -106,7 +106,10 @@ fn to_frame(p: &RawPicture<'_>, timescale: Timescale) -> Result<DecodedFrame, H2
         y_stride: p.strides[0],
         uv_stride: p.strides[1],
     };
-    Ok(DecodedFrame { frame: I420Frame::from_planes(&planes)?, timestamp: Timestamp::new(p.timestamp as i64, timescale) })
+    Ok(DecodedFrame {
+        frame: I420Frame::from_planes(&planes)?,
+        timestamp: Timestamp::new(p.timestamp as i64, timescale),
+    })
 }
 
 /// Maps OpenH264's `DECODING_STATE` bits to an error; "frame pending" and

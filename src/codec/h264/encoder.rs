@@ -141,7 +141,12 @@ impl H264Encoder {
         let pic = sys::SSourcePicture {
             iColorFormat: sys::videoFormatI420 as i32,
             iStride: [frame.y_stride as i32, frame.uv_stride as i32, frame.uv_stride as i32, 0],
-            pData: [frame.y.as_ptr() as *mut u8, frame.u.as_ptr() as *mut u8, frame.v.as_ptr() as *mut u8, std::ptr::null_mut()],
+            pData: [
+                frame.y.as_ptr() as *mut u8,
+                frame.u.as_ptr() as *mut u8,
+                frame.v.as_ptr() as *mut u8,
+                std::ptr::null_mut(),
+            ],
             iPicWidth: frame.width as i32,
             iPicHeight: frame.height as i32,
             uiTimeStamp: timestamp.rescale(Timescale::MILLIS).ticks,
@@ -163,7 +168,10 @@ impl H264Encoder {
         if let Some(next) = changed_parameter_sets(self.current.as_deref(), &nals)? {
             self.current = Some(Arc::new(next));
         }
-        let config = self.current.clone().ok_or(H264Error::Encoder { op: "EncodeFrame (no SPS/PPS before first picture)", code: -1 })?;
+        let config = self
+            .current
+            .clone()
+            .ok_or(H264Error::Encoder { op: "EncodeFrame (no SPS/PPS before first picture)", code: -1 })?;
         let data = match self.config.format {
             NalFormat::AnnexB => self.scratch.clone(),
             NalFormat::Avc => {

@@ -88,7 +88,8 @@ impl RawEncoder {
         // exactly `ForceIntra` (this pointer first).
         unsafe {
             let Some(f) = (**obj).ForceIntraFrame else { return Err(-1) };
-            let f: ForceIntra = std::mem::transmute::<unsafe extern "C" fn(*mut ISVCEncoder, bool) -> c_int, ForceIntra>(f);
+            let f: ForceIntra =
+                std::mem::transmute::<unsafe extern "C" fn(*mut ISVCEncoder, bool) -> c_int, ForceIntra>(f);
             check(f(obj, true, -1))
         }
     }

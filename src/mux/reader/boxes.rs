@@ -24,21 +24,12 @@ impl<'a> Bx<'a> {
 
     /// The children of a container box.
     pub fn children(&self) -> Children<'a> {
-        Children {
-            data: self.body,
-            pos: 0,
-            base: self.body_offset,
-            parent: Some(self.fourcc),
-            done: false,
-        }
+        Children { data: self.body, pos: 0, base: self.body_offset, parent: Some(self.fourcc), done: false }
     }
 
     /// A field reader over the body.
     pub fn reader(&self) -> Reader<'a> {
-        Reader {
-            data: self.body,
-            fourcc: self.fourcc,
-        }
+        Reader { data: self.body, fourcc: self.fourcc }
     }
 
     /// A field reader over the body of a full box (ISO/IEC 14496-12 4.2),
@@ -63,13 +54,7 @@ pub(super) struct Children<'a> {
 
 /// The top-level boxes of `data`.
 pub(super) fn top_level(data: &[u8]) -> Children<'_> {
-    Children {
-        data,
-        pos: 0,
-        base: 0,
-        parent: None,
-        done: false,
-    }
+    Children { data, pos: 0, base: 0, parent: None, done: false }
 }
 
 const UUID: FourCc = FourCc(*b"uuid");
@@ -91,9 +76,7 @@ impl<'a> Iterator for Children<'a> {
             Ok(bx) => {
                 // header() checked that the box fits in `rest`.
                 let size = bx.end().saturating_sub(bx.offset);
-                self.pos = self
-                    .pos
-                    .saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+                self.pos = self.pos.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
             }
             Err(_) => self.done = true,
         }
@@ -101,9 +84,7 @@ impl<'a> Iterator for Children<'a> {
             Ok(bx) => Some(Ok(bx)),
             // A few zero bytes after the last child of a box are padding
             // (QuickTime writes a 32-bit zero terminator), not a box.
-            Err(_) if self.parent.is_some() && rest.len() < 8 && rest.iter().all(|&b| b == 0) => {
-                None
-            }
+            Err(_) if self.parent.is_some() && rest.len() < 8 && rest.iter().all(|&b| b == 0) => None,
             Err(e) => Some(Err(e)),
         }
     }
@@ -113,25 +94,14 @@ impl<'a> Children<'a> {
     fn header(&self, rest: &'a [u8]) -> Result<Bx<'a>, ReadError> {
         let offset = self.base.saturating_add(self.pos as u64);
         let available = rest.len() as u64;
-        let truncated = |fourcc, needed| ReadError::Truncated {
-            fourcc,
-            offset,
-            needed,
-            available,
-        };
+        let truncated = |fourcc, needed| ReadError::Truncated { fourcc, offset, needed, available };
         let parent_or_unknown = self.parent.unwrap_or(FourCc(*b"????"));
         let (Some(size32), Some(fourcc)) = (be_u32(rest, 0), fourcc_at(rest, 4)) else {
             return Err(truncated(parent_or_unknown, 8));
         };
         let (size, mut header_len) = match size32 {
             0 if self.parent.is_none() => (available, 8u64),
-            0 => {
-                return Err(ReadError::BadBoxSize {
-                    fourcc,
-                    offset,
-                    size: 0,
-                })
-            }
+            0 => return Err(ReadError::BadBoxSize { fourcc, offset, size: 0 }),
             1 => match be_u64(rest, 8) {
                 Some(large) => (large, 16),
                 None => return Err(truncated(fourcc, 16)),
@@ -142,11 +112,7 @@ impl<'a> Children<'a> {
             header_len = header_len.saturating_add(16);
         }
         if size < header_len {
-            return Err(ReadError::BadBoxSize {
-                fourcc,
-                offset,
-                size,
-            });
+            return Err(ReadError::BadBoxSize { fourcc, offset, size });
         }
         if size > available {
             return Err(truncated(fourcc, size));
@@ -158,12 +124,7 @@ impl<'a> Children<'a> {
         let Some(body) = rest.get(h..s) else {
             return Err(truncated(fourcc, size));
         };
-        Ok(Bx {
-            fourcc,
-            offset,
-            body,
-            body_offset: offset.saturating_add(header_len),
-        })
+        Ok(Bx { fourcc, offset, body, body_offset: offset.saturating_add(header_len) })
     }
 }
 
@@ -176,10 +137,7 @@ pub(super) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub fn bytes(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], ReadError> {
         if n > self.data.len() {
-            return Err(ReadError::ShortBox {
-                fourcc: self.fourcc,
-                field,
-            });
+            return Err(ReadError::ShortBox { fourcc: self.fourcc, field });
         }
         let (head, tail) = self.data.split_at(n);
         self.data = tail;
@@ -188,9 +146,7 @@ impl<'a> Reader<'a> {
 
     fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], ReadError> {
         let fourcc = self.fourcc;
-        self.bytes(N, field)?
-            .try_into()
-            .map_err(|_| ReadError::ShortBox { fourcc, field })
+        self.bytes(N, field)?.try_into().map_err(|_| ReadError::ShortBox { fourcc, field })
     }
 
     pub fn fourcc(&mut self, field: &'static str) -> Result<FourCc, ReadError> {
@@ -201,9 +157,7 @@ impl<'a> Reader<'a> {
     /// ignored), as in `ftyp` and `styp`.
     pub fn fourccs(&mut self) -> Vec<FourCc> {
         let rest = std::mem::take(&mut self.data);
-        rest.chunks_exact(4)
-            .filter_map(|c| c.try_into().ok().map(FourCc))
-            .collect()
+        rest.chunks_exact(4).filter_map(|c| c.try_into().ok().map(FourCc)).collect()
     }
 
     pub fn u8(&mut self, field: &'static str) -> Result<u8, ReadError> {
@@ -232,19 +186,11 @@ impl<'a> Reader<'a> {
 
     /// `count` entries of `entry_size` bytes each, checked to fit before
     /// anything is read.
-    pub fn table(
-        &mut self,
-        count: u32,
-        entry_size: usize,
-        field: &'static str,
-    ) -> Result<&'a [u8], ReadError> {
+    pub fn table(&mut self, count: u32, entry_size: usize, field: &'static str) -> Result<&'a [u8], ReadError> {
         let len = (count as u64).checked_mul(entry_size as u64);
         match len.and_then(|l| usize::try_from(l).ok()) {
             Some(l) => self.bytes(l, field),
-            None => Err(ReadError::ShortBox {
-                fourcc: self.fourcc,
-                field,
-            }),
+            None => Err(ReadError::ShortBox { fourcc: self.fourcc, field }),
         }
     }
 
@@ -289,61 +235,33 @@ pub(super) fn leaf<T: mp4_atom::Atom>(bx: &Bx<'_>) -> Result<T, ReadError> {
         let fourcc = bx.fourcc;
         match e {
             E::UnknownVersion(version) => ReadError::UnsupportedVersion { fourcc, version },
-            E::OutOfBounds
-            | E::ShortRead
-            | E::OverDecode(_)
-            | E::UnderDecode(_)
-            | E::UnexpectedEof => ReadError::ShortBox {
-                fourcc,
-                field: "fields",
-            },
-            E::InvalidString(_) => ReadError::Malformed {
-                fourcc,
-                reason: "a string is not valid UTF-8",
-            },
-            _ => ReadError::Malformed {
-                fourcc,
-                reason: "invalid field values",
-            },
+            E::OutOfBounds | E::ShortRead | E::OverDecode(_) | E::UnderDecode(_) | E::UnexpectedEof => {
+                ReadError::ShortBox { fourcc, field: "fields" }
+            }
+            E::InvalidString(_) => ReadError::Malformed { fourcc, reason: "a string is not valid UTF-8" },
+            _ => ReadError::Malformed { fourcc, reason: "invalid field values" },
         }
     })
 }
 
 /// Records a box that may appear once.
-pub(super) fn once<'a>(
-    slot: &mut Option<Bx<'a>>,
-    bx: Bx<'a>,
-    parent: Option<FourCc>,
-) -> Result<(), ReadError> {
+pub(super) fn once<'a>(slot: &mut Option<Bx<'a>>, bx: Bx<'a>, parent: Option<FourCc>) -> Result<(), ReadError> {
     if slot.is_some() {
-        return Err(ReadError::DuplicateBox {
-            fourcc: bx.fourcc,
-            parent,
-        });
+        return Err(ReadError::DuplicateBox { fourcc: bx.fourcc, parent });
     }
     *slot = Some(bx);
     Ok(())
 }
 
 /// A box that must be there.
-pub(super) fn required<'a>(
-    slot: Option<Bx<'a>>,
-    fourcc: &[u8; 4],
-    parent: FourCc,
-) -> Result<Bx<'a>, ReadError> {
-    slot.ok_or(ReadError::MissingBox {
-        fourcc: FourCc(*fourcc),
-        parent: Some(parent),
-    })
+pub(super) fn required<'a>(slot: Option<Bx<'a>>, fourcc: &[u8; 4], parent: FourCc) -> Result<Bx<'a>, ReadError> {
+    slot.ok_or(ReadError::MissingBox { fourcc: FourCc(*fourcc), parent: Some(parent) })
 }
 
 /// Offset just past the first top-level box of type `fourcc`, if the boxes
 /// up to it parse.
 pub(super) fn end_of_first(data: &[u8], fourcc: [u8; 4]) -> Option<usize> {
-    top_level(data)
-        .map_while(Result::ok)
-        .find(|bx| bx.fourcc.0 == fourcc)
-        .and_then(|bx| usize::try_from(bx.end()).ok())
+    top_level(data).map_while(Result::ok).find(|bx| bx.fourcc.0 == fourcc).and_then(|bx| usize::try_from(bx.end()).ok())
 }
 
 /// Splits `data` before every top-level box of type `fourcc` (the first
@@ -411,9 +329,7 @@ pub(super) mod build {
 
     /// A full box: size, type, version, flags, body.
     pub fn full(fourcc: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
-        let mut b = ((u32::from(version) << 24) | (flags & 0xff_ffff))
-            .to_be_bytes()
-            .to_vec();
+        let mut b = ((u32::from(version) << 24) | (flags & 0xff_ffff)).to_be_bytes().to_vec();
         b.extend_from_slice(body);
         bx(fourcc, &b)
     }
@@ -445,24 +361,15 @@ mod tests {
         // Size larger than the input.
         let mut bad = bx(b"moov", &[0; 4]);
         bad[3] = 200;
-        assert!(matches!(
-            top_level(&bad).next(),
-            Some(Err(ReadError::Truncated { needed: 200, .. }))
-        ));
+        assert!(matches!(top_level(&bad).next(), Some(Err(ReadError::Truncated { needed: 200, .. }))));
         // Size smaller than the header.
         bad[3] = 7;
-        assert!(matches!(
-            top_level(&bad).next(),
-            Some(Err(ReadError::BadBoxSize { size: 7, .. }))
-        ));
+        assert!(matches!(top_level(&bad).next(), Some(Err(ReadError::BadBoxSize { size: 7, .. }))));
         // 64-bit size that lies.
         let mut large = vec![0, 0, 0, 1];
         large.extend_from_slice(b"mdat");
         large.extend_from_slice(&u64::MAX.to_be_bytes());
-        assert!(matches!(
-            top_level(&large).next(),
-            Some(Err(ReadError::Truncated { .. }))
-        ));
+        assert!(matches!(top_level(&large).next(), Some(Err(ReadError::Truncated { .. }))));
         // Size 0 runs to the end at the top level only.
         let mut to_end = vec![0, 0, 0, 0];
         to_end.extend_from_slice(b"mdat");
@@ -471,16 +378,10 @@ mod tests {
         assert_eq!(mdat.body.len(), 5);
         let parent = bx(b"moov", &to_end);
         let moov = top_level(&parent).next().unwrap().unwrap();
-        assert!(matches!(
-            moov.children().next(),
-            Some(Err(ReadError::BadBoxSize { size: 0, .. }))
-        ));
+        assert!(matches!(moov.children().next(), Some(Err(ReadError::BadBoxSize { size: 0, .. }))));
         // A partial header at the top level is an error, zero padding inside
         // a box is not.
-        assert!(matches!(
-            top_level(&[0, 0, 0]).next(),
-            Some(Err(ReadError::Truncated { .. }))
-        ));
+        assert!(matches!(top_level(&[0, 0, 0]).next(), Some(Err(ReadError::Truncated { .. }))));
         let padded = bx(b"udta", &[0, 0, 0, 0]);
         let udta = top_level(&padded).next().unwrap().unwrap();
         assert!(udta.children().next().is_none());
@@ -493,20 +394,12 @@ mod tests {
         let (_, _, mut r) = b.full().unwrap();
         r.u32("sample_size").unwrap();
         let count = r.u32("sample_count").unwrap();
-        assert!(matches!(
-            r.table(count, 4, "entries"),
-            Err(ReadError::ShortBox { .. })
-        ));
+        assert!(matches!(r.table(count, 4, "entries"), Err(ReadError::ShortBox { .. })));
     }
 
     #[test]
     fn reader_mdat_ranges() {
-        let data = cat(&[
-            &bx(b"ftyp", &[0; 8]),
-            &bx(b"mdat", &[1; 10]),
-            &bx(b"free", &[]),
-            &bx(b"mdat", &[2; 4]),
-        ]);
+        let data = cat(&[&bx(b"ftyp", &[0; 8]), &bx(b"mdat", &[1; 10]), &bx(b"free", &[]), &bx(b"mdat", &[2; 4])]);
         let mut m = MdatRanges::default();
         for b in top_level(&data) {
             let b = b.unwrap();

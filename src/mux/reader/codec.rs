@@ -14,11 +14,7 @@ pub(super) struct Entry {
 
 /// Decodes the sample entry `bx` of track `track_id`, whose handler says
 /// it is `kind`.
-pub(super) fn sample_entry(
-    bx: &Bx<'_>,
-    track_id: u32,
-    kind: TrackKind,
-) -> Result<Entry, ReadError> {
+pub(super) fn sample_entry(bx: &Bx<'_>, track_id: u32, kind: TrackKind) -> Result<Entry, ReadError> {
     let fourcc = bx.fourcc;
     let entry_kind = match &fourcc.0 {
         b"avc1" | b"avc3" => TrackKind::Video,
@@ -26,10 +22,7 @@ pub(super) fn sample_entry(
         _ => return Err(ReadError::UnsupportedCodec { track_id, fourcc }),
     };
     if entry_kind != kind {
-        return Err(ReadError::Malformed {
-            fourcc,
-            reason: "the sample entry does not match the track's handler",
-        });
+        return Err(ReadError::Malformed { fourcc, reason: "the sample entry does not match the track's handler" });
     }
     match entry_kind {
         TrackKind::Video => avc(bx, track_id),
@@ -48,12 +41,8 @@ fn avc(bx: &Bx<'_>, track_id: u32) -> Result<Entry, ReadError> {
     let width = r.u16("width")?;
     let height = r.u16("height")?;
     r.skip(50, "VisualSampleEntry fields")?;
-    let children = Bx {
-        fourcc,
-        offset: bx.offset,
-        body: r.rest(),
-        body_offset: bx.end().saturating_sub(r.rest().len() as u64),
-    };
+    let children =
+        Bx { fourcc, offset: bx.offset, body: r.rest(), body_offset: bx.end().saturating_sub(r.rest().len() as u64) };
     let mut avcc = None;
     for child in children.children() {
         let child = child?;
@@ -68,23 +57,11 @@ fn avc(bx: &Bx<'_>, track_id: u32) -> Result<Entry, ReadError> {
         error: CodecConfigError::Avc(e),
     })?;
     if width == 0 || height == 0 {
-        let (field, value) = if width == 0 {
-            ("width", width)
-        } else {
-            ("height", height)
-        };
-        return Err(ReadError::InvalidField {
-            fourcc,
-            field,
-            value: value.into(),
-        });
+        let (field, value) = if width == 0 { ("width", width) } else { ("height", height) };
+        return Err(ReadError::InvalidField { fourcc, field, value: value.into() });
     }
     Ok(Entry {
-        codec: CodecConfig::Avc {
-            avcc: avcc.body.to_vec(),
-            width: width.into(),
-            height: height.into(),
-        },
+        codec: CodecConfig::Avc { avcc: avcc.body.to_vec(), width: width.into(), height: height.into() },
         data_reference_index,
     })
 }
@@ -111,34 +88,19 @@ fn audio(bx: &Bx<'_>, track_id: u32) -> Result<Entry, ReadError> {
             let rate = f64::from_bits(r.u64("audioSampleRate")?);
             channels = r.u32("numAudioChannels")?;
             r.skip(20, "sound description v2 fields")?;
-            sample_rate = if rate.is_finite() && rate >= 1.0 && rate <= f64::from(u32::MAX) {
-                rate.round() as u32
-            } else {
-                0
-            };
+            sample_rate =
+                if rate.is_finite() && rate >= 1.0 && rate <= f64::from(u32::MAX) { rate.round() as u32 } else { 0 };
         }
-        v => {
-            return Err(ReadError::UnsupportedVersion {
-                fourcc,
-                version: v.min(255) as u8,
-            })
-        }
+        v => return Err(ReadError::UnsupportedVersion { fourcc, version: v.min(255) as u8 }),
     }
-    let children = Bx {
-        fourcc,
-        offset: bx.offset,
-        body: r.rest(),
-        body_offset: bx.end().saturating_sub(r.rest().len() as u64),
-    };
+    let children =
+        Bx { fourcc, offset: bx.offset, body: r.rest(), body_offset: bx.end().saturating_sub(r.rest().len() as u64) };
     let codec = match &fourcc.0 {
         b"mp4a" => aac(&children, track_id, sample_rate, channels)?,
         b"Opus" => opus(&children)?,
         _ => flac(&children)?,
     };
-    Ok(Entry {
-        codec,
-        data_reference_index,
-    })
+    Ok(Entry { codec, data_reference_index })
 }
 
 /// The single child of type `want` (looking one level into a QuickTime
@@ -160,25 +122,15 @@ fn child<'a>(parent: &Bx<'a>, want: &[u8; 4], in_wave: bool) -> Result<Bx<'a>, R
 
 /// `mp4a` with an `esds` (ISO/IEC 14496-14 5.6) whose DecoderSpecificInfo
 /// is the AAC AudioSpecificConfig.
-fn aac(
-    entry: &Bx<'_>,
-    track_id: u32,
-    entry_rate: u32,
-    entry_channels: u32,
-) -> Result<CodecConfig, ReadError> {
+fn aac(entry: &Bx<'_>, track_id: u32, entry_rate: u32, entry_channels: u32) -> Result<CodecConfig, ReadError> {
     let esds = child(entry, b"esds", true)?;
     let (version, _, r) = esds.full()?;
     if version != 0 {
-        return Err(ReadError::UnsupportedVersion {
-            fourcc: esds.fourcc,
-            version,
-        });
+        return Err(ReadError::UnsupportedVersion { fourcc: esds.fourcc, version });
     }
     let fourcc = esds.fourcc;
-    let es = find_descriptor(r.rest(), 0x03, fourcc)?.ok_or(ReadError::Malformed {
-        fourcc,
-        reason: "no ES_Descriptor",
-    })?;
+    let es =
+        find_descriptor(r.rest(), 0x03, fourcc)?.ok_or(ReadError::Malformed { fourcc, reason: "no ES_Descriptor" })?;
     // ES_Descriptor (ISO/IEC 14496-1 7.2.6.5): ES_ID, flags, optional fields.
     let mut es_r = Bx { body: es, ..esds }.reader();
     es_r.skip(2, "ES_ID")?;
@@ -193,30 +145,19 @@ fn aac(
     if flags & 0x20 != 0 {
         es_r.skip(2, "OCR_ES_Id")?;
     }
-    let dcd = find_descriptor(es_r.rest(), 0x04, fourcc)?.ok_or(ReadError::Malformed {
-        fourcc,
-        reason: "no DecoderConfigDescriptor",
-    })?;
+    let dcd = find_descriptor(es_r.rest(), 0x04, fourcc)?
+        .ok_or(ReadError::Malformed { fourcc, reason: "no DecoderConfigDescriptor" })?;
     // DecoderConfigDescriptor (7.2.6.6): 13 bytes, then DecoderSpecificInfo.
     let mut d = Bx { body: dcd, ..esds }.reader();
     let object_type = d.u8("objectTypeIndication")?;
     d.skip(12, "DecoderConfigDescriptor fields")?;
     // 0x40: MPEG-4 audio; 0x66-0x68: MPEG-2 AAC Main, LC, SSR.
     if !matches!(object_type, 0x40 | 0x66..=0x68) {
-        return Err(ReadError::UnsupportedObjectType {
-            track_id,
-            object_type,
-        });
+        return Err(ReadError::UnsupportedObjectType { track_id, object_type });
     }
-    let asc = find_descriptor(d.rest(), 0x05, fourcc)?.ok_or(ReadError::Malformed {
-        fourcc,
-        reason: "no DecoderSpecificInfo (AudioSpecificConfig)",
-    })?;
-    aac_object_type(asc).map_err(|error| ReadError::CodecConfig {
-        track_id,
-        fourcc,
-        error,
-    })?;
+    let asc = find_descriptor(d.rest(), 0x05, fourcc)?
+        .ok_or(ReadError::Malformed { fourcc, reason: "no DecoderSpecificInfo (AudioSpecificConfig)" })?;
+    aac_object_type(asc).map_err(|error| ReadError::CodecConfig { track_id, fourcc, error })?;
     let (asc_rate, asc_channels) = asc_rate_and_channels(asc);
     // The rate from the sample entry first: it is the decoder's output rate
     // (HE-AAC with implicit SBR signals only its core rate in the
@@ -224,46 +165,23 @@ fn aac(
     // (rates over 65535 Hz do not fit its 16.16 field). The channel count
     // from the AudioSpecificConfig first: ISO writers, ffmpeg among them,
     // put the template value 2 in the entry even for mono.
-    let sample_rate = if entry_rate != 0 {
-        entry_rate
-    } else {
-        asc_rate
-    };
-    let channels = if asc_channels != 0 {
-        asc_channels
-    } else {
-        entry_channels
-    };
+    let sample_rate = if entry_rate != 0 { entry_rate } else { asc_rate };
+    let channels = if asc_channels != 0 { asc_channels } else { entry_channels };
     let channels = u16::try_from(channels).unwrap_or(0);
     if sample_rate == 0 {
-        return Err(ReadError::InvalidField {
-            fourcc: entry.fourcc,
-            field: "samplerate",
-            value: 0,
-        });
+        return Err(ReadError::InvalidField { fourcc: entry.fourcc, field: "samplerate", value: 0 });
     }
     if channels == 0 {
-        return Err(ReadError::InvalidField {
-            fourcc: entry.fourcc,
-            field: "channelcount",
-            value: 0,
-        });
+        return Err(ReadError::InvalidField { fourcc: entry.fourcc, field: "channelcount", value: 0 });
     }
-    Ok(CodecConfig::Aac {
-        asc: asc.to_vec(),
-        sample_rate,
-        channels,
-    })
+    Ok(CodecConfig::Aac { asc: asc.to_vec(), sample_rate, channels })
 }
 
 /// The body of the first descriptor with `tag` among the descriptors that
 /// fill `data` (ISO/IEC 14496-1 8.3.3: a tag byte, then a size in up to
 /// four 7-bit groups).
 fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[u8]>, ReadError> {
-    let short = ReadError::ShortBox {
-        fourcc,
-        field: "descriptor",
-    };
+    let short = ReadError::ShortBox { fourcc, field: "descriptor" };
     while let Some((&t, rest)) = data.split_first() {
         let mut size = 0usize;
         let mut rest = rest;
@@ -278,10 +196,7 @@ fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[
             }
         }
         if !ended {
-            return Err(ReadError::Malformed {
-                fourcc,
-                reason: "descriptor size longer than four bytes",
-            });
+            return Err(ReadError::Malformed { fourcc, reason: "descriptor size longer than four bytes" });
         }
         let body = rest.get(..size).ok_or(short.clone())?;
         if t == tag {
@@ -297,9 +212,7 @@ fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[
 /// config element, reserved values). For explicitly signalled SBR the
 /// extension (output) rate.
 fn asc_rate_and_channels(asc: &[u8]) -> (u32, u32) {
-    const RATES: [u32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
+    const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
     let mut bits = Bits { data: asc, pos: 0 };
     let mut read = || -> Option<(u32, u32)> {
         let mut aot = bits.take(5)?;
@@ -353,11 +266,7 @@ fn opus(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
     let dops_box = child(entry, b"dOps", false)?;
     let dops: mp4_atom::Dops = boxes::leaf(&dops_box)?;
     if dops.output_channel_count == 0 {
-        return Err(ReadError::InvalidField {
-            fourcc: dops_box.fourcc,
-            field: "OutputChannelCount",
-            value: 0,
-        });
+        return Err(ReadError::InvalidField { fourcc: dops_box.fourcc, field: "OutputChannelCount", value: 0 });
     }
     Ok(CodecConfig::Opus {
         channels: dops.output_channel_count,
@@ -390,18 +299,12 @@ fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
         let body = h.bytes(len, "metadata block")?;
         if first {
             if block_type != 0 || len != 34 {
-                return Err(ReadError::Malformed {
-                    fourcc,
-                    reason: "the first metadata block is not a STREAMINFO",
-                });
+                return Err(ReadError::Malformed { fourcc, reason: "the first metadata block is not a STREAMINFO" });
             }
             stream_info = Some(body);
             first = false;
         } else if block_type == 127 {
-            return Err(ReadError::Malformed {
-                fourcc,
-                reason: "metadata block type 127 is forbidden",
-            });
+            return Err(ReadError::Malformed { fourcc, reason: "metadata block type 127 is forbidden" });
         }
         rest = h.rest();
         if last {
@@ -409,37 +312,19 @@ fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
         }
     }
     if !rest.is_empty() {
-        return Err(ReadError::Malformed {
-            fourcc,
-            reason: "bytes after the last metadata block",
-        });
+        return Err(ReadError::Malformed { fourcc, reason: "bytes after the last metadata block" });
     }
-    let si = stream_info.ok_or(ReadError::Malformed {
-        fourcc,
-        reason: "no STREAMINFO",
-    })?;
+    let si = stream_info.ok_or(ReadError::Malformed { fourcc, reason: "no STREAMINFO" })?;
     // STREAMINFO (RFC 9639 8.2): block sizes (4 bytes), frame sizes (6), then
     // sample rate (20 bits), channels - 1 (3), bits per sample - 1 (5), ...
-    let packed = boxes::be_u64(si, 10).ok_or(ReadError::ShortBox {
-        fourcc,
-        field: "STREAMINFO",
-    })?;
+    let packed = boxes::be_u64(si, 10).ok_or(ReadError::ShortBox { fourcc, field: "STREAMINFO" })?;
     let sample_rate = (packed >> 44) as u32;
     let channels = (((packed >> 41) & 0x7) as u16).saturating_add(1);
     let bits_per_sample = (((packed >> 36) & 0x1f) as u16).saturating_add(1);
     if sample_rate == 0 {
-        return Err(ReadError::InvalidField {
-            fourcc,
-            field: "STREAMINFO sample rate",
-            value: 0,
-        });
+        return Err(ReadError::InvalidField { fourcc, field: "STREAMINFO sample rate", value: 0 });
     }
-    Ok(CodecConfig::Flac {
-        metadata: metadata.to_vec(),
-        sample_rate,
-        channels,
-        bits_per_sample,
-    })
+    Ok(CodecConfig::Flac { metadata: metadata.to_vec(), sample_rate, channels, bits_per_sample })
 }
 
 #[cfg(test)]
@@ -462,14 +347,8 @@ mod tests {
     #[test]
     fn reader_descriptors_are_bounded() {
         let f = FourCc(*b"esds");
-        assert_eq!(
-            find_descriptor(&[0x05, 0x02, 0x11, 0x90], 0x05, f).unwrap(),
-            Some(&[0x11, 0x90][..])
-        );
-        assert_eq!(
-            find_descriptor(&[0x06, 0x01, 0x02, 0x05, 0x80, 0x01, 7], 0x05, f).unwrap(),
-            Some(&[7][..])
-        );
+        assert_eq!(find_descriptor(&[0x05, 0x02, 0x11, 0x90], 0x05, f).unwrap(), Some(&[0x11, 0x90][..]));
+        assert_eq!(find_descriptor(&[0x06, 0x01, 0x02, 0x05, 0x80, 0x01, 7], 0x05, f).unwrap(), Some(&[7][..]));
         assert!(find_descriptor(&[0x05, 0x09, 0x11], 0x05, f).is_err());
         assert!(find_descriptor(&[0x05, 0xff, 0xff, 0xff, 0xff, 0x01], 0x05, f).is_err());
         assert_eq!(find_descriptor(&[], 0x05, f).unwrap(), None);

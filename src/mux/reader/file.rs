@@ -44,10 +44,7 @@ impl<'a> Mp4File<'a> {
                 _ => {}
             }
         }
-        let moov = moov.ok_or(ReadError::MissingBox {
-            fourcc: FourCc(*b"moov"),
-            parent: None,
-        })?;
+        let moov = moov.ok_or(ReadError::MissingBox { fourcc: FourCc(*b"moov"), parent: None })?;
         let (mut movie, stbls) = movie::parse_moov(&moov, options)?;
         if let Some(ftyp) = ftyp {
             movie.set_brands(&ftyp)?;
@@ -62,11 +59,7 @@ impl<'a> Mp4File<'a> {
             let table = SampleTable::parse(stbl, movie.is_fragmented())?;
             let count = u64::from(table.sample_count());
             if count > budget {
-                return Err(ReadError::TooLarge {
-                    what: "sample count",
-                    value: count,
-                    limit: budget,
-                });
+                return Err(ReadError::TooLarge { what: "sample count", value: count, limit: budget });
             }
             budget = budget.saturating_sub(count);
             let end = table.validate(data, &mdats)?;
@@ -76,21 +69,9 @@ impl<'a> Mp4File<'a> {
             tables.push(table);
         }
         let mut last_sequence = None;
-        let fragments = fragment::parse_moofs(
-            data,
-            &moofs,
-            &mdats,
-            &movie,
-            &mut ends,
-            &mut last_sequence,
-            &mut budget,
-        )?;
-        Ok(Mp4File {
-            movie,
-            tables,
-            fragments,
-            data,
-        })
+        let fragments =
+            fragment::parse_moofs(data, &moofs, &mdats, &movie, &mut ends, &mut last_sequence, &mut budget)?;
+        Ok(Mp4File { movie, tables, fragments, data })
     }
 
     /// The movie: brands, timescale, tracks.
@@ -108,10 +89,7 @@ impl<'a> Mp4File<'a> {
     pub fn samples(&self, track_id: u32) -> Option<Samples<'_, 'a>> {
         let index = self.movie.track_index(track_id)?;
         let table = self.tables.get(index)?.samples(self.data);
-        Some(Samples {
-            table,
-            fragments: FragmentSamples::new(&self.fragments, track_id),
-        })
+        Some(Samples { table, fragments: FragmentSamples::new(&self.fragments, track_id) })
     }
 
     /// The number of samples of track `track_id`; `None` for an unknown track.

@@ -49,9 +49,7 @@ impl<'a> TrackFragment<'a> {
     /// The samples, in decode order.
     pub fn samples(&self) -> impl Iterator<Item = SampleRef<'a>> + '_ {
         let data = self.data;
-        self.runs
-            .iter()
-            .flat_map(move |run| RunSamples::new(*run, data))
+        self.runs.iter().flat_map(move |run| RunSamples::new(*run, data))
     }
 }
 
@@ -128,13 +126,7 @@ struct RunSamples<'a> {
 
 impl<'a> RunSamples<'a> {
     fn new(run: Run<'a>, data: &'a [u8]) -> Self {
-        RunSamples {
-            run,
-            next: 0,
-            dts: run.decode_start,
-            pos: run.data_start,
-            data,
-        }
+        RunSamples { run, next: 0, dts: run.decode_start, pos: run.data_start, data }
     }
 }
 
@@ -162,11 +154,7 @@ impl<'a> Iterator for RunSamples<'a> {
             self.dts = self.dts.checked_add(duration.into())?;
             Some(s)
         })();
-        self.next = if sample.is_some() {
-            self.next.saturating_add(1)
-        } else {
-            self.run.count
-        };
+        self.next = if sample.is_some() { self.next.saturating_add(1) } else { self.run.count };
         sample
     }
 }
@@ -180,9 +168,7 @@ pub(super) struct TrackEnds {
 
 impl TrackEnds {
     pub fn new(movie: &Movie) -> Self {
-        TrackEnds {
-            ends: vec![None; movie.tracks().len()],
-        }
+        TrackEnds { ends: vec![None; movie.tracks().len()] }
     }
 
     pub fn get(&self, index: usize) -> Option<i64> {
@@ -210,20 +196,14 @@ pub(super) fn parse_moofs<'a>(
     budget: &mut u64,
 ) -> Result<Vec<MovieFragment<'a>>, ReadError> {
     if !moofs.is_empty() && !movie.is_fragmented() {
-        return Err(ReadError::UnexpectedBox {
-            fourcc: FourCc(*b"moof"),
-            reason: "the movie has no mvex",
-        });
+        return Err(ReadError::UnexpectedBox { fourcc: FourCc(*b"moof"), reason: "the movie has no mvex" });
     }
     let mut fragments = Vec::new();
     for moof in moofs {
         let fragment = parse_moof(data, moof, mdats, movie, ends, budget)?;
         if let Some(previous) = *last_sequence {
             if fragment.sequence_number <= previous {
-                return Err(ReadError::SequenceNotIncreasing {
-                    previous,
-                    found: fragment.sequence_number,
-                });
+                return Err(ReadError::SequenceNotIncreasing { previous, found: fragment.sequence_number });
             }
         }
         *last_sequence = Some(fragment.sequence_number);
@@ -257,17 +237,7 @@ fn parse_moof<'a>(
     // (unknown after the traf of a skipped track).
     let mut data_end = Some(moof.offset);
     for (i, traf) in trafs.iter().enumerate() {
-        match parse_traf(
-            data,
-            traf,
-            moof,
-            i == 0,
-            data_end,
-            mdats,
-            movie,
-            ends,
-            budget,
-        )? {
+        match parse_traf(data, traf, moof, i == 0, data_end, mdats, movie, ends, budget)? {
             Some((tf, end)) => {
                 data_end = Some(end);
                 track_fragments.push(tf);
@@ -275,11 +245,7 @@ fn parse_moof<'a>(
             None => data_end = None,
         }
     }
-    Ok(MovieFragment {
-        sequence_number: mfhd.sequence_number,
-        offset: moof.offset,
-        track_fragments,
-    })
+    Ok(MovieFragment { sequence_number: mfhd.sequence_number, offset: moof.offset, track_fragments })
 }
 
 /// Parses one `traf`; `None` for a skipped track. Returns the fragment and
@@ -317,18 +283,12 @@ fn parse_traf<'a>(
         }
         return Err(ReadError::UnknownTrack { track_id });
     };
-    let defaults =
-        movie
-            .tracks()
-            .get(index)
-            .and_then(|t| t.defaults)
-            .ok_or(ReadError::MissingBox {
-                fourcc: FourCc(*b"trex"),
-                parent: Some(FourCc(*b"mvex")),
-            })?;
-    let description = tfhd
-        .sample_description_index
-        .unwrap_or(defaults.sample_description_index);
+    let defaults = movie
+        .tracks()
+        .get(index)
+        .and_then(|t| t.defaults)
+        .ok_or(ReadError::MissingBox { fourcc: FourCc(*b"trex"), parent: Some(FourCc(*b"mvex")) })?;
+    let description = tfhd.sample_description_index.unwrap_or(defaults.sample_description_index);
     if description > 1 {
         return Err(ReadError::Unsupported {
             fourcc: tfhd_box.fourcc,
@@ -361,11 +321,7 @@ fn parse_traf<'a>(
             })?;
             if let Some(previous) = previous_end {
                 if t < previous {
-                    return Err(ReadError::DecodeTimeBackwards {
-                        track_id,
-                        expected_at_least: previous,
-                        found: t,
-                    });
+                    return Err(ReadError::DecodeTimeBackwards { track_id, expected_at_least: previous, found: t });
                 }
             }
             t
@@ -385,26 +341,14 @@ fn parse_traf<'a>(
             return Err(ReadError::UnsupportedVersion { fourcc, version });
         }
         let count = r.u32("sample_count")?;
-        let data_offset = if flags & DATA_OFFSET != 0 {
-            Some(r.i32("data_offset")?)
-        } else {
-            None
-        };
-        let first_sample_flags = if flags & FIRST_SAMPLE_FLAGS != 0 {
-            Some(r.u32("first_sample_flags")?)
-        } else {
-            None
-        };
-        let fields = (flags & (SAMPLE_DURATION | SAMPLE_SIZE | SAMPLE_FLAGS | SAMPLE_CTS))
-            .count_ones() as usize;
+        let data_offset = if flags & DATA_OFFSET != 0 { Some(r.i32("data_offset")?) } else { None };
+        let first_sample_flags =
+            if flags & FIRST_SAMPLE_FLAGS != 0 { Some(r.u32("first_sample_flags")?) } else { None };
+        let fields = (flags & (SAMPLE_DURATION | SAMPLE_SIZE | SAMPLE_FLAGS | SAMPLE_CTS)).count_ones() as usize;
         let entry_size = fields.saturating_mul(4);
         let table = r.table(count, entry_size, "sample table")?;
         if u64::from(count) > *budget {
-            return Err(ReadError::TooLarge {
-                what: "sample count",
-                value: count.into(),
-                limit: *budget,
-            });
+            return Err(ReadError::TooLarge { what: "sample count", value: count.into(), limit: *budget });
         }
         *budget = budget.saturating_sub(count.into());
         if let Some(offset) = data_offset {
@@ -422,25 +366,17 @@ fn parse_traf<'a>(
             flags,
             count,
             first_sample_flags,
-            default_duration: tfhd
-                .default_sample_duration
-                .unwrap_or(defaults.sample_duration),
+            default_duration: tfhd.default_sample_duration.unwrap_or(defaults.sample_duration),
             default_size: tfhd.default_sample_size.unwrap_or(defaults.sample_size),
             default_flags: tfhd.default_sample_flags.unwrap_or(defaults.sample_flags),
             data_start: pos,
             decode_start: dts,
         };
         for i in 0..count {
-            let (duration, size, sample_flags, _) = run.fields(i).ok_or(ReadError::ShortBox {
-                fourcc,
-                field: "sample table",
-            })?;
-            let out_of_bounds = ReadError::DataOutOfBounds {
-                track_id,
-                sample: i.into(),
-                offset: pos,
-                size: size.into(),
-            };
+            let (duration, size, sample_flags, _) =
+                run.fields(i).ok_or(ReadError::ShortBox { fourcc, field: "sample table" })?;
+            let out_of_bounds =
+                ReadError::DataOutOfBounds { track_id, sample: i.into(), offset: pos, size: size.into() };
             if !mdats.contains(pos, size.into()) {
                 return Err(out_of_bounds);
             }
@@ -509,20 +445,12 @@ impl<'a> MediaSegment<'a> {
 
     /// The track fragments of track `track_id`, in order.
     pub fn track_fragments(&self, track_id: u32) -> impl Iterator<Item = &TrackFragment<'a>> + '_ {
-        self.fragments
-            .iter()
-            .flat_map(|f| &f.track_fragments)
-            .filter(move |t| t.track_id == track_id)
+        self.fragments.iter().flat_map(|f| &f.track_fragments).filter(move |t| t.track_id == track_id)
     }
 }
 
 pub(super) fn count_samples(fragments: &[MovieFragment<'_>], track_id: u32) -> u64 {
-    fragments
-        .iter()
-        .flat_map(|f| &f.track_fragments)
-        .filter(|t| t.track_id == track_id)
-        .map(|t| t.sample_count)
-        .sum()
+    fragments.iter().flat_map(|f| &f.track_fragments).filter(|t| t.track_id == track_id).map(|t| t.sample_count).sum()
 }
 
 /// Parses a media segment, continuing from `ends` and `last_sequence`.
@@ -560,10 +488,7 @@ pub(super) fn parse_segment<'a>(
         }
     }
     if moofs.is_empty() {
-        return Err(ReadError::MissingBox {
-            fourcc: FourCc(*b"moof"),
-            parent: None,
-        });
+        return Err(ReadError::MissingBox { fourcc: FourCc(*b"moof"), parent: None });
     }
     let (mut major_brand, mut compatible_brands) = (None, Vec::new());
     if let Some(styp) = styp {
@@ -573,20 +498,8 @@ pub(super) fn parse_segment<'a>(
         compatible_brands = r.fourccs();
     }
     let mut budget = data.len() as u64;
-    let fragments = parse_moofs(
-        data,
-        &moofs,
-        &mdats,
-        movie,
-        ends,
-        last_sequence,
-        &mut budget,
-    )?;
-    Ok(MediaSegment {
-        major_brand,
-        compatible_brands,
-        fragments,
-    })
+    let fragments = parse_moofs(data, &moofs, &mdats, movie, ends, last_sequence, &mut budget)?;
+    Ok(MediaSegment { major_brand, compatible_brands, fragments })
 }
 
 /// The samples of one track over a sequence of movie fragments, in decode

@@ -114,29 +114,17 @@ impl Movie {
                 b"ftyp" => boxes::once(&mut ftyp, bx, None)?,
                 b"moov" => boxes::once(&mut moov, bx, None)?,
                 b"moof" | b"mdat" => {
-                    return Err(ReadError::UnexpectedBox {
-                        fourcc: bx.fourcc,
-                        reason: "media data in an init segment",
-                    })
+                    return Err(ReadError::UnexpectedBox { fourcc: bx.fourcc, reason: "media data in an init segment" })
                 }
                 _ => {}
             }
         }
-        let ftyp = ftyp.ok_or(ReadError::MissingBox {
-            fourcc: FourCc(*b"ftyp"),
-            parent: None,
-        })?;
-        let moov = moov.ok_or(ReadError::MissingBox {
-            fourcc: FourCc(*b"moov"),
-            parent: None,
-        })?;
+        let ftyp = ftyp.ok_or(ReadError::MissingBox { fourcc: FourCc(*b"ftyp"), parent: None })?;
+        let moov = moov.ok_or(ReadError::MissingBox { fourcc: FourCc(*b"moov"), parent: None })?;
         let (mut movie, tables) = parse_moov(&moov, options)?;
         movie.set_brands(&ftyp)?;
         if !movie.fragmented {
-            return Err(ReadError::MissingBox {
-                fourcc: FourCc(*b"mvex"),
-                parent: Some(moov.fourcc),
-            });
+            return Err(ReadError::MissingBox { fourcc: FourCc(*b"mvex"), parent: Some(moov.fourcc) });
         }
         for (track, stbl) in movie.tracks.iter().zip(&tables) {
             if stbl.declares_samples()? {
@@ -193,10 +181,7 @@ impl Movie {
 
     /// Index in [`Movie::tracks`] of track `track_id`.
     pub(super) fn track_index(&self, track_id: u32) -> Option<usize> {
-        let i = self
-            .index
-            .binary_search_by_key(&track_id, |&(id, _)| id)
-            .ok()?;
+        let i = self.index.binary_search_by_key(&track_id, |&(id, _)| id).ok()?;
         self.index.get(i).map(|&(_, idx)| idx)
     }
 
@@ -216,10 +201,7 @@ impl Movie {
 
 /// Parses `moov`: the movie and, for each of its tracks, the boxes of its
 /// sample table.
-pub(super) fn parse_moov<'a>(
-    moov: &Bx<'a>,
-    options: &ReadOptions,
-) -> Result<(Movie, Vec<StblBoxes<'a>>), ReadError> {
+pub(super) fn parse_moov<'a>(moov: &Bx<'a>, options: &ReadOptions) -> Result<(Movie, Vec<StblBoxes<'a>>), ReadError> {
     let parent = Some(moov.fourcc);
     let mut mvhd = None;
     let mut mvex = None;
@@ -251,20 +233,13 @@ pub(super) fn parse_moov<'a>(
                 tables.push(stbl);
             }
             Err((track_id, e)) if options.skip_unsupported_tracks && e.is_unsupported_track() => {
-                skipped_tracks.push(SkippedTrack {
-                    track_id,
-                    reason: e,
-                });
+                skipped_tracks.push(SkippedTrack { track_id, reason: e });
             }
             Err((_, e)) => return Err(e),
         }
     }
 
-    let mut index: Vec<(u32, usize)> = tracks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.config.id, i))
-        .collect();
+    let mut index: Vec<(u32, usize)> = tracks.iter().enumerate().map(|(i, t)| (t.config.id, i)).collect();
     index.sort_unstable();
     let duplicate = index.windows(2).find_map(|w| match w {
         [(a, _), (b, _)] if a == b => Some(*a),
@@ -273,14 +248,8 @@ pub(super) fn parse_moov<'a>(
     if let Some(track_id) = duplicate {
         return Err(ReadError::DuplicateTrack { track_id });
     }
-    if let Some(s) = skipped_tracks.iter().find(|s| {
-        index
-            .binary_search_by_key(&s.track_id, |&(id, _)| id)
-            .is_ok()
-    }) {
-        return Err(ReadError::DuplicateTrack {
-            track_id: s.track_id,
-        });
+    if let Some(s) = skipped_tracks.iter().find(|s| index.binary_search_by_key(&s.track_id, |&(id, _)| id).is_ok()) {
+        return Err(ReadError::DuplicateTrack { track_id: s.track_id });
     }
 
     let fragmented = mvex.is_some();
@@ -298,10 +267,7 @@ pub(super) fn parse_moov<'a>(
                 continue;
             };
             if track.defaults.is_some() {
-                return Err(ReadError::DuplicateBox {
-                    fourcc: bx.fourcc,
-                    parent: Some(mvex.fourcc),
-                });
+                return Err(ReadError::DuplicateBox { fourcc: bx.fourcc, parent: Some(mvex.fourcc) });
             }
             track.defaults = Some(TrackDefaults {
                 sample_description_index: trex.default_sample_description_index,
@@ -311,10 +277,7 @@ pub(super) fn parse_moov<'a>(
             });
         }
         if tracks.iter().any(|t| t.defaults.is_none()) {
-            return Err(ReadError::MissingBox {
-                fourcc: FourCc(*b"trex"),
-                parent: Some(mvex.fourcc),
-            });
+            return Err(ReadError::MissingBox { fourcc: FourCc(*b"trex"), parent: Some(mvex.fourcc) });
         }
     }
 
@@ -335,10 +298,7 @@ pub(super) fn parse_moov<'a>(
 }
 
 /// Parses one `trak`. Errors carry the track ID when it is known (0 before).
-fn parse_trak<'a>(
-    trak: &Bx<'a>,
-    movie_timescale: Timescale,
-) -> Result<(Track, StblBoxes<'a>), (u32, ReadError)> {
+fn parse_trak<'a>(trak: &Bx<'a>, movie_timescale: Timescale) -> Result<(Track, StblBoxes<'a>), (u32, ReadError)> {
     let mut track_id = 0;
     parse_trak_inner(trak, movie_timescale, &mut track_id).map_err(|e| (track_id, e))
 }
@@ -362,11 +322,7 @@ fn parse_trak_inner<'a>(
     let tkhd: mp4_atom::Tkhd = boxes::leaf(&tkhd_box)?;
     let track_id = tkhd.track_id;
     if track_id == 0 {
-        return Err(ReadError::InvalidField {
-            fourcc: tkhd_box.fourcc,
-            field: "track_ID",
-            value: 0,
-        });
+        return Err(ReadError::InvalidField { fourcc: tkhd_box.fourcc, field: "track_ID", value: 0 });
     }
     *track_id_out = track_id;
 
@@ -387,8 +343,7 @@ fn parse_trak_inner<'a>(
                 .map(|e| Edit {
                     segment_duration: e.segment_duration,
                     media_time: e.media_time,
-                    media_rate: (i32::from(e.media_rate.integer()) << 16)
-                        | i32::from(e.media_rate.decimal() as u16),
+                    media_rate: (i32::from(e.media_rate.integer()) << 16) | i32::from(e.media_rate.decimal() as u16),
                 })
                 .collect();
         }
@@ -412,12 +367,11 @@ fn parse_trak_inner<'a>(
         field: "timescale",
         value: 0,
     })?;
-    let language =
-        if mdhd.language.len() == 3 && mdhd.language.bytes().all(|b| b.is_ascii_lowercase()) {
-            mdhd.language.clone()
-        } else {
-            "und".to_string()
-        };
+    let language = if mdhd.language.len() == 3 && mdhd.language.bytes().all(|b| b.is_ascii_lowercase()) {
+        mdhd.language.clone()
+    } else {
+        "und".to_string()
+    };
 
     // hdlr (8.4.3): pre_defined, handler_type, reserved, name. Read here
     // rather than with mp4-atom, whose UTF-8 check would reject QuickTime's
@@ -449,44 +403,24 @@ fn parse_trak_inner<'a>(
     let stsd = tables.stsd;
     let (version, _, mut r) = stsd.full()?;
     if version != 0 {
-        return Err(ReadError::UnsupportedVersion {
-            fourcc: stsd.fourcc,
-            version,
-        });
+        return Err(ReadError::UnsupportedVersion { fourcc: stsd.fourcc, version });
     }
     let entry_count = r.u32("entry_count")?;
     if entry_count == 0 {
-        return Err(ReadError::Malformed {
-            fourcc: stsd.fourcc,
-            reason: "no sample entry",
-        });
+        return Err(ReadError::Malformed { fourcc: stsd.fourcc, reason: "no sample entry" });
     }
-    let entries = Bx {
-        body: r.rest(),
-        body_offset: stsd.end().saturating_sub(r.rest().len() as u64),
-        ..stsd
-    };
-    let entry = entries.children().next().ok_or(ReadError::ShortBox {
-        fourcc: stsd.fourcc,
-        field: "sample entries",
-    })??;
+    let entries = Bx { body: r.rest(), body_offset: stsd.end().saturating_sub(r.rest().len() as u64), ..stsd };
+    let entry =
+        entries.children().next().ok_or(ReadError::ShortBox { fourcc: stsd.fourcc, field: "sample entries" })??;
     let sample_entry = entry.fourcc;
-    let codec::Entry {
-        codec,
-        data_reference_index,
-    } = codec::sample_entry(&entry, track_id, kind)?;
+    let codec::Entry { codec, data_reference_index } = codec::sample_entry(&entry, track_id, kind)?;
     if let Some(dinf) = dinf {
         check_data_reference(&dinf, data_reference_index)?;
     }
 
     let presentation_offset = presentation_offset(&edits, movie_timescale, timescale);
     let track = Track {
-        config: TrackConfig {
-            id: track_id,
-            timescale,
-            codec,
-            language,
-        },
+        config: TrackConfig { id: track_id, timescale, codec, language },
         kind,
         handler,
         sample_entry,
@@ -511,11 +445,7 @@ fn check_data_reference(dinf: &Bx<'_>, index: u16) -> Result<(), ReadError> {
     let Some(dref) = dref else { return Ok(()) };
     let (_, _, mut r) = dref.full()?;
     r.u32("entry_count")?;
-    let entries = Bx {
-        body: r.rest(),
-        body_offset: dref.end().saturating_sub(r.rest().len() as u64),
-        ..dref
-    };
+    let entries = Bx { body: r.rest(), body_offset: dref.end().saturating_sub(r.rest().len() as u64), ..dref };
     let Some(i) = usize::from(index).checked_sub(1) else {
         return Ok(());
     };
@@ -523,10 +453,7 @@ fn check_data_reference(dinf: &Bx<'_>, index: u16) -> Result<(), ReadError> {
         let entry = entry?;
         let (_, flags, _) = entry.full()?;
         if flags & 1 == 0 {
-            return Err(ReadError::Unsupported {
-                fourcc: dref.fourcc,
-                feature: "media data in another file",
-            });
+            return Err(ReadError::Unsupported { fourcc: dref.fourcc, feature: "media data in another file" });
         }
     }
     Ok(())
@@ -562,37 +489,14 @@ mod tests {
 
     #[test]
     fn reader_presentation_offset_follows_the_first_edits() {
-        let media = |t| Edit {
-            segment_duration: 1000,
-            media_time: Some(t),
-            media_rate: 0x10000,
-        };
-        let empty = |d| Edit {
-            segment_duration: d,
-            media_time: None,
-            media_rate: 0x10000,
-        };
+        let media = |t| Edit { segment_duration: 1000, media_time: Some(t), media_rate: 0x10000 };
+        let empty = |d| Edit { segment_duration: d, media_time: None, media_rate: 0x10000 };
         assert_eq!(presentation_offset(&[], ts(1000), ts(48000)), 0);
-        assert_eq!(
-            presentation_offset(&[media(1024)], ts(1000), ts(48000)),
-            -1024
-        );
+        assert_eq!(presentation_offset(&[media(1024)], ts(1000), ts(48000)), -1024);
         // 80 ms empty then media from 1024 at 12.8 kHz: net 0.
-        assert_eq!(
-            presentation_offset(&[empty(80), media(1024)], ts(1000), ts(12800)),
-            0
-        );
-        assert_eq!(
-            presentation_offset(&[empty(58), media(0)], ts(1000), ts(48000)),
-            2784
-        );
-        assert_eq!(
-            presentation_offset(&[empty(u64::MAX)], ts(1), ts(u32::MAX)),
-            i64::MAX
-        );
-        assert_eq!(
-            presentation_offset(&[media(u64::MAX)], ts(1), ts(1)),
-            i64::MIN
-        );
+        assert_eq!(presentation_offset(&[empty(80), media(1024)], ts(1000), ts(12800)), 0);
+        assert_eq!(presentation_offset(&[empty(58), media(0)], ts(1000), ts(48000)), 2784);
+        assert_eq!(presentation_offset(&[empty(u64::MAX)], ts(1), ts(u32::MAX)), i64::MAX);
+        assert_eq!(presentation_offset(&[media(u64::MAX)], ts(1), ts(1)), i64::MIN);
     }
 }

@@ -39,16 +39,7 @@ impl<'a> StblBoxes<'a> {
             }
         }
         let stsd = boxes::required(stsd, b"stsd", stbl.fourcc)?;
-        Ok(StblBoxes {
-            track_id,
-            stsd,
-            stts,
-            ctts,
-            stss,
-            stsc,
-            stsz,
-            stco,
-        })
+        Ok(StblBoxes { track_id, stsd, stts, ctts, stss, stsc, stsz, stco })
     }
 
     /// Whether the sample size box declares any sample.
@@ -71,10 +62,7 @@ enum Sizes<'a> {
 fn parse_sizes<'a>(bx: &Bx<'a>) -> Result<(Sizes<'a>, u32), ReadError> {
     let (version, _, mut r) = bx.full()?;
     if version != 0 {
-        return Err(ReadError::UnsupportedVersion {
-            fourcc: bx.fourcc,
-            version,
-        });
+        return Err(ReadError::UnsupportedVersion { fourcc: bx.fourcc, version });
     }
     if bx.fourcc == b"stsz" {
         let size = r.u32("sample_size")?;
@@ -88,18 +76,11 @@ fn parse_sizes<'a>(bx: &Bx<'a>) -> Result<(Sizes<'a>, u32), ReadError> {
     r.skip(3, "reserved")?;
     let bits = r.u8("field_size")?;
     if !matches!(bits, 4 | 8 | 16) {
-        return Err(ReadError::InvalidField {
-            fourcc: bx.fourcc,
-            field: "field_size",
-            value: bits.into(),
-        });
+        return Err(ReadError::InvalidField { fourcc: bx.fourcc, field: "field_size", value: bits.into() });
     }
     let count = r.u32("sample_count")?;
     let len = u64::from(count).saturating_mul(u64::from(bits)).div_ceil(8);
-    let len = usize::try_from(len).map_err(|_| ReadError::ShortBox {
-        fourcc: bx.fourcc,
-        field: "entry_size table",
-    })?;
+    let len = usize::try_from(len).map_err(|_| ReadError::ShortBox { fourcc: bx.fourcc, field: "entry_size table" })?;
     let table = r.bytes(len, "entry_size table")?;
     Ok((Sizes::Table { bits, table }, count))
 }
@@ -138,18 +119,11 @@ impl<'a> SampleTable<'a> {
         let stbl = FourCc(*b"stbl");
         let need = |slot: Option<Bx<'a>>, fourcc: &[u8; 4]| -> Result<Option<Bx<'a>>, ReadError> {
             match slot {
-                None if !fragmented => Err(ReadError::MissingBox {
-                    fourcc: FourCc(*fourcc),
-                    parent: Some(stbl),
-                }),
+                None if !fragmented => Err(ReadError::MissingBox { fourcc: FourCc(*fourcc), parent: Some(stbl) }),
                 other => Ok(other),
             }
         };
-        let inconsistent = |fourcc, reason| ReadError::SampleTable {
-            track_id,
-            fourcc,
-            reason,
-        };
+        let inconsistent = |fourcc, reason| ReadError::SampleTable { track_id, fourcc, reason };
 
         let (sizes, count) = match need(b.stsz, b"stsz")? {
             Some(bx) => parse_sizes(&bx)?,
@@ -161,10 +135,7 @@ impl<'a> SampleTable<'a> {
             None => &[],
         };
         if sum_counts(stts) != u64::from(count) {
-            return Err(inconsistent(
-                STTS,
-                "its sample counts do not add up to the sample count of stsz",
-            ));
+            return Err(inconsistent(STTS, "its sample counts do not add up to the sample count of stsz"));
         }
 
         let ctts = match b.ctts {
@@ -173,10 +144,7 @@ impl<'a> SampleTable<'a> {
         };
         if let Some(ctts) = ctts {
             if sum_counts(ctts) != u64::from(count) {
-                return Err(inconsistent(
-                    CTTS,
-                    "its sample counts do not add up to the sample count of stsz",
-                ));
+                return Err(inconsistent(CTTS, "its sample counts do not add up to the sample count of stsz"));
             }
         }
 
@@ -189,10 +157,7 @@ impl<'a> SampleTable<'a> {
             for e in stss.chunks_exact(4) {
                 let n = be_u32(e, 0).unwrap_or(0);
                 if n <= previous || n > count {
-                    return Err(inconsistent(
-                        STSS,
-                        "sample numbers must increase and stay within the sample count",
-                    ));
+                    return Err(inconsistent(STSS, "sample numbers must increase and stay within the sample count"));
                 }
                 previous = n;
             }
@@ -220,16 +185,10 @@ impl<'a> SampleTable<'a> {
             let field = |at| be_u32(row, at).map(u64::from).unwrap_or(0);
             let (first, per_chunk, description) = (field(0), field(4), field(8));
             if first < expected_first || (expected_first == 1 && first != 1) {
-                return Err(inconsistent(
-                    STSC,
-                    "first_chunk must start at 1 and increase",
-                ));
+                return Err(inconsistent(STSC, "first_chunk must start at 1 and increase"));
             }
             if first > chunk_count {
-                return Err(inconsistent(
-                    STSC,
-                    "first_chunk is beyond the chunks of stco",
-                ));
+                return Err(inconsistent(STSC, "first_chunk is beyond the chunks of stco"));
             }
             if description != 1 {
                 return Err(ReadError::Unsupported {
@@ -249,23 +208,10 @@ impl<'a> SampleTable<'a> {
             expected_first = first.saturating_add(1);
         }
         if capacity != u64::from(count) {
-            return Err(inconsistent(
-                STSC,
-                "its chunks do not hold exactly the samples of stsz",
-            ));
+            return Err(inconsistent(STSC, "its chunks do not hold exactly the samples of stsz"));
         }
 
-        Ok(SampleTable {
-            track_id,
-            count,
-            sizes,
-            stts,
-            ctts,
-            stss,
-            stsc,
-            chunks,
-            wide_chunks,
-        })
+        Ok(SampleTable { track_id, count, sizes, stts, ctts, stss, stsc, chunks, wide_chunks })
     }
 
     /// The number of samples.
@@ -286,11 +232,7 @@ impl<'a> SampleTable<'a> {
 
     /// The samples, in decode order. Call after [`SampleTable::validate`].
     pub fn samples(&self, data: &'a [u8]) -> TableSamples<'a> {
-        TableSamples {
-            table: *self,
-            cursor: Cursor::default(),
-            data,
-        }
+        TableSamples { table: *self, cursor: Cursor::default(), data }
     }
 }
 
@@ -305,10 +247,7 @@ fn at32(table: &[u8], index: usize, entry_size: usize, field: usize) -> Option<u
 fn entries<'a>(bx: &Bx<'a>, versions: &[u8], entry_size: usize) -> Result<&'a [u8], ReadError> {
     let (version, _, mut r) = bx.full()?;
     if !versions.contains(&version) {
-        return Err(ReadError::UnsupportedVersion {
-            fourcc: bx.fourcc,
-            version,
-        });
+        return Err(ReadError::UnsupportedVersion { fourcc: bx.fourcc, version });
     }
     let count = r.u32("entry_count")?;
     r.table(count, entry_size, "entries")
@@ -316,11 +255,7 @@ fn entries<'a>(bx: &Bx<'a>, versions: &[u8], entry_size: usize) -> Result<&'a [u
 
 /// The sum of the leading 32-bit counts of 8-byte entries.
 fn sum_counts(table: &[u8]) -> u64 {
-    table
-        .chunks_exact(8)
-        .filter_map(|e| be_u32(e, 0))
-        .map(u64::from)
-        .fold(0, u64::saturating_add)
+    table.chunks_exact(8).filter_map(|e| be_u32(e, 0)).map(u64::from).fold(0, u64::saturating_add)
 }
 
 /// Where a walk through the tables stands.
@@ -357,25 +292,17 @@ impl Cursor {
             return Ok(None);
         }
         let track_id = t.track_id;
-        let broken = |fourcc, reason| ReadError::SampleTable {
-            track_id,
-            fourcc,
-            reason,
-        };
+        let broken = |fourcc, reason| ReadError::SampleTable { track_id, fourcc, reason };
         let i = self.index as usize;
 
         let size = match t.sizes {
             Sizes::Uniform(s) => s,
-            Sizes::Table { bits: 32, table } => {
-                at32(table, i, 4, 0).ok_or(broken(FourCc(*b"stsz"), "short"))?
-            }
+            Sizes::Table { bits: 32, table } => at32(table, i, 4, 0).ok_or(broken(FourCc(*b"stsz"), "short"))?,
             Sizes::Table { bits: 16, table } => {
                 let at = i.checked_mul(2).ok_or(broken(FourCc(*b"stz2"), "short"))?;
                 u32::from(be_u16(table, at).ok_or(broken(FourCc(*b"stz2"), "short"))?)
             }
-            Sizes::Table { bits: 8, table } => {
-                u32::from(*table.get(i).ok_or(broken(FourCc(*b"stz2"), "short"))?)
-            }
+            Sizes::Table { bits: 8, table } => u32::from(*table.get(i).ok_or(broken(FourCc(*b"stz2"), "short"))?),
             Sizes::Table { table, .. } => {
                 let b = *table.get(i / 2).ok_or(broken(FourCc(*b"stz2"), "short"))?;
                 u32::from(if i % 2 == 0 { b >> 4 } else { b & 0x0f })
@@ -383,8 +310,8 @@ impl Cursor {
         };
 
         while self.stts_left == 0 {
-            self.stts_left = at32(t.stts, self.stts_next, 8, 0)
-                .ok_or(broken(STTS, "covers fewer samples than stsz"))?;
+            self.stts_left =
+                at32(t.stts, self.stts_next, 8, 0).ok_or(broken(STTS, "covers fewer samples than stsz"))?;
             self.stts_delta = at32(t.stts, self.stts_next, 8, 4).ok_or(broken(STTS, "short"))?;
             self.stts_next = self.stts_next.saturating_add(1);
         }
@@ -394,12 +321,11 @@ impl Cursor {
         let mut composition_offset = 0;
         if let Some(ctts) = t.ctts {
             while self.ctts_left == 0 {
-                self.ctts_left = at32(ctts, self.ctts_next, 8, 0)
-                    .ok_or(broken(CTTS, "covers fewer samples than stsz"))?;
+                self.ctts_left =
+                    at32(ctts, self.ctts_next, 8, 0).ok_or(broken(CTTS, "covers fewer samples than stsz"))?;
                 // Signed in version 1; version 0 values are read as signed
                 // too, as ffmpeg and most players do.
-                self.ctts_offset =
-                    at32(ctts, self.ctts_next, 8, 4).ok_or(broken(CTTS, "short"))? as i32;
+                self.ctts_offset = at32(ctts, self.ctts_next, 8, 4).ok_or(broken(CTTS, "short"))? as i32;
                 self.ctts_next = self.ctts_next.saturating_add(1);
             }
             self.ctts_left = self.ctts_left.saturating_sub(1);
@@ -420,10 +346,7 @@ impl Cursor {
         };
 
         while self.chunk_left == 0 {
-            self.chunk = self
-                .chunk
-                .checked_add(1)
-                .ok_or(broken(STCO, "too many chunks"))?;
+            self.chunk = self.chunk.checked_add(1).ok_or(broken(STCO, "too many chunks"))?;
             let c = (self.chunk as usize).saturating_sub(1);
             self.pos = if t.wide_chunks {
                 c.checked_mul(8).and_then(|at| be_u64(t.chunks, at))
@@ -431,9 +354,7 @@ impl Cursor {
                 at32(t.chunks, c, 4, 0).map(u64::from)
             }
             .ok_or(broken(STCO, "has fewer chunks than stsc and stsz need"))?;
-            while at32(t.stsc, self.stsc_row.saturating_add(1), 12, 0)
-                .is_some_and(|first| first <= self.chunk)
-            {
+            while at32(t.stsc, self.stsc_row.saturating_add(1), 12, 0).is_some_and(|first| first <= self.chunk) {
                 self.stsc_row = self.stsc_row.saturating_add(1);
             }
             self.chunk_left = at32(t.stsc, self.stsc_row, 12, 4).ok_or(broken(STSC, "short"))?;
@@ -442,37 +363,21 @@ impl Cursor {
 
         let offset = self.pos;
         let sample = u64::from(self.index);
-        let out_of_bounds = ReadError::DataOutOfBounds {
-            track_id,
-            sample,
-            offset,
-            size: size.into(),
-        };
+        let out_of_bounds = ReadError::DataOutOfBounds { track_id, sample, offset, size: size.into() };
         if let Some(mdats) = mdats {
             if !mdats.contains(offset, size.into()) {
                 return Err(out_of_bounds);
             }
         }
-        self.pos = offset
-            .checked_add(size.into())
-            .ok_or(out_of_bounds.clone())?;
+        self.pos = offset.checked_add(size.into()).ok_or(out_of_bounds.clone())?;
         let start = usize::try_from(offset).map_err(|_| out_of_bounds.clone())?;
-        let end = start
-            .checked_add(size as usize)
-            .ok_or(out_of_bounds.clone())?;
+        let end = start.checked_add(size as usize).ok_or(out_of_bounds.clone())?;
         let bytes = data.get(start..end).ok_or(out_of_bounds)?;
 
         let decode_time = self.dts;
         self.dts = super::advance_decode_time(decode_time, duration)?;
         self.index = self.index.saturating_add(1);
-        Ok(Some(SampleRef {
-            decode_time,
-            composition_offset,
-            duration,
-            keyframe,
-            offset,
-            data: bytes,
-        }))
+        Ok(Some(SampleRef { decode_time, composition_offset, duration, keyframe, offset, data: bytes }))
     }
 }
 

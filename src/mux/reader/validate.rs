@@ -39,10 +39,7 @@ impl Default for FragmentRules {
 impl FragmentRules {
     /// The defaults with another size limit.
     pub fn with_max_bytes(max_bytes: usize) -> Self {
-        FragmentRules {
-            max_bytes,
-            ..Self::default()
-        }
+        FragmentRules { max_bytes, ..Self::default() }
     }
 }
 
@@ -145,30 +142,15 @@ impl FragmentValidator {
     /// A validator for the stream whose init segment gave `movie`.
     pub fn new(movie: Movie, rules: FragmentRules) -> Self {
         let ends = TrackEnds::new(&movie);
-        FragmentValidator {
-            movie,
-            rules,
-            ends,
-            last_sequence: None,
-        }
+        FragmentValidator { movie, rules, ends, last_sequence: None }
     }
 
     /// Checks the next upload as [`validate_fragment`] does, against every
     /// track's end so far; on success remembers the new ends.
     pub fn validate(&mut self, data: &[u8]) -> Result<FragmentSummary, ReadError> {
         let mut ends = self.ends.clone();
-        let mut last_sequence = if self.rules.increasing_sequence_numbers {
-            self.last_sequence
-        } else {
-            None
-        };
-        let summary = check(
-            &self.movie,
-            data,
-            &self.rules,
-            &mut ends,
-            &mut last_sequence,
-        )?;
+        let mut last_sequence = if self.rules.increasing_sequence_numbers { self.last_sequence } else { None };
+        let summary = check(&self.movie, data, &self.rules, &mut ends, &mut last_sequence)?;
         self.ends = ends;
         self.last_sequence = last_sequence;
         Ok(summary)
@@ -217,15 +199,9 @@ fn check(
                 parent: Some(super::FourCc(*b"traf")),
             });
         }
-        let unknown = ReadError::UnknownTrack {
-            track_id: tf.track_id,
-        };
+        let unknown = ReadError::UnknownTrack { track_id: tf.track_id };
         let index = movie.track_index(tf.track_id).ok_or(unknown.clone())?;
-        let kind = movie
-            .tracks()
-            .get(index)
-            .map(|t| t.kind)
-            .ok_or(unknown.clone())?;
+        let kind = movie.tracks().get(index).map(|t| t.kind).ok_or(unknown.clone())?;
         let slot = slots.get_mut(index).ok_or(unknown)?;
         match slot.and_then(|i| tracks.get_mut(i)) {
             Some(t) => {
@@ -257,14 +233,9 @@ fn check(
         return Err(ReadError::EmptyFragment);
     }
     if rules.video_starts_with_keyframe {
-        if let Some(t) = tracks
-            .iter()
-            .find(|t| t.kind == TrackKind::Video && t.samples > 0 && !t.starts_with_keyframe)
+        if let Some(t) = tracks.iter().find(|t| t.kind == TrackKind::Video && t.samples > 0 && !t.starts_with_keyframe)
         {
-            return Err(ReadError::NotSyncSample {
-                track_id: t.track_id,
-                decode_time: t.start,
-            });
+            return Err(ReadError::NotSyncSample { track_id: t.track_id, decode_time: t.start });
         }
     }
     let first = segment.fragments.first().map_or(0, |f| f.sequence_number);

@@ -189,11 +189,8 @@ pub fn try_request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8
     let req = req.body(body.to_vec()).unwrap();
     let mut resp = agent().run(req)?;
     let status = resp.status().as_u16();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
+    let headers =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
     let body = resp.body_mut().with_config().limit(100 << 20).read_to_vec()?;
     Ok(Reply { status, headers, body })
 }
@@ -242,9 +239,8 @@ fn parse_response(buf: &[u8]) -> Option<Reply> {
     let head = std::str::from_utf8(&buf[..end]).ok()?;
     let mut lines = head.split("\r\n");
     let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))).collect();
     let len: usize = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
@@ -351,7 +347,13 @@ fn encode(width: u32, height: u32, frames: usize) -> (Vec<Sample>, Vec<u8>) {
             .encode(&I420Planes::packed(width, height, &f).unwrap(), Timestamp::new(t, Timescale::MPEG))
             .unwrap()
             .expect("no frame skipping");
-        samples.push(Sample { decode_time: t, composition_offset: 0, duration: ticks as u32, keyframe: au.keyframe, data: au.data });
+        samples.push(Sample {
+            decode_time: t,
+            composition_offset: 0,
+            duration: ticks as u32,
+            keyframe: au.keyframe,
+            data: au.data,
+        });
     }
     let avcc = enc.decoder_config().unwrap().avcc.clone();
     (samples, avcc)
@@ -388,12 +390,22 @@ fn make_media() -> Media {
     let audio_samples: Vec<Sample> = aframes
         .iter()
         .enumerate()
-        .map(|(i, f)| Sample { decode_time: i as i64 * 1024, composition_offset: 0, duration: 1024, keyframe: true, data: f.to_vec() })
+        .map(|(i, f)| Sample {
+            decode_time: i as i64 * 1024,
+            composition_offset: 0,
+            duration: 1024,
+            keyframe: true,
+            data: f.to_vec(),
+        })
         .take_while(|s| s.decode_time + 1024 <= video_end)
         .collect();
 
-    let mut segmenter =
-        Segmenter::new(vec![video_track.clone(), audio_track.clone()], SegmenterConfig::default(), MemoryListener::default()).unwrap();
+    let mut segmenter = Segmenter::new(
+        vec![video_track.clone(), audio_track.clone()],
+        SegmenterConfig::default(),
+        MemoryListener::default(),
+    )
+    .unwrap();
     let mut audio = audio_samples.iter().peekable();
     for v in &video_samples {
         let v_ms = v.decode_time / 90;
@@ -445,7 +457,14 @@ fn make_media() -> Media {
 /// Runs ffprobe on `url` and returns its JSON (streams and format).
 pub fn ffprobe(url: &str) -> Value {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height:format=duration,format_name", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,codec_type,width,height:format=duration,format_name",
+            "-of",
+            "json",
+        ])
         .arg(url)
         .output()
         .expect("ffprobe (installed by .ci/bootstrap.sh)");
