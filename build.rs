@@ -26,6 +26,9 @@
 //! - `FRAMECAST_CXX`: the C++ compiler (default `clang++-22`, then `clang++`).
 //! - `FRAMECAST_WASI_SYSROOT`: wasi-libc headers and `libc.a`, default the
 //!   Debian layout (`/usr/include/wasm32-wasi`, `/usr/lib/wasm32-wasi`).
+//! - `FRAMECAST_CODEC_CACHE`: where compiled codec libraries are kept between
+//!   builds (default `codec-cache/` in cargo's target folder; `off` to
+//!   disable). See [`LibCache`].
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -110,6 +113,7 @@ fn main() {
         "FRAMECAST_FDK_AAC_OPT",
         "FRAMECAST_CXX",
         "FRAMECAST_WASI_SYSROOT",
+        "FRAMECAST_CODEC_CACHE",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -128,8 +132,17 @@ fn main() {
     let flavour =
         if arch == "wasm32" { Flavour::Wasm(WasmSetup::detect()) } else { Flavour::Native { asm: native_asm(&arch) } };
 
-    build_openh264(&flavour, &upstream, &out, &opt);
-    build_fdk_aac(&flavour, &fdk, &fdk_opt);
+    let cache = LibCache::new(&out, &flavour);
+    let mut libs: Vec<String> = UNITS.iter().map(|u| format!("openh264_{}", u.name)).collect();
+    if matches!(flavour, Flavour::Wasm(_)) {
+        libs.push("framecast_openh264_shim".into());
+    }
+    let h264_inputs = [upstream.join("codec"), manifest_dir().join("src/sys/openh264")];
+    cache.get_or_build("openh264", &libs, &h264_inputs, &opt, || build_openh264(&flavour, &upstream, &out, &opt));
+    let fdk_inputs = [fdk.clone(), manifest_dir().join("src/sys/fdk_aac")];
+    cache.get_or_build("fdk_aac", &["framecast_fdk_aac".into()], &fdk_inputs, &fdk_opt, || {
+        build_fdk_aac(&flavour, &fdk, &fdk_opt)
+    });
 
     if let Flavour::Wasm(setup) = &flavour {
         setup.link_libc(&out);
@@ -237,6 +250,124 @@ fn build_fdk_aac(flavour: &Flavour, aac: &Path, opt: &str) {
     build.compile("framecast_fdk_aac");
 }
 
+/// Compiled codec libraries, kept between builds.
+///
+/// Each feature set, profile, worktree and `wasm-pack` invocation is a new
+/// cargo build of this package, and without a cache each one compiled
+/// OpenH264 and FDK AAC again (minutes on two cores). A library set is
+/// stored under a key that hashes everything that goes into it: the target,
+/// the compiler and its version, every flag, the relevant environment
+/// variables, this script, and the bytes of every file under the source and
+/// shim folders. A changed input is a new key, never a stale library.
+struct LibCache {
+    dir: Option<PathBuf>,
+    /// The inputs shared by every library: target, flavour, compiler.
+    base: String,
+}
+
+impl LibCache {
+    fn new(out: &Path, flavour: &Flavour) -> Self {
+        let dir = match env::var("FRAMECAST_CODEC_CACHE") {
+            Ok(v) if v == "off" => None,
+            Ok(v) if !v.is_empty() => Some(PathBuf::from(v)),
+            // The target folder is the nearest ancestor of OUT_DIR that
+            // cargo marked with CACHEDIR.TAG.
+            _ => out.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file()).map(|d| d.join("codec-cache")),
+        };
+        let mut base = String::new();
+        for var in ["TARGET", "CARGO_CFG_TARGET_FEATURE"] {
+            base.push_str(&format!("{var}={:?}\n", env::var(var).ok()));
+        }
+        // cc-rs reads these; any of them can change the objects.
+        let mut vars: Vec<(String, String)> = env::vars().filter(|(k, _)| cc_reads(k)).collect();
+        vars.sort();
+        for (k, v) in vars {
+            base.push_str(&format!("{k}={v}\n"));
+        }
+        base.push_str(&flavour.describe());
+        base.push_str(&std::fs::read_to_string(manifest_dir().join("build.rs")).unwrap_or_default());
+        LibCache { dir, base }
+    }
+
+    /// Links the libraries `libs` (static, `lib{name}.a`) from the cache, or
+    /// runs `build` (which compiles them into OUT_DIR and prints cargo's
+    /// link lines) and stores them.
+    fn get_or_build(&self, what: &str, libs: &[String], inputs: &[PathBuf], opt: &str, build: impl FnOnce()) {
+        let Some(dir) = &self.dir else { return build() };
+        let mut hash = Fnv::new();
+        hash.write(self.base.as_bytes());
+        hash.write(what.as_bytes());
+        hash.write(opt.as_bytes());
+        for input in inputs {
+            let mut files = Vec::new();
+            walk(input, &mut |p| files.push(p.to_path_buf()));
+            files.sort();
+            for f in files {
+                hash.write(f.strip_prefix(input).unwrap_or(&f).to_string_lossy().as_bytes());
+                hash.write(&std::fs::read(&f).unwrap_or_default());
+            }
+        }
+        let key = dir.join(format!("{what}-{:016x}", hash.finish()));
+        let present = libs.iter().all(|l| key.join(format!("lib{l}.a")).is_file());
+        if present {
+            println!("cargo:rustc-link-search=native={}", key.display());
+            for l in libs {
+                println!("cargo:rustc-link-lib=static={l}");
+            }
+            if matches!(env::var("CARGO_CFG_TARGET_ARCH").as_deref(), Ok(a) if a != "wasm32") {
+                // What cc-rs adds for C++ on this target.
+                println!("cargo:rustc-link-lib=stdc++");
+            }
+            return;
+        }
+        build();
+        // Store atomically: a temporary folder renamed into place, so a
+        // concurrent build sees all of the set or none of it.
+        let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+        let tmp = dir.join(format!(".tmp-{what}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let stored = std::fs::create_dir_all(&tmp).is_ok()
+            && libs.iter().all(|l| std::fs::copy(out.join(format!("lib{l}.a")), tmp.join(format!("lib{l}.a"))).is_ok())
+            && std::fs::rename(&tmp, &key).is_ok();
+        if !stored {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+}
+
+/// Whether cc-rs (or this script) reads the environment variable `name`
+/// when compiling: `CC`, `CXX`, `AR`, `CFLAGS`, `CXXFLAGS`, `ARFLAGS`,
+/// `CRATE_CC_NO_DEFAULTS`, with their `HOST_`/`TARGET_` prefixes and
+/// `_<target>` suffixes, and this script's `FRAMECAST_*` knobs.
+fn cc_reads(name: &str) -> bool {
+    if name.starts_with("FRAMECAST_") {
+        return name != "FRAMECAST_CODEC_CACHE";
+    }
+    let bare = name.strip_prefix("HOST_").or_else(|| name.strip_prefix("TARGET_")).unwrap_or(name);
+    ["CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "ARFLAGS", "CRATE_CC_NO_DEFAULTS"]
+        .iter()
+        .any(|base| bare == *base || bare.strip_prefix(base).is_some_and(|rest| rest.starts_with('_')))
+}
+
+/// 64-bit FNV-1a: a stable hash for cache keys (std's hasher may change
+/// between Rust releases).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Length first, so that ("ab", "c") and ("a", "bc") differ.
+        for b in (bytes.len() as u64).to_le_bytes().iter().chain(bytes) {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -247,6 +378,29 @@ enum Flavour {
 }
 
 impl Flavour {
+    /// Everything about the toolchain that goes into the objects, for
+    /// [`LibCache`] keys.
+    fn describe(&self) -> String {
+        let version = |exe: &Path| {
+            Command::new(exe).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        match self {
+            Flavour::Native { asm } => {
+                let cxx = find_cxx();
+                let cxx_version = cxx.as_deref().map(version);
+                let nasm = asm.as_ref().map(|n| (n.exe.clone(), version(&n.exe).ok()));
+                format!("native cxx={cxx:?} {cxx_version:?} nasm={nasm:?}\n")
+            }
+            Flavour::Wasm(s) => format!(
+                "wasm cxx={:?} {:?} ar={:?} flags={:?}\n",
+                s.cxx,
+                version(&s.cxx).ok(),
+                s.ar,
+                s.flags(Some(Path::new("shim")))
+            ),
+        }
+    }
+
     /// A `cc::Build` with the flags common to every C++ unit; on wasm32,
     /// `shim_include` (headers that stand in for missing system ones) comes
     /// first on the system include path.
