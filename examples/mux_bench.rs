@@ -28,9 +28,10 @@
 use std::time::Instant;
 
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::I420Planes;
 use framecast::mux::segmenter::{MemoryListener, Segmenter, SegmenterConfig};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::time::{Timescale, Timestamp};
 
 type Error = Box<dyn std::error::Error>;

@@ -26,12 +26,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use framecast::codec::aac::parse_adts;
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::{i420_size, I420Planes};
 use framecast::ingest;
 use framecast::mux::cmaf::sidx;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::playlist::dash::{AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation, TemplateTiming};
 use framecast::playlist::hls::{
     AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind,
@@ -361,7 +362,7 @@ impl Sink {
             master.audio.push(rendition);
         }
         let mut variant = Variant::new("video.m3u8", bw, codecs);
-        if let framecast::mux::CodecConfig::Avc { width, height, .. } = video.track.codec {
+        if let framecast::codec::CodecConfig::Avc { width, height, .. } = video.track.codec {
             variant.resolution = Some(Resolution::new(width, height));
         }
         variant.frame_rate = Some(FrameRate { num: self.fps, den: 1 });
@@ -389,7 +390,7 @@ impl Sink {
                 presentation_time_offset: 0,
             };
             let mut set = AdaptationSet::new(i as u32, vec![rep]);
-            if r.track.codec.kind() == framecast::mux::TrackKind::Audio {
+            if r.track.codec.kind() == framecast::codec::TrackKind::Audio {
                 set.lang = Some("en".into());
             }
             sets.push(set);

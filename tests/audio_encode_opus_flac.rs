@@ -32,8 +32,9 @@ use std::time::Instant;
 
 use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig, FlacFrame};
 use framecast::codec::opus::{OggOpusWriter, OpusEncoder, OpusEncoderConfig};
+use framecast::codec::CodecConfig;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::time::Timescale;
 
 /// A test's own directory under the system temp dir, removed when the test

@@ -13,11 +13,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{ffprobe, testdata_dir};
+use framecast::codec::{CodecConfig, TrackKind};
 use framecast::mux::reader::{
     fuzz_entry, validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, MediaSegment, Movie, Mp4File,
     ReadError, ReadOptions, SampleRef, Track,
 };
-use framecast::mux::{CodecConfig, TrackKind};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------

@@ -13,12 +13,13 @@ use std::sync::OnceLock;
 use common::{clip, ffprobe, testdata_dir, Clip};
 use framecast::codec::h264::bitstream::AvcDecoderConfigurationRecord;
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::{i420_size, I420Planes};
 use framecast::mux::cmaf::{sidx, Bitrate, CmafWriter, SidxReference};
 use framecast::mux::error::MuxError;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::segmenter::{Fragment, MemoryListener, Segmenter, SegmenterConfig, SegmenterMode};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::time::{Timescale, Timestamp};
 
 // ---------------------------------------------------------------------------

@@ -4,12 +4,13 @@
 //! validator accepts our fragments in order and rejects them out of order.
 
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::{i420_size, I420Planes};
 use framecast::mux::cmaf::CmafWriter;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::reader::{FragmentRules, FragmentValidator, MediaSegment, Movie, Mp4File, ReadError};
 use framecast::mux::segmenter::{MemoryListener, Segmenter, SegmenterConfig, SegmenterMode};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::time::{Timescale, Timestamp};
 
 const W: u32 = 160;

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::audio::ChannelLayout;
-use crate::mux::CodecConfig;
+use crate::codec::CodecConfig;
 
 /// One encoded audio frame: its bytes as MP4 stores them and its duration
 /// in samples at the encoder's rate.

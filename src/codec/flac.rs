@@ -37,7 +37,7 @@ use flacenc::component::{BitRepr, StreamInfo};
 use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
 
-use crate::mux::CodecConfig;
+use crate::codec::CodecConfig;
 
 /// Length of a STREAMINFO block body.
 pub const STREAMINFO_LEN: usize = 34;

@@ -3,6 +3,7 @@
 pub mod aac;
 pub mod aac_encoder;
 pub mod audio_encode;
+mod config;
 pub mod flac;
 pub mod h264;
 #[cfg(feature = "mp3")]
@@ -10,3 +11,5 @@ pub mod mp3;
 pub mod ogg;
 pub mod opus;
 pub mod wav;
+
+pub use config::{CodecConfig, CodecConfigError, TrackKind};

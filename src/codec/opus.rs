@@ -71,7 +71,7 @@
 use std::fmt;
 
 use super::ogg::{OggError, OggPageWriter, PacketEnd};
-use crate::mux::CodecConfig;
+use crate::codec::CodecConfig;
 
 /// Ticks per second of every Opus time: Opus decodes at 48 kHz.
 pub const OPUS_TIMESCALE: u32 = 48_000;

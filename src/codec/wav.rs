@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::audio::ChannelLayout;
-use crate::mux::CodecConfig;
+use crate::codec::CodecConfig;
 
 /// Sizes of a stream whose length is not known yet (the RIFF and `data`
 /// sizes of a header written before the samples); ffmpeg and browsers

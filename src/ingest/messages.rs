@@ -8,8 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::names::{StreamName, TrackName};
+use crate::codec::TrackKind;
 use crate::mux::reader::ReadError;
-use crate::mux::TrackKind;
 
 /// Video or audio, as written in JSON (`"video"`, `"audio"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -27,7 +27,8 @@ use std::collections::VecDeque;
 use super::index::FragmentRecord;
 use super::names::TrackName;
 use super::routes;
-use crate::mux::{CodecConfig, TrackConfig, TrackKind};
+use crate::codec::{CodecConfig, TrackKind};
+use crate::mux::TrackConfig;
 use crate::playlist::dash::{
     AdaptationSet, Addressing, AudioInfo, LiveMpd, MediaInfo, Mpd, MpdKind, Representation, TemplateTiming, UtcTiming,
     VideoInfo,

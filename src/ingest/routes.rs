@@ -24,7 +24,7 @@
 use std::fmt;
 
 use super::names::{NameError, StreamName, TrackName};
-use crate::mux::TrackKind;
+use crate::codec::TrackKind;
 
 /// Path prefix of every stream resource.
 pub const STREAMS: &str = "/streams";

@@ -19,8 +19,10 @@ use mp4_atom::{
 
 use super::cmaf::Bitrate;
 use super::error::MuxError;
-use super::{aac_object_type, CodecConfig, CodecConfigError, Sample, TrackConfig, TrackKind};
+use super::{Sample, TrackConfig};
+use crate::codec::aac::aac_object_type;
 use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
+use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
 /// The identity transformation matrix of `mvhd`/`tkhd` (16.16 and 2.30
 /// fixed point).

@@ -3,7 +3,8 @@
 //! segment index for on-demand files.
 //!
 //! ```
-//! use framecast::mux::{cmaf::CmafWriter, CodecConfig, Sample, TrackConfig};
+//! use framecast::codec::CodecConfig;
+//! use framecast::mux::{cmaf::CmafWriter, Sample, TrackConfig};
 //! use framecast::time::Timescale;
 //!
 //! let asc = vec![0x11, 0x90]; // AAC-LC, 48 kHz, stereo

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::CodecConfigError;
+use crate::codec::CodecConfigError;
 
 /// Why a muxer or the segmenter refused its input.
 ///

@@ -12,4 +12,4 @@ pub(crate) mod test_tracks;
 mod types;
 
 pub use error::MuxError;
-pub use types::{aac_object_type, CodecConfig, CodecConfigError, Sample, TrackConfig, TrackKind};
+pub use types::{Sample, TrackConfig};

@@ -3,7 +3,8 @@
 //! container output was.
 //!
 //! ```
-//! use framecast::mux::{mp4::{progressive_mp4, Mp4Options}, CodecConfig, Sample, TrackConfig};
+//! use framecast::codec::CodecConfig;
+//! use framecast::mux::{mp4::{progressive_mp4, Mp4Options}, Sample, TrackConfig};
 //! use framecast::time::Timescale;
 //!
 //! let track = TrackConfig::new(1, Timescale::new(48_000).unwrap(),
@@ -48,7 +49,8 @@ use mp4_atom::{
 use super::boxes::{self, PreparedTrack, TrakTimes};
 use super::cmaf::{check_run, Bitrate, MOVIE_TIMESCALE};
 use super::error::MuxError;
-use super::{CodecConfig, Sample, TrackConfig};
+use super::{Sample, TrackConfig};
+use crate::codec::CodecConfig;
 use crate::time::{Timescale, Timestamp};
 
 /// Options of [`progressive_mp4`].

@@ -4,7 +4,8 @@
 //!
 //! ```
 //! use framecast::mux::segmenter::{MemoryListener, Segmenter, SegmenterConfig};
-//! use framecast::mux::{CodecConfig, Sample, TrackConfig};
+//! use framecast::codec::CodecConfig;
+//! use framecast::mux::{Sample, TrackConfig};
 //! use framecast::time::Timescale;
 //!
 //! let track = TrackConfig::new(1, Timescale::new(48_000).unwrap(),
@@ -48,7 +49,8 @@ use std::collections::VecDeque;
 
 use super::cmaf::{Bitrate, CmafWriter, SidxReference};
 use super::error::MuxError;
-use super::{Sample, TrackConfig, TrackKind};
+use super::{Sample, TrackConfig};
+use crate::codec::TrackKind;
 use crate::time::{Timescale, Timestamp};
 
 /// How tracks map to output streams.
@@ -730,7 +732,7 @@ fn span(track_id: u32, timescale: Timescale, samples: &[Sample]) -> TrackSpan {
 mod tests {
     use super::*;
     use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
-    use crate::mux::CodecConfig;
+    use crate::codec::CodecConfig;
 
     use crate::mux::test_tracks::aac_track as aac;
 

@@ -1,6 +1,7 @@
 //! Track fixtures shared by the crate's unit tests.
 
-use crate::mux::{CodecConfig, TrackConfig};
+use crate::codec::CodecConfig;
+use crate::mux::TrackConfig;
 use crate::time::Timescale;
 
 /// AAC-LC, 48 kHz stereo (AudioSpecificConfig `11 90`), timescale 48 000.

@@ -11,7 +11,7 @@
 //! `publishTime`) are milliseconds since the Unix epoch given by the
 //! caller, never read from a clock here, so output is reproducible.
 //! Codec strings are inputs too (derived from the SPS, AudioSpecificConfig
-//! or `dOps` by [`crate::mux::CodecConfig::codec_string`]).
+//! or `dOps` by [`crate::codec::CodecConfig::codec_string`]).
 //!
 //! - [`hls`]: [`hls::MediaPlaylist`] (stateful: push segments and parts,
 //!   render), [`hls::MultivariantPlaylist`], LL-HLS blocking reload

@@ -385,7 +385,7 @@ mod tests {
         let movie = crate::mux::reader::Movie::from_init_segment(&init.bytes).unwrap();
         let track = &movie.tracks()[0];
         assert!(
-            matches!(track.config.codec, crate::mux::CodecConfig::Avc { width: 480, height: 360, .. }),
+            matches!(track.config.codec, crate::codec::CodecConfig::Avc { width: 480, height: 360, .. }),
             "{:?}",
             track.config.codec
         );

@@ -10,9 +10,10 @@
 use std::fmt;
 
 use crate::codec::h264::{EncoderConfig, H264Encoder, H264Error, NalFormat};
+use crate::codec::CodecConfig;
 use crate::frame::I420Planes;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Segmenter, SegmenterConfig};
-use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
+use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::time::{Timescale, Timestamp};
 
 /// Options of a [`VideoPipeline`].

@@ -44,9 +44,10 @@ use crate::audio::{
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::ogg::OggError;
 use crate::codec::opus::{OggOpusWriter, OpusHead, OpusPacket};
+use crate::codec::CodecConfig;
 use crate::mux::cmaf::CmafWriter;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
-use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
+use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioPreset, Container, Preset};
 use crate::time::{Timescale, Timestamp};
 

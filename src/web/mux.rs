@@ -45,8 +45,9 @@ use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
     BitstreamError, NalUnitType, Sps,
 };
+use crate::codec::CodecConfig;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig, SegmenterMode};
-use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
+use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::playlist::dash::{
     AdaptationSet, Addressing, AudioInfo, LiveMpd, MediaInfo, Mpd, MpdKind, Representation, TemplateTiming, UtcTiming,
     VideoInfo,

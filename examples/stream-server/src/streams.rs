@@ -11,13 +11,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use framecast::codec::{CodecConfig, TrackKind};
 use framecast::ingest::{
     routes, EndAck, ErrorCode, FragmentFacts, FragmentRecord, IndexEntry, IngestError, InitAck, MediaKind,
     PlaybackPaths, PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo,
     TrackName,
 };
 use framecast::mux::reader::{FragmentRules, Movie};
-use framecast::mux::{CodecConfig, TrackConfig, TrackKind};
+use framecast::mux::TrackConfig;
 use framecast::playlist::PlaylistError;
 use serde_json::json;
 

@@ -3,8 +3,9 @@
 
 use super::boxes::{self, Bx};
 use super::error::{FourCc, ReadError};
+use crate::codec::aac::aac_object_type;
 use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
-use crate::mux::{aac_object_type, CodecConfig, CodecConfigError, TrackKind};
+use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
 /// The decoded sample entry of a track.
 pub(super) struct Entry {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::mux::CodecConfigError;
+use crate::codec::CodecConfigError;
 
 /// A four-character code: a box type, brand, handler or sample entry name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

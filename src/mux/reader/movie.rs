@@ -6,7 +6,8 @@ use super::codec;
 use super::error::{FourCc, ReadError};
 use super::table::StblBoxes;
 use super::ReadOptions;
-use crate::mux::{TrackConfig, TrackKind};
+use crate::codec::TrackKind;
+use crate::mux::TrackConfig;
 use crate::time::Timescale;
 
 /// The tracks of a movie, from its `moov` box (and `ftyp`).

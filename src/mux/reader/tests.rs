@@ -4,7 +4,7 @@
 
 use super::boxes::build::{bx, cat, full, u32s};
 use super::*;
-use crate::mux::{CodecConfig, TrackKind};
+use crate::codec::{CodecConfig, TrackKind};
 
 /// A 64x64 High profile avcC made by x264.
 const AVCC: &str = "0164000affe100186764000aacd94426c044000003000400000300c83c48965801000668ebe3cb22c0fdf8f800";

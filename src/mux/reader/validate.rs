@@ -5,7 +5,7 @@
 use super::error::{ReadError, FRAGMENT_BYTES};
 use super::fragment::{parse_segment, TrackEnds};
 use super::movie::Movie;
-use crate::mux::TrackKind;
+use crate::codec::TrackKind;
 
 /// What an uploaded fragment must satisfy beyond being well formed.
 #[derive(Debug, Clone, PartialEq, Eq)]

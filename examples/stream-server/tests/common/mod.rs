@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use framecast::codec::aac::parse_adts;
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::{i420_size, I420Planes};
 use framecast::mux::cmaf::CmafWriter;
 use framecast::mux::segmenter::{MemoryListener, Segmenter, SegmenterConfig};
-use framecast::mux::{CodecConfig, Sample, TrackConfig};
+use framecast::mux::{Sample, TrackConfig};
 use framecast::time::{Timescale, Timestamp};
 use serde_json::Value;
 

@@ -1,0 +1,106 @@
+//! What a decoder needs to decode a track, per codec ([`CodecConfig`]),
+//! and its RFC 6381 codec string. The containers carry these records;
+//! each codec's own folder parses and writes them.
+
+use std::fmt;
+
+use super::aac::aac_object_type;
+use super::h264::bitstream::{AvcDecoderConfigurationRecord, BitstreamError};
+
+/// Video or audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackKind {
+    Video,
+    Audio,
+}
+
+/// Why a codec configuration is unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecConfigError {
+    /// The `avcC` record does not parse.
+    Avc(BitstreamError),
+    /// The AAC AudioSpecificConfig is too short or malformed.
+    AudioSpecificConfig(&'static str),
+    /// A field is out of range (e.g. zero channels).
+    Invalid { field: &'static str, value: String },
+}
+
+impl fmt::Display for CodecConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodecConfigError::Avc(e) => write!(f, "bad avcC: {e}"),
+            CodecConfigError::AudioSpecificConfig(why) => write!(f, "bad AAC AudioSpecificConfig: {why}"),
+            CodecConfigError::Invalid { field, value } => write!(f, "invalid {field}: {value}"),
+        }
+    }
+}
+
+impl std::error::Error for CodecConfigError {}
+
+/// What a decoder needs to decode a track, per codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecConfig {
+    /// H.264: the AVCDecoderConfigurationRecord (`avcC`) and the picture
+    /// size in pixels.
+    Avc { avcc: Vec<u8>, width: u32, height: u32 },
+    /// AAC: the AudioSpecificConfig (ISO/IEC 14496-3) as carried in `esds`.
+    Aac { asc: Vec<u8>, sample_rate: u32, channels: u16 },
+    /// Opus: the fields of the `dOps` box (the Ogg Opus ID header without
+    /// its magic and version). Opus tracks always run at 48 kHz.
+    Opus { channels: u8, pre_skip: u16, input_sample_rate: u32, output_gain: i16 },
+    /// FLAC: the metadata blocks as in `dfLa` (STREAMINFO first, each with
+    /// its 4-byte block header).
+    Flac { metadata: Vec<u8>, sample_rate: u32, channels: u16, bits_per_sample: u16 },
+}
+
+impl CodecConfig {
+    /// Video or audio.
+    pub fn kind(&self) -> TrackKind {
+        match self {
+            CodecConfig::Avc { .. } => TrackKind::Video,
+            _ => TrackKind::Audio,
+        }
+    }
+
+    /// The RFC 6381 codec string, derived from the configuration itself:
+    /// `avc1.PPCCLL` from the SPS in `avcC`, `mp4a.40.N` from the AAC
+    /// object type, `opus`, `flac`.
+    pub fn codec_string(&self) -> Result<String, CodecConfigError> {
+        match self {
+            CodecConfig::Avc { avcc, .. } => {
+                let record = AvcDecoderConfigurationRecord::parse(avcc).map_err(CodecConfigError::Avc)?;
+                Ok(record.codec_string())
+            }
+            CodecConfig::Aac { asc, .. } => Ok(format!("mp4a.40.{}", aac_object_type(asc)?)),
+            CodecConfig::Opus { .. } => Ok("opus".into()),
+            CodecConfig::Flac { .. } => Ok("flac".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aac_codec_strings_come_from_the_object_type() {
+        // AAC-LC 48 kHz stereo: 00010 0011 0010 000
+        let lc = CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 };
+        assert_eq!(lc.codec_string().unwrap(), "mp4a.40.2");
+        // HE-AAC (SBR, object type 5).
+        assert_eq!(aac_object_type(&[0x2b, 0x92]).unwrap(), 5);
+        // Escaped object type 42 (USAC): 11111 001010 ...
+        assert_eq!(aac_object_type(&[0xf9, 0x40]).unwrap(), 42);
+        assert!(aac_object_type(&[]).is_err());
+        assert!(aac_object_type(&[0x00]).is_err());
+    }
+
+    #[test]
+    fn kinds() {
+        let opus = CodecConfig::Opus { channels: 2, pre_skip: 312, input_sample_rate: 48_000, output_gain: 0 };
+        assert_eq!(opus.kind(), TrackKind::Audio);
+        assert_eq!(opus.codec_string().unwrap(), "opus");
+    }
+}
