@@ -1,4 +1,4 @@
-//! `framecast::audio::AudioDecoder` against files ffmpeg makes from a known
+//! `framecast::decode::AudioDecoder` against files ffmpeg makes from a known
 //! signal: every container and codec of the build decodes with the right
 //! format, length and timing, lossless ones bit-exact and lossy ones close
 //! to the source; damaged inputs give typed errors, quickly, never a panic.
@@ -16,10 +16,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use framecast::audio::{
-    AudioCodec, AudioConverter, AudioDecodeError, AudioDecoder, ChannelLayout, Container, ConvertOptions,
-    DecodeOptions, DecodeStats, PcmChunk, SampleRate,
-};
+use framecast::audio::{AudioConverter, ChannelLayout, ConvertOptions, PcmChunk, SampleRate};
+use framecast::decode::{AudioCodec, AudioDecodeError, AudioDecoder, Container, DecodeOptions, DecodeStats};
 
 const RATE: u32 = 44_100;
 const FRAMES: usize = 3 * RATE as usize;
@@ -602,7 +600,7 @@ fn fuzz_corpus_replays_without_panics() {
     let mut seeds = 0;
     for entry in std::fs::read_dir(&corpus).unwrap_or_else(|e| panic!("{}: {e}", corpus.display())) {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
-        framecast::audio::decode::fuzz_entry(&data);
+        framecast::decode::audio::fuzz_entry(&data);
         for round in 0..60 {
             let mut m = data.clone();
             match round % 3 {
@@ -622,7 +620,7 @@ fn fuzz_corpus_replays_without_panics() {
                     m[at..end].fill(fill);
                 }
             }
-            framecast::audio::decode::fuzz_entry(&m);
+            framecast::decode::audio::fuzz_entry(&m);
         }
         seeds += 1;
     }

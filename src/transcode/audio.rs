@@ -37,14 +37,12 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::encoder::{audio_encoder, EncoderChoiceError};
-use crate::audio::{
-    AudioConverter, AudioDecodeError, AudioDecoder, AudioInfo, ConvertError, ConvertOptions, DecodeOptions,
-    DecodeStats, SampleRate,
-};
+use crate::audio::{AudioConverter, ConvertError, ConvertOptions, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::ogg::OggError;
 use crate::codec::opus::{OggOpusWriter, OpusHead, OpusPacket};
 use crate::codec::CodecConfig;
+use crate::decode::{AudioDecodeError, AudioDecoder, AudioInfo, DecodeOptions, DecodeStats};
 use crate::mux::cmaf::CmafWriter;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
 use crate::mux::{MuxError, Sample, TrackConfig};

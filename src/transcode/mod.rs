@@ -1,7 +1,7 @@
 //! Transcoding files: decoded input through a preset into new files.
 //!
 //! - [`audio`]: [`AudioTranscoder`], streamed audio transcoding (any input
-//!   [`crate::audio::AudioDecoder`] reads to AAC, Opus, FLAC, WAV or MP3
+//!   [`crate::decode::AudioDecoder`] reads to AAC, Opus, FLAC, WAV or MP3
 //!   in the preset's container), and [`transcode_audio`] over
 //!   `Read`/`Write`.
 //! - [`encoder`]: [`audio_encoder`], the encoder an audio preset asks for.

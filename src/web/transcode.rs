@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::preset::resolve_preset;
 use super::{from_js, js_error, to_plain_js};
-use crate::audio::DecodeOptions;
+use crate::decode::DecodeOptions;
 use crate::preset::system_preset;
 use crate::time::Timestamp;
 use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};

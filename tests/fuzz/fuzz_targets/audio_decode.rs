@@ -1,12 +1,12 @@
 //! Fuzzes the audio decoder: container probing and parsing (WAV, AIFF,
 //! CAF, MP4 with our edit-list scan, Matroska, Ogg, FLAC, MP3, ADTS), the
 //! codecs behind them and the conversion chain, through
-//! `audio::decode::fuzz_entry`, which checks the decoder's promises. Must
+//! `decode::audio::fuzz_entry`, which checks the decoder's promises. Must
 //! never crash, hang or allocate without bound.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    framecast::audio::decode::fuzz_entry(data);
+    framecast::decode::audio::fuzz_entry(data);
 });

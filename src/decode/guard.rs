@@ -10,8 +10,8 @@
 //! megabyte, so every marker in that window is checked, not just one at
 //! the start.
 
-use super::decode::{AudioDecodeError, MAX_FRAMES_PER_PACKET};
-use super::pcm::MAX_CHANNELS;
+use super::audio::{AudioDecodeError, MAX_FRAMES_PER_PACKET};
+use crate::audio::MAX_CHANNELS;
 
 /// Bytes of the input checked: Symphonia's probe depth (1 MiB) plus its
 /// scoring window (16 KiB) and a chunk header.

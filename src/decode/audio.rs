@@ -51,7 +51,7 @@ use symphonia::core::units::TimeBase;
 
 use super::guard;
 use super::mp4_edits::{audio_edits, AudioEdit};
-use super::pcm::{ChannelLayout, PcmChunk, SampleRate, MAX_CHANNELS, MAX_SAMPLE_RATE};
+use crate::audio::{ChannelLayout, PcmChunk, SampleRate, MAX_CHANNELS, MAX_SAMPLE_RATE};
 use crate::time::Timestamp;
 
 /// Most frames a codec may declare per packet (Symphonia sizes its buffers
@@ -773,9 +773,9 @@ fn check_spec(buffer: &GenericAudioBufferRef<'_>, info: &AudioInfo, packet: u64)
 /// test. Panics only if a promise is broken: a chunk in another format than
 /// [`AudioDecoder::info`] says, timestamps that are not contiguous, output
 /// after an error. Stops after 2^20 samples. The first chunks also go
-/// through an [`AudioConverter`](super::AudioConverter) to 48 kHz stereo.
+/// through an [`AudioConverter`](crate::audio::AudioConverter) to 48 kHz stereo.
 pub fn fuzz_entry(data: &[u8]) {
-    use super::convert::{AudioConverter, ConvertOptions};
+    use crate::audio::{AudioConverter, ConvertOptions};
     let Ok(mut dec) = AudioDecoder::from_bytes(data, &DecodeOptions::default()) else { return };
     let info = dec.info().clone();
     let options = ConvertOptions::new(SampleRate::HZ_48000, ChannelLayout::Stereo);
