@@ -18,9 +18,9 @@
 
 use std::time::Instant;
 
-use framecast::color::{rgb_to_i420_in, ColorSpace, RgbOrder};
 use framecast::frame::{i420_size, I420Frame, I420Planes, Size};
 use framecast::preset::{system_preset, WatermarkPreset};
+use framecast::video::color::{rgb_to_i420_in, ColorSpace, RgbOrder};
 use framecast::video::{Filter, FramePipeline, I420Scaler, InputFormat, Overlay, PipelineOptions, Rotation, Watermark};
 
 type Error = Box<dyn std::error::Error>;

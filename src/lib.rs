@@ -7,7 +7,6 @@
 
 pub mod audio;
 pub mod codec;
-pub mod color;
 pub mod decode;
 pub mod frame;
 pub mod ingest;

@@ -5,9 +5,9 @@
 //!
 //! `cargo test --release --test video_pipeline`
 
-use framecast::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 use framecast::frame::{i420_size, I420Frame, Size};
 use framecast::preset::{VideoPreset, WatermarkPreset};
+use framecast::video::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 use framecast::video::{
     Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark, WatermarkError, MAX_WATERMARK_SIDE,
 };
@@ -155,7 +155,8 @@ fn every_input_format_matches_its_conversion() {
     let (w, h) = (32u32, 16u32);
     let rgba: Vec<u8> = (0..w * h).flat_map(|i| [(i * 7) as u8, (i * 3) as u8, (255 - i) as u8, 255]).collect();
     let bgra: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[2], p[1], p[0], p[3]]).collect();
-    let space = ColorSpace { matrix: framecast::color::Matrix::Bt709, range: framecast::color::Range::Full };
+    let space =
+        ColorSpace { matrix: framecast::video::color::Matrix::Bt709, range: framecast::video::color::Range::Full };
     let mut want = Vec::new();
     rgb_to_i420_in(&rgba, w, h, w as usize * 4, RgbOrder::Rgba, space, &mut want).unwrap();
     // NV12 of the same picture, with a padded stride of 40.

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use common::testdata_dir;
-use framecast::color::{rgb_to_i420, RgbOrder};
 use framecast::frame::{i420_size, psnr, I420Frame, I420Planes};
+use framecast::video::color::{rgb_to_i420, RgbOrder};
 use framecast::video::{rotate_i420, Filter, I420Scaler, Rotation};
 
 fn tmp(name: &str) -> PathBuf {

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::ffprobe;
-use framecast::color::{rgb_to_i420_in, ColorSpace, Matrix, Range, RgbOrder};
 use framecast::frame::{psnr, I420Planes, Size};
 use framecast::preset::{Dimension, ImageFormat, PaddingPolicy, SizingPolicy, ThumbnailPreset};
+use framecast::video::color::{rgb_to_i420_in, ColorSpace, Matrix, Range, RgbOrder};
 use framecast::video::{ThumbnailError, ThumbnailMaker};
 
 const BT709: ColorSpace = ColorSpace { matrix: Matrix::Bt709, range: Range::Limited };

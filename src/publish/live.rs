@@ -27,12 +27,12 @@ use serde_json::{Map, Value};
 use super::pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline};
 use super::presets::webcam_preset;
 use crate::codec::h264::{EncoderConfig, H264Error};
-use crate::color::ColorSpace;
 use crate::frame::Size;
 use crate::preset::{
     system_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset,
     WatermarkPreset,
 };
+use crate::video::color::ColorSpace;
 use crate::video::{self, Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
 
 /// Bits per pixel per frame used when a preset's bit rate is `"auto"`: a

@@ -1,10 +1,11 @@
-//! Pixel work of the frame pipeline: scaling (Lanczos3 or bilinear; I420
-//! frames, single planes, premultiplied RGBA; with a source crop), I420
-//! rotation by quarter turns, watermarks (PNG decoding, blending into
-//! I420) and [`FramePipeline`], which chains them as a preset asks.
+//! Pixel work of the frame pipeline: colour conversion to I420 ([`color`]:
+//! packed RGBA/BGRA and NV12, BT.601/709, limited or full range), scaling
+//! (Lanczos3 or bilinear; I420 frames, single planes, premultiplied RGBA;
+//! with a source crop), I420 rotation by quarter turns, watermarks (PNG
+//! decoding, blending into I420) and [`FramePipeline`], which chains them
+//! as a preset asks.
 //!
 //! Plain Rust, no JS: builds and tests natively and runs unchanged in wasm.
-//! Colour conversion to I420 lives in [`crate::color`].
 //!
 //! The inner loops have SIMD versions with bit-identical results: SSE2 on
 //! x86_64 (always available there) and SIMD128 on wasm32 when the crate is
@@ -12,6 +13,7 @@
 //! build uses the portable loops, several times slower (1080p to 720p
 //! Lanczos3: about 3 ms with SIMD128, 23 ms without, in Node).
 
+pub mod color;
 mod kernels;
 pub mod pipeline;
 pub mod rotate;

@@ -17,9 +17,9 @@ use std::fmt;
 use super::rotate::{rotate_i420, Rotation};
 use super::scale::{Filter, I420Scaler, RgbaScaler, ScaleError, MAX_DIMENSION};
 use super::watermark::{Overlay, Watermark, WatermarkError};
-use crate::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 use crate::frame::{i420_size, FrameError, I420Frame, I420Planes, Point, Size};
 use crate::preset::{watermark_placement, Geometry, GeometryError, VideoPreset, WatermarkPreset};
+use crate::video::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 
 /// Layout of the input pictures given to [`FramePipeline::process`], with
 /// `stride` its bytes per row (of the Y plane for YUV).
@@ -320,7 +320,7 @@ fn place_plane(src: &[u8], w: usize, h: usize, dst: &mut [u8], dw: usize, x: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::color::Range;
+    use crate::video::color::Range;
 
     fn video(json: &str) -> VideoPreset {
         serde_json::from_str(json).unwrap()

@@ -683,7 +683,7 @@ mod tests {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_timing {
     use super::*;
-    use crate::color::{rgb_to_i420, RgbOrder};
+    use crate::video::color::{rgb_to_i420, RgbOrder};
 
     fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
         f();

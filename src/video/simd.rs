@@ -1,5 +1,5 @@
 //! 128-bit SIMD versions of the resampler's passes (and of RGB to I420
-//! conversion for [`crate::color`]), written once over a
+//! conversion for [`super::color`]), written once over a
 //! small vector layer with two implementations: x86_64 SSE2 (part of the
 //! x86_64 baseline, so always present natively) and wasm SIMD128 (compiled
 //! only when the crate is built with `-C target-feature=+simd128`). Other

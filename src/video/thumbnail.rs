@@ -21,9 +21,9 @@
 use std::fmt;
 
 use super::scale::{Filter, I420Scaler, ScaleError};
-use crate::color::{i420_to_rgb, ColorSpace};
 use crate::frame::{FrameError, I420Frame, I420Planes, Size};
 use crate::preset::{Geometry, GeometryError, ImageFormat, ThumbnailPreset};
+use crate::video::color::{i420_to_rgb, ColorSpace};
 
 /// JPEG quality (1 to 100) of thumbnails.
 pub const JPEG_QUALITY: u8 = 85;

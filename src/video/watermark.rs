@@ -27,8 +27,8 @@ use std::fmt;
 use std::io::Cursor;
 
 use super::premultiply_alpha;
-use crate::color::{ColorSpace, Range};
 use crate::frame::{i420_size, I420Frame, Size};
+use crate::video::color::{ColorSpace, Range};
 
 /// Largest watermark width or height accepted from a PNG, in pixels.
 pub const MAX_WATERMARK_SIDE: u32 = 4096;
@@ -361,7 +361,7 @@ impl Overlay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::color::Matrix;
+    use crate::video::color::Matrix;
     use crate::xorshift::XorShift;
 
     fn encode_png(width: u32, height: u32, color: png::ColorType, depth: png::BitDepth, data: &[u8]) -> Vec<u8> {

@@ -28,7 +28,6 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::{config_error, from_js, js_error, to_plain_js};
 use crate::audio::ChannelLayout;
-use crate::color::{nv12_to_i420, ColorSpace};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::preset::AudioPreset;
@@ -38,6 +37,7 @@ use crate::publish::{
     UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
 };
 use crate::time::{Timescale, Timestamp};
+use crate::video::color::{nv12_to_i420, ColorSpace};
 use crate::video::{Filter, InputFormat};
 
 #[wasm_bindgen(typescript_custom_section)]

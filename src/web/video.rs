@@ -14,9 +14,9 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{config_error, from_js, js_error};
-use crate::color::{ColorSpace, Matrix, Range};
 use crate::frame::Size;
 use crate::preset::system_preset;
+use crate::video::color::{ColorSpace, Matrix, Range};
 use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation};
 
 #[wasm_bindgen(typescript_custom_section)]

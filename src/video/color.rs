@@ -212,13 +212,7 @@ fn convert<const R: usize, const B: usize>(src: &[u8], w: usize, h: usize, strid
     let simd = {
         // Coefficients in pixel byte order; all fit an i16 (at most 2^15 - 1).
         let order = |k: &[i32; 3]| [k[R] as i16, k[1] as i16, k[B] as i16, 0];
-        crate::video::simd::RgbCoefs {
-            y: order(&c.y),
-            u: order(&c.u),
-            v: order(&c.v),
-            shift: c.shift,
-            y_offset: c.y_offset,
-        }
+        super::simd::RgbCoefs { y: order(&c.y), u: order(&c.u), v: order(&c.v), shift: c.shift, y_offset: c.y_offset }
     };
     let cw = w / 2;
     let rows = y_plane.chunks_exact_mut(2 * w).zip(u_plane.chunks_exact_mut(cw).zip(v_plane.chunks_exact_mut(cw)));
@@ -227,7 +221,7 @@ fn convert<const R: usize, const B: usize>(src: &[u8], w: usize, h: usize, strid
         let bottom = &src[(2 * cy + 1) * stride..][..w * 4];
         let (y_top, y_bottom) = y_rows.split_at_mut(w);
         #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
-        let done = crate::video::simd::rgb_rows(&simd, top, bottom, y_top, y_bottom, u_row, v_row) / 2;
+        let done = super::simd::rgb_rows(&simd, top, bottom, y_top, y_bottom, u_row, v_row) / 2;
         #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
         let done = 0;
         let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8)).skip(done);
