@@ -12,6 +12,8 @@
 //!   got 4097`.
 //! - [`system`]: [`system_presets`] and [`system_preset`], with Elastic
 //!   Transcoder's ids where it had the preset.
+//! - [`webcam`]: [`WEBCAM_PRESETS`], the publisher's short ids for an exact
+//!   camera size, frame rate and bit rate ([`webcam_preset`]).
 //! - [`geometry`]: what each `sizingPolicy` and `paddingPolicy` does to a
 //!   picture ([`VideoPreset::geometry`], [`fit_picture`]) and where a
 //!   watermark lands ([`watermark_placement`]).
@@ -45,6 +47,7 @@ mod lenient;
 pub mod model;
 pub mod system;
 pub mod validate;
+pub mod webcam;
 
 #[cfg(test)]
 mod tests;
@@ -59,3 +62,4 @@ pub use model::{
 };
 pub use system::{system_preset, system_presets};
 pub use validate::{MAX_JSON_BYTES, MAX_WATERMARKS};
+pub use webcam::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};

@@ -28,11 +28,12 @@
 //! its 90-frame keyframe distance (fixed for HLS, variable for MP4) and 3
 //! reference frames (1 for HLS 400k). The webcam presets take size,
 //! frame rate and bit rate from the publisher's `webcam-720p` and
-//! `webcam-360p` ([`crate::publish::WEBCAM_PRESETS`]) and add a keyframe
+//! `webcam-360p` ([`super::WEBCAM_PRESETS`]) and add a keyframe
 //! every second (30 frames, fixed), one reference frame and a one-second
 //! rate buffer, so a fragment can be cut and played each second.
 
 use super::model::*;
+use super::webcam::webcam_preset;
 use crate::codec::h264::{Level, Profile};
 
 /// Every built-in preset, in the order of the table above. Each one
@@ -134,11 +135,11 @@ const fn hls(
 }
 
 /// A webcam preset: the size, frame rate and bit rate of the publisher's
-/// webcam preset `publish_id` ([`crate::publish::WEBCAM_PRESETS`]), Main
+/// webcam preset `publish_id` ([`super::WEBCAM_PRESETS`]), Main
 /// profile as there, the lowest level that fits, fMP4, a keyframe every
 /// second, the bit rate as a ceiling over a one-second buffer, Opus.
 fn webcam(id: &'static str, name: &'static str, publish_id: &str, opus_kbps: u32) -> Option<Row> {
-    let w = crate::publish::webcam_preset(publish_id)?;
+    let w = webcam_preset(publish_id)?;
     let level = Level::for_stream(w.width, w.height, w.frame_rate as f32, w.bitrate, Profile::Main)?;
     let kbps = w.bitrate / 1000;
     Some(Row {
@@ -332,7 +333,7 @@ mod tests {
             [("framecast-webcam-720p-ll", "webcam-720p"), ("framecast-webcam-360p-ll", "webcam-360p")]
         {
             let p = system_preset(id).unwrap();
-            let w = crate::publish::webcam_preset(publish_id).unwrap();
+            let w = webcam_preset(publish_id).unwrap();
             assert_eq!(p.container, Container::Fmp4);
             let v = p.video.unwrap();
             assert_eq!(

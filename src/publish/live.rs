@@ -25,11 +25,10 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline};
-use super::presets::webcam_preset;
 use crate::codec::h264::{EncoderConfig, H264Error};
 use crate::frame::Size;
 use crate::preset::{
-    system_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset,
+    system_preset, webcam_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset,
     WatermarkPreset,
 };
 use crate::video::color::ColorSpace;
@@ -44,10 +43,10 @@ pub const AUTO_BITS_PER_PIXEL: f64 = 0.1;
 pub const DEFAULT_CAMERA_FPS: f32 = 30.0;
 
 /// The preset a publisher id names: a webcam preset
-/// ([`super::WEBCAM_PRESETS`], see [`WebcamPreset::preset`]) or a system
+/// ([`crate::preset::WEBCAM_PRESETS`], see [`WebcamPreset::preset`]) or a system
 /// preset ([`crate::preset::system_presets`]).
 ///
-/// [`WebcamPreset::preset`]: super::WebcamPreset::preset
+/// [`WebcamPreset::preset`]: crate::preset::WebcamPreset::preset
 pub fn publish_preset(id: &str) -> Option<Preset> {
     webcam_preset(id).map(|w| w.preset()).or_else(|| system_preset(id))
 }

@@ -15,7 +15,6 @@
 mod audio;
 mod live;
 mod pipeline;
-mod presets;
 mod stats;
 mod upload;
 
@@ -28,7 +27,6 @@ pub use live::{
     DEFAULT_CAMERA_FPS,
 };
 pub use pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline, VIDEO_TRACK_ID};
-pub use presets::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};
 pub use stats::Percentiles;
 pub use upload::{
     parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadMethod,

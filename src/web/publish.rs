@@ -30,11 +30,11 @@ use super::{config_error, from_js, js_error, to_plain_js};
 use crate::audio::ChannelLayout;
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
-use crate::preset::AudioPreset;
+use crate::preset::{AudioPreset, WEBCAM_PRESETS};
 use crate::publish::{
     default_live_audio, encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff,
     LiveVideo, LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent,
-    UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest, WEBCAM_PRESETS,
+    UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest,
 };
 use crate::time::{Timescale, Timestamp};
 use crate::video::color::{nv12_to_i420, ColorSpace};

@@ -1,12 +1,14 @@
 //! Named webcam publishing presets: picture size, frame rate, bitrate.
-//! The publisher also takes any [`crate::preset`] preset; these ids are
-//! short names for "exactly this size" (see [`WebcamPreset::preset`]).
+//! The publisher also takes any other preset; these ids are short names
+//! for "exactly this size" (see [`WebcamPreset::preset`]). The system
+//! presets' low-latency webcam rows ([`super::system`]) take their size,
+//! rate and bit rate from here.
 
-use crate::codec::h264::{EncoderConfig, Profile};
-use crate::preset::{
+use super::model::{
     AspectRatio, Container, Dimension, FrameRate, PaddingPolicy, Preset, Ratio, SizingPolicy, VideoBitRate, VideoCodec,
     VideoCodecOptions, VideoPreset,
 };
+use crate::codec::h264::{EncoderConfig, Profile};
 
 /// A named set of capture and encoder settings for live publishing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
