@@ -14,6 +14,7 @@ pub mod mux;
 pub mod playlist;
 pub mod preset;
 pub mod publish;
+pub mod registry;
 pub mod time;
 pub mod transcode;
 pub mod video;

@@ -25,13 +25,13 @@ use std::fmt;
 
 use super::pipeline::{framing_problem, ListenerEvents, PipelineEvent};
 use crate::audio::{AudioConverter, ChannelLayout, ConvertError, ConvertOptions, PcmChunk, PcmError, SampleRate};
-pub use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
+use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::CodecConfig;
 use crate::mux::segmenter::{Segmenter, SegmenterConfig};
 use crate::mux::{MuxError, Sample, TrackConfig};
-use crate::preset::{AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
+use crate::preset::{AudioCodec, AudioPreset};
+use crate::registry::audio_encoder;
 use crate::time::Timestamp;
-use crate::transcode::audio_encoder;
 
 /// Largest difference between a buffer's capture timestamp and where the
 /// samples so far end before the pipeline re-locks to the timestamp.
@@ -330,21 +330,8 @@ impl AudioPipeline {
     }
 }
 
-/// The audio a preset without audio settings gets when publishing: AAC-LC
-/// (plays everywhere), 48 kHz, 128 kbit/s, the microphone's channels (at
-/// most two).
-pub fn default_live_audio() -> AudioPreset {
-    AudioPreset {
-        codec: AudioCodec::Aac,
-        sample_rate: PresetRate::Hz(48_000),
-        bit_rate: Some(128),
-        channels: Channels::Auto,
-        codec_options: Default::default(),
-    }
-}
-
 /// The encoder `preset` asks for, for a microphone of `input_rate` Hz and
-/// `input_channels` channels: [`crate::transcode::audio_encoder`], limited
+/// `input_channels` channels: [`crate::registry::audio_encoder`], limited
 /// to what live CMAF carries, AAC and Opus.
 pub fn encoder_for(
     preset: &AudioPreset,
@@ -364,6 +351,7 @@ mod tests {
     use super::*;
     use crate::codec::opus::{OpusDecoder, OpusEncoder, OpusEncoderConfig};
     use crate::mux::reader::{MediaSegment, Movie};
+    use crate::registry::default_live_audio;
 
     /// A 1 kHz beep of 40 ms at the start of every 500 ms, 48 kHz mono.
     fn beeps(seconds: f64, rate: u32) -> Vec<f32> {

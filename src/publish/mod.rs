@@ -19,8 +19,8 @@ mod stats;
 mod upload;
 
 pub use audio::{
-    default_live_audio, encoder_for, AudioCounters, AudioEncode, AudioEncodeFailure, AudioPacket, AudioPipeline,
-    AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
+    encoder_for, AudioCounters, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID,
+    SYNC_TOLERANCE_US,
 };
 pub use live::{
     encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL,

@@ -36,7 +36,6 @@ use std::fmt;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::encoder::{audio_encoder, EncoderChoiceError};
 use crate::audio::{AudioConverter, ConvertError, ConvertOptions, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::ogg::OggError;
@@ -47,6 +46,7 @@ use crate::mux::cmaf::CmafWriter;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioPreset, Container, Preset};
+use crate::registry::{audio_encoder, EncoderChoiceError};
 use crate::time::{Timescale, Timestamp};
 
 /// Input bytes kept ahead of the decoder while streaming: it never reads

@@ -4,16 +4,16 @@
 //!   [`crate::decode::AudioDecoder`] reads to AAC, Opus, FLAC, WAV or MP3
 //!   in the preset's container), and [`transcode_audio`] over
 //!   `Read`/`Write`.
-//! - [`encoder`]: [`audio_encoder`], the encoder an audio preset asks for.
+//!
+//! The encoder comes from [`crate::registry`], which live publishing uses
+//! too.
 //!
 //! Plain Rust, no JS: the web layer (`src/web/transcode.rs`) feeds it from
 //! JavaScript streams.
 
 pub mod audio;
-pub mod encoder;
 
 pub use audio::{
     transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, OutputPatch, TranscodeError,
     TranscodeProgress, TranscodeSummary, READ_AHEAD,
 };
-pub use encoder::{audio_encoder, output_channels, EncoderChoiceError};

@@ -32,10 +32,11 @@ use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::preset::{AudioPreset, WEBCAM_PRESETS};
 use crate::publish::{
-    default_live_audio, encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff,
-    LiveVideo, LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent,
-    UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest,
+    encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff, LiveVideo,
+    LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
+    UploadEvent, UploadMethod, UploadQueue, UploadRequest,
 };
+use crate::registry::default_live_audio;
 use crate::time::{Timescale, Timestamp};
 use crate::video::color::{nv12_to_i420, ColorSpace};
 use crate::video::{Filter, InputFormat};

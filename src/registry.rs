@@ -1,4 +1,12 @@
-//! The encoder an audio preset asks for.
+//! Encoders by preset, for both flows: live publishing (`crate::publish`)
+//! and file transcoding (`crate::transcode`) ask here, so neither imports
+//! the other.
+//!
+//! - [`audio_encoder`]: the encoder an audio preset asks for (AAC, Opus,
+//!   FLAC, PCM, MP3 with the `mp3` feature), at the rate and channel count
+//!   it gives for an input;
+//! - [`default_live_audio`]: the audio settings a live stream gets when its
+//!   preset has none.
 
 use std::fmt;
 
@@ -28,6 +36,19 @@ pub fn output_channels(preset: &AudioPreset, input: u16) -> u16 {
         Channels::Mono => 1,
         Channels::Stereo => 2,
         Channels::Auto => input.clamp(1, 2),
+    }
+}
+
+/// The audio a preset without audio settings gets when publishing: AAC-LC
+/// (plays everywhere), 48 kHz, 128 kbit/s, the microphone's channels (at
+/// most two).
+pub fn default_live_audio() -> AudioPreset {
+    AudioPreset {
+        codec: AudioCodec::Aac,
+        sample_rate: PresetRate::Hz(48_000),
+        bit_rate: Some(128),
+        channels: Channels::Auto,
+        codec_options: Default::default(),
     }
 }
 
