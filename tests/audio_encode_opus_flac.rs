@@ -31,9 +31,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig, FlacFrame};
-use framecast::codec::opus::{OggOpusWriter, OpusEncoder, OpusEncoderConfig};
+use framecast::codec::opus::{OpusEncoder, OpusEncoderConfig};
 use framecast::codec::CodecConfig;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
+use framecast::mux::ogg::OggOpusWriter;
 use framecast::mux::{Sample, TrackConfig};
 use framecast::time::Timescale;
 

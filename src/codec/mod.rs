@@ -8,7 +8,6 @@ pub mod flac;
 pub mod h264;
 #[cfg(feature = "mp3")]
 pub mod mp3;
-pub mod ogg;
 pub mod opus;
 pub mod wav;
 

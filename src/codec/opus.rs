@@ -1,8 +1,10 @@
 //! Opus (RFC 6716) audio: an encoder and a decoder over `opus-rs`, a pure
-//! Rust port of libopus 1.6, plus Ogg Opus (RFC 7845) output.
+//! Rust port of libopus 1.6, and the Opus identification header. Ogg Opus
+//! files (RFC 7845) are written by `mux::ogg::OggOpusWriter`.
 //!
 //! ```
-//! use framecast::codec::opus::{OggOpusWriter, OpusEncoder, OpusEncoderConfig};
+//! use framecast::codec::opus::{OpusEncoder, OpusEncoderConfig};
+//! use framecast::mux::ogg::OggOpusWriter;
 //!
 //! let mut enc = OpusEncoder::new(OpusEncoderConfig::new(48_000, 2))?;
 //! let mut file = Vec::new();
@@ -70,7 +72,6 @@
 
 use std::fmt;
 
-use super::ogg::{OggError, OggPageWriter, PacketEnd};
 use crate::codec::CodecConfig;
 
 /// Ticks per second of every Opus time: Opus decodes at 48 kHz.
@@ -340,18 +341,6 @@ impl OpusHead {
     }
 }
 
-/// The `OpusTags` packet (RFC 7845 section 5.2) with our vendor string and
-/// no comments.
-fn opus_tags() -> Vec<u8> {
-    let vendor = concat!("framecast ", env!("CARGO_PKG_VERSION"), " (opus-rs)").as_bytes();
-    let mut t = Vec::with_capacity(16 + vendor.len());
-    t.extend_from_slice(b"OpusTags");
-    t.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
-    t.extend_from_slice(vendor);
-    t.extend_from_slice(&0u32.to_le_bytes()); // user comment list length
-    t
-}
-
 /// Replaces NaN by silence and clips to full scale (opus-rs's float input
 /// is meant for -1..1).
 fn sanitize(x: f32) -> f32 {
@@ -604,92 +593,6 @@ impl OpusDecoder {
         let n = self.inner.decode(packet, samples, &mut self.out).map_err(OpusError::Decoder)?;
         let len = n.min(samples) * usize::from(self.channels);
         Ok(self.out[..len].to_vec())
-    }
-}
-
-/// Writes an Ogg Opus stream (RFC 7845): the OpusHead and OpusTags pages,
-/// then the packets with granule positions counted in 48 kHz samples from
-/// the start of decoding (pre-skip included), pages of at most about a
-/// second or 4 KiB, and the last granule position trimmed to the input's
-/// real end.
-#[derive(Debug, Clone)]
-pub struct OggOpusWriter {
-    ogg: OggPageWriter,
-    pre_skip: u16,
-    /// The last packet, held back until we know whether it ends the stream.
-    held: Option<(Vec<u8>, u64)>,
-    /// Granule position where the open page's audio starts.
-    page_start: u64,
-    /// Granule position of the last packet written.
-    last_granule: u64,
-}
-
-/// Longest audio on one page, 48 kHz ticks. Players start and seek by page,
-/// so pages of low-bitrate streams are closed at this duration even when
-/// small (opusenc's default limit is also 1 s).
-const MAX_PAGE_TICKS: u64 = 48_000;
-
-impl OggOpusWriter {
-    /// Starts logical stream `serial`: appends the header pages to `out`.
-    pub fn new(serial: u32, head: OpusHead, out: &mut Vec<u8>) -> Self {
-        let mut ogg = OggPageWriter::new(serial);
-        // Neither header can fail: the writer is fresh and granule 0 is valid.
-        let _ = ogg.write_packet(&head.to_bytes(), 0, PacketEnd::FlushPage, out);
-        let _ = ogg.write_packet(&opus_tags(), 0, PacketEnd::FlushPage, out);
-        OggOpusWriter { ogg, pre_skip: head.pre_skip, held: None, page_start: 0, last_granule: 0 }
-    }
-
-    /// Queues `packet`; complete pages are appended to `out`.
-    pub fn write_packet(&mut self, packet: &OpusPacket, out: &mut Vec<u8>) -> Result<(), OggError> {
-        if self.ogg.is_finished() {
-            return Err(OggError::Finished);
-        }
-        let end = packet.pts + i64::from(packet.duration) + i64::from(self.pre_skip);
-        let granule = (end.max(0) as u64).max(self.last_granule);
-        if let Some((data, g)) = self.held.take() {
-            self.write_held(&data, g, false, out)?;
-        }
-        self.held = Some((packet.data.clone(), granule));
-        Ok(())
-    }
-
-    /// Ends the stream: writes the last packet on a page flagged end of
-    /// stream, with the granule position of `end_pts` (from
-    /// [`OpusEncoder::flush`]) so decoders drop the padding.
-    pub fn finish(&mut self, end_pts: i64, out: &mut Vec<u8>) -> Result<(), OggError> {
-        if self.ogg.is_finished() {
-            return Err(OggError::Finished);
-        }
-        let end = (end_pts.saturating_add(i64::from(self.pre_skip))).max(0) as u64;
-        match self.held.take() {
-            Some((data, granule)) => {
-                // Trim only within the last packet: never before the end of
-                // the packets already written.
-                let trimmed = end.clamp(self.last_granule, granule);
-                self.write_held(&data, trimmed, true, out)
-            }
-            None => {
-                self.ogg.finish(out);
-                Ok(())
-            }
-        }
-    }
-
-    fn write_held(&mut self, data: &[u8], granule: u64, last: bool, out: &mut Vec<u8>) -> Result<(), OggError> {
-        let end = if last {
-            PacketEnd::EndOfStream
-        } else if granule.saturating_sub(self.page_start) >= MAX_PAGE_TICKS {
-            PacketEnd::FlushPage
-        } else {
-            PacketEnd::Continue
-        };
-        let pages = self.ogg.pages_written();
-        self.ogg.write_packet(data, granule, end, out)?;
-        self.last_granule = granule;
-        if self.ogg.pages_written() != pages {
-            self.page_start = granule;
-        }
-        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@ mod boxes;
 pub mod cmaf;
 pub mod error;
 pub mod mp4;
+pub mod ogg;
 pub mod reader;
 pub mod segmenter;
 #[cfg(test)]

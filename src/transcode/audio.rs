@@ -38,12 +38,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::audio::{AudioConverter, ConvertError, ConvertOptions, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
-use crate::codec::ogg::OggError;
-use crate::codec::opus::{OggOpusWriter, OpusHead, OpusPacket};
+use crate::codec::opus::{OpusHead, OpusPacket};
 use crate::codec::CodecConfig;
 use crate::decode::{AudioDecodeError, AudioDecoder, AudioInfo, DecodeOptions, DecodeStats};
 use crate::mux::cmaf::CmafWriter;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
+use crate::mux::ogg::OggError;
+use crate::mux::ogg::OggOpusWriter;
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioPreset, Container, Preset};
 use crate::registry::{audio_encoder, EncoderChoiceError};

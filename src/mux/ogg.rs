@@ -1,8 +1,8 @@
 //! Ogg page writer (RFC 3533): packs the packets of one logical stream into
-//! pages with lacing values, granule positions and the page CRC.
+//! pages with lacing values, granule positions and the page CRC; and the
+//! Ogg Opus mapping on top of it ([`OggOpusWriter`], RFC 7845).
 //!
-//! framecast writes Ogg to offer Ogg Opus (RFC 7845, see
-//! [`crate::codec::opus::OggOpusWriter`]) as an output format that every
+//! framecast writes Ogg to offer Ogg Opus as an output format that every
 //! player and ffmpeg read. Only writing is implemented: Ogg from untrusted
 //! input is never parsed here.
 //!
@@ -13,6 +13,8 @@
 //! the last packet that ends on it, or -1 when none does.
 
 use std::fmt;
+
+use crate::codec::opus::{OpusHead, OpusPacket};
 
 /// Header type flag: the page starts with the rest of a packet begun on
 /// the previous page.
@@ -93,14 +95,14 @@ pub enum PacketEnd {
 /// Writes the pages of one logical Ogg stream.
 ///
 /// ```
-/// use framecast::codec::ogg::{OggPageWriter, PacketEnd};
+/// use framecast::mux::ogg::{OggPageWriter, PacketEnd};
 ///
 /// let mut ogg = OggPageWriter::new(0x1234);
 /// let mut out = Vec::new();
 /// ogg.write_packet(b"header", 0, PacketEnd::FlushPage, &mut out)?;
 /// ogg.write_packet(&[7; 300], 960, PacketEnd::EndOfStream, &mut out)?;
 /// assert_eq!(&out[..4], b"OggS");
-/// # Ok::<(), framecast::codec::ogg::OggError>(())
+/// # Ok::<(), framecast::mux::ogg::OggError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct OggPageWriter {
@@ -260,6 +262,106 @@ impl OggPageWriter {
         self.lacing.clear();
         self.body.clear();
     }
+}
+
+/// Writes an Ogg Opus stream (RFC 7845): the OpusHead and OpusTags pages,
+/// then the packets with granule positions counted in 48 kHz samples from
+/// the start of decoding (pre-skip included), pages of at most about a
+/// second or 4 KiB, and the last granule position trimmed to the input's
+/// real end.
+#[derive(Debug, Clone)]
+pub struct OggOpusWriter {
+    ogg: OggPageWriter,
+    pre_skip: u16,
+    /// The last packet, held back until we know whether it ends the stream.
+    held: Option<(Vec<u8>, u64)>,
+    /// Granule position where the open page's audio starts.
+    page_start: u64,
+    /// Granule position of the last packet written.
+    last_granule: u64,
+}
+
+/// Longest audio on one page, 48 kHz ticks. Players start and seek by page,
+/// so pages of low-bitrate streams are closed at this duration even when
+/// small (opusenc's default limit is also 1 s).
+const MAX_PAGE_TICKS: u64 = 48_000;
+
+impl OggOpusWriter {
+    /// Starts logical stream `serial`: appends the header pages to `out`.
+    pub fn new(serial: u32, head: OpusHead, out: &mut Vec<u8>) -> Self {
+        let mut ogg = OggPageWriter::new(serial);
+        // Neither header can fail: the writer is fresh and granule 0 is valid.
+        let _ = ogg.write_packet(&head.to_bytes(), 0, PacketEnd::FlushPage, out);
+        let _ = ogg.write_packet(&opus_tags(), 0, PacketEnd::FlushPage, out);
+        OggOpusWriter { ogg, pre_skip: head.pre_skip, held: None, page_start: 0, last_granule: 0 }
+    }
+
+    /// Queues `packet`; complete pages are appended to `out`.
+    pub fn write_packet(&mut self, packet: &OpusPacket, out: &mut Vec<u8>) -> Result<(), OggError> {
+        if self.ogg.is_finished() {
+            return Err(OggError::Finished);
+        }
+        let end = packet.pts + i64::from(packet.duration) + i64::from(self.pre_skip);
+        let granule = (end.max(0) as u64).max(self.last_granule);
+        if let Some((data, g)) = self.held.take() {
+            self.write_held(&data, g, false, out)?;
+        }
+        self.held = Some((packet.data.clone(), granule));
+        Ok(())
+    }
+
+    /// Ends the stream: writes the last packet on a page flagged end of
+    /// stream, with the granule position of `end_pts` (from
+    /// [`OpusEncoder::flush`]) so decoders drop the padding.
+    ///
+    /// [`OpusEncoder::flush`]: crate::codec::opus::OpusEncoder::flush
+    pub fn finish(&mut self, end_pts: i64, out: &mut Vec<u8>) -> Result<(), OggError> {
+        if self.ogg.is_finished() {
+            return Err(OggError::Finished);
+        }
+        let end = (end_pts.saturating_add(i64::from(self.pre_skip))).max(0) as u64;
+        match self.held.take() {
+            Some((data, granule)) => {
+                // Trim only within the last packet: never before the end of
+                // the packets already written.
+                let trimmed = end.clamp(self.last_granule, granule);
+                self.write_held(&data, trimmed, true, out)
+            }
+            None => {
+                self.ogg.finish(out);
+                Ok(())
+            }
+        }
+    }
+
+    fn write_held(&mut self, data: &[u8], granule: u64, last: bool, out: &mut Vec<u8>) -> Result<(), OggError> {
+        let end = if last {
+            PacketEnd::EndOfStream
+        } else if granule.saturating_sub(self.page_start) >= MAX_PAGE_TICKS {
+            PacketEnd::FlushPage
+        } else {
+            PacketEnd::Continue
+        };
+        let pages = self.ogg.pages_written();
+        self.ogg.write_packet(data, granule, end, out)?;
+        self.last_granule = granule;
+        if self.ogg.pages_written() != pages {
+            self.page_start = granule;
+        }
+        Ok(())
+    }
+}
+
+/// The `OpusTags` packet (RFC 7845 section 5.2) with our vendor string and
+/// no comments.
+fn opus_tags() -> Vec<u8> {
+    let vendor = concat!("framecast ", env!("CARGO_PKG_VERSION"), " (opus-rs)").as_bytes();
+    let mut t = Vec::with_capacity(16 + vendor.len());
+    t.extend_from_slice(b"OpusTags");
+    t.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    t.extend_from_slice(vendor);
+    t.extend_from_slice(&0u32.to_le_bytes()); // user comment list length
+    t
 }
 
 #[cfg(test)]
