@@ -113,7 +113,7 @@ pub fn audio_encoder(
         }
         AudioCodec::Pcm => {
             use crate::audio::ChannelLayout;
-            use crate::codec::wav::PcmEncoder;
+            use crate::codec::pcm::PcmEncoder;
             let layout = ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Stereo);
             Ok(Box::new(
                 PcmEncoder::new(rate_or(input_rate), layout, bits as u16)

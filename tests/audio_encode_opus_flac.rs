@@ -33,6 +33,7 @@ use std::time::Instant;
 use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig, FlacFrame};
 use framecast::codec::opus::{OpusEncoder, OpusEncoderConfig};
 use framecast::codec::CodecConfig;
+use framecast::mux::flac::file_header;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
 use framecast::mux::ogg::OggOpusWriter;
 use framecast::mux::{Sample, TrackConfig};
@@ -387,7 +388,7 @@ fn opus_16k_mono_sweep_round_trips() {
 /// end; returns the file, its frames and the MP4 track configuration.
 fn encode_flac(config: FlacEncoderConfig, pcm: &[i32], path: &Path) -> (Vec<u8>, Vec<FlacFrame>, CodecConfig) {
     let mut enc = FlacEncoder::new(config).expect("valid config");
-    let mut file = enc.file_header();
+    let mut file = file_header(&enc.dfla_metadata());
     let mut frames = Vec::new();
     for chunk in pcm.chunks(usize::from(config.channels) * 3001) {
         frames.extend(enc.encode_i32(chunk).expect("encode"));
@@ -396,7 +397,7 @@ fn encode_flac(config: FlacEncoderConfig, pcm: &[i32], path: &Path) -> (Vec<u8>,
     for f in &frames {
         file.extend_from_slice(&f.data);
     }
-    let header = enc.file_header();
+    let header = file_header(&enc.dfla_metadata());
     file[..header.len()].copy_from_slice(&header);
     std::fs::write(path, &file).expect("write flac");
     (file, frames, enc.codec_config())

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use framecast::codec::wav::wav_header;
+use framecast::mux::wav::wav_header;
 use framecast::preset::Preset;
 use framecast::transcode::{
     transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, TranscodeError, READ_AHEAD,

@@ -15,8 +15,9 @@
 //! sizes and SNR still match, update it.
 #![cfg(target_arch = "wasm32")]
 
-use framecast::codec::flac::{encode_flac_i16, FlacEncoderConfig};
+use framecast::codec::flac::FlacEncoderConfig;
 use framecast::codec::opus::{OpusDecoder, OpusEncoder, OpusEncoderConfig};
+use framecast::mux::flac::encode_flac_i16;
 use wasm_bindgen_test::*;
 
 /// Native packet sizes of [`encode_opus`] at 48 kHz stereo, 96 kbit/s.

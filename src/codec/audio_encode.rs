@@ -1,6 +1,6 @@
 //! One interface over the audio encoders, for the live pipeline
-//! ([`crate::publish::AudioPipeline`]) and file transcoding
-//! ([`crate::transcode`]): interleaved `f32` PCM in, packets out.
+//! (`publish::AudioPipeline`) and file transcoding (`transcode`):
+//! interleaved `f32` PCM in, packets out.
 
 use std::fmt;
 
@@ -35,12 +35,13 @@ pub trait AudioEncode: fmt::Debug {
     /// The codec's name in messages ("AAC", "Opus", ...).
     fn codec_name(&self) -> &'static str;
     /// The MP4 sample entry (for init segments and `moov`); `None` for a
-    /// codec framecast only writes as its own stream (MP3).
+    /// codec framecast only writes as its own stream (MP3, PCM). FLAC's
+    /// metadata in it is final after [`Self::flush`].
     fn codec_config(&self) -> Option<CodecConfig>;
-    /// The header a file of this codec alone starts with (FLAC's `fLaC`
-    /// and STREAMINFO), complete after [`Self::flush`]; `None` when the
-    /// codec's own stream has no header.
-    fn stream_header(&self) -> Option<Vec<u8>> {
+    /// For uncompressed PCM, the bits of each little-endian signed integer
+    /// sample of its packets (16 or 24), which a WAV header states; `None`
+    /// (the default) for compressed codecs.
+    fn pcm_bits(&self) -> Option<u16> {
         None
     }
     /// Samples per second per channel of its input and output.
@@ -136,9 +137,6 @@ impl AudioEncode for super::flac::FlacEncoder {
     }
     fn codec_config(&self) -> Option<CodecConfig> {
         Some(super::flac::FlacEncoder::codec_config(self))
-    }
-    fn stream_header(&self) -> Option<Vec<u8>> {
-        Some(self.file_header())
     }
     fn sample_rate(&self) -> u32 {
         self.config().sample_rate

@@ -1,12 +1,13 @@
 //! FLAC (RFC 9639) encoder over `flacenc`: interleaved `i16`, 24-bit or
-//! `f32` PCM in, FLAC frames and a complete `.flac` stream out, plus the
-//! metadata MP4's `fLaC` / `dfLa` sample entry needs.
+//! `f32` PCM in, FLAC frames out, plus the metadata (STREAMINFO) that a
+//! `.flac` file (`mux::flac`) and MP4's `fLaC` / `dfLa` sample entry need.
 //!
 //! ```
 //! use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig};
+//! use framecast::mux::flac::file_header;
 //!
 //! let mut enc = FlacEncoder::new(FlacEncoderConfig::new(48_000, 2))?;
-//! let mut file = enc.file_header(); // placeholder STREAMINFO
+//! let mut file = file_header(&enc.dfla_metadata()); // placeholder STREAMINFO
 //! let pcm = vec![0i16; 48_000 * 2];
 //! for frame in enc.encode_i16(&pcm)? {
 //!     file.extend_from_slice(&frame.data);
@@ -15,7 +16,7 @@
 //!     file.extend_from_slice(&frame.data);
 //! }
 //! // Now that totals and MD5 are known, rewrite the header in place.
-//! let header = enc.file_header();
+//! let header = file_header(&enc.dfla_metadata());
 //! file[..header.len()].copy_from_slice(&header);
 //! # Ok::<(), framecast::codec::flac::FlacError>(())
 //! ```
@@ -244,8 +245,8 @@ impl FlacEncoder {
     }
 
     /// Encodes the buffered partial block, if any, and ends the stream.
-    /// Afterwards [`Self::file_header`], [`Self::stream_info`] and
-    /// [`Self::dfla_metadata`] hold the final totals and MD5.
+    /// Afterwards [`Self::stream_info`] and [`Self::dfla_metadata`] hold
+    /// the final totals and MD5.
     pub fn finish(&mut self) -> Result<Vec<FlacFrame>, FlacError> {
         if self.finished {
             return Err(FlacError::Finished);
@@ -286,21 +287,15 @@ impl FlacEncoder {
         s
     }
 
-    /// The metadata MP4's `dfLa` carries (and [`CodecConfig::Flac`]): the
-    /// STREAMINFO block with its header, flagged as the last block.
+    /// The metadata MP4's `dfLa` carries (and [`CodecConfig::Flac`]), which
+    /// a `.flac` file puts after its `fLaC` marker: the STREAMINFO block
+    /// with its header, flagged as the last block (38 bytes, whatever the
+    /// state).
     pub fn dfla_metadata(&self) -> Vec<u8> {
         let mut m = Vec::with_capacity(4 + STREAMINFO_LEN);
         m.extend_from_slice(&[0x80, 0, 0, STREAMINFO_LEN as u8]);
         m.extend_from_slice(&self.stream_info());
         m
-    }
-
-    /// The start of a `.flac` file: the `fLaC` marker and
-    /// [`Self::dfla_metadata`] (42 bytes, whatever the state).
-    pub fn file_header(&self) -> Vec<u8> {
-        let mut h = b"fLaC".to_vec();
-        h.extend_from_slice(&self.dfla_metadata());
-        h
     }
 
     /// The track configuration for the MP4 muxers (`fLaC` + `dfLa`).
@@ -363,19 +358,6 @@ impl FlacEncoder {
     }
 }
 
-/// Encodes a whole clip of 16-bit samples to a complete `.flac` file in
-/// memory.
-pub fn encode_flac_i16(config: FlacEncoderConfig, pcm: &[i16]) -> Result<Vec<u8>, FlacError> {
-    let mut enc = FlacEncoder::new(config)?;
-    let mut file = enc.file_header();
-    for frame in enc.encode_i16(pcm)?.into_iter().chain(enc.finish()?) {
-        file.extend_from_slice(&frame.data);
-    }
-    let header = enc.file_header();
-    file[..header.len()].copy_from_slice(&header);
-    Ok(file)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,7 +405,6 @@ mod tests {
         assert_ne!(&after[18..34], &[0; 16], "MD5 known at the end");
         let max = u32::from_be_bytes([0, after[7], after[8], after[9]]) as usize;
         assert_eq!(max, frames[0].data.len().max(last[0].data.len()));
-        assert_eq!(enc.file_header().len(), 42);
         assert_eq!(&enc.dfla_metadata()[..4], &[0x80, 0, 0, 34]);
         assert_eq!(enc.finish(), Err(FlacError::Finished));
         assert_eq!(enc.encode_i16(&[0, 0]), Err(FlacError::Finished));
@@ -441,40 +422,5 @@ mod tests {
         assert_eq!(enc.total_samples(), 0);
         enc.finish().unwrap();
         assert_eq!(enc.total_samples(), 1);
-    }
-
-    #[test]
-    fn float_input_quantizes_like_integers() {
-        let ints: Vec<i16> = (0..3000).map(|i| ((i * 7919) % 65_536 - 32_768) as i16).collect();
-        let floats: Vec<f32> = ints.iter().map(|&s| f32::from(s) / 32_768.0).collect();
-        let a = encode_flac_i16(config(8_000, 1), &ints).unwrap();
-        let mut enc = FlacEncoder::new(config(8_000, 1)).unwrap();
-        let mut b = Vec::new();
-        for f in enc.encode_f32(&floats).unwrap().into_iter().chain(enc.finish().unwrap()) {
-            b.extend(f.data);
-        }
-        assert_eq!(&a[42..], &b[..]);
-        // Clipping and NaN.
-        let mut enc = FlacEncoder::new(config(8_000, 1)).unwrap();
-        enc.encode_f32(&[2.0, -2.0, f32::NAN, f32::INFINITY]).unwrap();
-        enc.finish().unwrap();
-    }
-
-    #[test]
-    fn chunking_does_not_change_the_stream() {
-        let pcm: Vec<i16> = (0..20_000).map(|i| ((i as f64 * 0.05).sin() * 20_000.0) as i16).collect();
-        let whole = encode_flac_i16(config(48_000, 2), &pcm).unwrap();
-        let mut enc = FlacEncoder::new(config(48_000, 2)).unwrap();
-        let mut pieces = enc.file_header();
-        for chunk in pcm.chunks(2 * 777) {
-            for f in enc.encode_i16(chunk).unwrap() {
-                pieces.extend(f.data);
-            }
-        }
-        for f in enc.finish().unwrap() {
-            pieces.extend(f.data);
-        }
-        pieces[..42].copy_from_slice(&enc.file_header());
-        assert_eq!(whole, pieces);
     }
 }

@@ -9,6 +9,6 @@ pub mod h264;
 #[cfg(feature = "mp3")]
 pub mod mp3;
 pub mod opus;
-pub mod wav;
+pub mod pcm;
 
 pub use config::{CodecConfig, CodecConfigError, TrackKind};

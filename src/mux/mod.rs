@@ -1,9 +1,21 @@
-//! Containers: CMAF/fragmented MP4 and progressive MP4 writers, the
-//! segmenter that cuts fragments, and the MP4 reader.
+//! Containers, both directions: CMAF/fragmented MP4 and progressive MP4
+//! writers, the segmenter that cuts fragments, the MP4 reader, and the
+//! audio file formats around a codec's own stream.
+//!
+//! - [`cmaf`], [`mp4`]: MP4 writers; [`segmenter`]: fragments cut at
+//!   keyframes, announced to listeners; [`reader`]: MP4 in.
+//! - [`ogg`]: Ogg pages and Ogg Opus; [`flac`]: the `.flac` file (its
+//!   `fLaC` marker and metadata in front of the frames); [`wav`]: RIFF WAVE
+//!   around PCM. An `.mp3` file needs no writer: it is its frames back to
+//!   back.
+//!
+//! The codecs' configuration records ([`crate::codec::CodecConfig`]) come
+//! from `crate::codec`; nothing here encodes or decodes.
 
 mod boxes;
 pub mod cmaf;
 pub mod error;
+pub mod flac;
 pub mod mp4;
 pub mod ogg;
 pub mod reader;
@@ -11,6 +23,7 @@ pub mod segmenter;
 #[cfg(test)]
 pub(crate) mod test_tracks;
 mod types;
+pub mod wav;
 
 pub use error::MuxError;
 pub use types::{Sample, TrackConfig};

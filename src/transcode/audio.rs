@@ -42,9 +42,11 @@ use crate::codec::opus::{OpusHead, OpusPacket};
 use crate::codec::CodecConfig;
 use crate::decode::{AudioDecodeError, AudioDecoder, AudioInfo, DecodeOptions, DecodeStats};
 use crate::mux::cmaf::CmafWriter;
+use crate::mux::flac;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
 use crate::mux::ogg::OggError;
 use crate::mux::ogg::OggOpusWriter;
+use crate::mux::wav::wav_header;
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioPreset, Container, Preset};
 use crate::registry::{audio_encoder, EncoderChoiceError};
@@ -654,7 +656,7 @@ impl Writer {
                 _ => return Err(unsupported("")),
             },
             Container::Flac | Container::Wav | Container::Mp3 => {
-                if let Some(header) = encoder.stream_header() {
+                if let Some(header) = stream_header(encoder, None) {
                     out.extend_from_slice(&header);
                 }
                 Writer::Raw
@@ -733,9 +735,10 @@ impl Writer {
                 Ok(Vec::new())
             }
             // The header again, now with the totals.
-            Writer::Raw => {
-                Ok(encoder.stream_header().map(|bytes| OutputPatch { offset: 0, bytes }).into_iter().collect())
-            }
+            Writer::Raw => Ok(stream_header(encoder, Some(frames))
+                .map(|bytes| OutputPatch { offset: 0, bytes })
+                .into_iter()
+                .collect()),
         }
     }
 }
@@ -804,6 +807,17 @@ fn frames_to_us(frames: u64, rate: u32) -> i64 {
 /// An audio packet as an MP4 sample: every audio frame is a sync sample.
 fn mp4_sample(decode_time: i64, packet: AudioPacket) -> Sample {
     Sample { decode_time, composition_offset: 0, duration: packet.duration, keyframe: true, data: packet.data }
+}
+
+/// The header a codec's own stream starts with: a FLAC file's `fLaC` and
+/// metadata (final once the encoder is flushed), a WAV header for PCM
+/// (`frames` per channel; sizes unknown while `None`); MP3 has none.
+fn stream_header(encoder: &dyn AudioEncode, frames: Option<u64>) -> Option<Vec<u8>> {
+    match (encoder.codec_config(), encoder.pcm_bits()) {
+        (Some(CodecConfig::Flac { metadata, .. }), _) => Some(flac::file_header(&metadata)),
+        (_, Some(bits)) => Some(wav_header(encoder.sample_rate(), encoder.layout().channels() as u16, bits, frames)),
+        _ => None,
+    }
 }
 
 /// Serial number of the Ogg logical stream ("frca").
@@ -883,5 +897,23 @@ pub fn fuzz_entry(data: &[u8]) -> bool {
             assert!(matches!(t.finish(), Err(TranscodeError::Failed)));
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::ChannelLayout;
+    use crate::codec::pcm::PcmEncoder;
+    use crate::mux::wav::UNKNOWN_SIZE;
+
+    #[test]
+    fn wav_header_sizes_are_unknown_until_the_end() {
+        let mut enc = PcmEncoder::new(44_100, ChannelLayout::Stereo, 16).unwrap();
+        enc.encode(&[0.0; 6]).unwrap();
+        let data_size = |h: Vec<u8>| u32::from_le_bytes(h[40..44].try_into().unwrap());
+        assert_eq!(data_size(stream_header(&enc, None).unwrap()), UNKNOWN_SIZE);
+        enc.flush().unwrap();
+        assert_eq!(data_size(stream_header(&enc, Some(3)).unwrap()), 12);
     }
 }
