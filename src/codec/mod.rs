@@ -3,6 +3,7 @@
 pub mod aac;
 pub mod aac_encoder;
 pub mod audio_encode;
+pub mod bits;
 mod config;
 pub mod flac;
 pub mod h264;

@@ -13,10 +13,12 @@
 //! * *Length-prefixed* framing ("AVCC", ISO/IEC 14496-15, used inside MP4/CMAF samples) precedes
 //!   each NAL unit with its size as a big-endian integer of 1, 2 or 4 bytes.
 //! * The *RBSP* is the NAL payload with emulation-prevention bytes (`00 00 03` → `00 00`) removed;
-//!   it is read with [`BitReader`].
+//!   it is read with the crate's bit reader, [`crate::codec::bits::BitReader`].
 
 use std::fmt;
 use std::iter::FusedIterator;
+
+use crate::codec::bits::{BitReader, BitsError};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -124,6 +126,16 @@ impl fmt::Display for BitstreamError {
 }
 
 impl std::error::Error for BitstreamError {}
+
+impl From<BitsError> for BitstreamError {
+    fn from(e: BitsError) -> Self {
+        match e {
+            BitsError::Truncated => BitstreamError::Truncated { what: "RBSP bits" },
+            BitsError::TooWide { .. } => BitstreamError::Unsupported { what: "reading more than 32 bits at once" },
+            BitsError::ExpGolombOverflow => BitstreamError::ExpGolombOverflow,
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // NAL unit types and references
@@ -662,144 +674,6 @@ pub fn nal_to_rbsp(nal: &[u8]) -> Result<Vec<u8>, BitstreamError> {
     Ok(remove_emulation_prevention(nal.payload()))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Bit reader
-// ---------------------------------------------------------------------------------------------
-
-/// MSB-first bit reader over RBSP bytes with H.264 descriptors `u(n)`, `ue(v)` and `se(v)`.
-///
-/// Every read fails with [`BitstreamError::Truncated`] instead of reading past the end;
-/// positions are counted in bits from the start of the data.
-#[derive(Debug, Clone)]
-pub struct BitReader<'a> {
-    data: &'a [u8],
-    /// Number of bits consumed so far.
-    pos: u64,
-}
-
-impl<'a> BitReader<'a> {
-    /// Creates a reader positioned at the first (most significant) bit of `data`.
-    pub fn new(data: &'a [u8]) -> Self {
-        Self { data, pos: 0 }
-    }
-
-    fn overrun() -> BitstreamError {
-        BitstreamError::Truncated { what: "RBSP bits" }
-    }
-
-    /// Number of bits consumed so far.
-    pub fn position(&self) -> u64 {
-        self.pos
-    }
-
-    /// Number of bits left to read.
-    pub fn bits_remaining(&self) -> u64 {
-        u64::try_from(self.data.len()).unwrap_or(u64::MAX).saturating_mul(8).saturating_sub(self.pos)
-    }
-
-    /// `true` if the position is at a byte boundary.
-    pub fn is_byte_aligned(&self) -> bool {
-        self.pos % 8 == 0
-    }
-
-    /// Reads one bit (`u(1)`); `true` means 1.
-    pub fn read_bit(&mut self) -> Result<bool, BitstreamError> {
-        let index = usize::try_from(self.pos / 8).map_err(|_| Self::overrun())?;
-        let byte = *self.data.get(index).ok_or_else(Self::overrun)?;
-        // `pos % 8` is in 0..=7, so the shift amount is in 0..=7.
-        let shift = 7u64.saturating_sub(self.pos % 8);
-        self.pos = self.pos.saturating_add(1);
-        Ok((byte >> shift) & 1 == 1)
-    }
-
-    /// Reads a one-bit flag (`u(1)`); alias of [`BitReader::read_bit`].
-    pub fn read_flag(&mut self) -> Result<bool, BitstreamError> {
-        self.read_bit()
-    }
-
-    /// Reads an `n`-bit unsigned big-endian value (`u(n)`), `n` in `0..=32`.
-    ///
-    /// Fails with [`BitstreamError::Unsupported`] for `n > 32` and with
-    /// [`BitstreamError::Truncated`] (consuming nothing) if fewer than `n` bits remain.
-    pub fn read_bits(&mut self, n: u32) -> Result<u32, BitstreamError> {
-        if n > 32 {
-            return Err(BitstreamError::Unsupported { what: "reading more than 32 bits at once" });
-        }
-        if u64::from(n) > self.bits_remaining() {
-            return Err(Self::overrun());
-        }
-        let mut value = 0u64;
-        for _ in 0..n {
-            value = (value << 1) | u64::from(self.read_bit()?);
-        }
-        u32::try_from(value).map_err(|_| BitstreamError::ExpGolombOverflow)
-    }
-
-    /// Reads an `n`-bit value (`n` in `0..=8`) as `u8`.
-    fn read_u8(&mut self, n: u32) -> Result<u8, BitstreamError> {
-        let v = self.read_bits(n.min(8))?;
-        Ok(u8::try_from(v).unwrap_or(u8::MAX))
-    }
-
-    /// Reads a 16-bit value as `u16`.
-    fn read_u16(&mut self) -> Result<u16, BitstreamError> {
-        let v = self.read_bits(16)?;
-        Ok(u16::try_from(v).unwrap_or(u16::MAX))
-    }
-
-    /// Skips `n` bits; fails with [`BitstreamError::Truncated`] (consuming nothing) if fewer
-    /// remain.
-    pub fn skip_bits(&mut self, n: u64) -> Result<(), BitstreamError> {
-        if n > self.bits_remaining() {
-            return Err(Self::overrun());
-        }
-        self.pos = self.pos.saturating_add(n);
-        Ok(())
-    }
-
-    /// Reads an unsigned Exp-Golomb code (`ue(v)`), value `0..=4_294_967_294`.
-    ///
-    /// Fails with [`BitstreamError::ExpGolombOverflow`] if the code has 32 or more leading
-    /// zero bits.
-    pub fn read_ue(&mut self) -> Result<u32, BitstreamError> {
-        let mut leading_zeros = 0u32;
-        while !self.read_bit()? {
-            leading_zeros = leading_zeros.saturating_add(1);
-            if leading_zeros >= 32 {
-                return Err(BitstreamError::ExpGolombOverflow);
-            }
-        }
-        if leading_zeros == 0 {
-            return Ok(0);
-        }
-        let suffix = u64::from(self.read_bits(leading_zeros)?);
-        // leading_zeros <= 31, so this is at most 2^32 - 2.
-        let value = (1u64 << leading_zeros).saturating_sub(1).saturating_add(suffix);
-        u32::try_from(value).map_err(|_| BitstreamError::ExpGolombOverflow)
-    }
-
-    /// Reads a signed Exp-Golomb code (`se(v)`), value `-2_147_483_647..=2_147_483_647`.
-    pub fn read_se(&mut self) -> Result<i32, BitstreamError> {
-        let k = i64::from(self.read_ue()?);
-        let value = if k % 2 == 1 { k.saturating_add(1) / 2 } else { (k / 2).saturating_neg() };
-        i32::try_from(value).map_err(|_| BitstreamError::ExpGolombOverflow)
-    }
-
-    /// `more_rbsp_data()` of the specification: `true` if there is data before the
-    /// `rbsp_stop_one_bit` (the last 1 bit of the data).
-    pub fn more_rbsp_data(&self) -> bool {
-        let Some(last) = self.data.iter().rposition(|&b| b != 0) else {
-            return false;
-        };
-        let last_byte = self.data.get(last).copied().unwrap_or(0);
-        let stop_bit = u64::try_from(last)
-            .unwrap_or(u64::MAX)
-            .saturating_mul(8)
-            .saturating_add(7u64.saturating_sub(u64::from(last_byte.trailing_zeros())));
-        self.pos < stop_bit
-    }
-}
-
 /// Reads `ue(v)` and checks it is `<= max`, reporting `field` otherwise.
 fn read_ue_max(r: &mut BitReader<'_>, field: &'static str, max: u32) -> Result<u32, BitstreamError> {
     let v = r.read_ue()?;
@@ -1058,7 +932,7 @@ fn skip_hrd_parameters(r: &mut BitReader<'_>) -> Result<(), BitstreamError> {
     }
     // initial_cpb_removal_delay_length_minus1, cpb_removal_delay_length_minus1,
     // dpb_output_delay_length_minus1, time_offset_length: u(5) each.
-    r.skip_bits(20)
+    Ok(r.skip_bits(20)?)
 }
 
 fn parse_vui_tail(r: &mut BitReader<'_>) -> Result<VuiTail, BitstreamError> {
@@ -1923,6 +1797,7 @@ fn fuzz_parameter_set(nal: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::bits::BitWriter;
     use crate::xorshift::XorShift;
 
     // Parameter sets produced by FFmpeg 5.1 / libx264 from `testsrc2` (see each comment for the
@@ -1996,49 +1871,6 @@ mod tests {
         }
     }
 
-    /// Test-only MSB-first bit writer used to build synthetic RBSPs.
-    #[derive(Default)]
-    struct BitWriter {
-        bytes: Vec<u8>,
-        bits: u32,
-    }
-
-    impl BitWriter {
-        fn bit(&mut self, b: bool) {
-            if self.bits % 8 == 0 {
-                self.bytes.push(0);
-            }
-            if b {
-                let shift = 7 - (self.bits % 8);
-                *self.bytes.last_mut().unwrap() |= 1 << shift;
-            }
-            self.bits += 1;
-        }
-        fn u(&mut self, n: u32, v: u64) {
-            for i in (0..n).rev() {
-                self.bit((v >> i) & 1 == 1);
-            }
-        }
-        fn ue(&mut self, v: u32) {
-            let x = u64::from(v) + 1;
-            let len = 64 - x.leading_zeros();
-            self.u(len - 1, 0);
-            self.u(len, x);
-        }
-        fn se(&mut self, v: i32) {
-            let k = if v > 0 { (2 * i64::from(v) - 1) as u32 } else { (-2 * i64::from(v)) as u32 };
-            self.ue(k);
-        }
-        /// Appends `rbsp_trailing_bits()` and returns the bytes.
-        fn finish(mut self) -> Vec<u8> {
-            self.bit(true);
-            while self.bits % 8 != 0 {
-                self.bit(false);
-            }
-            self.bytes
-        }
-    }
-
     /// Wraps an RBSP into an SPS NAL unit (header 0x67, emulation prevention applied).
     fn sps_nal(rbsp: &[u8]) -> Vec<u8> {
         let mut nal = vec![0x67];
@@ -2052,36 +1884,36 @@ mod tests {
     /// (122 `delta_scale` entries, offsets -3/2/[1,-1,70000], crop bottom 8).
     fn synthetic_scaling_poc1_sps() -> Vec<u8> {
         let mut w = BitWriter::default();
-        w.u(8, 100); // profile_idc
-        w.u(8, 0x0c); // constraint_set4/5 flags (just to carry a non-zero byte)
-        w.u(8, 41); // level_idc
-        w.ue(3); // seq_parameter_set_id
-        w.ue(1); // chroma_format_idc
-        w.ue(0); // bit_depth_luma_minus8
-        w.ue(0); // bit_depth_chroma_minus8
-        w.bit(false); // qpprime_y_zero_transform_bypass_flag
-        w.bit(true); // seq_scaling_matrix_present_flag
+        w.write_bits(8, 100); // profile_idc
+        w.write_bits(8, 0x0c); // constraint_set4/5 flags (just to carry a non-zero byte)
+        w.write_bits(8, 41); // level_idc
+        w.write_ue(3); // seq_parameter_set_id
+        w.write_ue(1); // chroma_format_idc
+        w.write_ue(0); // bit_depth_luma_minus8
+        w.write_ue(0); // bit_depth_chroma_minus8
+        w.write_bit(false); // qpprime_y_zero_transform_bypass_flag
+        w.write_bit(true); // seq_scaling_matrix_present_flag
         for i in 0..8 {
             match i {
                 0 => {
                     // explicit 4x4 list with varying deltas (including wrap-around)
-                    w.bit(true);
+                    w.write_bit(true);
                     for d in [-2, 5, 7, -13, 100, -128, 127, 3, 0, 1, -1, 9, 4, -4, 2, 6] {
-                        w.se(d);
+                        w.write_se(d);
                     }
                 }
                 2 => {
                     // useDefaultScalingMatrixFlag: first delta makes nextScale 0
-                    w.bit(true);
-                    w.se(-8);
+                    w.write_bit(true);
+                    w.write_se(-8);
                 }
                 6 => {
                     // explicit 8x8 list: 64 deltas, ends early with nextScale 0 at j=40
-                    w.bit(true);
+                    w.write_bit(true);
                     let mut last = 8i32;
                     for j in 0..64 {
                         if j == 40 {
-                            w.se(-last);
+                            w.write_se(-last);
                             break;
                         }
                         let next = 8 + (j * 7) % 90;
@@ -2091,41 +1923,41 @@ mod tests {
                         } else if delta < -128 {
                             delta += 256;
                         }
-                        w.se(delta);
+                        w.write_se(delta);
                         last = next;
                     }
                 }
                 7 => {
-                    w.bit(true);
+                    w.write_bit(true);
                     for _ in 0..64 {
-                        w.se(1);
+                        w.write_se(1);
                     }
                 }
-                _ => w.bit(false),
+                _ => w.write_bit(false),
             }
         }
-        w.ue(5); // log2_max_frame_num_minus4
-        w.ue(1); // pic_order_cnt_type
-        w.bit(false); // delta_pic_order_always_zero_flag
-        w.se(-3); // offset_for_non_ref_pic
-        w.se(2); // offset_for_top_to_bottom_field
-        w.ue(3); // num_ref_frames_in_pic_order_cnt_cycle
-        w.se(1);
-        w.se(-1);
-        w.se(70_000);
-        w.ue(2); // max_num_ref_frames
-        w.bit(true); // gaps_in_frame_num_value_allowed_flag
-        w.ue(79); // pic_width_in_mbs_minus1
-        w.ue(45); // pic_height_in_map_units_minus1 (736)
-        w.bit(true); // frame_mbs_only_flag
-        w.bit(false); // direct_8x8_inference_flag
-        w.bit(true); // frame_cropping_flag
-        w.ue(0);
-        w.ue(0);
-        w.ue(0);
-        w.ue(8); // bottom: 8 * CropUnitY(2) = 16 rows
-        w.bit(false); // vui_parameters_present_flag
-        sps_nal(&w.finish())
+        w.write_ue(5); // log2_max_frame_num_minus4
+        w.write_ue(1); // pic_order_cnt_type
+        w.write_bit(false); // delta_pic_order_always_zero_flag
+        w.write_se(-3); // offset_for_non_ref_pic
+        w.write_se(2); // offset_for_top_to_bottom_field
+        w.write_ue(3); // num_ref_frames_in_pic_order_cnt_cycle
+        w.write_se(1);
+        w.write_se(-1);
+        w.write_se(70_000);
+        w.write_ue(2); // max_num_ref_frames
+        w.write_bit(true); // gaps_in_frame_num_value_allowed_flag
+        w.write_ue(79); // pic_width_in_mbs_minus1
+        w.write_ue(45); // pic_height_in_map_units_minus1 (736)
+        w.write_bit(true); // frame_mbs_only_flag
+        w.write_bit(false); // direct_8x8_inference_flag
+        w.write_bit(true); // frame_cropping_flag
+        w.write_ue(0);
+        w.write_ue(0);
+        w.write_ue(0);
+        w.write_ue(8); // bottom: 8 * CropUnitY(2) = 16 rows
+        w.write_bit(false); // vui_parameters_present_flag
+        sps_nal(&w.finish_rbsp())
     }
 
     // ----------------------------------------------------------------------------------------
@@ -2410,67 +2242,6 @@ mod tests {
         assert!(nal_to_rbsp(&[]).is_err());
     }
 
-    #[test]
-    fn bit_reader_fixed_width_and_exp_golomb() {
-        // 1 | 010 | 011 | 00100 | 00101 | 1 ... : ue = 0, 1, 2, 3, 4
-        let mut w = BitWriter::default();
-        for v in [0u32, 1, 2, 3, 4, 254, 65_535, u32::MAX - 1] {
-            w.ue(v);
-        }
-        for v in [0i32, 1, -1, 2, -2, 1000, -1000, i32::MAX, -i32::MAX] {
-            w.se(v);
-        }
-        w.u(32, 0xdead_beef);
-        let data = w.finish();
-        let mut r = BitReader::new(&data);
-        for v in [0u32, 1, 2, 3, 4, 254, 65_535, u32::MAX - 1] {
-            assert_eq!(r.read_ue().unwrap(), v);
-        }
-        for v in [0i32, 1, -1, 2, -2, 1000, -1000, i32::MAX, -i32::MAX] {
-            assert_eq!(r.read_se().unwrap(), v);
-        }
-        assert_eq!(r.read_bits(32).unwrap(), 0xdead_beef);
-        assert!(!r.more_rbsp_data());
-        assert!(r.read_bit().unwrap()); // stop bit
-        assert_eq!(r.bits_remaining() as usize, data.len() * 8 - r.position() as usize);
-
-        let bytes = [0b1010_0000, 0xff];
-        let mut r = BitReader::new(&bytes);
-        assert_eq!(r.read_bits(0).unwrap(), 0);
-        assert_eq!(r.read_bits(3).unwrap(), 0b101);
-        assert!(r.more_rbsp_data());
-        assert!(!r.is_byte_aligned());
-        r.skip_bits(5).unwrap();
-        assert!(r.is_byte_aligned());
-        assert_eq!(r.read_bits(9), Err(BitstreamError::Truncated { what: "RBSP bits" }));
-        assert_eq!(r.position(), 8, "failed read consumes nothing");
-        assert!(r.skip_bits(9).is_err());
-        assert_eq!(r.read_bits(8).unwrap(), 0xff);
-        assert!(r.read_bit().is_err());
-        assert!(r.read_ue().is_err());
-        assert!(matches!(r.read_bits(33), Err(BitstreamError::Unsupported { .. })));
-    }
-
-    #[test]
-    fn bit_reader_exp_golomb_overflow_and_truncation() {
-        // 32 leading zeros: value does not fit in u32.
-        let mut data = vec![0u8; 4];
-        data.extend([0x80, 0, 0, 0, 0]);
-        assert_eq!(BitReader::new(&data).read_ue(), Err(BitstreamError::ExpGolombOverflow));
-        assert_eq!(BitReader::new(&data).read_se(), Err(BitstreamError::ExpGolombOverflow));
-        // 31 leading zeros + 31 one bits: the largest legal value.
-        let mut w = BitWriter::default();
-        w.u(31, 0);
-        w.u(32, u64::from(u32::MAX));
-        let data = w.finish();
-        assert_eq!(BitReader::new(&data).read_ue(), Ok(u32::MAX - 1));
-        // Prefix without its suffix.
-        assert_eq!(BitReader::new(&[0x00, 0x01]).read_ue(), Err(BitstreamError::Truncated { what: "RBSP bits" }));
-        // All zeros, not enough for an overflow: truncation.
-        assert!(matches!(BitReader::new(&[0, 0]).read_ue(), Err(BitstreamError::Truncated { .. })));
-        assert!(!BitReader::new(&[0, 0]).more_rbsp_data());
-    }
-
     // ----------------------------------------------------------------------------------------
     // SPS
     // ----------------------------------------------------------------------------------------
@@ -2629,50 +2400,50 @@ mod tests {
         // 4:4:4 with separate colour planes (ChromaArrayType 0), 12 scaling lists, field
         // coding: CropUnitX = 1, CropUnitY = 2.
         let mut w = BitWriter::default();
-        w.u(8, 244);
-        w.u(8, 0);
-        w.u(8, 50);
-        w.ue(31); // seq_parameter_set_id (max)
-        w.ue(3); // chroma_format_idc
-        w.bit(true); // separate_colour_plane_flag
-        w.ue(2); // bit_depth_luma_minus8
-        w.ue(4); // bit_depth_chroma_minus8
-        w.bit(true); // qpprime_y_zero_transform_bypass_flag
-        w.bit(true); // seq_scaling_matrix_present_flag
+        w.write_bits(8, 244);
+        w.write_bits(8, 0);
+        w.write_bits(8, 50);
+        w.write_ue(31); // seq_parameter_set_id (max)
+        w.write_ue(3); // chroma_format_idc
+        w.write_bit(true); // separate_colour_plane_flag
+        w.write_ue(2); // bit_depth_luma_minus8
+        w.write_ue(4); // bit_depth_chroma_minus8
+        w.write_bit(true); // qpprime_y_zero_transform_bypass_flag
+        w.write_bit(true); // seq_scaling_matrix_present_flag
         for i in 0..12 {
-            w.bit(i % 3 == 0);
+            w.write_bit(i % 3 == 0);
             if i % 3 == 0 {
                 for _ in 0..(if i < 6 { 16 } else { 64 }) {
-                    w.se(3);
+                    w.write_se(3);
                 }
             }
         }
-        w.ue(12); // log2_max_frame_num_minus4 (max)
-        w.ue(0); // pic_order_cnt_type
-        w.ue(12); // log2_max_pic_order_cnt_lsb_minus4
-        w.ue(16); // max_num_ref_frames
-        w.bit(false);
-        w.ue(10); // 176 wide
-        w.ue(8); // 9 map units → 288 high (fields)
-        w.bit(false); // frame_mbs_only_flag
-        w.bit(false); // mb_adaptive_frame_field_flag
-        w.bit(true);
-        w.bit(true); // cropping
-        w.ue(1);
-        w.ue(2);
-        w.ue(1);
-        w.ue(1);
-        w.bit(true); // VUI with only timing info and a truncated tail
-        w.bit(false);
-        w.bit(false);
-        w.bit(false);
-        w.bit(false);
-        w.bit(true);
-        w.u(32, 1001);
-        w.u(32, 60_000);
-        w.bit(true);
-        w.bit(true); // nal_hrd_parameters_present_flag, then the data just ends
-        let sps = Sps::parse(&sps_nal(&w.finish())).unwrap();
+        w.write_ue(12); // log2_max_frame_num_minus4 (max)
+        w.write_ue(0); // pic_order_cnt_type
+        w.write_ue(12); // log2_max_pic_order_cnt_lsb_minus4
+        w.write_ue(16); // max_num_ref_frames
+        w.write_bit(false);
+        w.write_ue(10); // 176 wide
+        w.write_ue(8); // 9 map units → 288 high (fields)
+        w.write_bit(false); // frame_mbs_only_flag
+        w.write_bit(false); // mb_adaptive_frame_field_flag
+        w.write_bit(true);
+        w.write_bit(true); // cropping
+        w.write_ue(1);
+        w.write_ue(2);
+        w.write_ue(1);
+        w.write_ue(1);
+        w.write_bit(true); // VUI with only timing info and a truncated tail
+        w.write_bit(false);
+        w.write_bit(false);
+        w.write_bit(false);
+        w.write_bit(false);
+        w.write_bit(true);
+        w.write_bits(32, 1001);
+        w.write_bits(32, 60_000);
+        w.write_bit(true);
+        w.write_bit(true); // nal_hrd_parameters_present_flag, then the data just ends
+        let sps = Sps::parse(&sps_nal(&w.finish_rbsp())).unwrap();
         assert_eq!(sps.seq_parameter_set_id, 31);
         assert_eq!(sps.chroma_array_type(), 0);
         assert_eq!((sps.bit_depth_luma(), sps.bit_depth_chroma()), (10, 12));
@@ -2689,30 +2460,30 @@ mod tests {
 
         // Monochrome High profile: CropUnitX = 1, CropUnitY = 1.
         let mut w = BitWriter::default();
-        w.u(8, 100);
-        w.u(8, 0);
-        w.u(8, 30);
-        w.ue(0);
-        w.ue(0); // chroma_format_idc = 0
-        w.ue(0);
-        w.ue(0);
-        w.bit(false);
-        w.bit(false);
-        w.ue(0);
-        w.ue(2); // poc type 2
-        w.ue(1);
-        w.bit(false);
-        w.ue(3); // 64 wide
-        w.ue(3); // 64 high
-        w.bit(true);
-        w.bit(true);
-        w.bit(true);
-        w.ue(1);
-        w.ue(0);
-        w.ue(0);
-        w.ue(3);
-        w.bit(false);
-        let sps = Sps::parse(&sps_nal(&w.finish())).unwrap();
+        w.write_bits(8, 100);
+        w.write_bits(8, 0);
+        w.write_bits(8, 30);
+        w.write_ue(0);
+        w.write_ue(0); // chroma_format_idc = 0
+        w.write_ue(0);
+        w.write_ue(0);
+        w.write_bit(false);
+        w.write_bit(false);
+        w.write_ue(0);
+        w.write_ue(2); // poc type 2
+        w.write_ue(1);
+        w.write_bit(false);
+        w.write_ue(3); // 64 wide
+        w.write_ue(3); // 64 high
+        w.write_bit(true);
+        w.write_bit(true);
+        w.write_bit(true);
+        w.write_ue(1);
+        w.write_ue(0);
+        w.write_ue(0);
+        w.write_ue(3);
+        w.write_bit(false);
+        let sps = Sps::parse(&sps_nal(&w.finish_rbsp())).unwrap();
         assert_eq!((sps.crop_unit_x(), sps.crop_unit_y()), (1, 1));
         assert_eq!((sps.width(), sps.height()), (63, 61));
     }
@@ -2752,30 +2523,30 @@ mod tests {
         // Out-of-range values.
         let build = |sps_id: u32, chroma: u32, width_mbs_minus1: u32, crop_right: u32| {
             let mut w = BitWriter::default();
-            w.u(8, 100);
-            w.u(8, 0);
-            w.u(8, 40);
-            w.ue(sps_id);
-            w.ue(chroma);
-            w.ue(0);
-            w.ue(0);
-            w.bit(false);
-            w.bit(false);
-            w.ue(0);
-            w.ue(2);
-            w.ue(1);
-            w.bit(false);
-            w.ue(width_mbs_minus1);
-            w.ue(0);
-            w.bit(true);
-            w.bit(true);
-            w.bit(true);
-            w.ue(0);
-            w.ue(crop_right);
-            w.ue(0);
-            w.ue(0);
-            w.bit(false);
-            Sps::parse(&sps_nal(&w.finish()))
+            w.write_bits(8, 100);
+            w.write_bits(8, 0);
+            w.write_bits(8, 40);
+            w.write_ue(sps_id);
+            w.write_ue(chroma);
+            w.write_ue(0);
+            w.write_ue(0);
+            w.write_bit(false);
+            w.write_bit(false);
+            w.write_ue(0);
+            w.write_ue(2);
+            w.write_ue(1);
+            w.write_bit(false);
+            w.write_ue(width_mbs_minus1);
+            w.write_ue(0);
+            w.write_bit(true);
+            w.write_bit(true);
+            w.write_bit(true);
+            w.write_ue(0);
+            w.write_ue(crop_right);
+            w.write_ue(0);
+            w.write_ue(0);
+            w.write_bit(false);
+            Sps::parse(&sps_nal(&w.finish_rbsp()))
         };
         assert!(build(0, 1, 0, 0).is_ok());
         assert_eq!(build(32, 1, 0, 0), Err(BitstreamError::InvalidValue { field: "seq_parameter_set_id", value: 32 }));
