@@ -73,7 +73,7 @@ pub fn audio_encoder(
     let bits = preset.codec_options.bit_depth.unwrap_or(16);
     match preset.codec {
         AudioCodec::Aac => {
-            use crate::codec::aac_encoder::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
+            use crate::codec::aac::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
             if let Some(p @ (AacProfile::HeAac | AacProfile::HeAacV2)) = preset.codec_options.profile {
                 return Err(invalid(
                     "audio.codecOptions.profile",

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use common::{ffprobe, testdata_dir};
-use framecast::codec::aac_encoder::{AacEncoder, AacEncoderConfig, AacPacket, FDK_AAC_BUILD};
+use framecast::codec::aac::{AacEncoder, AacEncoderConfig, AacPacket, FDK_AAC_BUILD};
 
 /// A logarithmic sine sweep from `f0` to `f1` Hz over `seconds`, amplitude
 /// `amp` (full scale 1.0), starting at `phase` radians.

@@ -8,7 +8,7 @@
 //! same bytes: `tests/aac_encode.rs` checks the same digest natively.
 #![cfg(target_arch = "wasm32")]
 
-use framecast::codec::aac_encoder::{AacEncoder, AacEncoderConfig, FDK_AAC_BUILD};
+use framecast::codec::aac::{AacEncoder, AacEncoderConfig, FDK_AAC_BUILD};
 use wasm_bindgen_test::*;
 
 /// 0.5 s of 48 kHz stereo: triangle waves near 440 Hz (left) and 660 Hz

@@ -102,7 +102,7 @@ impl AudioEncode for super::opus::OpusEncoder {
     }
 }
 
-impl AudioEncode for super::aac_encoder::AacEncoder {
+impl AudioEncode for super::aac::AacEncoder {
     fn codec_name(&self) -> &'static str {
         "AAC"
     }
@@ -127,7 +127,7 @@ impl AudioEncode for super::aac_encoder::AacEncoder {
         packets("AAC", self.encode_f32(pcm), |p| (p.data, p.duration))
     }
     fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
-        packets("AAC", super::aac_encoder::AacEncoder::flush(self), |p| (p.data, p.duration))
+        packets("AAC", super::aac::AacEncoder::flush(self), |p| (p.data, p.duration))
     }
 }
 

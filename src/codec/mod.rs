@@ -1,7 +1,6 @@
 //! Codecs: encoders and decoders behind plain-data interfaces.
 
 pub mod aac;
-pub mod aac_encoder;
 pub mod audio_encode;
 pub mod bits;
 mod config;

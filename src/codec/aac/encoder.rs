@@ -6,7 +6,7 @@
 //! package. Input is interleaved 16-bit PCM (or `f32`, converted with
 //! saturation) in chunks of any size; output is raw AAC access units of 1024
 //! samples per channel, with the AudioSpecificConfig that MP4's `esds`
-//! carries. [`crate::codec::aac::AdtsFormat::write_adts_frame`] frames them
+//! carries. [`super::AdtsFormat::write_adts_frame`] frames them
 //! as an ADTS stream.
 //!
 //! Licence: FDK AAC is under the Fraunhofer FDK AAC licence (the `NOTICE`
@@ -14,7 +14,7 @@
 //! is patent-encumbered.
 //!
 //! ```no_run
-//! use framecast::codec::aac_encoder::{AacEncoder, AacEncoderConfig};
+//! use framecast::codec::aac::{AacEncoder, AacEncoderConfig};
 //!
 //! let mut enc = AacEncoder::new(AacEncoderConfig::new(48_000, 2))?;
 //! let silence = vec![0i16; 4800 * 2]; // 100 ms, interleaved stereo
@@ -32,7 +32,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use self::ffi::{Param, RawEncoder, AACENC_ENCODE_EOF};
-use super::aac::{AdtsFormat, SAMPLE_RATES};
+use super::adts::AdtsFormat;
+use super::config::SAMPLE_RATES;
 use crate::time::{Timescale, Timestamp};
 
 /// Which FDK AAC build is linked: `native`, `wasm` or `wasm-simd128`, and

@@ -1,0 +1,13 @@
+//! AAC: the AudioSpecificConfig and its sample-rate table ([`config`]),
+//! ADTS framing ([`adts`]) and the FDK AAC encoder ([`encoder`]).
+
+pub mod adts;
+pub mod config;
+pub mod encoder;
+
+pub use adts::{parse_adts, AdtsError, AdtsFormat};
+pub use config::{aac_object_type, SAMPLE_RATES};
+pub use encoder::{
+    AacEncodeError, AacEncoder, AacEncoderConfig, AacPacket, AacProfile, FdkError, ENCODER_SAMPLE_RATES, FDK_AAC_BUILD,
+    FDK_AAC_SOURCE, FRAME_SIZE,
+};
