@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::aac::aac_object_type;
+use super::aac::AudioSpecificConfig;
 use super::h264::bitstream::{AvcDecoderConfigurationRecord, BitstreamError};
 
 /// Video or audio.
@@ -73,7 +73,7 @@ impl CodecConfig {
                 let record = AvcDecoderConfigurationRecord::parse(avcc).map_err(CodecConfigError::Avc)?;
                 Ok(record.codec_string())
             }
-            CodecConfig::Aac { asc, .. } => Ok(format!("mp4a.40.{}", aac_object_type(asc)?)),
+            CodecConfig::Aac { asc, .. } => Ok(format!("mp4a.40.{}", AudioSpecificConfig::parse(asc)?.object_type)),
             CodecConfig::Opus { .. } => Ok("opus".into()),
             CodecConfig::Flac { .. } => Ok("flac".into()),
         }
@@ -89,12 +89,14 @@ mod tests {
         // AAC-LC 48 kHz stereo: 00010 0011 0010 000
         let lc = CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 };
         assert_eq!(lc.codec_string().unwrap(), "mp4a.40.2");
-        // HE-AAC (SBR, object type 5).
-        assert_eq!(aac_object_type(&[0x2b, 0x92]).unwrap(), 5);
-        // Escaped object type 42 (USAC): 11111 001010 ...
-        assert_eq!(aac_object_type(&[0xf9, 0x40]).unwrap(), 42);
-        assert!(aac_object_type(&[]).is_err());
-        assert!(aac_object_type(&[0x00]).is_err());
+        // HE-AAC (SBR, object type 5) and escaped object type 42 (USAC).
+        let he = CodecConfig::Aac { asc: vec![0x2b, 0x92], sample_rate: 48_000, channels: 2 };
+        assert_eq!(he.codec_string().unwrap(), "mp4a.40.5");
+        let usac = CodecConfig::Aac { asc: vec![0xf9, 0x40], sample_rate: 48_000, channels: 2 };
+        assert_eq!(usac.codec_string().unwrap(), "mp4a.40.42");
+        for bad in [vec![], vec![0x00]] {
+            assert!(CodecConfig::Aac { asc: bad, sample_rate: 48_000, channels: 2 }.codec_string().is_err());
+        }
     }
 
     #[test]

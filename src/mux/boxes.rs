@@ -20,7 +20,7 @@ use mp4_atom::{
 use super::cmaf::Bitrate;
 use super::error::MuxError;
 use super::{Sample, TrackConfig};
-use crate::codec::aac::aac_object_type;
+use crate::codec::aac::AudioSpecificConfig;
 use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
@@ -438,7 +438,7 @@ fn prepare_track(t: &TrackConfig) -> Result<PreparedTrack, MuxError> {
             (Entry::Avc { avcc, width: w, height: h, pasp, colr }, display)
         }
         CodecConfig::Aac { asc, sample_rate, channels } => {
-            aac_object_type(asc).map_err(codec_err)?;
+            AudioSpecificConfig::parse(asc).map_err(codec_err)?;
             if asc.len() < 2 {
                 return Err(codec_err(CodecConfigError::AudioSpecificConfig("shorter than 2 bytes")));
             }

@@ -6,7 +6,7 @@ pub mod config;
 pub mod encoder;
 
 pub use adts::{parse_adts, AdtsError, AdtsFormat};
-pub use config::{aac_object_type, SAMPLE_RATES};
+pub use config::{AudioSpecificConfig, SAMPLE_RATES};
 pub use encoder::{
     AacEncodeError, AacEncoder, AacEncoderConfig, AacPacket, AacProfile, FdkError, ENCODER_SAMPLE_RATES, FDK_AAC_BUILD,
     FDK_AAC_SOURCE, FRAME_SIZE,

@@ -3,7 +3,7 @@
 
 use super::boxes::{self, Bx};
 use super::error::{FourCc, ReadError};
-use crate::codec::aac::aac_object_type;
+use crate::codec::aac::AudioSpecificConfig;
 use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
@@ -158,8 +158,8 @@ fn aac(entry: &Bx<'_>, track_id: u32, entry_rate: u32, entry_channels: u32) -> R
     }
     let asc = find_descriptor(d.rest(), 0x05, fourcc)?
         .ok_or(ReadError::Malformed { fourcc, reason: "no DecoderSpecificInfo (AudioSpecificConfig)" })?;
-    aac_object_type(asc).map_err(|error| ReadError::CodecConfig { track_id, fourcc, error })?;
-    let (asc_rate, asc_channels) = asc_rate_and_channels(asc);
+    let config = AudioSpecificConfig::parse(asc).map_err(|error| ReadError::CodecConfig { track_id, fourcc, error })?;
+    let (asc_rate, asc_channels) = (config.sample_rate.unwrap_or(0), config.channels.map_or(0, u32::from));
     // The rate from the sample entry first: it is the decoder's output rate
     // (HE-AAC with implicit SBR signals only its core rate in the
     // AudioSpecificConfig); the AudioSpecificConfig when the entry says 0
@@ -206,60 +206,6 @@ fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[
         data = rest.get(size..).unwrap_or(&[]);
     }
     Ok(None)
-}
-
-/// Sampling rate and channel count from an AudioSpecificConfig (ISO/IEC
-/// 14496-3 1.6.2.1); 0 where it does not say (escape codes, a program
-/// config element, reserved values). For explicitly signalled SBR the
-/// extension (output) rate.
-fn asc_rate_and_channels(asc: &[u8]) -> (u32, u32) {
-    const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-    let mut bits = Bits { data: asc, pos: 0 };
-    let mut read = || -> Option<(u32, u32)> {
-        let mut aot = bits.take(5)?;
-        if aot == 31 {
-            aot = bits.take(6)?.saturating_add(32);
-        }
-        let rate = |bits: &mut Bits<'_>| -> Option<u32> {
-            let index = bits.take(4)?;
-            if index == 15 {
-                bits.take(24)
-            } else {
-                Some(RATES.get(index as usize).copied().unwrap_or(0))
-            }
-        };
-        let mut sample_rate = rate(&mut bits)?;
-        let config = bits.take(4)?;
-        let channels = match config {
-            1..=6 => config,
-            7 => 8,
-            _ => 0,
-        };
-        if aot == 5 || aot == 29 {
-            sample_rate = rate(&mut bits)?;
-        }
-        Some((sample_rate, channels))
-    };
-    read().unwrap_or((0, 0))
-}
-
-/// An MSB-first bit reader.
-struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl Bits<'_> {
-    fn take(&mut self, n: u32) -> Option<u32> {
-        let mut v = 0u32;
-        for _ in 0..n {
-            let byte = *self.data.get(self.pos / 8)?;
-            let bit = byte.checked_shr(7u32.saturating_sub((self.pos % 8) as u32))? & 1;
-            v = (v << 1) | u32::from(bit);
-            self.pos = self.pos.checked_add(1)?;
-        }
-        Some(v)
-    }
 }
 
 /// `Opus` with a `dOps` box (Encapsulation of Opus in ISOBMFF, 4.3.2).
@@ -331,19 +277,6 @@ fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reader_asc_rates_and_channels() {
-        // AAC-LC 48 kHz stereo.
-        assert_eq!(asc_rate_and_channels(&[0x11, 0x90]), (48000, 2));
-        // AAC-LC 44.1 kHz mono.
-        assert_eq!(asc_rate_and_channels(&[0x12, 0x08]), (44100, 1));
-        // HE-AAC, explicit: core 24 kHz stereo, extension 48 kHz.
-        assert_eq!(asc_rate_and_channels(&[0x2b, 0x11, 0x88]), (48000, 2));
-        // Truncated.
-        assert_eq!(asc_rate_and_channels(&[0x11]), (0, 0));
-        assert_eq!(asc_rate_and_channels(&[]), (0, 0));
-    }
 
     #[test]
     fn reader_descriptors_are_bounded() {
