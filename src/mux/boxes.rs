@@ -4,8 +4,10 @@
 //!
 //! `mp4-atom` writes most boxes. The ones here are written by hand because
 //! `mp4-atom` lacks them (`dfLa` with arbitrary metadata blocks, `fLaC`
-//! around it) or always picks version 1 where version 0 fits (`mvhd`,
-//! `tkhd`, `mdhd`, `tfdt`, `trun`). Every size is back-patched in one place,
+//! around it), because the codec writes the record they carry (`dOps`, from
+//! `codec::opus::OpusHead`, and `Opus` around it), or because `mp4-atom`
+//! always picks version 1 where version 0 fits (`mvhd`, `tkhd`, `mdhd`,
+//! `tfdt`, `trun`). Every size is back-patched in one place,
 //! `end`.
 //!
 //! Nothing here is public API: the items are used by [`super::cmaf`] and
@@ -13,8 +15,7 @@
 
 use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
 use mp4_atom::{
-    Audio, Avc1, Avcc, AvccExt, Btrt, Colr, Dinf, Dops, Dref, Esds, FixedPoint, Hdlr, Mp4a, Opus, Pasp, Smhd, Url,
-    Visual, Vmhd,
+    Audio, Avc1, Avcc, AvccExt, Btrt, Colr, Dinf, Dref, Esds, FixedPoint, Hdlr, Mp4a, Pasp, Smhd, Url, Visual, Vmhd,
 };
 
 use super::cmaf::Bitrate;
@@ -22,6 +23,7 @@ use super::error::MuxError;
 use super::{Sample, TrackConfig};
 use crate::codec::aac::AudioSpecificConfig;
 use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
+use crate::codec::opus::OpusHead;
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
 /// The identity transformation matrix of `mvhd`/`tkhd` (16.16 and 2.30
@@ -294,6 +296,27 @@ fn flac_blocks(track_id: u32, metadata: &[u8]) -> Result<(), MuxError> {
     Ok(())
 }
 
+/// `Opus`: OpusSampleEntry (Encapsulation of Opus in ISOBMFF 4.3.1): an
+/// AudioSampleEntry, its `dOps` and, when known, its `btrt`.
+fn opus_entry(out: &mut Vec<u8>, audio: &Audio, head: &OpusHead, btrt: Option<Btrt>) -> Result<(), MuxError> {
+    let start = begin(out, b"Opus");
+    mp4_atom::Encode::encode(audio, out)
+        .map_err(|e| MuxError::Encode { fourcc: "Opus".into(), reason: e.to_string() })?;
+    dops(out, head)?;
+    if let Some(btrt) = btrt {
+        atom(out, &btrt)?;
+    }
+    end(out, start)
+}
+
+/// `dOps`: OpusSpecificBox (Encapsulation of Opus in ISOBMFF 4.3.2): the
+/// Opus header in its `dOps` form ([`OpusHead::to_dops`]).
+pub(crate) fn dops(out: &mut Vec<u8>, head: &OpusHead) -> Result<(), MuxError> {
+    let start = begin(out, b"dOps");
+    out.extend_from_slice(&head.to_dops());
+    end(out, start)
+}
+
 /// `fLaC`: FLACSampleEntry (FLAC in ISO BMFF 3.3.1): an AudioSampleEntry
 /// and its `dfLa`.
 fn flac_entry(out: &mut Vec<u8>, audio: &Audio, metadata: &[u8]) -> Result<(), MuxError> {
@@ -323,7 +346,7 @@ pub(crate) struct PreparedTrack {
 enum Entry {
     Avc { avcc: Avcc, width: u16, height: u16, pasp: Option<Pasp>, colr: Option<Colr> },
     Aac { asc: Vec<u8>, channels: u16, sample_rate: u32 },
-    Opus { dops: Dops },
+    Opus { head: OpusHead },
     Flac { metadata: Vec<u8>, channels: u16, sample_rate: u32, bits_per_sample: u16 },
 }
 
@@ -456,14 +479,13 @@ fn prepare_track(t: &TrackConfig) -> Result<PreparedTrack, MuxError> {
                     ),
                 });
             }
-            let dops = Dops {
-                output_channel_count: *channels,
+            let head = OpusHead {
+                channels: *channels,
                 pre_skip: *pre_skip,
                 input_sample_rate: *input_sample_rate,
                 output_gain: *output_gain,
-                channel_mapping: None,
             };
-            (Entry::Opus { dops }, (0, 0))
+            (Entry::Opus { head }, (0, 0))
         }
         CodecConfig::Flac { metadata, sample_rate, channels, bits_per_sample } => {
             flac_blocks(track_id, metadata)?;
@@ -541,10 +563,8 @@ pub(crate) fn stsd(out: &mut Vec<u8>, track: &PreparedTrack, bitrate: Option<Bit
             let mp4a = Mp4a { audio: audio_entry(*channels, 16, *sample_rate), esds, btrt, taic: None };
             atom(out, &mp4a)?;
         }
-        Entry::Opus { dops } => {
-            let opus =
-                Opus { audio: audio_entry(u16::from(dops.output_channel_count), 16, 48_000), dops: dops.clone(), btrt };
-            atom(out, &opus)?;
+        Entry::Opus { head } => {
+            opus_entry(out, &audio_entry(u16::from(head.channels), 16, 48_000), head, btrt)?;
         }
         Entry::Flac { metadata, channels, sample_rate, bits_per_sample } => {
             flac_entry(out, &audio_entry(*channels, *bits_per_sample, *sample_rate), metadata)?;

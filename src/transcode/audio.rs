@@ -648,12 +648,9 @@ impl Writer {
                 encoder.codec_config().ok_or_else(|| unsupported(""))?;
                 Writer::Progressive { samples: Vec::new() }
             }
-            Container::Ogg => match encoder.codec_config() {
-                Some(CodecConfig::Opus { channels, pre_skip, input_sample_rate, output_gain }) => {
-                    let head = OpusHead { channels, pre_skip, input_sample_rate, output_gain };
-                    Writer::Ogg { ogg: OggOpusWriter::new(OGG_SERIAL, head, out), pre_skip }
-                }
-                _ => return Err(unsupported("")),
+            Container::Ogg => match encoder.codec_config().as_ref().and_then(OpusHead::from_codec_config) {
+                Some(head) => Writer::Ogg { ogg: OggOpusWriter::new(OGG_SERIAL, head, out), pre_skip: head.pre_skip },
+                None => return Err(unsupported("")),
             },
             Container::Flac | Container::Wav | Container::Mp3 => {
                 if let Some(header) = stream_header(encoder, None) {

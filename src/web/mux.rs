@@ -45,6 +45,7 @@ use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
     BitstreamError, NalUnitType, Sps,
 };
+use crate::codec::opus::OpusHead;
 use crate::codec::CodecConfig;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig, SegmenterMode};
 use crate::mux::{MuxError, Sample, TrackConfig};
@@ -520,18 +521,11 @@ fn millis(ms: f64, field: &str) -> Result<Timestamp, JsValue> {
 
 /// The OpusHead of Ogg Opus (RFC 7845 §5.1): channels, pre-skip, input
 /// sample rate, output gain. Only channel mapping family 0 fits `dOps`.
-fn opus_head(head: &[u8]) -> Result<CodecConfig, &'static str> {
-    if head.len() < 19 || &head[..8] != b"OpusHead" {
-        return Err("must be an OpusHead (19+ bytes starting with \"OpusHead\")");
+fn opus_head(head: &[u8]) -> Result<CodecConfig, String> {
+    match OpusHead::parse(head).map_err(|e| e.to_string())? {
+        (head, 0) => Ok(head.codec_config()),
+        _ => Err("uses a channel mapping family other than 0 (only mono and stereo Opus are supported)".into()),
     }
-    let channels = head[9];
-    let pre_skip = u16::from_le_bytes([head[10], head[11]]);
-    let input_sample_rate = u32::from_le_bytes([head[12], head[13], head[14], head[15]]);
-    let output_gain = i16::from_le_bytes([head[16], head[17]]);
-    if head[18] != 0 {
-        return Err("uses a channel mapping family other than 0 (only mono and stereo Opus are supported)");
-    }
-    Ok(CodecConfig::Opus { channels, pre_skip, input_sample_rate, output_gain })
 }
 
 /// FLAC metadata for `dfLa` from a WebCodecs FLAC description (`fLaC`

@@ -5,6 +5,7 @@ use super::boxes::{self, Bx};
 use super::error::{FourCc, ReadError};
 use crate::codec::aac::AudioSpecificConfig;
 use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
+use crate::codec::opus::{OpusHead, OpusHeadError};
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
 
 /// The decoded sample entry of a track.
@@ -210,17 +211,17 @@ fn find_descriptor(mut data: &[u8], tag: u8, fourcc: FourCc) -> Result<Option<&[
 
 /// `Opus` with a `dOps` box (Encapsulation of Opus in ISOBMFF, 4.3.2).
 fn opus(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
-    let dops_box = child(entry, b"dOps", false)?;
-    let dops: mp4_atom::Dops = boxes::leaf(&dops_box)?;
-    if dops.output_channel_count == 0 {
-        return Err(ReadError::InvalidField { fourcc: dops_box.fourcc, field: "OutputChannelCount", value: 0 });
+    let dops = child(entry, b"dOps", false)?;
+    let fourcc = dops.fourcc;
+    let (head, _family) = OpusHead::parse_dops(dops.body).map_err(|e| match e {
+        OpusHeadError::UnsupportedVersion(version) => ReadError::UnsupportedVersion { fourcc, version },
+        OpusHeadError::Truncated => ReadError::ShortBox { fourcc, field: "fields" },
+        _ => ReadError::Malformed { fourcc, reason: "invalid field values" },
+    })?;
+    if head.channels == 0 {
+        return Err(ReadError::InvalidField { fourcc, field: "OutputChannelCount", value: 0 });
     }
-    Ok(CodecConfig::Opus {
-        channels: dops.output_channel_count,
-        pre_skip: dops.pre_skip,
-        input_sample_rate: dops.input_sample_rate,
-        output_gain: dops.output_gain,
-    })
+    Ok(head.codec_config())
 }
 
 /// `fLaC` with a `dfLa` box (FLAC in ISOBMFF, 3.3.2): FLAC metadata blocks,

@@ -72,7 +72,9 @@
 
 use std::fmt;
 
-use crate::codec::CodecConfig;
+mod head;
+
+pub use head::{ChannelMappingTable, OpusHead, OpusHeadError};
 
 /// Ticks per second of every Opus time: Opus decodes at 48 kHz.
 pub const OPUS_TIMESCALE: u32 = 48_000;
@@ -300,45 +302,6 @@ pub struct OpusFlush {
     /// Decoded audio after it is padding, to trim (Ogg's last granule
     /// position, or the MP4 edit list's duration).
     pub end_pts: i64,
-}
-
-/// The Ogg Opus identification header (RFC 7845 section 5.1), mapping
-/// family 0 (mono or stereo); its fields are those of MP4's `dOps`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OpusHead {
-    /// 1 or 2.
-    pub channels: u8,
-    /// 48 kHz samples to drop from the start of the decoded audio.
-    pub pre_skip: u16,
-    /// The encoder's input rate, Hz (informational: Opus decodes at 48 kHz).
-    pub input_sample_rate: u32,
-    /// Gain to apply when decoding, Q7.8 dB.
-    pub output_gain: i16,
-}
-
-impl OpusHead {
-    /// The 19-byte `OpusHead` packet.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut h = Vec::with_capacity(19);
-        h.extend_from_slice(b"OpusHead");
-        h.push(1); // version
-        h.push(self.channels);
-        h.extend_from_slice(&self.pre_skip.to_le_bytes());
-        h.extend_from_slice(&self.input_sample_rate.to_le_bytes());
-        h.extend_from_slice(&self.output_gain.to_le_bytes());
-        h.push(0); // channel mapping family 0
-        h
-    }
-
-    /// The track configuration for the MP4 muxers (`Opus` + `dOps`).
-    pub fn codec_config(&self) -> CodecConfig {
-        CodecConfig::Opus {
-            channels: self.channels,
-            pre_skip: self.pre_skip,
-            input_sample_rate: self.input_sample_rate,
-            output_gain: self.output_gain,
-        }
-    }
 }
 
 /// Replaces NaN by silence and clips to full scale (opus-rs's float input
@@ -599,6 +562,7 @@ impl OpusDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::CodecConfig;
     use crate::xorshift::XorShift;
 
     fn config(rate: u32, channels: u8) -> OpusEncoderConfig {
