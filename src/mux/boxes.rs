@@ -22,6 +22,7 @@ use super::cmaf::Bitrate;
 use super::error::MuxError;
 use super::{Sample, TrackConfig};
 use crate::codec::aac::AudioSpecificConfig;
+use crate::codec::flac::{check_metadata, with_last_flag, FlacMetadataError};
 use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
 use crate::codec::opus::OpusHead;
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
@@ -252,48 +253,28 @@ pub(crate) fn mdat_header(out: &mut Vec<u8>, payload_len: u64) -> usize {
 }
 
 /// `dfLa`: FLACSpecificBox (FLAC in ISO BMFF 3.3.2): version 0, then the
-/// FLAC metadata blocks, with only the last one flagged as last.
+/// FLAC metadata blocks, with only the last one flagged as last
+/// ([`with_last_flag`]).
 pub(crate) fn dfla(out: &mut Vec<u8>, metadata: &[u8]) -> Result<(), MuxError> {
     let start = begin_full(out, b"dfLa", 0, 0);
-    let body = out.len();
-    out.extend_from_slice(metadata);
-    // Fix the last-metadata-block flags; the layout was checked by
-    // `flac_blocks`.
-    let mut pos = 0;
-    while pos + 4 <= metadata.len() {
-        let len = u32::from_be_bytes([0, metadata[pos + 1], metadata[pos + 2], metadata[pos + 3]]) as usize;
-        let last = pos + 4 + len >= metadata.len();
-        let header = &mut out[body + pos];
-        *header = (*header & 0x7f) | if last { 0x80 } else { 0 };
-        pos += 4 + len;
-    }
+    out.extend_from_slice(&with_last_flag(metadata));
     end(out, start)
 }
 
-/// Checks FLAC metadata blocks as carried in `dfLa`: STREAMINFO (34 bytes)
-/// first, every block complete.
+/// Checks FLAC metadata blocks as carried in `dfLa` ([`check_metadata`]):
+/// STREAMINFO (34 bytes) first, every block complete.
 fn flac_blocks(track_id: u32, metadata: &[u8]) -> Result<(), MuxError> {
-    let bad = |reason: &str| MuxError::InvalidTrack { track_id, field: "codec.metadata", reason: reason.into() };
-    if metadata.len() < 4 + 34 || metadata[0] & 0x7f != 0 {
-        return Err(bad("must start with a 34-byte STREAMINFO block"));
-    }
-    let mut pos = 0;
-    while pos < metadata.len() {
-        let header = metadata.get(pos..pos + 4).ok_or_else(|| bad("ends inside a block header"))?;
-        let len = u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
-        if header[0] & 0x7f == 0 && (pos != 0 || len != 34) {
-            return Err(bad("has a misplaced or mis-sized STREAMINFO block"));
+    let reason = match check_metadata(metadata) {
+        Ok(_) => return Ok(()),
+        Err(FlacMetadataError::NoStreamInfo | FlacMetadataError::ShortStreamInfo) => {
+            "must start with a 34-byte STREAMINFO block"
         }
-        if header[0] & 0x7f == 127 {
-            return Err(bad("has a block of the forbidden type 127"));
-        }
-        pos += 4;
-        if metadata.len() - pos < len {
-            return Err(bad("ends inside a block"));
-        }
-        pos += len;
-    }
-    Ok(())
+        Err(FlacMetadataError::TruncatedHeader) => "ends inside a block header",
+        Err(FlacMetadataError::MisplacedStreamInfo) => "has a misplaced or mis-sized STREAMINFO block",
+        Err(FlacMetadataError::ForbiddenBlockType) => "has a block of the forbidden type 127",
+        Err(_) => "ends inside a block",
+    };
+    Err(MuxError::InvalidTrack { track_id, field: "codec.metadata", reason: reason.into() })
 }
 
 /// `Opus`: OpusSampleEntry (Encapsulation of Opus in ISOBMFF 4.3.1): an

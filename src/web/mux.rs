@@ -41,6 +41,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{config_error, from_js, js_error};
+use crate::codec::flac::{self, metadata_blocks, StreamInfo};
 use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
     BitstreamError, NalUnitType, Sps,
@@ -533,15 +534,13 @@ fn opus_head(head: &[u8]) -> Result<CodecConfig, String> {
 /// STREAMINFO (RFC 9639 §8.2).
 fn flac_config(desc: &[u8]) -> Result<(Vec<u8>, u32, u16, u16), &'static str> {
     let blocks = desc.strip_prefix(b"fLaC").unwrap_or(desc);
-    // Block header (4 bytes), min/max block size (2+2), min/max frame size (3+3).
-    let info = blocks.get(14..18).ok_or("must start with a STREAMINFO block")?;
-    if blocks[0] & 0x7f != 0 {
-        return Err("must start with a STREAMINFO block");
+    let not_stream_info = "must start with a STREAMINFO block";
+    let first = metadata_blocks(blocks).next().and_then(Result::ok).ok_or(not_stream_info)?;
+    if first.header.block_type != flac::STREAMINFO {
+        return Err(not_stream_info);
     }
-    let sample_rate = (u32::from(info[0]) << 12) | (u32::from(info[1]) << 4) | (u32::from(info[2]) >> 4);
-    let channels = u16::from((info[2] >> 1) & 0x07) + 1;
-    let bits = (u16::from(info[2] & 1) << 4 | u16::from(info[3] >> 4)) + 1;
-    Ok((blocks.to_vec(), sample_rate, channels, bits))
+    let info = StreamInfo::parse(first.body).map_err(|_| not_stream_info)?;
+    Ok((blocks.to_vec(), info.sample_rate, u16::from(info.channels), u16::from(info.bits_per_sample)))
 }
 
 /// Per-track state of the JS `Muxer`: how JS samples become [`Sample`]s.

@@ -4,6 +4,7 @@
 use super::boxes::{self, Bx};
 use super::error::{FourCc, ReadError};
 use crate::codec::aac::AudioSpecificConfig;
+use crate::codec::flac::{self, metadata_blocks, FlacMetadataError, StreamInfo, STREAMINFO_LEN};
 use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
 use crate::codec::opus::{OpusHead, OpusHeadError};
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
@@ -234,45 +235,43 @@ fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
         return Err(ReadError::UnsupportedVersion { fourcc, version });
     }
     let metadata = r.rest();
-    // Walk the block headers: last-block flag, 7-bit type, 24-bit length.
-    let mut rest = metadata;
-    let mut first = true;
+    // The blocks up to the one flagged last, which must end the box.
     let mut stream_info = None;
-    loop {
-        let mut h = Bx { body: rest, ..dfla }.reader();
-        let header = h.u32("metadata block header")?;
-        let last = header & 0x8000_0000 != 0;
-        let block_type = (header >> 24) & 0x7f;
-        let len = (header & 0x00ff_ffff) as usize;
-        let body = h.bytes(len, "metadata block")?;
+    let mut end = None;
+    for block in metadata_blocks(metadata) {
+        let block = block.map_err(|e| match e {
+            FlacMetadataError::TruncatedHeader => ReadError::ShortBox { fourcc, field: "metadata block header" },
+            _ => ReadError::ShortBox { fourcc, field: "metadata block" },
+        })?;
+        let (header, first) = (block.header, block.offset == 0);
         if first {
-            if block_type != 0 || len != 34 {
+            if header.block_type != flac::STREAMINFO || block.body.len() != STREAMINFO_LEN {
                 return Err(ReadError::Malformed { fourcc, reason: "the first metadata block is not a STREAMINFO" });
             }
-            stream_info = Some(body);
-            first = false;
-        } else if block_type == 127 {
+            stream_info = Some(block.body);
+        } else if header.block_type == flac::FORBIDDEN_BLOCK_TYPE {
             return Err(ReadError::Malformed { fourcc, reason: "metadata block type 127 is forbidden" });
         }
-        rest = h.rest();
-        if last {
+        if header.last {
+            end = Some(block.end);
             break;
         }
     }
-    if !rest.is_empty() {
+    let end = end.ok_or(ReadError::ShortBox { fourcc, field: "metadata block header" })?;
+    if end != metadata.len() {
         return Err(ReadError::Malformed { fourcc, reason: "bytes after the last metadata block" });
     }
     let si = stream_info.ok_or(ReadError::Malformed { fourcc, reason: "no STREAMINFO" })?;
-    // STREAMINFO (RFC 9639 8.2): block sizes (4 bytes), frame sizes (6), then
-    // sample rate (20 bits), channels - 1 (3), bits per sample - 1 (5), ...
-    let packed = boxes::be_u64(si, 10).ok_or(ReadError::ShortBox { fourcc, field: "STREAMINFO" })?;
-    let sample_rate = (packed >> 44) as u32;
-    let channels = (((packed >> 41) & 0x7) as u16).saturating_add(1);
-    let bits_per_sample = (((packed >> 36) & 0x1f) as u16).saturating_add(1);
-    if sample_rate == 0 {
+    let si = StreamInfo::parse(si).map_err(|_| ReadError::ShortBox { fourcc, field: "STREAMINFO" })?;
+    if si.sample_rate == 0 {
         return Err(ReadError::InvalidField { fourcc, field: "STREAMINFO sample rate", value: 0 });
     }
-    Ok(CodecConfig::Flac { metadata: metadata.to_vec(), sample_rate, channels, bits_per_sample })
+    Ok(CodecConfig::Flac {
+        metadata: metadata.to_vec(),
+        sample_rate: si.sample_rate,
+        channels: u16::from(si.channels),
+        bits_per_sample: u16::from(si.bits_per_sample),
+    })
 }
 
 #[cfg(test)]

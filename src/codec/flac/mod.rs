@@ -34,14 +34,18 @@
 
 use std::fmt;
 
-use flacenc::component::{BitRepr, StreamInfo};
+use flacenc::component::{BitRepr, StreamInfo as FlacencStreamInfo};
 use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
 
 use crate::codec::CodecConfig;
 
-/// Length of a STREAMINFO block body.
-pub const STREAMINFO_LEN: usize = 34;
+pub mod metadata;
+
+pub use metadata::{
+    check_metadata, metadata_blocks, with_last_flag, BlockHeader, FlacMetadataError, MetadataBlock, MetadataBlocks,
+    StreamInfo, FORBIDDEN_BLOCK_TYPE, STREAMINFO, STREAMINFO_LEN,
+};
 
 /// Block sizes flacenc accepts (FLAC allows 16 to 65535).
 pub const BLOCK_SIZE_RANGE: std::ops::RangeInclusive<u16> = 32..=32_767;
@@ -157,7 +161,7 @@ pub struct FlacFrame {
 pub struct FlacEncoder {
     config: FlacEncoderConfig,
     encoder: Verified<flacenc::config::Encoder>,
-    stream_info: StreamInfo,
+    stream_info: FlacencStreamInfo,
     /// One block of interleaved samples being filled.
     block: Vec<i32>,
     filled: usize,
@@ -190,7 +194,8 @@ impl FlacEncoder {
         let mut encoder_config = flacenc::config::Encoder::default();
         encoder_config.block_size = block;
         let encoder = encoder_config.into_verified().map_err(|(_, e)| internal(&e))?;
-        let stream_info = StreamInfo::new(config.sample_rate as usize, channels, bits).map_err(|e| internal(&e))?;
+        let stream_info =
+            FlacencStreamInfo::new(config.sample_rate as usize, channels, bits).map_err(|e| internal(&e))?;
         let framebuf = FrameBuf::with_size(channels, block).map_err(|e| internal(&e))?;
         Ok(FlacEncoder {
             config,
@@ -267,24 +272,24 @@ impl FlacEncoder {
     /// [`Self::finish`] total samples, frame sizes and MD5 are 0
     /// ("unknown").
     pub fn stream_info(&self) -> [u8; STREAMINFO_LEN] {
+        self.stream_info_record().to_bytes()
+    }
+
+    fn stream_info_record(&self) -> StreamInfo {
         let c = &self.config;
         let done = self.finished;
         let (min_frame, max_frame) = if done { self.frame_bytes.unwrap_or((0, 0)) } else { (0, 0) };
-        let total = if done { self.total_samples() } else { 0 };
-        let md5 = if done { self.context.md5_digest() } else { [0; 16] };
-        let mut s = [0u8; STREAMINFO_LEN];
-        s[0..2].copy_from_slice(&c.block_size.to_be_bytes());
-        s[2..4].copy_from_slice(&c.block_size.to_be_bytes());
-        s[4..7].copy_from_slice(&(min_frame as u32).to_be_bytes()[1..]);
-        s[7..10].copy_from_slice(&(max_frame as u32).to_be_bytes()[1..]);
-        // 20 bits rate, 3 bits channels-1, 5 bits bits-1, 36 bits total.
-        let packed = (u64::from(c.sample_rate) << 44)
-            | (u64::from(c.channels - 1) << 41)
-            | (u64::from(c.bits_per_sample - 1) << 36)
-            | (total & 0xf_ffff_ffff);
-        s[10..18].copy_from_slice(&packed.to_be_bytes());
-        s[18..34].copy_from_slice(&md5);
-        s
+        StreamInfo {
+            min_block_size: c.block_size,
+            max_block_size: c.block_size,
+            min_frame_size: min_frame as u32,
+            max_frame_size: max_frame as u32,
+            sample_rate: c.sample_rate,
+            channels: c.channels,
+            bits_per_sample: c.bits_per_sample,
+            total_samples: if done { self.total_samples() } else { 0 },
+            md5: if done { self.context.md5_digest() } else { [0; 16] },
+        }
     }
 
     /// The metadata MP4's `dfLa` carries (and [`CodecConfig::Flac`]), which
@@ -292,10 +297,7 @@ impl FlacEncoder {
     /// with its header, flagged as the last block (38 bytes, whatever the
     /// state).
     pub fn dfla_metadata(&self) -> Vec<u8> {
-        let mut m = Vec::with_capacity(4 + STREAMINFO_LEN);
-        m.extend_from_slice(&[0x80, 0, 0, STREAMINFO_LEN as u8]);
-        m.extend_from_slice(&self.stream_info());
-        m
+        self.stream_info_record().to_block(true)
     }
 
     /// The track configuration for the MP4 muxers (`fLaC` + `dfLa`).
