@@ -6,11 +6,15 @@
 //!
 //! Only box headers and the few small boxes needed are read: `moov` >
 //! `mvhd`, `trak` > `tkhd`, `edts` > `elst`, `mdia` > `mdhd`, `hdlr`; the
-//! sample tables and media data are skipped by seeking. Anything malformed
-//! just ends the scan (Symphonia then reports the damage), and the number
-//! of boxes visited is bounded.
+//! sample tables and media data are skipped by seeking (boxes are walked
+//! with [`crate::mux::walk::SeekChildren`]). Anything malformed just ends
+//! the scan (Symphonia then reports the damage), and the number of boxes
+//! visited is bounded.
 
 use std::io::{Read, Seek, SeekFrom};
+
+use crate::mux::reader::FourCc;
+use crate::mux::walk::SeekChildren;
 
 /// Boxes visited at most, over the whole scan.
 const MAX_BOXES: u32 = 4096;
@@ -56,37 +60,17 @@ impl<R: Read + Seek> Scanner<'_, R> {
         self.r.read_exact(buf).ok()
     }
 
-    /// The box at `pos` inside a parent ending at `end`: its type, where
-    /// its body starts and where it ends.
-    fn header(&mut self, pos: u64, end: u64) -> Option<([u8; 4], u64, u64)> {
-        self.boxes += 1;
-        if self.boxes > MAX_BOXES || end.checked_sub(pos)? < 8 {
-            return None;
-        }
-        let mut h = [0u8; 8];
-        self.read_at(pos, &mut h)?;
-        let fourcc = [h[4], h[5], h[6], h[7]];
-        let (size, body) = match u32::from_be_bytes([h[0], h[1], h[2], h[3]]) {
-            0 => (end - pos, pos + 8),
-            1 => {
-                let mut l = [0u8; 8];
-                self.read_at(pos + 8, &mut l)?;
-                (u64::from_be_bytes(l), pos + 16)
-            }
-            n => (u64::from(n), pos + 8),
-        };
-        let box_end = pos.checked_add(size)?;
-        (box_end >= body && box_end <= end).then_some((fourcc, body, box_end))
-    }
-
-    /// Children of the box whose body spans `start..end`, as
-    /// `(type, body start, end)`.
-    fn children(&mut self, start: u64, end: u64) -> Vec<([u8; 4], u64, u64)> {
+    /// Children of `parent` (`None`: the top level), whose body spans
+    /// `start..end`, as `(type, body start, end)`; up to the first box that
+    /// does not parse or fit, or the box budget.
+    fn children(&mut self, start: u64, end: u64, parent: Option<&[u8; 4]>) -> Vec<([u8; 4], u64, u64)> {
         let mut out = Vec::new();
-        let mut pos = start;
-        while let Some(child) = self.header(pos, end) {
-            out.push(child);
-            pos = child.2;
+        for child in SeekChildren::new(&mut *self.r, self.origin, start, end, parent.map(FourCc::from)) {
+            self.boxes += 1;
+            match child {
+                Ok(c) if self.boxes <= MAX_BOXES => out.push((c.header.fourcc.0, c.header.body_offset(), c.end)),
+                _ => break,
+            }
         }
         out
     }
@@ -139,18 +123,18 @@ impl<R: Read + Seek> Scanner<'_, R> {
 
     fn trak(&mut self, body: u64, end: u64) -> TrakInfo {
         let mut t = TrakInfo::default();
-        for (fourcc, b, e) in self.children(body, end) {
+        for (fourcc, b, e) in self.children(body, end, Some(b"trak")) {
             match &fourcc {
                 b"tkhd" => t.track_id = self.track_id(b, e),
                 b"edts" => {
-                    for (f, b2, e2) in self.children(b, e) {
+                    for (f, b2, e2) in self.children(b, e, Some(b"edts")) {
                         if &f == b"elst" {
                             t.edits = self.elst(b2, e2);
                         }
                     }
                 }
                 b"mdia" => {
-                    for (f, b2, e2) in self.children(b, e) {
+                    for (f, b2, e2) in self.children(b, e, Some(b"mdia")) {
                         match &f {
                             b"mdhd" => t.media_timescale = self.timescale(b2, e2),
                             b"hdlr" => t.handler = self.u32_at(b2 + 8, e2).map(u32::to_be_bytes),
@@ -175,10 +159,10 @@ pub(crate) fn audio_edits<R: Read + Seek>(r: &mut R) -> Vec<AudioEdit> {
     let mut edits = Vec::new();
     if let Some(len) = len {
         let mut s = Scanner { r: &mut *r, origin, boxes: 0 };
-        if let Some((_, body, end)) = s.children(0, len).into_iter().find(|(f, _, _)| f == b"moov") {
+        if let Some((_, body, end)) = s.children(0, len, None).into_iter().find(|(f, _, _)| f == b"moov") {
             let mut movie_timescale = None;
             let mut traks = Vec::new();
-            for (fourcc, b, e) in s.children(body, end) {
+            for (fourcc, b, e) in s.children(body, end, Some(b"moov")) {
                 match &fourcc {
                     b"mvhd" => movie_timescale = s.timescale(b, e),
                     b"trak" => traks.push(s.trak(b, e)),
@@ -214,21 +198,11 @@ fn single_media_edit(t: TrakInfo, movie_timescale: u32) -> Option<AudioEdit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mux::walk::build::{bx, u32s};
     use std::io::Cursor;
-
-    fn bx(fourcc: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
-        v.extend_from_slice(fourcc);
-        v.extend_from_slice(body);
-        v
-    }
 
     fn cat(parts: &[Vec<u8>]) -> Vec<u8> {
         parts.concat()
-    }
-
-    fn u32s(v: &[u32]) -> Vec<u8> {
-        v.iter().flat_map(|x| x.to_be_bytes()).collect()
     }
 
     /// A file with `ftyp`, an `mdat`, and a `moov` with one sound track

@@ -3,7 +3,8 @@
 //! audio file formats around a codec's own stream.
 //!
 //! - [`cmaf`], [`mp4`]: MP4 writers; [`segmenter`]: fragments cut at
-//!   keyframes, announced to listeners; [`reader`]: MP4 in.
+//!   keyframes, announced to listeners; [`reader`]: MP4 in; [`walk`]: the
+//!   box walker every MP4 reader uses.
 //! - [`ogg`]: Ogg pages and Ogg Opus; [`flac`]: the `.flac` file (its
 //!   `fLaC` marker and metadata in front of the frames); [`wav`]: RIFF WAVE
 //!   around PCM. An `.mp3` file needs no writer: it is its frames back to
@@ -23,6 +24,7 @@ pub mod segmenter;
 #[cfg(test)]
 pub(crate) mod test_tracks;
 mod types;
+pub mod walk;
 pub mod wav;
 
 pub use error::MuxError;

@@ -46,6 +46,7 @@ use crate::mux::flac;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
 use crate::mux::ogg::OggError;
 use crate::mux::ogg::OggOpusWriter;
+use crate::mux::walk::BoxHeader;
 use crate::mux::wav::wav_header;
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioPreset, Container, Preset};
@@ -821,31 +822,23 @@ fn stream_header(encoder: &dyn AudioEncode, frames: Option<u64>) -> Option<Vec<u
 const OGG_SERIAL: u32 = 0x6672_6361;
 
 /// Whether `head`, the start of an input, is an MP4 whose media data
-/// comes before its `moov` (top-level boxes walked from the start).
+/// comes before its `moov` (top-level box headers read from the start; the
+/// boxes may run past `head`).
 fn mp4_media_before_moov(head: &[u8]) -> bool {
     let mut at = 0usize;
     let mut first = true;
-    while at + 8 <= head.len() {
-        let size32 = u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]) as u64;
-        let kind = &head[at + 4..at + 8];
-        if first && kind != b"ftyp" {
+    while let Some(Ok(header)) = head.get(at..).map(|rest| BoxHeader::parse(rest, at as u64, None)) {
+        if first && header.fourcc != b"ftyp" {
             return false;
         }
         first = false;
-        match kind {
+        match &header.fourcc.0 {
             b"moov" => return false,
             b"mdat" | b"moof" => return true,
             _ => {}
         }
-        let size = match size32 {
-            0 => return false,
-            1 if at + 16 <= head.len() => u64::from_be_bytes(head[at + 8..at + 16].try_into().unwrap_or([0; 8])),
-            1 => return false,
-            n => n,
-        };
-        if size < 8 {
-            return false;
-        }
+        // Size 0 (the rest of the file) and sizes below a header end the look.
+        let Some(size) = header.size.filter(|&s| s >= 8) else { return false };
         at = match usize::try_from(size).ok().and_then(|s| at.checked_add(s)) {
             Some(next) => next,
             None => return false,

@@ -1,130 +1,23 @@
-//! Box headers (ISO/IEC 14496-12 4.2) and big-endian fields, every one
-//! bounds-checked against its parent; and the bridge to `mp4-atom` for the
-//! leaf boxes it decodes.
+//! Big-endian fields of a box's body, every one bounds-checked; the rules
+//! for boxes that must or may appear once; and the bridge to `mp4-atom` for
+//! the leaf boxes it decodes. Boxes themselves are walked with
+//! [`crate::mux::walk`].
 
 use super::error::{FourCc, ReadError};
-
-/// One box: its type, where it is, and its body.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Bx<'a> {
-    pub fourcc: FourCc,
-    /// Offset of the box's first byte in the input.
-    pub offset: u64,
-    /// The body: everything after the header (and the `uuid` extended type).
-    pub body: &'a [u8],
-    /// Offset of the body's first byte in the input.
-    pub body_offset: u64,
-}
+pub(super) use crate::mux::walk::{be_u16, be_u32, be_u64, top_level, Bx};
 
 impl<'a> Bx<'a> {
-    /// Offset just past the box.
-    pub fn end(&self) -> u64 {
-        self.body_offset.saturating_add(self.body.len() as u64)
-    }
-
-    /// The children of a container box.
-    pub fn children(&self) -> Children<'a> {
-        Children { data: self.body, pos: 0, base: self.body_offset, parent: Some(self.fourcc), done: false }
-    }
-
     /// A field reader over the body.
-    pub fn reader(&self) -> Reader<'a> {
+    pub(super) fn reader(&self) -> Reader<'a> {
         Reader { data: self.body, fourcc: self.fourcc }
     }
 
     /// A field reader over the body of a full box (ISO/IEC 14496-12 4.2),
     /// with its version and flags read.
-    pub fn full(&self) -> Result<(u8, u32, Reader<'a>), ReadError> {
+    pub(super) fn full(&self) -> Result<(u8, u32, Reader<'a>), ReadError> {
         let mut r = self.reader();
         let vf = r.u32("version and flags")?;
         Ok(((vf >> 24) as u8, vf & 0x00ff_ffff, r))
-    }
-}
-
-/// The boxes of a byte range, in order. Stops at the first error.
-pub(super) struct Children<'a> {
-    data: &'a [u8],
-    pos: usize,
-    /// Offset of `data[0]` in the input.
-    base: u64,
-    /// `None` at the top level.
-    parent: Option<FourCc>,
-    done: bool,
-}
-
-/// The top-level boxes of `data`.
-pub(super) fn top_level(data: &[u8]) -> Children<'_> {
-    Children { data, pos: 0, base: 0, parent: None, done: false }
-}
-
-const UUID: FourCc = FourCc(*b"uuid");
-
-impl<'a> Iterator for Children<'a> {
-    type Item = Result<Bx<'a>, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        if rest.is_empty() {
-            self.done = true;
-            return None;
-        }
-        let result = self.header(rest);
-        match &result {
-            Ok(bx) => {
-                // header() checked that the box fits in `rest`.
-                let size = bx.end().saturating_sub(bx.offset);
-                self.pos = self.pos.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
-            }
-            Err(_) => self.done = true,
-        }
-        match result {
-            Ok(bx) => Some(Ok(bx)),
-            // A few zero bytes after the last child of a box are padding
-            // (QuickTime writes a 32-bit zero terminator), not a box.
-            Err(_) if self.parent.is_some() && rest.len() < 8 && rest.iter().all(|&b| b == 0) => None,
-            Err(e) => Some(Err(e)),
-        }
-    }
-}
-
-impl<'a> Children<'a> {
-    fn header(&self, rest: &'a [u8]) -> Result<Bx<'a>, ReadError> {
-        let offset = self.base.saturating_add(self.pos as u64);
-        let available = rest.len() as u64;
-        let truncated = |fourcc, needed| ReadError::Truncated { fourcc, offset, needed, available };
-        let parent_or_unknown = self.parent.unwrap_or(FourCc(*b"????"));
-        let (Some(size32), Some(fourcc)) = (be_u32(rest, 0), fourcc_at(rest, 4)) else {
-            return Err(truncated(parent_or_unknown, 8));
-        };
-        let (size, mut header_len) = match size32 {
-            0 if self.parent.is_none() => (available, 8u64),
-            0 => return Err(ReadError::BadBoxSize { fourcc, offset, size: 0 }),
-            1 => match be_u64(rest, 8) {
-                Some(large) => (large, 16),
-                None => return Err(truncated(fourcc, 16)),
-            },
-            n => (u64::from(n), 8),
-        };
-        if fourcc == UUID {
-            header_len = header_len.saturating_add(16);
-        }
-        if size < header_len {
-            return Err(ReadError::BadBoxSize { fourcc, offset, size });
-        }
-        if size > available {
-            return Err(truncated(fourcc, size));
-        }
-        // Both fit in `rest`, hence in usize.
-        let (Ok(h), Ok(s)) = (usize::try_from(header_len), usize::try_from(size)) else {
-            return Err(truncated(fourcc, size));
-        };
-        let Some(body) = rest.get(h..s) else {
-            return Err(truncated(fourcc, size));
-        };
-        Ok(Bx { fourcc, offset, body, body_offset: offset.saturating_add(header_len) })
     }
 }
 
@@ -198,31 +91,6 @@ impl<'a> Reader<'a> {
     pub fn rest(&self) -> &'a [u8] {
         self.data
     }
-}
-
-/// The `N` bytes at `pos` of `data`; `None` past the end.
-fn bytes_at<const N: usize>(data: &[u8], pos: usize) -> Option<[u8; N]> {
-    data.get(pos..pos.checked_add(N)?)?.try_into().ok()
-}
-
-/// Big-endian u16 at byte `pos` of `data`.
-pub(super) fn be_u16(data: &[u8], pos: usize) -> Option<u16> {
-    bytes_at(data, pos).map(u16::from_be_bytes)
-}
-
-/// Big-endian u32 at byte `pos` of `data`.
-pub(super) fn be_u32(data: &[u8], pos: usize) -> Option<u32> {
-    bytes_at(data, pos).map(u32::from_be_bytes)
-}
-
-/// Big-endian u64 at byte `pos` of `data`.
-pub(super) fn be_u64(data: &[u8], pos: usize) -> Option<u64> {
-    bytes_at(data, pos).map(u64::from_be_bytes)
-}
-
-/// The four-character code at byte `pos` of `data`.
-pub(super) fn fourcc_at(data: &[u8], pos: usize) -> Option<FourCc> {
-    bytes_at(data, pos).map(FourCc)
 }
 
 /// Decodes a leaf box with `mp4-atom`. Only boxes without children go
@@ -316,39 +184,9 @@ impl MdatRanges {
 }
 
 #[cfg(test)]
-pub(super) mod build {
-    //! Box builders for the reader's unit tests.
-
-    /// A box: size, type, body.
-    pub fn bx(fourcc: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
-        v.extend_from_slice(fourcc);
-        v.extend_from_slice(body);
-        v
-    }
-
-    /// A full box: size, type, version, flags, body.
-    pub fn full(fourcc: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
-        let mut b = ((u32::from(version) << 24) | (flags & 0xff_ffff)).to_be_bytes().to_vec();
-        b.extend_from_slice(body);
-        bx(fourcc, &b)
-    }
-
-    /// Big-endian u32s.
-    pub fn u32s(values: &[u32]) -> Vec<u8> {
-        values.iter().flat_map(|v| v.to_be_bytes()).collect()
-    }
-
-    /// Concatenation.
-    pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
-        parts.concat()
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::build::*;
     use super::*;
+    use crate::mux::walk::build::*;
 
     #[test]
     fn reader_box_walker_checks_every_size() {

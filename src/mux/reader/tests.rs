@@ -2,9 +2,9 @@
 //! field, the data offset rules, decode time and sequence checks, the
 //! progressive tables in all their forms, and the codec entries.
 
-use super::boxes::build::{bx, cat, full, u32s};
 use super::*;
 use crate::codec::{CodecConfig, TrackKind};
+use crate::mux::walk::build::{bx, cat, full, u32s};
 
 /// A 64x64 High profile avcC made by x264.
 const AVCC: &str = "0164000affe100186764000aacd94426c044000003000400000300c83c48965801000668ebe3cb22c0fdf8f800";
