@@ -278,7 +278,7 @@ impl Sink {
                 options.target_duration = Some(((args.fragment_ms + 999) / 1000) as u32 + 1);
             }
             let name = if t.id == VIDEO { "video" } else { "audio" };
-            let init = playlist::InitSegment::new(format!("{name}/init.mp4"));
+            let init = playlist::InitSegmentRef::new(format!("{name}/init.mp4"));
             let mut timeline = Timeline::new(t.timescale);
             timeline.init = Some(init.clone());
             renditions.insert(
@@ -432,7 +432,7 @@ impl Sink {
                 timeline.segments.push(seg);
                 file.extend_from_slice(&f.bytes);
             }
-            timeline.init = Some(playlist::InitSegment {
+            timeline.init = Some(playlist::InitSegmentRef {
                 uri: format!("ondemand/{}.mp4", r.name),
                 byte_range: Some(ByteRange { offset: 0, length: r.init.len() as u64 }),
             });
@@ -483,7 +483,10 @@ impl FragmentListener for Sink {
             if !self.live {
                 return Ok(());
             }
-            r.hls.push_part(part.sequence_number.into(), playlist::Part::new(uri, part.duration, part.independent))?;
+            r.hls.push_part(
+                part.sequence_number.into(),
+                playlist::PlaylistPart::new(uri, part.duration, part.independent),
+            )?;
             let next = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index + 1);
             Ok(r.hls.set_preload_hint(Some(PreloadHint::new(next)))?)
         });

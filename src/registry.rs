@@ -11,7 +11,7 @@
 use std::fmt;
 
 use crate::codec::audio_encode::AudioEncode;
-use crate::preset::{AacProfile, AudioCodec, AudioPreset, Channels, SampleRate as PresetRate};
+use crate::preset::{AudioCodec, AudioPreset, Channels, PresetAacProfile, PresetSampleRate};
 
 /// Why a preset's audio section has no encoder here: the field and the
 /// reason, for an `invalid-preset` error.
@@ -45,7 +45,7 @@ pub fn output_channels(preset: &AudioPreset, input: u16) -> u16 {
 pub fn default_live_audio() -> AudioPreset {
     AudioPreset {
         codec: AudioCodec::Aac,
-        sample_rate: PresetRate::Hz(48_000),
+        sample_rate: PresetSampleRate::Hz(48_000),
         bit_rate: Some(128),
         channels: Channels::Auto,
         codec_options: Default::default(),
@@ -67,14 +67,14 @@ pub fn audio_encoder(
     let channels = output_channels(preset, input_channels);
     let invalid = |field: &'static str, reason: String| EncoderChoiceError { field, reason };
     let rate_or = |auto: u32| match preset.sample_rate {
-        PresetRate::Hz(hz) => hz,
-        PresetRate::Auto => auto,
+        PresetSampleRate::Hz(hz) => hz,
+        PresetSampleRate::Auto => auto,
     };
     let bits = preset.codec_options.bit_depth.unwrap_or(16);
     match preset.codec {
         AudioCodec::Aac => {
             use crate::codec::aac::{AacEncoder, AacEncoderConfig, ENCODER_SAMPLE_RATES};
-            if let Some(p @ (AacProfile::HeAac | AacProfile::HeAacV2)) = preset.codec_options.profile {
+            if let Some(p @ (PresetAacProfile::HeAac | PresetAacProfile::HeAacV2)) = preset.codec_options.profile {
                 return Err(invalid(
                     "audio.codecOptions.profile",
                     format!("must be AAC-LC or auto: this build's FDK AAC encodes AAC-LC only, got {p:?}"),

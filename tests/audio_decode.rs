@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use framecast::audio::{AudioConverter, ChannelLayout, ConvertOptions, PcmChunk, SampleRate};
-use framecast::decode::{AudioCodec, AudioDecodeError, AudioDecoder, Container, DecodeOptions, DecodeStats};
+use framecast::decode::{AudioDecodeError, AudioDecoder, DecodeOptions, DecodeStats, SourceCodec, SourceContainer};
 
 const RATE: u32 = 44_100;
 const FRAMES: usize = 3 * RATE as usize;
@@ -69,8 +69,8 @@ fn write_wav(path: &Path, channels: u16, samples: &[i16]) {
 struct Case {
     file: &'static str,
     ffmpeg: &'static [&'static str],
-    container: Container,
-    codec: AudioCodec,
+    container: SourceContainer,
+    codec: SourceCodec,
     layout: ChannelLayout,
     lossless: bool,
     /// Frames of encoder delay left in the decoded output (the container
@@ -93,8 +93,8 @@ const CASES: &[Case] = &[
     Case {
         file: "s16.wav",
         ffmpeg: &["-c:a", "pcm_s16le"],
-        container: Container::Wav,
-        codec: AudioCodec::Pcm,
+        container: SourceContainer::Wav,
+        codec: SourceCodec::Pcm,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -104,8 +104,8 @@ const CASES: &[Case] = &[
     Case {
         file: "f32.wav",
         ffmpeg: &["-c:a", "pcm_f32le"],
-        container: Container::Wav,
-        codec: AudioCodec::Pcm,
+        container: SourceContainer::Wav,
+        codec: SourceCodec::Pcm,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -115,8 +115,8 @@ const CASES: &[Case] = &[
     Case {
         file: "s16be.aiff",
         ffmpeg: &["-c:a", "pcm_s16be"],
-        container: Container::Aiff,
-        codec: AudioCodec::Pcm,
+        container: SourceContainer::Aiff,
+        codec: SourceCodec::Pcm,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -126,8 +126,8 @@ const CASES: &[Case] = &[
     Case {
         file: "s16.caf",
         ffmpeg: &["-c:a", "pcm_s16le"],
-        container: Container::Caf,
-        codec: AudioCodec::Pcm,
+        container: SourceContainer::Caf,
+        codec: SourceCodec::Pcm,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -137,8 +137,8 @@ const CASES: &[Case] = &[
     Case {
         file: "alac.caf",
         ffmpeg: &["-c:a", "alac"],
-        container: Container::Caf,
-        codec: AudioCodec::Alac,
+        container: SourceContainer::Caf,
+        codec: SourceCodec::Alac,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -148,8 +148,8 @@ const CASES: &[Case] = &[
     Case {
         file: "alac.m4a",
         ffmpeg: &["-c:a", "alac"],
-        container: Container::Mp4,
-        codec: AudioCodec::Alac,
+        container: SourceContainer::Mp4,
+        codec: SourceCodec::Alac,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -159,8 +159,8 @@ const CASES: &[Case] = &[
     Case {
         file: "audio.flac",
         ffmpeg: &["-c:a", "flac"],
-        container: Container::Flac,
-        codec: AudioCodec::Flac,
+        container: SourceContainer::Flac,
+        codec: SourceCodec::Flac,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -170,8 +170,8 @@ const CASES: &[Case] = &[
     Case {
         file: "flac.mkv",
         ffmpeg: &["-c:a", "flac"],
-        container: Container::Matroska,
-        codec: AudioCodec::Flac,
+        container: SourceContainer::Matroska,
+        codec: SourceCodec::Flac,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -181,8 +181,8 @@ const CASES: &[Case] = &[
     Case {
         file: "flac.ogg",
         ffmpeg: &["-c:a", "flac"],
-        container: Container::Ogg,
-        codec: AudioCodec::Flac,
+        container: SourceContainer::Ogg,
+        codec: SourceCodec::Flac,
         layout: ChannelLayout::Stereo,
         lossless: true,
         delay: 0,
@@ -192,8 +192,8 @@ const CASES: &[Case] = &[
     Case {
         file: "mono.wav",
         ffmpeg: &["-ac", "1", "-c:a", "pcm_s16le"],
-        container: Container::Wav,
-        codec: AudioCodec::Pcm,
+        container: SourceContainer::Wav,
+        codec: SourceCodec::Pcm,
         layout: ChannelLayout::Mono,
         lossless: true,
         delay: 0,
@@ -203,8 +203,8 @@ const CASES: &[Case] = &[
     Case {
         file: "surround.flac",
         ffmpeg: &["-af", "pan=5.1|FL=c0|FR=c1|FC=0.5*c0+0.5*c1|LFE=0*c0|BL=c0|BR=c1", "-c:a", "flac"],
-        container: Container::Flac,
-        codec: AudioCodec::Flac,
+        container: SourceContainer::Flac,
+        codec: SourceCodec::Flac,
         layout: ChannelLayout::Surround51,
         lossless: true,
         delay: 0,
@@ -214,8 +214,8 @@ const CASES: &[Case] = &[
     Case {
         file: "lame.mp3",
         ffmpeg: &["-c:a", "libmp3lame", "-b:a", "192k"],
-        container: Container::Mpeg,
-        codec: AudioCodec::Mp3,
+        container: SourceContainer::Mpeg,
+        codec: SourceCodec::Mp3,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 0,
@@ -225,8 +225,8 @@ const CASES: &[Case] = &[
     Case {
         file: "aac.m4a",
         ffmpeg: &["-c:a", "aac", "-b:a", "192k"],
-        container: Container::Mp4,
-        codec: AudioCodec::Aac,
+        container: SourceContainer::Mp4,
+        codec: SourceCodec::Aac,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 0,
@@ -236,8 +236,8 @@ const CASES: &[Case] = &[
     Case {
         file: "vorbis.ogg",
         ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"],
-        container: Container::Ogg,
-        codec: AudioCodec::Vorbis,
+        container: SourceContainer::Ogg,
+        codec: SourceCodec::Vorbis,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 0,
@@ -247,8 +247,8 @@ const CASES: &[Case] = &[
     Case {
         file: "adts.aac",
         ffmpeg: &["-c:a", "aac", "-b:a", "192k", "-f", "adts"],
-        container: Container::Adts,
-        codec: AudioCodec::Aac,
+        container: SourceContainer::Adts,
+        codec: SourceCodec::Aac,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 1024,
@@ -258,8 +258,8 @@ const CASES: &[Case] = &[
     Case {
         file: "aac.mkv",
         ffmpeg: &["-c:a", "aac", "-b:a", "192k"],
-        container: Container::Matroska,
-        codec: AudioCodec::Aac,
+        container: SourceContainer::Matroska,
+        codec: SourceCodec::Aac,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 1024,
@@ -269,8 +269,8 @@ const CASES: &[Case] = &[
     Case {
         file: "vorbis.webm",
         ffmpeg: &["-c:a", "libvorbis", "-q:a", "6"],
-        container: Container::Matroska,
-        codec: AudioCodec::Vorbis,
+        container: SourceContainer::Matroska,
+        codec: SourceCodec::Vorbis,
         layout: ChannelLayout::Stereo,
         lossless: false,
         delay: 0,
@@ -539,7 +539,7 @@ fn flipped_bytes_are_skipped_or_refused() {
             let (frames, end, stats) = hostile_stats(&bytes, &format!("{} round {round}", case.file));
             eprintln!("{} flipped round {round}: {frames} frames, {end:?} {stats:?}", case.file);
             assert!(frames <= FRAMES + case.delay + case.slack, "{}: {frames} frames", case.file);
-            if case.codec == AudioCodec::Pcm {
+            if case.codec == SourceCodec::Pcm {
                 assert_eq!((frames, end), (FRAMES, Ok(())), "{}: PCM has nothing to damage but samples", case.file);
             }
         }

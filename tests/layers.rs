@@ -5,8 +5,10 @@
 //! doc comments and string literals do not count; test modules inside
 //! `src/` do.
 //!
-//! Also checked here: every top-level module is in the table.
+//! Also checked here: every top-level module is in the table, and no two
+//! public types of the crate share a name.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -434,4 +436,127 @@ mod tests {
     assert_eq!(violations(&same), ["src/mux/x.rs:1 (layer 3, mux) imports crate::preset (layer 3)"]);
     let unknown = [Edge { file: "src/attic/x.rs".into(), line: 2, from: "attic".into(), to: "time".into() }];
     assert_eq!(violations(&unknown).len(), 1);
+}
+// ---------------------------------------------------------------------------
+// Public type names
+// ---------------------------------------------------------------------------
+
+/// `pub struct`, `pub enum`, `pub type`, `pub trait` and `pub union` names
+/// of `code` (`pub(crate)` and narrower do not count), and the names that
+/// its `macro_rules!` macros generate as `pub struct $name` / `pub enum
+/// $name` from the first identifier of each call.
+fn public_types(code: &str) -> Vec<(usize, String)> {
+    let words: Vec<(usize, &str)> = words(code);
+    let mut out = Vec::new();
+    for win in words.windows(3) {
+        let [(_, a), (_, b), (at, name)] = win else { continue };
+        if *a == "pub" && matches!(*b, "struct" | "enum" | "type" | "trait" | "union") && !name.starts_with('$') {
+            out.push((*at, name.to_string()));
+        }
+    }
+    // Macros whose body declares `pub struct $x` or `pub enum $x`.
+    let mut from = 0;
+    while let Some(p) = code[from..].find("macro_rules!") {
+        let start = from + p + "macro_rules!".len();
+        let name = words.iter().find(|(at, _)| *at >= start).map(|(_, w)| *w).unwrap_or_default();
+        let open = code[start..].find('{').map_or(code.len(), |o| start + o);
+        let body = &code[open..matching_brace(code, open)];
+        from = open + 1;
+        if !(body.contains("pub struct $") || body.contains("pub enum $")) {
+            continue;
+        }
+        let call = format!("{name}!(");
+        let mut at = 0;
+        while let Some(q) = code[at..].find(&call) {
+            at += q + call.len();
+            if let Some((pos, arg)) = words.iter().find(|(pos, _)| *pos >= at) {
+                out.push((*pos, arg.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The words (identifiers, `$` metavariables) of `code` with their offsets.
+fn words(code: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in code.char_indices().chain(std::iter::once((code.len(), ' '))) {
+        let word = c.is_alphanumeric() || c == '_' || c == '$';
+        match (start, word) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                out.push((s, &code[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Offset just past the brace that closes the one at `open`.
+fn matching_brace(code: &str, open: usize) -> usize {
+    let mut depth = 0;
+    for (i, c) in code[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return open + i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    code.len()
+}
+
+#[test]
+fn no_two_public_types_share_a_name() {
+    let root = crate_root();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for file in rust_files(&root.join("src")) {
+        let rel = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        // The bindings give JS classes the names of the core types they
+        // wrap (`FramePipeline`, `DecodedFrame`, ...) on purpose.
+        if rel.starts_with("src/web/") {
+            continue;
+        }
+        let code = code_only(&fs::read_to_string(&file).unwrap());
+        let mut names: Vec<String> = public_types(&code).into_iter().map(|(_, n)| n).collect();
+        // The same name twice in one file: alternatives under `cfg`.
+        names.sort();
+        names.dedup();
+        for name in names {
+            seen.entry(name).or_default().push(rel.clone());
+        }
+    }
+    assert!(seen.len() > 150, "only {} public types found", seen.len());
+    let dups: Vec<String> = seen
+        .iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(n, files)| format!("{n}: {}", files.join(", ")))
+        .collect();
+    assert!(dups.is_empty(), "public type names defined more than once:\n{}", dups.join("\n"));
+}
+
+#[test]
+fn the_type_scanner_sees_macro_generated_types() {
+    let code = code_only(
+        r#"
+pub struct Plain;
+pub(crate) struct Hidden;
+macro_rules! auto_or {
+    ($name:ident) => { pub enum $name { Auto } };
+}
+auto_or!(
+    /// Docs.
+    SampleRate
+);
+"#,
+    );
+    let names: Vec<String> = public_types(&code).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names, ["Plain", "SampleRate"]);
 }

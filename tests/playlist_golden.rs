@@ -19,7 +19,7 @@ use framecast::playlist::hls::{
     AudioRendition, DeliveryDirectives, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist,
     PdtPlacement, PlaylistKind, PreloadHint, RenditionReport, Variant, Window,
 };
-use framecast::playlist::{ByteRange, FrameRate, InitSegment, Part, Resolution, Segment, Timeline};
+use framecast::playlist::{ByteRange, FrameRate, InitSegmentRef, PlaylistPart, Resolution, Segment, Timeline};
 use framecast::time::{Timescale, Timestamp};
 
 /// The fake clock: 2023-11-14T22:13:20.000Z.
@@ -83,7 +83,7 @@ fn video_segment(n: u64) -> Segment {
 /// or after each video boundary: segments of 93 or 94 frames.
 fn audio_timeline(count: u64) -> Timeline {
     let mut t = Timeline::new(Timescale::new(48_000).unwrap());
-    t.init = Some(InitSegment::new("audio/init.mp4"));
+    t.init = Some(InitSegmentRef::new("audio/init.mp4"));
     let frame_at = |n: u64| (n * VIDEO_SEG * 48_000).div_ceil(90_000 * 1024);
     for n in 0..count {
         let (a, b) = (frame_at(n), frame_at(n + 1));
@@ -96,7 +96,7 @@ fn audio_timeline(count: u64) -> Timeline {
 
 fn video_timeline(count: u64) -> Timeline {
     let mut t = Timeline::new(Timescale::MPEG);
-    t.init = Some(InitSegment::new("video/init.mp4"));
+    t.init = Some(InitSegmentRef::new("video/init.mp4"));
     t.segments = (0..count).map(video_segment).collect();
     t
 }
@@ -121,7 +121,7 @@ fn hls_vod() -> String {
 /// One file with byte ranges: the HLS twin of the DASH on-demand MPD.
 fn hls_vod_byterange() -> String {
     let mut t = Timeline::new(Timescale::MPEG);
-    t.init = Some(InitSegment { uri: "video.mp4".into(), byte_range: Some(ByteRange::new(0, 812)) });
+    t.init = Some(InitSegmentRef { uri: "video.mp4".into(), byte_range: Some(ByteRange::new(0, 812)) });
     let mut offset = 812 + 80;
     for n in 0..4 {
         let len = size(n, 500_000);
@@ -136,7 +136,7 @@ fn hls_vod_byterange() -> String {
 
 fn hls_event() -> String {
     let options = MediaPlaylistOptions { kind: PlaylistKind::Event, target_duration: Some(2), ..Default::default() };
-    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), options).unwrap();
+    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("video/init.mp4")), options).unwrap();
     for n in 0..4 {
         let mut s = video_segment(n);
         s.program_date_time_ms = Some(T0 + (n * 2_002) as i64);
@@ -152,7 +152,7 @@ fn hls_event_finished() -> String {
         program_date_time: PdtPlacement::EverySegment,
         ..Default::default()
     };
-    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), options).unwrap();
+    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("video/init.mp4")), options).unwrap();
     for n in 0..3 {
         let mut s = video_segment(n);
         s.program_date_time_ms = (n == 0).then_some(T0);
@@ -165,7 +165,7 @@ fn hls_event_finished() -> String {
 /// Ten segments pushed into a window of four; a wall-clock time on each.
 fn hls_live_window() -> String {
     let mut pl =
-        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("video/init.mp4")), live_options(4)).unwrap();
     for n in 0..10 {
         let mut s = video_segment(n);
         s.program_date_time_ms = Some(T0 + (n * 2_002) as i64);
@@ -179,7 +179,7 @@ fn hls_live_window() -> String {
 /// into a window of four.
 fn hls_live_with_gaps(pushed: u64) -> String {
     let mut pl =
-        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("video/init.mp4")), live_options(4)).unwrap();
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("video/init.mp4")), live_options(4)).unwrap();
     for n in 0..pushed {
         let mut s = video_segment(n);
         if n >= 4 {
@@ -234,12 +234,12 @@ fn ll_playlist() -> MediaPlaylist {
         low_latency: Some(ll),
         ..Default::default()
     };
-    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("ll/init.mp4")), options).unwrap();
+    let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("ll/init.mp4")), options).unwrap();
     let part = 45_000u64; // 0.5 s
     for n in 0..16u64 {
         let parts = if n == 15 { 2 } else { 4 };
         for p in 0..parts {
-            let mut pt = Part::new(format!("ll/seg{n}.m4s"), part, p == 0);
+            let mut pt = PlaylistPart::new(format!("ll/seg{n}.m4s"), part, p == 0);
             pt.byte_range = Some(ByteRange::new(p * 60_000, 60_000));
             pl.push_part(n, pt).unwrap();
         }
@@ -304,7 +304,7 @@ fn sets(video: Representation, audio: Representation) -> Vec<AdaptationSet> {
 /// One file per Representation: init at 0, `sidx` after it, then the
 /// fragments.
 fn on_demand(mut t: Timeline, file: &str, init_len: u64, sidx_len: u64) -> (Timeline, ByteRange) {
-    t.init = Some(InitSegment { uri: file.into(), byte_range: Some(ByteRange::new(0, init_len)) });
+    t.init = Some(InitSegmentRef { uri: file.into(), byte_range: Some(ByteRange::new(0, init_len)) });
     let mut offset = init_len + sidx_len;
     for s in &mut t.segments {
         let len = s.bytes.unwrap();
@@ -355,7 +355,7 @@ fn dash_static_template() -> String {
 fn dash_static_template_duration() -> String {
     let v = renumbered(video_timeline(4), "video");
     let mut a = renumbered(Timeline::new(Timescale::new(48_000).unwrap()), "audio");
-    a.init = Some(InitSegment::new("audio/init.mp4"));
+    a.init = Some(InitSegmentRef::new("audio/init.mp4"));
     for n in 0..4u64 {
         let mut s = Segment::new(n + 1, (n * 96_000) as i64, 96_000, format!("audio/{:05}.m4s", n + 1));
         s.bytes = Some(32_000);

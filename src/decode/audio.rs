@@ -61,7 +61,7 @@ pub const MAX_FRAMES_PER_PACKET: u64 = 1 << 18;
 /// The codecs this build decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum AudioCodec {
+pub enum SourceCodec {
     /// AAC (LC; Symphonia has no SBR/PS, so HE-AAC decodes as its LC core).
     Aac,
     /// MPEG-1/2 Layer III.
@@ -76,27 +76,27 @@ pub enum AudioCodec {
     Pcm,
 }
 
-impl AudioCodec {
+impl SourceCodec {
     /// Short lower-case name ("aac", "mp3", ...).
     pub fn name(self) -> &'static str {
         match self {
-            AudioCodec::Aac => "aac",
-            AudioCodec::Mp3 => "mp3",
-            AudioCodec::Flac => "flac",
-            AudioCodec::Vorbis => "vorbis",
-            AudioCodec::Alac => "alac",
-            AudioCodec::Pcm => "pcm",
+            SourceCodec::Aac => "aac",
+            SourceCodec::Mp3 => "mp3",
+            SourceCodec::Flac => "flac",
+            SourceCodec::Vorbis => "vorbis",
+            SourceCodec::Alac => "alac",
+            SourceCodec::Pcm => "pcm",
         }
     }
 
-    fn from_id(id: AudioCodecId) -> Option<AudioCodec> {
+    fn from_id(id: AudioCodecId) -> Option<SourceCodec> {
         Some(match id {
-            ids::CODEC_ID_AAC => AudioCodec::Aac,
-            ids::CODEC_ID_MP3 => AudioCodec::Mp3,
-            ids::CODEC_ID_FLAC => AudioCodec::Flac,
-            ids::CODEC_ID_VORBIS => AudioCodec::Vorbis,
-            ids::CODEC_ID_ALAC => AudioCodec::Alac,
-            id if pcm_id(id) => AudioCodec::Pcm,
+            ids::CODEC_ID_AAC => SourceCodec::Aac,
+            ids::CODEC_ID_MP3 => SourceCodec::Mp3,
+            ids::CODEC_ID_FLAC => SourceCodec::Flac,
+            ids::CODEC_ID_VORBIS => SourceCodec::Vorbis,
+            ids::CODEC_ID_ALAC => SourceCodec::Alac,
+            id if pcm_id(id) => SourceCodec::Pcm,
             _ => return None,
         })
     }
@@ -135,7 +135,7 @@ fn foreign_codec_name(id: AudioCodecId) -> String {
 /// Container formats this build reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Container {
+pub enum SourceContainer {
     /// RIFF WAVE.
     Wav,
     /// AIFF / AIFF-C.
@@ -156,33 +156,33 @@ pub enum Container {
     Adts,
 }
 
-impl Container {
+impl SourceContainer {
     /// Short lower-case name ("wav", "mp4", ...).
     pub fn name(self) -> &'static str {
         match self {
-            Container::Wav => "wav",
-            Container::Aiff => "aiff",
-            Container::Caf => "caf",
-            Container::Mp4 => "mp4",
-            Container::Matroska => "matroska",
-            Container::Ogg => "ogg",
-            Container::Flac => "flac",
-            Container::Mpeg => "mpeg",
-            Container::Adts => "adts",
+            SourceContainer::Wav => "wav",
+            SourceContainer::Aiff => "aiff",
+            SourceContainer::Caf => "caf",
+            SourceContainer::Mp4 => "mp4",
+            SourceContainer::Matroska => "matroska",
+            SourceContainer::Ogg => "ogg",
+            SourceContainer::Flac => "flac",
+            SourceContainer::Mpeg => "mpeg",
+            SourceContainer::Adts => "adts",
         }
     }
 
-    fn from_reader(reader: &dyn FormatReader) -> Option<Container> {
+    fn from_reader(reader: &dyn FormatReader) -> Option<SourceContainer> {
         Some(match reader.format_info().format {
-            formats::FORMAT_ID_WAVE => Container::Wav,
-            formats::FORMAT_ID_AIFF => Container::Aiff,
-            formats::FORMAT_ID_CAF => Container::Caf,
-            formats::FORMAT_ID_ISOMP4 => Container::Mp4,
-            formats::FORMAT_ID_MKV => Container::Matroska,
-            formats::FORMAT_ID_OGG => Container::Ogg,
-            formats::FORMAT_ID_FLAC => Container::Flac,
-            formats::FORMAT_ID_MP1 | formats::FORMAT_ID_MP2 | formats::FORMAT_ID_MP3 => Container::Mpeg,
-            formats::FORMAT_ID_ADTS => Container::Adts,
+            formats::FORMAT_ID_WAVE => SourceContainer::Wav,
+            formats::FORMAT_ID_AIFF => SourceContainer::Aiff,
+            formats::FORMAT_ID_CAF => SourceContainer::Caf,
+            formats::FORMAT_ID_ISOMP4 => SourceContainer::Mp4,
+            formats::FORMAT_ID_MKV => SourceContainer::Matroska,
+            formats::FORMAT_ID_OGG => SourceContainer::Ogg,
+            formats::FORMAT_ID_FLAC => SourceContainer::Flac,
+            formats::FORMAT_ID_MP1 | formats::FORMAT_ID_MP2 | formats::FORMAT_ID_MP3 => SourceContainer::Mpeg,
+            formats::FORMAT_ID_ADTS => SourceContainer::Adts,
             _ => return None,
         })
     }
@@ -190,11 +190,11 @@ impl Container {
 
 /// What an input holds, known once it is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AudioInfo {
+pub struct SourceInfo {
     /// The container.
-    pub container: Container,
+    pub container: SourceContainer,
     /// The codec of the decoded track.
-    pub codec: AudioCodec,
+    pub codec: SourceCodec,
     /// Symphonia's name for the exact codec ("aac", "pcm_s16le",
     /// "pcm_f32le", ...).
     pub codec_name: &'static str,
@@ -213,8 +213,8 @@ pub struct AudioInfo {
     pub frames: Option<u64>,
 }
 
-impl AudioInfo {
-    /// [`AudioInfo::frames`] as a duration in the sample rate's timescale.
+impl SourceInfo {
+    /// [`SourceInfo::frames`] as a duration in the sample rate's timescale.
     pub fn duration(&self) -> Option<Timestamp> {
         let frames = i64::try_from(self.frames?).ok()?;
         Some(Timestamp::new(frames, self.sample_rate.timescale()))
@@ -421,7 +421,7 @@ impl Trim {
 pub struct AudioDecoder<'s> {
     reader: Box<dyn FormatReader + 's>,
     decoder: Box<dyn symphonia::core::codecs::audio::AudioDecoder>,
-    info: AudioInfo,
+    info: SourceInfo,
     options: DecodeOptions,
     /// Whether the track's time base is one over the sample rate, so that
     /// packet durations are counted in frames.
@@ -504,7 +504,7 @@ impl<'s> AudioDecoder<'s> {
             }
             Err(e) => return Err(AudioDecodeError::from_symphonia(e, None)),
         };
-        let container = Container::from_reader(reader.as_ref()).ok_or(AudioDecodeError::UnsupportedFormat)?;
+        let container = SourceContainer::from_reader(reader.as_ref()).ok_or(AudioDecodeError::UnsupportedFormat)?;
         let track = pick_track(reader.tracks())?.clone();
         let Some(CodecParameters::Audio(params)) = &track.codec_params else {
             return Err(AudioDecodeError::NoAudioTrack);
@@ -518,7 +518,7 @@ impl<'s> AudioDecoder<'s> {
                     .map_err(|e| AudioDecodeError::from_symphonia(e, None))
             })?;
         let trim = match container {
-            Container::Mp4 => edits
+            SourceContainer::Mp4 => edits
                 .iter()
                 .find(|e| e.track_id == track.id)
                 .map(|e| Trim::from_edit(e, sample_rate.hz()))
@@ -529,7 +529,7 @@ impl<'s> AudioDecoder<'s> {
             Some(keep) => Some(keep),
             None => track.num_frames.map(|n| n.saturating_sub(trim.skip)),
         };
-        let info = AudioInfo {
+        let info = SourceInfo {
             container,
             codec,
             codec_name: decoder.codec_info().short_name,
@@ -561,7 +561,7 @@ impl<'s> AudioDecoder<'s> {
     }
 
     /// What the input holds.
-    pub fn info(&self) -> &AudioInfo {
+    pub fn info(&self) -> &SourceInfo {
         &self.info
     }
 
@@ -646,7 +646,7 @@ impl<'s> AudioDecoder<'s> {
     fn concealment(&self, dur: u64) -> usize {
         let frames = if self.durations_in_frames {
             dur
-        } else if matches!(self.info.codec, AudioCodec::Aac | AudioCodec::Mp3) {
+        } else if matches!(self.info.codec, SourceCodec::Aac | SourceCodec::Mp3) {
             self.last_packet_frames
         } else {
             0
@@ -697,7 +697,7 @@ fn pick_track(tracks: &[Track]) -> Result<&Track, AudioDecodeError> {
     if let Some(t) = tracks
         .iter()
         .filter(audio)
-        .find(|t| AudioCodec::from_id(codec(t)).is_some() && registry.get_audio_decoder(codec(t)).is_some())
+        .find(|t| SourceCodec::from_id(codec(t)).is_some() && registry.get_audio_decoder(codec(t)).is_some())
     {
         return Ok(t);
     }
@@ -708,8 +708,8 @@ fn pick_track(tracks: &[Track]) -> Result<&Track, AudioDecodeError> {
 }
 
 /// Validates a track's parameters before Symphonia sizes buffers by them.
-fn check_params(p: &AudioCodecParameters) -> Result<(AudioCodec, SampleRate, ChannelLayout), AudioDecodeError> {
-    let codec = AudioCodec::from_id(p.codec)
+fn check_params(p: &AudioCodecParameters) -> Result<(SourceCodec, SampleRate, ChannelLayout), AudioDecodeError> {
+    let codec = SourceCodec::from_id(p.codec)
         .ok_or_else(|| AudioDecodeError::UnsupportedCodec { codec: foreign_codec_name(p.codec) })?;
     let hz = p.sample_rate.ok_or(AudioDecodeError::BadParameter { field: "sample rate", value: "missing".into() })?;
     let rate = SampleRate::new(hz).ok_or_else(|| AudioDecodeError::BadParameter {
@@ -756,7 +756,7 @@ fn layout_of(channels: &Channels) -> Result<ChannelLayout, AudioDecodeError> {
 
 /// A decoded buffer must keep the stream's rate and channel count, and hold
 /// at most [`MAX_FRAMES_PER_PACKET`] frames.
-fn check_spec(buffer: &GenericAudioBufferRef<'_>, info: &AudioInfo, packet: u64) -> Result<(), AudioDecodeError> {
+fn check_spec(buffer: &GenericAudioBufferRef<'_>, info: &SourceInfo, packet: u64) -> Result<(), AudioDecodeError> {
     if buffer.frames() as u64 > MAX_FRAMES_PER_PACKET {
         return Err(AudioDecodeError::Limit { what: "more than 2^18 frames in one packet" });
     }
@@ -845,7 +845,10 @@ mod tests {
             let bytes = wav(22_050, channels, 5000);
             let dec = AudioDecoder::from_bytes(&bytes, &DecodeOptions::default()).unwrap();
             let info = dec.info().clone();
-            assert_eq!((info.container, info.codec, info.codec_name), (Container::Wav, AudioCodec::Pcm, "pcm_s16le"));
+            assert_eq!(
+                (info.container, info.codec, info.codec_name),
+                (SourceContainer::Wav, SourceCodec::Pcm, "pcm_s16le")
+            );
             assert_eq!(
                 (info.sample_rate.hz(), info.layout, info.frames, info.bits_per_sample),
                 (22_050, layout, Some(5000), Some(16))

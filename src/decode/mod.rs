@@ -16,4 +16,4 @@ pub mod audio;
 mod guard;
 mod mp4_edits;
 
-pub use audio::{AudioCodec, AudioDecodeError, AudioDecoder, AudioInfo, Container, DecodeOptions, DecodeStats};
+pub use audio::{AudioDecodeError, AudioDecoder, DecodeOptions, DecodeStats, SourceCodec, SourceContainer, SourceInfo};

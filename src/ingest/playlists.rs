@@ -36,7 +36,7 @@ use crate::playlist::dash::{
 use crate::playlist::hls::{
     AudioRendition, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind, Variant, Window,
 };
-use crate::playlist::{Bandwidth, FrameRate, InitSegment, PlaylistError, Resolution, Segment, Timeline};
+use crate::playlist::{Bandwidth, FrameRate, InitSegmentRef, PlaylistError, Resolution, Segment, Timeline};
 use crate::time::{Timescale, Timestamp};
 
 /// The `GROUP-ID` of the audio renditions in the multivariant playlist.
@@ -234,7 +234,7 @@ impl StreamPlaylists {
             kind: PlaylistKind::Live(Window::Segments(self.options.window)),
             ..Default::default()
         };
-        let init = InitSegment::new(self.with_token(routes::init_uri(name)));
+        let init = InitSegmentRef::new(self.with_token(routes::init_uri(name)));
         let hls = MediaPlaylist::new(config.timescale, Some(init), options)?;
         let track = TrackPlaylist {
             name: name.clone(),
@@ -415,7 +415,7 @@ impl StreamPlaylists {
             let bandwidth = Bandwidth::of_segments(&segments, t.timescale())?.peak;
             let first_start = segments.first().map_or(0, |s| s.start.max(0) as u64);
             let mut timeline = Timeline::new(t.timescale());
-            timeline.init = Some(InitSegment::new(self.with_token(routes::init_uri(&t.name))));
+            timeline.init = Some(InitSegmentRef::new(self.with_token(routes::init_uri(&t.name))));
             timeline.segments = segments;
             let rep = Representation {
                 id: t.name.to_string(),

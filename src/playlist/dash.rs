@@ -17,11 +17,11 @@
 //!
 //! ```
 //! use framecast::playlist::dash::{AdaptationSet, Addressing, MediaInfo, Mpd, Representation, TemplateTiming, VideoInfo};
-//! use framecast::playlist::{FrameRate, InitSegment, Segment, Timeline};
+//! use framecast::playlist::{FrameRate, InitSegmentRef, Segment, Timeline};
 //! use framecast::time::Timescale;
 //!
 //! let mut timeline = Timeline::new(Timescale::MPEG);
-//! timeline.init = Some(InitSegment::new("v/init.mp4"));
+//! timeline.init = Some(InitSegmentRef::new("v/init.mp4"));
 //! for n in 1..=3u64 {
 //!     timeline.segments.push(Segment::new(n, (n as i64 - 1) * 180_000, 180_000, format!("v/{n}.m4s")));
 //! }
@@ -756,14 +756,14 @@ fn check_fixed_durations(segments: &[Segment], d: u64, pto: u64) -> Result<(), P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playlist::InitSegment;
+    use crate::playlist::InitSegmentRef;
     use crate::time::Timescale;
 
     const T0: i64 = 1_700_000_000_000;
 
     fn timeline(n: u64, dur: u64, uri: impl Fn(u64, i64) -> String) -> Timeline {
         let mut t = Timeline::new(Timescale::MPEG);
-        t.init = Some(InitSegment::new("v/init.mp4"));
+        t.init = Some(InitSegmentRef::new("v/init.mp4"));
         t.segments = (0..n).map(|k| Segment::new(k + 1, (k * dur) as i64, dur, uri(k + 1, (k * dur) as i64))).collect();
         t
     }
@@ -884,7 +884,7 @@ mod tests {
     #[test]
     fn on_demand_segment_base() {
         let mut t = timeline(2, 180_000, |_, _| "v.mp4".into());
-        t.init = Some(InitSegment { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(0, 800)) });
+        t.init = Some(InitSegmentRef { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(0, 800)) });
         let r = video(t.clone(), Addressing::SegmentBase { index_range: ByteRange::new(800, 68) });
         let xml = mpd(vec![r], MpdKind::Static).render().unwrap();
         assert!(xml.contains(PROFILE_ON_DEMAND));
@@ -895,7 +895,7 @@ mod tests {
         let r = video(t.clone(), Addressing::SegmentBase { index_range: ByteRange::new(800, 68) });
         assert!(mpd(vec![r], MpdKind::Dynamic(LiveMpd::new(T0, T0))).render().is_err());
         let mut no_range = t.clone();
-        no_range.init = Some(InitSegment::new("v.mp4"));
+        no_range.init = Some(InitSegmentRef::new("v.mp4"));
         let r = video(no_range, Addressing::SegmentBase { index_range: ByteRange::new(800, 68) });
         assert!(matches!(mpd(vec![r], MpdKind::Static).render(), Err(PlaylistError::InvalidOption { .. })));
         t.segments[1].uri = "other.mp4".into();
@@ -923,7 +923,7 @@ mod tests {
         empty.timeline.segments.clear();
         assert_eq!(mpd(vec![empty], MpdKind::Static).render(), Err(PlaylistError::NoSegments));
         let mut quoted = a;
-        quoted.timeline.init = Some(InitSegment::new("v/in\"it&$.mp4"));
+        quoted.timeline.init = Some(InitSegmentRef::new("v/in\"it&$.mp4"));
         let xml = mpd(vec![quoted], MpdKind::Static).render().unwrap();
         assert!(xml.contains("initialization=\"v/in&quot;it&amp;$$.mp4\""));
     }
@@ -945,8 +945,8 @@ mod tests {
             let mut t = Timeline::new(Timescale::new([1, 90_000, u32::MAX][pick(3)]).unwrap());
             t.init = [
                 None,
-                Some(InitSegment::new("i$.mp4")),
-                Some(InitSegment { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(u64::MAX, 2)) }),
+                Some(InitSegmentRef::new("i$.mp4")),
+                Some(InitSegmentRef { uri: "v.mp4".into(), byte_range: Some(ByteRange::new(u64::MAX, 2)) }),
             ][pick(3)]
             .clone();
             for k in 0..pick(4) {

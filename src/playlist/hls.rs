@@ -29,7 +29,7 @@
 //!
 //! ```
 //! use framecast::playlist::hls::{MediaPlaylist, MediaPlaylistOptions, PlaylistKind, Window};
-//! use framecast::playlist::{InitSegment, Segment};
+//! use framecast::playlist::{InitSegmentRef, Segment};
 //! use framecast::time::Timescale;
 //!
 //! let options = MediaPlaylistOptions {
@@ -37,7 +37,7 @@
 //!     target_duration: Some(2),
 //!     ..Default::default()
 //! };
-//! let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("init.mp4")), options).unwrap();
+//! let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("init.mp4")), options).unwrap();
 //! for n in 0..5u64 {
 //!     let mut seg = Segment::new(n, n as i64 * 180_000, 180_000, format!("seg{n}.m4s"));
 //!     seg.program_date_time_ms = Some(1_700_000_000_000 + n as i64 * 2_000);
@@ -56,7 +56,9 @@ use super::text::{
     cmp_durations, codec_string, decimal_seconds, div_ceil, div_round, duration_ticks, format_scaled, hls_quoted,
     hls_quoted_nonempty, hls_uri_line, iso8601, language_tag, pow10, scaled_seconds,
 };
-use super::{Bandwidth, DirectiveError, FrameRate, InitSegment, Part, PlaylistError, Resolution, Segment, Timeline};
+use super::{
+    Bandwidth, DirectiveError, FrameRate, InitSegmentRef, PlaylistError, PlaylistPart, Resolution, Segment, Timeline,
+};
 use crate::time::{Timescale, Timestamp};
 
 /// `EXT-X-VERSION` of every playlist this module writes, except delta
@@ -323,7 +325,7 @@ struct Entry {
 #[derive(Debug, Clone)]
 struct OpenSegment {
     msn: u64,
-    parts: Vec<Part>,
+    parts: Vec<PlaylistPart>,
 }
 
 /// A media playlist of one rendition, kept up to date from segment and
@@ -331,7 +333,7 @@ struct OpenSegment {
 #[derive(Debug, Clone)]
 pub struct MediaPlaylist {
     timescale: Timescale,
-    init: Option<InitSegment>,
+    init: Option<InitSegmentRef>,
     options: MediaPlaylistOptions,
     entries: VecDeque<Entry>,
     /// Sum of the listed segments' durations, in ticks.
@@ -356,7 +358,7 @@ impl MediaPlaylist {
     /// Checks the options; see [`MediaPlaylistOptions`] for the ranges.
     pub fn new(
         timescale: Timescale,
-        init: Option<InitSegment>,
+        init: Option<InitSegmentRef>,
         options: MediaPlaylistOptions,
     ) -> Result<Self, PlaylistError> {
         check_options(&options)?;
@@ -463,7 +465,7 @@ impl MediaPlaylist {
     /// Publishes the next part of the open segment `msn` (LL-HLS). The
     /// first part opens segment `msn`, which must be the one after the last
     /// pushed segment. Clears the preload hint. On error nothing changes.
-    pub fn push_part(&mut self, msn: u64, part: Part) -> Result<(), PlaylistError> {
+    pub fn push_part(&mut self, msn: u64, part: PlaylistPart) -> Result<(), PlaylistError> {
         if self.finished {
             return Err(PlaylistError::Finished);
         }
@@ -718,7 +720,7 @@ impl MediaPlaylist {
         i64::try_from(ms).map_err(|_| PlaylistError::Overflow { field: "segment.program_date_time_ms" })
     }
 
-    fn check_part(&self, msn: u64, index: usize, part: &Part) -> Result<(), PlaylistError> {
+    fn check_part(&self, msn: u64, index: usize, part: &PlaylistPart) -> Result<(), PlaylistError> {
         check_uri(&part.uri, "part.uri")?;
         hls_quoted(&part.uri, "part.uri")?;
         if let Some(r) = part.byte_range {
@@ -918,7 +920,7 @@ impl MediaPlaylist {
         Ok(out)
     }
 
-    fn part_tag(&self, part: &Part) -> String {
+    fn part_tag(&self, part: &PlaylistPart) -> String {
         let mut tag = format!("#EXT-X-PART:DURATION={},URI=\"{}\"", self.seconds_text(part.duration as i128), part.uri);
         if part.independent {
             tag.push_str(",INDEPENDENT=YES");
@@ -1245,7 +1247,7 @@ mod tests {
             target_duration: Some(2),
             ..Default::default()
         };
-        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("init.mp4")), options).unwrap()
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("init.mp4")), options).unwrap()
     }
 
     fn ll(part_ms: i64) -> MediaPlaylist {
@@ -1255,13 +1257,13 @@ mod tests {
             low_latency: Some(LowLatencyOptions::new(Timestamp::from_millis(part_ms))),
             ..Default::default()
         };
-        MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("init.mp4")), options).unwrap()
+        MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("init.mp4")), options).unwrap()
     }
 
     #[test]
     fn vod_has_type_and_endlist() {
         let mut t = Timeline::new(Timescale::MPEG);
-        t.init = Some(InitSegment::new("init.mp4"));
+        t.init = Some(InitSegmentRef::new("init.mp4"));
         t.segments = (0..3).map(|n| seg(n, 2)).collect();
         t.segments[2].duration = 135_000; // 1.5 s
         let text = MediaPlaylist::from_timeline(&t, MediaPlaylistOptions::default()).unwrap().render().unwrap();
@@ -1462,7 +1464,7 @@ mod tests {
     /// segment `n`, and completes it (2 s) after part 3.
     fn push_ll_segment(pl: &mut MediaPlaylist, n: u64, parts: std::ops::Range<usize>) {
         for p in parts {
-            pl.push_part(n, Part::new(format!("seg{n}.{p}.m4s"), 45_000, p == 0)).unwrap();
+            pl.push_part(n, PlaylistPart::new(format!("seg{n}.{p}.m4s"), 45_000, p == 0)).unwrap();
             if p == 3 {
                 pl.push(seg(n, 2)).unwrap();
             }
@@ -1489,7 +1491,7 @@ mod tests {
         assert!(text.contains("seg3.0.m4s"));
         assert!(text.contains("seg5.3.m4s"));
         // Pushing a part clears the hint.
-        pl.push_part(6, Part::new("seg6.2.m4s", 45_000, false)).unwrap();
+        pl.push_part(6, PlaylistPart::new("seg6.2.m4s", 45_000, false)).unwrap();
         assert!(!pl.render().unwrap().contains("PRELOAD-HINT"));
     }
 
@@ -1497,16 +1499,16 @@ mod tests {
     fn ll_part_checks() {
         let mut pl = ll(500);
         assert_eq!(
-            pl.push_part(0, Part::new("a", 45_001, true)),
+            pl.push_part(0, PlaylistPart::new("a", 45_001, true)),
             Err(PlaylistError::PartExceedsTarget { sequence: 0, part: 0 })
         );
         assert_eq!(
-            pl.push_part(0, Part::new("a", 0, true)),
+            pl.push_part(0, PlaylistPart::new("a", 0, true)),
             Err(PlaylistError::ZeroDuration { sequence: 0, part: Some(0) })
         );
-        pl.push_part(0, Part::new("a", 45_000, true)).unwrap();
+        pl.push_part(0, PlaylistPart::new("a", 45_000, true)).unwrap();
         assert_eq!(
-            pl.push_part(1, Part::new("b", 45_000, true)),
+            pl.push_part(1, PlaylistPart::new("b", 45_000, true)),
             Err(PlaylistError::NonConsecutiveSequence { expected: 0, found: 1 })
         );
         assert_eq!(pl.finish(), Err(PlaylistError::IncompleteSegment { sequence: 0 }));
@@ -1517,7 +1519,10 @@ mod tests {
         pl.push(s).unwrap();
         assert_eq!(pl.segments().next().unwrap().parts.len(), 1);
         let mut plain = live(3);
-        assert!(matches!(plain.push_part(0, Part::new("a", 1, true)), Err(PlaylistError::InvalidOption { .. })));
+        assert!(matches!(
+            plain.push_part(0, PlaylistPart::new("a", 1, true)),
+            Err(PlaylistError::InvalidOption { .. })
+        ));
     }
 
     #[test]
@@ -1565,7 +1570,7 @@ mod tests {
             low_latency: Some(llo),
             ..Default::default()
         };
-        let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegment::new("init.mp4")), options).unwrap();
+        let mut pl = MediaPlaylist::new(Timescale::MPEG, Some(InitSegmentRef::new("init.mp4")), options).unwrap();
         for n in 0..10 {
             let mut s = seg(n, 2);
             s.program_date_time_ms = (n == 0).then_some(T0);
@@ -1599,14 +1604,18 @@ mod tests {
                 ..Default::default()
             };
             let ts = Timescale::new(*rng.pick(&[1, 1000, 90_000, u32::MAX])).unwrap();
-            let Ok(mut pl) = MediaPlaylist::new(ts, Some(InitSegment::new("init.mp4")), options) else { continue };
+            let Ok(mut pl) = MediaPlaylist::new(ts, Some(InitSegmentRef::new("init.mp4")), options) else { continue };
             for _ in 0..20 {
                 let seq = *rng.pick(&[0u64, 1, 2, 3, u64::MAX]);
                 match rng.next_u64() % 6 {
                     0 => {
                         let _ = pl.push_part(
                             seq,
-                            Part::new(*rng.pick(&uris), rng.pick(&ints).unsigned_abs(), rng.next_u64() % 2 == 0),
+                            PlaylistPart::new(
+                                *rng.pick(&uris),
+                                rng.pick(&ints).unsigned_abs(),
+                                rng.next_u64() % 2 == 0,
+                            ),
                         );
                     }
                     1 => {

@@ -4,7 +4,7 @@
 //!
 //! The input is the same for both formats: a [`Timeline`] per rendition,
 //! i.e. a [`Timescale`](crate::time::Timescale), an optional
-//! [`InitSegment`] and [`Segment`]s (with [`Part`]s for LL-HLS), which is
+//! [`InitSegmentRef`] and [`Segment`]s (with [`PlaylistPart`]s for LL-HLS), which is
 //! what a segmenter announces when a fragment is ready. Times are ticks in
 //! that timescale; decimal seconds appear only in the output text.
 //! Wall-clock times (`EXT-X-PROGRAM-DATE-TIME`, `availabilityStartTime`,
@@ -23,12 +23,12 @@
 //! query strings); both are recoverable and nothing here panics on input.
 //!
 //! ```
-//! use framecast::playlist::{hls, InitSegment, Segment, Timeline};
+//! use framecast::playlist::{hls, InitSegmentRef, Segment, Timeline};
 //! use framecast::time::Timescale;
 //!
 //! // Three 2-second segments at 90 kHz: a VOD playlist.
 //! let mut timeline = Timeline::new(Timescale::MPEG);
-//! timeline.init = Some(InitSegment::new("init.mp4"));
+//! timeline.init = Some(InitSegmentRef::new("init.mp4"));
 //! for n in 0..3u64 {
 //!     timeline.segments.push(Segment::new(n, n as i64 * 180_000, 180_000, format!("seg{n}.m4s")));
 //! }
@@ -45,4 +45,4 @@ mod model;
 mod text;
 
 pub use error::{DirectiveError, PlaylistError};
-pub use model::{Bandwidth, ByteRange, FrameRate, InitSegment, Part, Resolution, Segment, Timeline};
+pub use model::{Bandwidth, ByteRange, FrameRate, InitSegmentRef, PlaylistPart, Resolution, Segment, Timeline};

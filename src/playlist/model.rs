@@ -44,7 +44,7 @@ impl ByteRange {
 /// The initialization segment (CMAF header: `ftyp` + `moov`) of a
 /// rendition: `EXT-X-MAP` in HLS, `Initialization` in DASH.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct InitSegment {
+pub struct InitSegmentRef {
     /// URI, relative to the playlist or absolute.
     pub uri: String,
     /// The bytes of `uri` holding the init segment; `None` (the default)
@@ -53,16 +53,16 @@ pub struct InitSegment {
     pub byte_range: Option<ByteRange>,
 }
 
-impl InitSegment {
+impl InitSegmentRef {
     /// A whole-file init segment at `uri`.
     pub fn new(uri: impl Into<String>) -> Self {
-        InitSegment { uri: uri.into(), byte_range: None }
+        InitSegmentRef { uri: uri.into(), byte_range: None }
     }
 }
 
 /// A partial segment (CMAF chunk) for LL-HLS: `EXT-X-PART`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Part {
+pub struct PlaylistPart {
     /// URI, relative to the playlist or absolute.
     pub uri: String,
     /// Duration in ticks of the rendition's timescale; greater than zero
@@ -76,10 +76,10 @@ pub struct Part {
     pub byte_range: Option<ByteRange>,
 }
 
-impl Part {
+impl PlaylistPart {
     /// A whole-file part of `duration` ticks.
     pub fn new(uri: impl Into<String>, duration: u64, independent: bool) -> Self {
-        Part { uri: uri.into(), duration, independent, byte_range: None }
+        PlaylistPart { uri: uri.into(), duration, independent, byte_range: None }
     }
 }
 
@@ -114,7 +114,7 @@ pub struct Segment {
     pub program_date_time_ms: Option<i64>,
     /// Its parts, in order, for LL-HLS. Default empty. When present they
     /// must add up to `duration`.
-    pub parts: Vec<Part>,
+    pub parts: Vec<PlaylistPart>,
     /// The segment is missing (`EXT-X-GAP`): listed for its duration but
     /// not to be loaded. Default `false`.
     pub gap: bool,
@@ -233,7 +233,7 @@ pub struct Timeline {
     pub timescale: Timescale,
     /// The init segment; `None` only for formats that need none (HLS
     /// without `EXT-X-MAP`). Default `None`.
-    pub init: Option<InitSegment>,
+    pub init: Option<InitSegmentRef>,
     /// Segments in order. Default empty.
     pub segments: Vec<Segment>,
 }
@@ -467,7 +467,7 @@ mod tests {
     #[test]
     fn parts_must_add_up() {
         let mut s = seg(0, 0, 1000, 1);
-        s.parts = vec![Part::new("a", 500, true), Part::new("b", 400, false)];
+        s.parts = vec![PlaylistPart::new("a", 500, true), PlaylistPart::new("b", 400, false)];
         assert!(matches!(check_segment(&s), Err(PlaylistError::PartsDurationMismatch { parts: 900, .. })));
         s.parts[1].duration = 500;
         assert_eq!(check_segment(&s), Ok(()));

@@ -55,10 +55,10 @@ mod tests;
 pub use error::{PresetError, PresetErrorKind, PresetErrors};
 pub use geometry::{fit_picture, watermark_placement, Geometry, GeometryError, Placement, Point, Rect, Size};
 pub use model::{
-    AacProfile, AspectRatio, AudioCodec, AudioCodecOptions, AudioPreset, Channels, Container, Dimension, FrameRate,
-    HorizontalAlign, ImageFormat, Length, PaddingPolicy, Preset, Ratio, SampleRate, SizingPolicy, ThumbnailPreset,
-    VerticalAlign, VideoBitRate, VideoCodec, VideoCodecOptions, VideoPreset, WatermarkPreset, WatermarkSizing,
-    WatermarkTarget,
+    AspectRatio, AudioCodec, AudioCodecOptions, AudioPreset, Channels, Container, Dimension, HorizontalAlign,
+    ImageFormat, Length, PaddingPolicy, Preset, PresetAacProfile, PresetFrameRate, PresetSampleRate, Ratio,
+    SizingPolicy, ThumbnailPreset, VerticalAlign, VideoBitRate, VideoCodec, VideoCodecOptions, VideoPreset,
+    WatermarkPreset, WatermarkSizing, WatermarkTarget,
 };
 pub use system::{system_preset, system_presets};
 pub use validate::{MAX_JSON_BYTES, MAX_WATERMARKS};

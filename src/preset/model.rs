@@ -148,7 +148,7 @@ pub struct VideoPreset {
     pub bit_rate: VideoBitRate,
     /// Output frame rate. Default `"auto"` (the input's).
     #[serde(default)]
-    pub frame_rate: FrameRate,
+    pub frame_rate: PresetFrameRate,
     /// Ceiling for `frameRate: "auto"`: inputs faster than this are
     /// reduced to it. Only with `"auto"`. Default none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -307,7 +307,7 @@ auto_or_u32!(
 
 auto_or_u32!(
     /// An audio sample rate: `"auto"` (the input's) or Hz.
-    SampleRate,
+    PresetSampleRate,
     /// That many samples per second.
     Hz,
     "Hz"
@@ -435,7 +435,7 @@ fn raw_ratio(raw: &Raw) -> Option<Ratio> {
 
 /// The output frame rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum FrameRate {
+pub enum PresetFrameRate {
     /// `"auto"`: the input's frame rate (capped by `maxFrameRate`).
     #[default]
     Auto,
@@ -443,32 +443,32 @@ pub enum FrameRate {
     Fixed(Ratio),
 }
 
-impl fmt::Display for FrameRate {
+impl fmt::Display for PresetFrameRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FrameRate::Auto => f.write_str("auto"),
-            FrameRate::Fixed(r) => r.fmt(f),
+            PresetFrameRate::Auto => f.write_str("auto"),
+            PresetFrameRate::Fixed(r) => r.fmt(f),
         }
     }
 }
 
-impl Serialize for FrameRate {
+impl Serialize for PresetFrameRate {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            FrameRate::Auto => s.serialize_str("auto"),
-            FrameRate::Fixed(r) => r.serialize(s),
+            PresetFrameRate::Auto => s.serialize_str("auto"),
+            PresetFrameRate::Fixed(r) => r.serialize(s),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for FrameRate {
+impl<'de> Deserialize<'de> for PresetFrameRate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         const EXPECTED: &str = "\"auto\" or a frame rate such as 30, 29.97 or \"30000/1001\"";
         let raw = lenient::raw(d, EXPECTED)?;
         if raw.as_str() == Some("auto") {
-            return Ok(FrameRate::Auto);
+            return Ok(PresetFrameRate::Auto);
         }
-        raw_ratio(&raw).map(FrameRate::Fixed).ok_or_else(|| raw.invalid(EXPECTED))
+        raw_ratio(&raw).map(PresetFrameRate::Fixed).ok_or_else(|| raw.invalid(EXPECTED))
     }
 }
 
@@ -548,7 +548,7 @@ pub struct AudioPreset {
     /// 192000 (Opus: 48000 only; mp3: up to 48000; AAC: up to 96000).
     /// Default `"auto"`.
     #[serde(default)]
-    pub sample_rate: SampleRate,
+    pub sample_rate: PresetSampleRate,
     /// Bit rate in kbit/s: AAC and mp3 16 to 320, Opus 6 to 510. Required
     /// for those; must be absent for flac and pcm (lossless).
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
@@ -653,7 +653,7 @@ impl<'de> Deserialize<'de> for Channels {
 pub struct AudioCodecOptions {
     /// AAC only. `None` (default) means AAC-LC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<AacProfile>,
+    pub profile: Option<PresetAacProfile>,
     /// flac and pcm only: bits per sample, 16 or 24. `None` (default)
     /// means 16.
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
@@ -669,7 +669,10 @@ impl AudioCodecOptions {
 
 /// The AAC profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AacProfile {
+// Serde keeps the name from before the rename: its messages ("expected enum
+// AacProfile") reach JS.
+#[serde(rename = "AacProfile")]
+pub enum PresetAacProfile {
     /// The encoder chooses from the bit rate (Elastic Transcoder: AAC-LC
     /// above 64 kbit/s, HE-AAC from 40 to 80, HE-AACv2 below 48).
     #[serde(rename = "auto")]
@@ -912,7 +915,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(et, ours);
-        assert_eq!(ours.frame_rate, FrameRate::Fixed(Ratio { num: 30_000, den: 1001 }));
+        assert_eq!(ours.frame_rate, PresetFrameRate::Fixed(Ratio { num: 30_000, den: 1001 }));
         assert_eq!(ours.codec_options.level, Level::from_idc(31));
         for bad in ["\"1b\"", "\"26.0\"", "\"255\"", "\"3.10\"", "true", "6.2"] {
             let e =
@@ -929,7 +932,7 @@ mod tests {
         assert_eq!(v.codec_options, VideoCodecOptions::default());
         assert_eq!(v.codec_options.profile, Profile::Main);
         assert_eq!((v.keyframes_max_dist, v.fixed_gop), (None, true));
-        assert_eq!((v.frame_rate, v.max_frame_rate), (FrameRate::Auto, None));
+        assert_eq!((v.frame_rate, v.max_frame_rate), (PresetFrameRate::Auto, None));
         assert_eq!((v.max_width, v.max_height), (Dimension::Auto, Dimension::Auto));
         assert_eq!(v.max_size(), (1920, 1080));
         assert_eq!((v.sizing_policy, v.padding_policy), (SizingPolicy::ShrinkToFit, PaddingPolicy::NoPad));
@@ -946,13 +949,13 @@ mod tests {
 
     #[test]
     fn frame_rates_are_exact_fractions() {
-        let rate = |json: &str| serde_json::from_str::<FrameRate>(json).map_err(|e| e.to_string());
-        assert_eq!(rate("\"23.97\"").unwrap(), FrameRate::Fixed(Ratio { num: 24_000, den: 1001 }));
-        assert_eq!(rate("23.976").unwrap(), FrameRate::Fixed(Ratio { num: 24_000, den: 1001 }));
-        assert_eq!(rate("59.94").unwrap(), FrameRate::Fixed(Ratio { num: 60_000, den: 1001 }));
-        assert_eq!(rate("\"30000/1001\"").unwrap(), FrameRate::Fixed(Ratio { num: 30_000, den: 1001 }));
-        assert_eq!(rate("12.5").unwrap(), FrameRate::Fixed(Ratio { num: 25, den: 2 }));
-        assert_eq!(rate("\"60/2\"").unwrap(), FrameRate::Fixed(Ratio::integer(30)));
+        let rate = |json: &str| serde_json::from_str::<PresetFrameRate>(json).map_err(|e| e.to_string());
+        assert_eq!(rate("\"23.97\"").unwrap(), PresetFrameRate::Fixed(Ratio { num: 24_000, den: 1001 }));
+        assert_eq!(rate("23.976").unwrap(), PresetFrameRate::Fixed(Ratio { num: 24_000, den: 1001 }));
+        assert_eq!(rate("59.94").unwrap(), PresetFrameRate::Fixed(Ratio { num: 60_000, den: 1001 }));
+        assert_eq!(rate("\"30000/1001\"").unwrap(), PresetFrameRate::Fixed(Ratio { num: 30_000, den: 1001 }));
+        assert_eq!(rate("12.5").unwrap(), PresetFrameRate::Fixed(Ratio { num: 25, den: 2 }));
+        assert_eq!(rate("\"60/2\"").unwrap(), PresetFrameRate::Fixed(Ratio::integer(30)));
         for bad in ["\"30/0\"", "\"fast\"", "-1", "true", "\"1.1234567\"", "\"99999999999\""] {
             assert!(rate(bad).unwrap_err().contains("expected \"auto\" or a frame rate"), "{bad}");
         }
@@ -962,8 +965,8 @@ mod tests {
             (Ratio::new(25, 2), "12.5"),
             (Ratio::new(10, 3), "\"10/3\""),
         ] {
-            assert_eq!(serde_json::to_string(&FrameRate::Fixed(r)).unwrap(), json);
-            assert_eq!(rate(json).unwrap(), FrameRate::Fixed(r));
+            assert_eq!(serde_json::to_string(&PresetFrameRate::Fixed(r)).unwrap(), json);
+            assert_eq!(rate(json).unwrap(), PresetFrameRate::Fixed(r));
         }
         assert_eq!(Ratio { num: 24_000, den: 1001 }.to_string(), "23.976");
     }
@@ -989,9 +992,9 @@ mod tests {
                 .unwrap();
         assert_eq!(
             (a.codec, a.sample_rate, a.bit_rate, a.channels),
-            (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo)
+            (AudioCodec::Aac, PresetSampleRate::Hz(44_100), Some(160), Channels::Stereo)
         );
-        assert_eq!(a.codec_options.profile, Some(AacProfile::AacLc));
+        assert_eq!(a.codec_options.profile, Some(PresetAacProfile::AacLc));
         let e = serde_json::from_str::<AudioPreset>(r#"{"codec":"AAC","channels":0}"#).unwrap_err().to_string();
         assert!(e.contains("leave `audio` out for no sound"), "{e}");
         let e = serde_json::from_str::<AudioPreset>(r#"{"codec":"vorbis"}"#).unwrap_err().to_string();

@@ -182,9 +182,9 @@ const WEBCAM: [(&str, &str, &str, u32); 2] = [
 impl Row {
     fn preset(&self) -> Preset {
         let frame_rate = match (self.fps, self.ntsc) {
-            (None, _) => FrameRate::Auto,
-            (Some(fps), false) => FrameRate::Fixed(Ratio::integer(fps)),
-            (Some(fps), true) => FrameRate::Fixed(Ratio { num: fps * 1000, den: 1001 }),
+            (None, _) => PresetFrameRate::Auto,
+            (Some(fps), false) => PresetFrameRate::Fixed(Ratio::integer(fps)),
+            (Some(fps), true) => PresetFrameRate::Fixed(Ratio { num: fps * 1000, den: 1001 }),
         };
         let video = VideoPreset {
             codec: VideoCodec::H264,
@@ -210,10 +210,10 @@ impl Row {
         let aac = codec == AudioCodec::Aac;
         let audio = AudioPreset {
             codec,
-            sample_rate: SampleRate::Hz(hz),
+            sample_rate: PresetSampleRate::Hz(hz),
             bit_rate: Some(kbps),
             channels,
-            codec_options: AudioCodecOptions { profile: aac.then_some(AacProfile::AacLc), bit_depth: None },
+            codec_options: AudioCodecOptions { profile: aac.then_some(PresetAacProfile::AacLc), bit_depth: None },
         };
         let thumbnails = self.thumbnails.map(|(interval, w, h)| ThumbnailPreset {
             format: ImageFormat::Png,
@@ -311,7 +311,7 @@ mod tests {
         let a = p.audio.unwrap();
         assert_eq!(
             (a.codec, a.sample_rate, a.bit_rate, a.channels),
-            (AudioCodec::Aac, SampleRate::Hz(44_100), Some(160), Channels::Stereo)
+            (AudioCodec::Aac, PresetSampleRate::Hz(44_100), Some(160), Channels::Stereo)
         );
         let t = p.thumbnails.unwrap();
         assert_eq!((t.format, t.interval, t.max_size()), (ImageFormat::Png, 60, (192, 108)));
@@ -338,7 +338,7 @@ mod tests {
             let v = p.video.unwrap();
             assert_eq!(
                 (v.frame_rate, v.keyframes_max_dist, v.fixed_gop),
-                (FrameRate::Fixed(Ratio::integer(30)), Some(30), true)
+                (PresetFrameRate::Fixed(Ratio::integer(30)), Some(30), true)
             );
             assert_eq!(v.codec_options.effective_buffer_size(), v.codec_options.max_bit_rate);
             assert_eq!(

@@ -356,7 +356,7 @@ impl Checker {
             }
         }
         let mut rates_ok = true;
-        if let FrameRate::Fixed(r) = v.frame_rate {
+        if let PresetFrameRate::Fixed(r) = v.frame_rate {
             if !allowed_frame_rate(r) {
                 self.invalid("video.frameRate", format!("\"auto\", {FRAME_RATES}"), r);
                 rates_ok = false;
@@ -366,7 +366,7 @@ impl Checker {
             if !allowed_frame_rate(r) {
                 self.invalid("video.maxFrameRate", FRAME_RATES, r);
                 rates_ok = false;
-            } else if v.frame_rate != FrameRate::Auto {
+            } else if v.frame_rate != PresetFrameRate::Auto {
                 self.conflict(
                     "video.maxFrameRate",
                     "absent when video.frameRate is not \"auto\" (it caps \"auto\" only)",
@@ -389,8 +389,8 @@ impl Checker {
         let Some(level) = v.codec_options.level else { return };
         let (w, h) = v.max_size();
         let rate = match (v.frame_rate, v.max_frame_rate) {
-            (FrameRate::Fixed(r), _) | (FrameRate::Auto, Some(r)) => Some(r),
-            (FrameRate::Auto, None) => None,
+            (PresetFrameRate::Fixed(r), _) | (PresetFrameRate::Auto, Some(r)) => Some(r),
+            (PresetFrameRate::Auto, None) => None,
         };
         let fps = rate.map_or(1.0, |r| r.num as f32 / r.den.max(1) as f32);
         let needed = Level::for_stream(w, h, fps, 0, v.codec_options.profile);
@@ -424,7 +424,7 @@ impl Checker {
             }
             (true, None) => {}
         }
-        if let SampleRate::Hz(hz) = a.sample_rate {
+        if let PresetSampleRate::Hz(hz) = a.sample_rate {
             let refused = match codec {
                 _ if !SAMPLE_RATES.contains(&hz) => None,
                 AudioCodec::Opus if hz != 48_000 => Some("48000 (or \"auto\") for opus"),
@@ -447,7 +447,7 @@ impl Checker {
                     format!("absent for {codec} (AAC only)"),
                     serde_name(&profile),
                 );
-            } else if profile == AacProfile::HeAacV2 && a.channels == Channels::Mono {
+            } else if profile == PresetAacProfile::HeAacV2 && a.channels == Channels::Mono {
                 self.conflict("audio.channels", "2 or \"auto\" with HE-AACv2 (parametric stereo)", a.channels);
             }
         }

@@ -5,8 +5,8 @@
 //! rate and bit rate from here.
 
 use super::model::{
-    AspectRatio, Container, Dimension, FrameRate, PaddingPolicy, Preset, Ratio, SizingPolicy, VideoBitRate, VideoCodec,
-    VideoCodecOptions, VideoPreset,
+    AspectRatio, Container, Dimension, PaddingPolicy, Preset, PresetFrameRate, Ratio, SizingPolicy, VideoBitRate,
+    VideoCodec, VideoCodecOptions, VideoPreset,
 };
 use crate::codec::h264::{EncoderConfig, Profile};
 
@@ -48,7 +48,7 @@ impl WebcamPreset {
             keyframes_max_dist: None,
             fixed_gop: true,
             bit_rate: VideoBitRate::Kbps(self.bitrate / 1000),
-            frame_rate: FrameRate::Fixed(Ratio::integer(self.frame_rate)),
+            frame_rate: PresetFrameRate::Fixed(Ratio::integer(self.frame_rate)),
             max_frame_rate: None,
             max_width: Dimension::Pixels(self.width),
             max_height: Dimension::Pixels(self.height),

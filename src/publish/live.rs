@@ -24,12 +24,12 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline};
+use super::pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError};
 use crate::codec::h264::{EncoderConfig, H264Error};
 use crate::frame::Size;
 use crate::preset::{
-    system_preset, webcam_preset, Dimension, FrameRate, PaddingPolicy, Preset, SizingPolicy, VideoBitRate, VideoPreset,
-    WatermarkPreset,
+    system_preset, webcam_preset, Dimension, PaddingPolicy, Preset, PresetFrameRate, SizingPolicy, VideoBitRate,
+    VideoPreset, WatermarkPreset,
 };
 use crate::video::color::ColorSpace;
 use crate::video::{self, Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
@@ -63,8 +63,8 @@ pub fn publish_preset(id: &str) -> Option<Preset> {
 pub fn encoder_config(video: &VideoPreset, frame: Size, camera_fps: Option<f32>) -> EncoderConfig {
     let camera = camera_fps.filter(|f| f.is_finite() && *f >= 1.0).unwrap_or(DEFAULT_CAMERA_FPS);
     let fps = match video.frame_rate {
-        FrameRate::Fixed(r) => r.num as f32 / r.den.max(1) as f32,
-        FrameRate::Auto => match video.max_frame_rate {
+        PresetFrameRate::Fixed(r) => r.num as f32 / r.den.max(1) as f32,
+        PresetFrameRate::Auto => match video.max_frame_rate {
             Some(max) => camera.min(max.num as f32 / max.den.max(1) as f32),
             None => camera,
         },
@@ -115,7 +115,7 @@ pub enum LiveVideoError {
     /// The picture could not be prepared (bad buffer or size; per frame).
     Frame(video::PipelineError),
     /// Encoding or fragmenting failed, or a setting is out of range.
-    Pipeline(PipelineError),
+    Pipeline(VideoPipelineError),
     /// An encoder override does not fit its field (`field` is its path,
     /// e.g. `width`).
     Override { field: String, reason: String },
@@ -139,8 +139,8 @@ impl From<video::PipelineError> for LiveVideoError {
     }
 }
 
-impl From<PipelineError> for LiveVideoError {
-    fn from(e: PipelineError) -> Self {
+impl From<VideoPipelineError> for LiveVideoError {
+    fn from(e: VideoPipelineError) -> Self {
         LiveVideoError::Pipeline(e)
     }
 }
@@ -225,7 +225,7 @@ impl LiveVideo {
         capture_us: i64,
     ) -> Result<Vec<PipelineEvent>, LiveVideoError> {
         if self.finished {
-            return Err(PipelineError::Finished.into());
+            return Err(VideoPipelineError::Finished.into());
         }
         let key = InputKey { size, format };
         if self.prep.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -250,7 +250,7 @@ impl LiveVideo {
     /// Ends the stream: the last fragment. Later pushes fail.
     pub fn finish(&mut self) -> Result<Vec<PipelineEvent>, LiveVideoError> {
         if std::mem::replace(&mut self.finished, true) {
-            return Err(PipelineError::Finished.into());
+            return Err(VideoPipelineError::Finished.into());
         }
         match self.encoder.as_mut() {
             Some(e) => Ok(e.finish()?),
@@ -283,7 +283,7 @@ impl LiveVideo {
 
 impl From<H264Error> for LiveVideoError {
     fn from(e: H264Error) -> Self {
-        LiveVideoError::Pipeline(PipelineError::Encoder(e))
+        LiveVideoError::Pipeline(VideoPipelineError::Encoder(e))
     }
 }
 
@@ -401,7 +401,7 @@ mod tests {
         assert_eq!(events.iter().filter(|e| matches!(e, PipelineEvent::Init(_))).count(), 1, "one init segment");
         assert!(matches!(
             live.push(&[0; 4], InputFormat::Rgba, Size::new(2, 2), 8, 9_000_000),
-            Err(LiveVideoError::Pipeline(PipelineError::Finished))
+            Err(LiveVideoError::Pipeline(VideoPipelineError::Finished))
         ));
     }
 
@@ -410,7 +410,7 @@ mod tests {
         let mut c = config("webcam-360p");
         c.overrides.insert("width".into(), 17.into());
         match LiveVideo::new(c) {
-            Err(LiveVideoError::Pipeline(PipelineError::Encoder(H264Error::InvalidConfig { field, .. }))) => {
+            Err(LiveVideoError::Pipeline(VideoPipelineError::Encoder(H264Error::InvalidConfig { field, .. }))) => {
                 assert_eq!(field, "width")
             }
             other => panic!("{other:?}"),

@@ -26,7 +26,7 @@ pub use live::{
     encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL,
     DEFAULT_CAMERA_FPS,
 };
-pub use pipeline::{PipelineConfig, PipelineError, PipelineEvent, VideoPipeline, VIDEO_TRACK_ID};
+pub use pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError, VIDEO_TRACK_ID};
 pub use stats::Percentiles;
 pub use upload::{
     parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadMethod,

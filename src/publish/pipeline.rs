@@ -36,9 +36,9 @@ impl PipelineConfig {
 
     /// Checks the fragment duration and the first sequence number (the
     /// encoder settings are checked when the encoder is made).
-    pub fn check_framing(&self) -> Result<(), PipelineError> {
+    pub fn check_framing(&self) -> Result<(), VideoPipelineError> {
         match framing_problem(self.fragment_duration, self.first_sequence) {
-            Some((field, reason)) => Err(PipelineError::InvalidConfig { field, reason }),
+            Some((field, reason)) => Err(VideoPipelineError::InvalidConfig { field, reason }),
             None => Ok(()),
         }
     }
@@ -56,11 +56,11 @@ pub(crate) fn framing_problem(fragment_duration: Timestamp, first_sequence: u32)
 }
 
 /// Why the pipeline refused a call. Every error leaves the pipeline usable
-/// except [`PipelineError::Encoder`] and [`PipelineError::Mux`] from inside
+/// except [`VideoPipelineError::Encoder`] and [`VideoPipelineError::Mux`] from inside
 /// the encoder or the muxer (drop the pipeline).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum PipelineError {
+pub enum VideoPipelineError {
     /// An option is out of range.
     InvalidConfig { field: &'static str, reason: String },
     /// A frame timestamp is not after the previous frame's (µs). The frame
@@ -74,31 +74,31 @@ pub enum PipelineError {
     Finished,
 }
 
-impl fmt::Display for PipelineError {
+impl fmt::Display for VideoPipelineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PipelineError::InvalidConfig { field, reason } => write!(f, "{field} {reason}"),
-            PipelineError::NonMonotonic { previous_us, found_us } => {
+            VideoPipelineError::InvalidConfig { field, reason } => write!(f, "{field} {reason}"),
+            VideoPipelineError::NonMonotonic { previous_us, found_us } => {
                 write!(f, "frame timestamp {found_us} µs is not after the previous frame's {previous_us} µs")
             }
-            PipelineError::Encoder(e) => write!(f, "{e}"),
-            PipelineError::Mux(e) => write!(f, "{e}"),
-            PipelineError::Finished => write!(f, "the pipeline was finished"),
+            VideoPipelineError::Encoder(e) => write!(f, "{e}"),
+            VideoPipelineError::Mux(e) => write!(f, "{e}"),
+            VideoPipelineError::Finished => write!(f, "the pipeline was finished"),
         }
     }
 }
 
-impl std::error::Error for PipelineError {}
+impl std::error::Error for VideoPipelineError {}
 
-impl From<H264Error> for PipelineError {
+impl From<H264Error> for VideoPipelineError {
     fn from(e: H264Error) -> Self {
-        PipelineError::Encoder(e)
+        VideoPipelineError::Encoder(e)
     }
 }
 
-impl From<MuxError> for PipelineError {
+impl From<MuxError> for VideoPipelineError {
     fn from(e: MuxError) -> Self {
-        PipelineError::Mux(e)
+        VideoPipelineError::Mux(e)
     }
 }
 
@@ -150,7 +150,7 @@ impl fmt::Debug for VideoPipeline {
 
 impl VideoPipeline {
     /// Validates `config` and creates the encoder.
-    pub fn new(mut config: PipelineConfig) -> Result<Self, PipelineError> {
+    pub fn new(mut config: PipelineConfig) -> Result<Self, VideoPipelineError> {
         config.check_framing()?;
         config.encoder.format = NalFormat::Avc;
         if config.encoder.keyframe_interval.is_none() {
@@ -191,20 +191,20 @@ impl VideoPipeline {
     }
 
     /// Changes the target bitrate from the next frame on.
-    pub fn set_bitrate(&mut self, bitrate: u32) -> Result<(), PipelineError> {
+    pub fn set_bitrate(&mut self, bitrate: u32) -> Result<(), VideoPipelineError> {
         Ok(self.encoder.set_bitrate(bitrate)?)
     }
 
     /// Encodes one frame captured at `capture_us` (any origin, increasing)
     /// and returns what became complete: the init segment after the first
     /// frame, a fragment whenever a keyframe closes one.
-    pub fn push(&mut self, frame: &I420Planes<'_>, capture_us: i64) -> Result<Vec<PipelineEvent>, PipelineError> {
+    pub fn push(&mut self, frame: &I420Planes<'_>, capture_us: i64) -> Result<Vec<PipelineEvent>, VideoPipelineError> {
         if self.finished {
-            return Err(PipelineError::Finished);
+            return Err(VideoPipelineError::Finished);
         }
         if let Some(previous) = self.last_us {
             if capture_us <= previous {
-                return Err(PipelineError::NonMonotonic { previous_us: previous, found_us: capture_us });
+                return Err(VideoPipelineError::NonMonotonic { previous_us: previous, found_us: capture_us });
             }
         }
         let origin = *self.origin_us.get_or_insert(capture_us);
@@ -257,9 +257,9 @@ impl VideoPipeline {
     }
 
     /// Ends the stream: returns the last fragment. Later pushes fail.
-    pub fn finish(&mut self) -> Result<Vec<PipelineEvent>, PipelineError> {
+    pub fn finish(&mut self) -> Result<Vec<PipelineEvent>, VideoPipelineError> {
         if self.finished {
-            return Err(PipelineError::Finished);
+            return Err(VideoPipelineError::Finished);
         }
         self.finished = true;
         match self.segmenter.as_mut() {
@@ -335,24 +335,30 @@ mod tests {
         let data = frame(64, 48, 0);
         let planes = I420Planes::packed(64, 48, &data).unwrap();
         p.push(&planes, 1000).unwrap();
-        assert_eq!(p.push(&planes, 1000), Err(PipelineError::NonMonotonic { previous_us: 1000, found_us: 1000 }));
-        assert!(matches!(p.push(&planes, 500), Err(PipelineError::NonMonotonic { .. })));
+        assert_eq!(p.push(&planes, 1000), Err(VideoPipelineError::NonMonotonic { previous_us: 1000, found_us: 1000 }));
+        assert!(matches!(p.push(&planes, 500), Err(VideoPipelineError::NonMonotonic { .. })));
         p.push(&planes, 40_000).unwrap();
         assert_eq!(p.frames(), 2);
         let wrong = frame(32, 32, 0);
-        assert!(matches!(p.push(&I420Planes::packed(32, 32, &wrong).unwrap(), 80_000), Err(PipelineError::Encoder(_))));
+        assert!(matches!(
+            p.push(&I420Planes::packed(32, 32, &wrong).unwrap(), 80_000),
+            Err(VideoPipelineError::Encoder(_))
+        ));
         p.push(&planes, 80_000).unwrap();
         assert!(!p.finish().unwrap().is_empty());
-        assert_eq!(p.push(&planes, 120_000), Err(PipelineError::Finished));
+        assert_eq!(p.push(&planes, 120_000), Err(VideoPipelineError::Finished));
     }
 
     #[test]
     fn rejects_bad_options() {
         let mut c = PipelineConfig::new(EncoderConfig::new(64, 48));
         c.fragment_duration = Timestamp::from_millis(50);
-        assert!(matches!(VideoPipeline::new(c), Err(PipelineError::InvalidConfig { field: "fragmentDuration", .. })));
+        assert!(matches!(
+            VideoPipeline::new(c),
+            Err(VideoPipelineError::InvalidConfig { field: "fragmentDuration", .. })
+        ));
         let mut c = PipelineConfig::new(EncoderConfig::new(63, 48));
         c.first_sequence = 1;
-        assert!(matches!(VideoPipeline::new(c), Err(PipelineError::Encoder(H264Error::InvalidConfig { .. }))));
+        assert!(matches!(VideoPipeline::new(c), Err(VideoPipelineError::Encoder(H264Error::InvalidConfig { .. }))));
     }
 }

@@ -40,7 +40,7 @@ use crate::audio::{AudioConverter, ConvertError, ConvertOptions, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::opus::{OpusHead, OpusPacket};
 use crate::codec::CodecConfig;
-use crate::decode::{AudioDecodeError, AudioDecoder, AudioInfo, DecodeOptions, DecodeStats};
+use crate::decode::{AudioDecodeError, AudioDecoder, DecodeOptions, DecodeStats, SourceInfo};
 use crate::mux::cmaf::CmafWriter;
 use crate::mux::flac;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
@@ -132,7 +132,7 @@ pub struct OutputPatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TranscodeSummary {
     /// What the input held.
-    pub input: AudioInfo,
+    pub input: SourceInfo,
     /// The decoder's counters (damaged packets skipped, ...).
     pub decode: DecodeStats,
     /// The output codec: its RFC 6381 string in MP4 containers

@@ -41,7 +41,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{config_error, from_js, js_error};
-use crate::codec::flac::{self, metadata_blocks, StreamInfo};
+use crate::codec::flac::{self, metadata_blocks, FlacStreamInfo};
 use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
     BitstreamError, NalUnitType, Sps,
@@ -539,7 +539,7 @@ fn flac_config(desc: &[u8]) -> Result<(Vec<u8>, u32, u16, u16), &'static str> {
     if first.header.block_type != flac::STREAMINFO {
         return Err(not_stream_info);
     }
-    let info = StreamInfo::parse(first.body).map_err(|_| not_stream_info)?;
+    let info = FlacStreamInfo::parse(first.body).map_err(|_| not_stream_info)?;
     Ok((blocks.to_vec(), info.sample_rate, u16::from(info.channels), u16::from(info.bits_per_sample)))
 }
 
@@ -1134,11 +1134,11 @@ struct InitFullJs {
     byte_range: Option<ByteRangeJs>,
 }
 
-impl From<InitJs> for playlist::InitSegment {
+impl From<InitJs> for playlist::InitSegmentRef {
     fn from(i: InitJs) -> Self {
         match i {
-            InitJs::Uri(uri) => playlist::InitSegment::new(uri),
-            InitJs::Full(f) => playlist::InitSegment { uri: f.uri, byte_range: f.byte_range.map(Into::into) },
+            InitJs::Uri(uri) => playlist::InitSegmentRef::new(uri),
+            InitJs::Full(f) => playlist::InitSegmentRef { uri: f.uri, byte_range: f.byte_range.map(Into::into) },
         }
     }
 }
@@ -1154,9 +1154,9 @@ struct PartJs {
     byte_range: Option<ByteRangeJs>,
 }
 
-impl From<PartJs> for playlist::Part {
+impl From<PartJs> for playlist::PlaylistPart {
     fn from(p: PartJs) -> Self {
-        playlist::Part {
+        playlist::PlaylistPart {
             uri: p.uri,
             duration: p.duration,
             independent: p.independent,

@@ -33,8 +33,8 @@ use crate::ingest::{routes, StreamName, TrackName};
 use crate::preset::{AudioPreset, WEBCAM_PRESETS};
 use crate::publish::{
     encoder_for, publish_preset, AudioPipeline, AudioPipelineConfig, AudioPipelineError, Backoff, LiveVideo,
-    LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineError, PipelineEvent, UploadConfig,
-    UploadEvent, UploadMethod, UploadQueue, UploadRequest,
+    LiveVideoConfig, LiveVideoError, Outcome, Percentiles, PipelineConfig, PipelineEvent, UploadConfig, UploadEvent,
+    UploadMethod, UploadQueue, UploadRequest, VideoPipelineError,
 };
 use crate::registry::default_live_audio;
 use crate::time::{Timescale, Timestamp};
@@ -154,16 +154,16 @@ fn default_first_sequence() -> u32 {
     1
 }
 
-fn pipeline_error(e: PipelineError) -> JsValue {
+fn pipeline_error(e: VideoPipelineError) -> JsValue {
     match e {
-        PipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
-        PipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
+        VideoPipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
+        VideoPipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
             js_error(&e.to_string(), "invalid-config", Some(&format!("video.{field}")))
         }
-        PipelineError::Encoder(
+        VideoPipelineError::Encoder(
             crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. },
         ) => js_error(&e.to_string(), "invalid-frame", None),
-        PipelineError::Finished => js_error(&e.to_string(), "finished", None),
+        VideoPipelineError::Finished => js_error(&e.to_string(), "finished", None),
         _ => js_error(&e.to_string(), "encoder-error", None),
     }
 }
@@ -327,7 +327,7 @@ impl Shared {
         let Picture { data, format, size, stride } = picture;
         let made = match self.pipeline.push(data, format, size, stride, capture_us.round() as i64) {
             Ok(made) => made,
-            Err(LiveVideoError::Pipeline(PipelineError::NonMonotonic { .. })) => {
+            Err(LiveVideoError::Pipeline(VideoPipelineError::NonMonotonic { .. })) => {
                 self.frames_dropped += 1;
                 return Ok((false, Vec::new()));
             }

@@ -135,7 +135,7 @@ impl<'a> Iterator for MetadataBlocks<'a> {
 /// first and only there, no block of type 127, every block complete. The
 /// last-block flags are not checked ([`with_last_flag`] sets them).
 /// Returns the STREAMINFO.
-pub fn check_metadata(data: &[u8]) -> Result<StreamInfo, FlacMetadataError> {
+pub fn check_metadata(data: &[u8]) -> Result<FlacStreamInfo, FlacMetadataError> {
     let starts_right = data.len() >= 4 + STREAMINFO_LEN && data.first().is_some_and(|b| b & 0x7f == STREAMINFO);
     if !starts_right {
         return Err(FlacMetadataError::NoStreamInfo);
@@ -154,7 +154,7 @@ pub fn check_metadata(data: &[u8]) -> Result<StreamInfo, FlacMetadataError> {
         }
         block?;
     }
-    StreamInfo::parse(data.get(4..).unwrap_or_default())
+    FlacStreamInfo::parse(data.get(4..).unwrap_or_default())
 }
 
 /// `data` with the last-block flag set on its final block and cleared on
@@ -171,7 +171,7 @@ pub fn with_last_flag(data: &[u8]) -> Vec<u8> {
 
 /// STREAMINFO (RFC 9639 section 8.2): the stream's format and totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamInfo {
+pub struct FlacStreamInfo {
     /// Smallest and largest block size in samples (equal for a fixed
     /// block size, except for the last block).
     pub min_block_size: u16,
@@ -191,16 +191,16 @@ pub struct StreamInfo {
     pub md5: [u8; 16],
 }
 
-impl StreamInfo {
+impl FlacStreamInfo {
     /// Reads the first 34 bytes of `body`.
-    pub fn parse(body: &[u8]) -> Result<StreamInfo, FlacMetadataError> {
+    pub fn parse(body: &[u8]) -> Result<FlacStreamInfo, FlacMetadataError> {
         let s: &[u8; STREAMINFO_LEN] =
             body.get(..STREAMINFO_LEN).and_then(|s| s.try_into().ok()).ok_or(FlacMetadataError::ShortStreamInfo)?;
         let u24 = |i: usize| u32::from_be_bytes([0, s[i], s[i + 1], s[i + 2]]);
         let packed = u64::from_be_bytes([s[10], s[11], s[12], s[13], s[14], s[15], s[16], s[17]]);
         let mut md5 = [0u8; 16];
         md5.copy_from_slice(&s[18..34]);
-        Ok(StreamInfo {
+        Ok(FlacStreamInfo {
             min_block_size: u16::from_be_bytes([s[0], s[1]]),
             max_block_size: u16::from_be_bytes([s[2], s[3]]),
             min_frame_size: u24(4),
@@ -245,7 +245,7 @@ impl StreamInfo {
 mod tests {
     use super::*;
 
-    const INFO: StreamInfo = StreamInfo {
+    const INFO: FlacStreamInfo = FlacStreamInfo {
         min_block_size: 4096,
         max_block_size: 4096,
         min_frame_size: 14,
@@ -265,12 +265,12 @@ mod tests {
 
     #[test]
     fn stream_info_round_trips() {
-        assert_eq!(StreamInfo::parse(&INFO.to_bytes()), Ok(INFO));
+        assert_eq!(FlacStreamInfo::parse(&INFO.to_bytes()), Ok(INFO));
         let block = INFO.to_block(true);
         assert_eq!(&block[..4], &[0x80, 0, 0, 34]);
         // 0000 1010 1100 0100 0100 (44100), 001 (2 channels), 1 0111 (24 bits).
         assert_eq!(&block[14..18], &[0x0a, 0xc4, 0x43, 0x79]);
-        assert_eq!(StreamInfo::parse(&block[4..37]), Err(FlacMetadataError::ShortStreamInfo));
+        assert_eq!(FlacStreamInfo::parse(&block[4..37]), Err(FlacMetadataError::ShortStreamInfo));
         assert_eq!(check_metadata(&block), Ok(INFO));
     }
 

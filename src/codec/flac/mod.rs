@@ -43,8 +43,8 @@ use crate::codec::CodecConfig;
 pub mod metadata;
 
 pub use metadata::{
-    check_metadata, metadata_blocks, with_last_flag, BlockHeader, FlacMetadataError, MetadataBlock, MetadataBlocks,
-    StreamInfo, FORBIDDEN_BLOCK_TYPE, STREAMINFO, STREAMINFO_LEN,
+    check_metadata, metadata_blocks, with_last_flag, BlockHeader, FlacMetadataError, FlacStreamInfo, MetadataBlock,
+    MetadataBlocks, FORBIDDEN_BLOCK_TYPE, STREAMINFO, STREAMINFO_LEN,
 };
 
 /// Block sizes flacenc accepts (FLAC allows 16 to 65535).
@@ -275,11 +275,11 @@ impl FlacEncoder {
         self.stream_info_record().to_bytes()
     }
 
-    fn stream_info_record(&self) -> StreamInfo {
+    fn stream_info_record(&self) -> FlacStreamInfo {
         let c = &self.config;
         let done = self.finished;
         let (min_frame, max_frame) = if done { self.frame_bytes.unwrap_or((0, 0)) } else { (0, 0) };
-        StreamInfo {
+        FlacStreamInfo {
             min_block_size: c.block_size,
             max_block_size: c.block_size,
             min_frame_size: min_frame as u32,

@@ -33,7 +33,7 @@ macro_rules! vcall {
 }
 
 /// An OpenH264 encoder object, uninitialised and destroyed on drop.
-pub struct RawEncoder(NonNull<ISVCEncoder>);
+pub(crate) struct RawEncoder(NonNull<ISVCEncoder>);
 
 // SAFETY: the object has no thread affinity; it is only used through &mut.
 unsafe impl Send for RawEncoder {}

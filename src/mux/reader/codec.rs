@@ -4,7 +4,7 @@
 use super::boxes::{self, Bx};
 use super::error::{FourCc, ReadError};
 use crate::codec::aac::AudioSpecificConfig;
-use crate::codec::flac::{self, metadata_blocks, FlacMetadataError, StreamInfo, STREAMINFO_LEN};
+use crate::codec::flac::{self, metadata_blocks, FlacMetadataError, FlacStreamInfo, STREAMINFO_LEN};
 use crate::codec::h264::bitstream::AvcDecoderConfigurationRecord;
 use crate::codec::opus::{OpusHead, OpusHeadError};
 use crate::codec::{CodecConfig, CodecConfigError, TrackKind};
@@ -262,7 +262,7 @@ fn flac(entry: &Bx<'_>) -> Result<CodecConfig, ReadError> {
         return Err(ReadError::Malformed { fourcc, reason: "bytes after the last metadata block" });
     }
     let si = stream_info.ok_or(ReadError::Malformed { fourcc, reason: "no STREAMINFO" })?;
-    let si = StreamInfo::parse(si).map_err(|_| ReadError::ShortBox { fourcc, field: "STREAMINFO" })?;
+    let si = FlacStreamInfo::parse(si).map_err(|_| ReadError::ShortBox { fourcc, field: "STREAMINFO" })?;
     if si.sample_rate == 0 {
         return Err(ReadError::InvalidField { fourcc, field: "STREAMINFO sample rate", value: 0 });
     }

@@ -101,7 +101,7 @@ pub struct Step {
 }
 
 /// An FDK AAC encoder instance, closed on drop.
-pub struct RawEncoder(NonNull<AacEncoderHandle>);
+pub(crate) struct RawEncoder(NonNull<AacEncoderHandle>);
 
 // SAFETY: the instance has no thread affinity; it is only used through &mut.
 unsafe impl Send for RawEncoder {}
