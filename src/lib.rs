@@ -24,3 +24,8 @@ mod xorshift;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+// Unit tests include the fuzz harnesses of tests/fuzz/harness, which are
+// written against the public API as `framecast::...`.
+#[cfg(test)]
+extern crate self as framecast;

@@ -15,10 +15,15 @@ use std::time::{Duration, Instant};
 use common::{ffprobe, testdata_dir};
 use framecast::codec::{CodecConfig, TrackKind};
 use framecast::mux::reader::{
-    fuzz_entry, validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, MediaSegment, Movie, Mp4File,
-    ReadError, ReadOptions, SampleRef, Track,
+    validate_fragment, FragmentRules, FragmentSummary, FragmentValidator, MediaSegment, Movie, Mp4File, ReadError,
+    ReadOptions, SampleRef, Track,
 };
 use serde_json::Value;
+
+// The fuzz harness: every entry point and the invariants parsing promises.
+#[path = "fuzz/harness/mp4_reader.rs"]
+mod harness;
+use harness::fuzz_entry;
 
 // ---------------------------------------------------------------------------
 // Memory accounting: a per-thread count of live heap bytes and its peak, so

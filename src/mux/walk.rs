@@ -258,6 +258,36 @@ impl<R: Read + Seek> Iterator for SeekChildren<'_, R> {
     }
 }
 
+/// Offset just past the first top-level box of type `fourcc`, if the boxes
+/// up to it parse.
+pub fn end_of_first(data: &[u8], fourcc: [u8; 4]) -> Option<usize> {
+    top_level(data).map_while(Result::ok).find(|bx| bx.fourcc.0 == fourcc).and_then(|bx| usize::try_from(bx.end()).ok())
+}
+
+/// Splits `data` before every top-level box of type `fourcc` (the first
+/// piece keeps whatever precedes the first such box). Stops splitting at the
+/// first box that does not parse; the rest goes into the last piece.
+pub fn split_before(data: &[u8], fourcc: [u8; 4]) -> Vec<&[u8]> {
+    let mut cuts: Vec<usize> = top_level(data)
+        .map_while(Result::ok)
+        .filter(|bx| bx.fourcc.0 == fourcc)
+        .filter_map(|bx| usize::try_from(bx.offset).ok())
+        .filter(|&o| o > 0)
+        .collect();
+    cuts.push(data.len());
+    let mut pieces = Vec::with_capacity(cuts.len());
+    let mut start = 0;
+    for cut in cuts {
+        if let Some(piece) = data.get(start..cut) {
+            if !piece.is_empty() {
+                pieces.push(piece);
+            }
+        }
+        start = cut;
+    }
+    pieces
+}
+
 /// The `N` bytes at `pos` of `data`; `None` past the end.
 fn bytes_at<const N: usize>(data: &[u8], pos: usize) -> Option<[u8; N]> {
     data.get(pos..pos.checked_add(N)?)?.try_into().ok()

@@ -15,5 +15,5 @@ pub mod audio;
 
 pub use audio::{
     transcode_audio, transcode_audio_bytes, AudioTranscodeOptions, AudioTranscoder, OutputPatch, TranscodeError,
-    TranscodeProgress, TranscodeSummary, READ_AHEAD,
+    TranscodeProgress, TranscodeSummary, OPEN_AHEAD, READ_AHEAD,
 };

@@ -5,6 +5,8 @@
 
 use super::error::{FourCc, ReadError};
 pub(super) use crate::mux::walk::{be_u16, be_u32, be_u64, top_level, Bx};
+#[cfg(test)]
+use crate::mux::walk::{end_of_first, split_before};
 
 impl<'a> Bx<'a> {
     /// A field reader over the body.
@@ -124,36 +126,6 @@ pub(super) fn once<'a>(slot: &mut Option<Bx<'a>>, bx: Bx<'a>, parent: Option<Fou
 /// A box that must be there.
 pub(super) fn required<'a>(slot: Option<Bx<'a>>, fourcc: &[u8; 4], parent: FourCc) -> Result<Bx<'a>, ReadError> {
     slot.ok_or(ReadError::MissingBox { fourcc: FourCc(*fourcc), parent: Some(parent) })
-}
-
-/// Offset just past the first top-level box of type `fourcc`, if the boxes
-/// up to it parse.
-pub(super) fn end_of_first(data: &[u8], fourcc: [u8; 4]) -> Option<usize> {
-    top_level(data).map_while(Result::ok).find(|bx| bx.fourcc.0 == fourcc).and_then(|bx| usize::try_from(bx.end()).ok())
-}
-
-/// Splits `data` before every top-level box of type `fourcc` (the first
-/// piece keeps whatever precedes the first such box). Stops splitting at the
-/// first box that does not parse; the rest goes into the last piece.
-pub(super) fn split_before(data: &[u8], fourcc: [u8; 4]) -> Vec<&[u8]> {
-    let mut cuts: Vec<usize> = top_level(data)
-        .map_while(Result::ok)
-        .filter(|bx| bx.fourcc.0 == fourcc)
-        .filter_map(|bx| usize::try_from(bx.offset).ok())
-        .filter(|&o| o > 0)
-        .collect();
-    cuts.push(data.len());
-    let mut pieces = Vec::with_capacity(cuts.len());
-    let mut start = 0;
-    for cut in cuts {
-        if let Some(piece) = data.get(start..cut) {
-            if !piece.is_empty() {
-                pieces.push(piece);
-            }
-        }
-        start = cut;
-    }
-    pieces
 }
 
 /// Payload ranges of the top-level `mdat` boxes, in input order, for

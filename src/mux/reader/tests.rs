@@ -3,8 +3,13 @@
 //! progressive tables in all their forms, and the codec entries.
 
 use super::*;
+
+// The fuzz harness, shared with the `mp4_reader` fuzz target (it is not public API).
+#[path = "../../../tests/fuzz/harness/mp4_reader.rs"]
+mod harness;
 use crate::codec::{CodecConfig, TrackKind};
 use crate::mux::walk::build::{bx, cat, full, u32s};
+use harness::fuzz_entry;
 
 /// A 64x64 High profile avcC made by x264.
 const AVCC: &str = "0164000affe100186764000aacd94426c044000003000400000300c83c48965801000668ebe3cb22c0fdf8f800";

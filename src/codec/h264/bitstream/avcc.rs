@@ -71,7 +71,8 @@ impl Default for AvcDecoderConfigurationRecord {
 /// Maximum parameter-set counts and length representable in `avcC`.
 const AVCC_MAX_SPS: usize = 31;
 const AVCC_MAX_PPS: usize = 255;
-pub(super) const AVCC_MAX_NAL_LEN: usize = 65_535;
+/// Longest parameter set an `avcC` can carry, in bytes: its length fields are 16 bits.
+pub const AVCC_MAX_NAL_LEN: usize = 65_535;
 
 /// Byte cursor used to parse `avcC`.
 struct ByteCursor<'a> {

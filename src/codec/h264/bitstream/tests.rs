@@ -2,6 +2,12 @@
 //! parsing, `avcC` records, codec strings, and the fuzz entry point on real and mutated input.
 
 use super::*;
+
+// The fuzz harness, shared with the `h264_bitstream` fuzz target (it is not public API).
+#[path = "../../../../tests/fuzz/harness/h264_bitstream.rs"]
+mod harness;
+use harness::fuzz_entry;
+
 use crate::codec::bits::BitWriter;
 use crate::xorshift::XorShift;
 
