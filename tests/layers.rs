@@ -75,7 +75,7 @@ fn code_only(src: &str) -> String {
         } else if !ident_before && raw_string_start(rest).is_some() {
             let (prefix, hashes) = raw_string_start(rest).unwrap();
             let mut close = vec![b'"'];
-            close.extend(std::iter::repeat(b'#').take(hashes));
+            close.extend(std::iter::repeat_n(b'#', hashes));
             let body = prefix + hashes + 1;
             let end = find(&rest[body..], &close).map_or(rest.len(), |p| body + p + close.len());
             blank(&mut out, &rest[..end]);

@@ -116,7 +116,7 @@ impl<'a> Iterator for MetadataBlocks<'a> {
         }
         let offset = self.pos;
         let rest = self.data.get(offset..).unwrap_or_default();
-        let Some(&[a, b, c, d]) = rest.get(..4).map(|h| <&[u8; 4]>::try_from(h).ok()).flatten() else {
+        let Some(&[a, b, c, d]) = rest.get(..4).and_then(|h| <&[u8; 4]>::try_from(h).ok()) else {
             self.done = true;
             return Some(Err(FlacMetadataError::TruncatedHeader));
         };
