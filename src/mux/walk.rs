@@ -21,9 +21,6 @@ use super::reader::{FourCc, ReadError};
 /// The `uuid` box type, whose header carries a 16-byte extended type.
 const UUID: FourCc = FourCc(*b"uuid");
 
-/// Most bytes a box header takes: size, type, 64-bit size, extended type.
-pub const MAX_HEADER_LEN: usize = 32;
-
 /// A box header as read: where the box is and how long it says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BoxHeader {
@@ -212,11 +209,6 @@ impl<'r, R: Read + Seek> SeekChildren<'r, R> {
             }
         }
         Some(filled)
-    }
-
-    /// The source the boxes are read from, to read a box's body.
-    pub fn source(&mut self) -> &mut R {
-        self.source
     }
 }
 
