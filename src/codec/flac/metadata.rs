@@ -172,12 +172,14 @@ pub fn with_last_flag(data: &[u8]) -> Vec<u8> {
 /// STREAMINFO (RFC 9639 section 8.2): the stream's format and totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlacStreamInfo {
-    /// Smallest and largest block size in samples (equal for a fixed
-    /// block size, except for the last block).
+    /// Smallest block size in samples (equal to the largest for a fixed
+    /// block size; the last block may be shorter).
     pub min_block_size: u16,
+    /// Largest block size in samples.
     pub max_block_size: u16,
-    /// Smallest and largest frame in bytes (24 bits each); 0 when unknown.
+    /// Smallest frame in bytes (24 bits); 0 when unknown.
     pub min_frame_size: u32,
+    /// Largest frame in bytes (24 bits); 0 when unknown.
     pub max_frame_size: u32,
     /// Samples per second (20 bits).
     pub sample_rate: u32,

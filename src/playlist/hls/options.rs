@@ -39,7 +39,7 @@ pub enum Window {
 }
 
 /// Where `EXT-X-PROGRAM-DATE-TIME` tags go. Times come from
-/// [`Segment::program_date_time_ms`], or are extrapolated from the last
+/// [`Segment::program_date_time_ms`](crate::playlist::Segment::program_date_time_ms), or are extrapolated from the last
 /// segment that had one; a segment with no known time never gets a tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PdtPlacement {
@@ -82,7 +82,7 @@ impl LowLatencyOptions {
     }
 }
 
-/// Options of a [`MediaPlaylist`], with their defaults.
+/// Options of a [`MediaPlaylist`](super::MediaPlaylist), with their defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaPlaylistOptions {
     /// VOD, EVENT or live window. Default [`PlaylistKind::Vod`].
@@ -101,7 +101,7 @@ pub struct MediaPlaylistOptions {
     /// `EXT-X-PROGRAM-DATE-TIME` placement. Default [`PdtPlacement::Sparse`].
     pub program_date_time: PdtPlacement,
     /// LL-HLS; only for EVENT and live playlists. Default `None`. Without
-    /// it [`MediaPlaylist::push_part`] is refused, and the parts carried by
+    /// it [`MediaPlaylist::push_part`](super::MediaPlaylist::push_part) is refused, and the parts carried by
     /// pushed segments are kept but not written.
     pub low_latency: Option<LowLatencyOptions>,
 }

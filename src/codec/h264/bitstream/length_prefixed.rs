@@ -127,7 +127,7 @@ pub fn split_length_prefixed(data: &[u8], length_size: u8) -> Result<Vec<NalRef<
 /// bytes per big-endian prefix; MP4/CMAF samples normally use 4).
 ///
 /// Start codes and trailing zero bytes are dropped; NAL unit bytes are copied unchanged.
-/// Fails with the errors of [`split_annex_b`], [`BitstreamError::InvalidLengthSize`], or
+/// Fails with the errors of [`split_annex_b`](super::split_annex_b), [`BitstreamError::InvalidLengthSize`], or
 /// [`BitstreamError::NalUnitTooLarge`] if a NAL unit does not fit the prefix.
 pub fn annex_b_to_length_prefixed(data: &[u8], length_size: u8) -> Result<Vec<u8>, BitstreamError> {
     check_length_size(length_size)?;

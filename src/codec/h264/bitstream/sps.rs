@@ -163,7 +163,7 @@ impl Sps {
     }
 
     /// Parses the RBSP of an SPS, i.e. the bytes after the NAL header with emulation
-    /// prevention already removed (see [`nal_to_rbsp`]).
+    /// prevention already removed (see [`nal_to_rbsp`](super::nal_to_rbsp)).
     pub fn parse_rbsp(rbsp: &[u8]) -> Result<Self, BitstreamError> {
         Self::parse_fields(&mut BitReader::new(rbsp)).map_err(|e| match e {
             BitstreamError::Truncated { .. } => BitstreamError::Truncated { what: "SPS" },
@@ -397,7 +397,7 @@ impl Sps {
     }
 
     /// Nominal frame rate `(numerator, denominator)` in frames per second from the VUI timing
-    /// info (see [`TimingInfo::frame_rate`]), or `None` if absent.
+    /// info (see [`TimingInfo::frame_rate`](super::TimingInfo::frame_rate)), or `None` if absent.
     pub fn frame_rate(&self) -> Option<(u64, u64)> {
         self.vui.as_ref().and_then(|v| v.timing_info).and_then(|t| t.frame_rate())
     }
