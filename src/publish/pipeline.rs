@@ -10,6 +10,7 @@
 use std::fmt;
 
 use crate::codec::h264::{EncoderConfig, H264Encoder, H264Error, NalFormat};
+use crate::error::{Coded, ErrorCode};
 use crate::frame::I420Planes;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Segmenter, SegmenterConfig};
 use crate::mux::{CodecConfig, MuxError, Sample, TrackConfig};
@@ -88,6 +89,28 @@ impl fmt::Display for PipelineError {
 }
 
 impl std::error::Error for PipelineError {}
+
+impl Coded for PipelineError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PipelineError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            PipelineError::NonMonotonic { .. } => ErrorCode::InvalidFrame,
+            PipelineError::Encoder(e) => e.code(),
+            PipelineError::Mux(e) => e.code(),
+            PipelineError::Finished => ErrorCode::InvalidState,
+        }
+    }
+
+    /// An encoder field is the encoder configuration's (`width`).
+    fn field(&self) -> Option<String> {
+        match self {
+            PipelineError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            PipelineError::Encoder(e) => e.field(),
+            PipelineError::Mux(e) => e.field(),
+            _ => None,
+        }
+    }
+}
 
 impl From<H264Error> for PipelineError {
     fn from(e: H264Error) -> Self {

@@ -28,6 +28,7 @@ use std::io::Cursor;
 
 use super::premultiply_alpha;
 use crate::color::{ColorSpace, Range};
+use crate::error::{Coded, ErrorCode};
 use crate::frame::{i420_size, I420Frame, Size};
 
 /// Largest watermark width or height accepted from a PNG, in pixels.
@@ -81,6 +82,12 @@ impl fmt::Display for WatermarkError {
 }
 
 impl std::error::Error for WatermarkError {}
+
+impl Coded for WatermarkError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidWatermark
+    }
+}
 
 fn decode_error(e: png::DecodingError) -> WatermarkError {
     match e {

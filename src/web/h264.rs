@@ -2,26 +2,21 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, js_error};
+use super::error::{coded, error, FramecastError};
+use super::from_js;
 use crate::codec::h264::{AccessUnit, EncoderConfig, H264Decoder, H264Encoder, H264Error};
+use crate::error::ErrorCode;
 use crate::frame::I420Planes;
 use crate::time::{Timescale, Timestamp};
 
 fn h264_error(e: H264Error) -> JsValue {
-    let field = match &e {
-        H264Error::InvalidConfig { field, .. } => Some(*field),
-        _ => None,
-    };
-    js_error(&e.to_string(), e.code(), field)
+    coded(&e)
 }
 
 fn micros(ts: f64) -> Result<Timestamp, JsValue> {
     if !ts.is_finite() || ts.abs() > 9.0e15 {
-        return Err(js_error(
-            &format!("timestamp must be a finite number of microseconds, got {ts}"),
-            "invalid-frame",
-            None,
-        ));
+        let message = format!("must be a finite number of microseconds, got {ts}");
+        return Err(FramecastError::at(ErrorCode::InvalidFrame, "timestamp", message).into());
     }
     Ok(Timestamp::from_micros(ts.round() as i64))
 }
@@ -35,6 +30,8 @@ fn micros(ts: f64) -> Result<Timestamp, JsValue> {
 #[wasm_bindgen]
 pub struct Encoder {
     inner: H264Encoder,
+    /// The last frame's timestamp, µs: the next must be later.
+    last_us: Option<i64>,
 }
 
 #[wasm_bindgen]
@@ -42,21 +39,32 @@ impl Encoder {
     /// Creates an encoder from a config object (`width`, `height`, and the
     /// optional fields of `EncoderConfig`: `frameRate`, `bitrate`,
     /// `maxBitrate`, `rateControl`, `qp`, `keyframeInterval`, `profile`,
-    /// `level`, `usage`, `format`). Throws an `Error` with `code` and
-    /// `field` when a field is invalid.
+    /// `level`, `usage`, `format`). Throws an `invalid-config`
+    /// `FramecastError` naming the `field` when a field is invalid.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<Encoder, JsValue> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "EncoderConfig")] config: JsValue) -> Result<Encoder, JsValue> {
         let config: EncoderConfig = from_js(config)?;
-        Ok(Encoder { inner: H264Encoder::new(config).map_err(h264_error)? })
+        Ok(Encoder { inner: H264Encoder::new(config).map_err(h264_error)?, last_us: None })
     }
 
     /// Encodes one tightly packed I420 frame (`width*height*3/2` bytes).
-    /// `timestamp` is in microseconds. Returns `undefined` only when
-    /// `frameSkip` is on and rate control dropped the frame.
+    /// `timestamp` is in microseconds and must increase from frame to
+    /// frame. Returns `undefined` only when `frameSkip` is on and rate
+    /// control dropped the frame. Throws `invalid-frame` (with `field`
+    /// `data` or `timestamp`) for a wrong-size buffer or a timestamp that is
+    /// not finite or not after the previous frame's; the encoder stays
+    /// usable.
     pub fn encode(&mut self, data: &[u8], timestamp: f64) -> Result<Option<EncodedChunk>, JsValue> {
+        let ts = micros(timestamp)?;
+        if let Some(last) = self.last_us.filter(|&last| ts.ticks <= last) {
+            let message = format!("must be after the previous frame's ({last} µs), got {}", ts.ticks);
+            return Err(FramecastError::at(ErrorCode::InvalidFrame, "timestamp", message).into());
+        }
         let c = self.inner.config();
-        let planes = I420Planes::packed(c.width, c.height, data).map_err(|e| h264_error(e.into()))?;
-        let au = self.inner.encode(&planes, micros(timestamp)?).map_err(h264_error)?;
+        let planes = I420Planes::packed(c.width, c.height, data)
+            .map_err(|e| FramecastError::coded(&H264Error::from(e)).field("data"))?;
+        let au = self.inner.encode(&planes, ts).map_err(h264_error)?;
+        self.last_us = Some(ts.ticks);
         Ok(au.map(EncodedChunk::from))
     }
 
@@ -87,7 +95,7 @@ impl Encoder {
     /// The validated configuration with defaults filled in.
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        serde_wasm_bindgen::to_value(self.inner.config()).map_err(|e| js_error(&e.to_string(), "internal", None))
+        serde_wasm_bindgen::to_value(self.inner.config()).map_err(|e| error(ErrorCode::Internal, e))
     }
 }
 

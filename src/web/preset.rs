@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js_error;
+use super::error::{config_error, error, FramecastError};
+use crate::error::ErrorCode;
 use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
 use crate::video::Watermark;
 
@@ -24,12 +25,12 @@ export interface PresetProblem { field: string; value: string; expected: string;
 "#;
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&preset.to_json()).map_err(|_| js_error("preset does not serialise", "internal", None))
+    js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
 }
 
+/// `invalid-preset`, with `field` (the first problem's) and `errors` (every
+/// problem: `{ field, value, expected, kind, message }`).
 pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
-    let first = errors.iter().next();
-    let err = js_error(&errors.to_string(), "invalid-preset", first.map(|e| e.field.as_str()));
     let list = js_sys::Array::new();
     for e in errors {
         let o = js_sys::Object::new();
@@ -44,8 +45,7 @@ pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
         }
         list.push(&o);
     }
-    let _ = js_sys::Reflect::set(&err, &"errors".into(), &list);
-    err
+    FramecastError::coded(errors).errors(list).into()
 }
 
 /// The built-in presets (Elastic Transcoder's system presets where it had
@@ -60,7 +60,7 @@ pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
 }
 
 /// Validates a custom preset (a JSON string or a plain object) and returns
-/// it with defaults filled in. Throws an `Error` with `code:
+/// it with defaults filled in. Throws a `FramecastError` with `code:
 /// "invalid-preset"`, `field` (the first problem's) and `errors` (every
 /// problem: `{ field, value, expected, kind, message }`).
 #[wasm_bindgen(js_name = parsePreset, unchecked_return_type = "Preset")]
@@ -72,7 +72,7 @@ pub fn parse_preset(
         None => js_sys::JSON::stringify(&preset)
             .ok()
             .and_then(|s| s.as_string())
-            .ok_or_else(|| js_error("a preset must be a JSON string or a plain object", "invalid-preset", None))?,
+            .ok_or_else(|| error(ErrorCode::InvalidPreset, "a preset must be a JSON string or a plain object"))?,
     };
     let parsed = Preset::from_json(&text).map_err(|e| preset_error(&e))?;
     to_js(&parsed)
@@ -88,11 +88,8 @@ pub(super) fn resolve_preset(
 ) -> Result<Preset, JsValue> {
     match value {
         serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
-            js_error(
-                &format!("{field}: no built-in preset \"{id}\" (systemPresets() lists them)"),
-                "invalid-config",
-                Some(field),
-            )
+            let message = format!("no built-in preset \"{id}\" (systemPresets() lists them)");
+            FramecastError::at(ErrorCode::InvalidConfig, field, message).into()
         }),
         serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
         other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
@@ -115,12 +112,7 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
             let id = pair.get(0).as_string().unwrap_or_default();
             let bytes = pair.get(1);
             if !bytes.is_instance_of::<js_sys::Uint8Array>() {
-                let field = format!("watermarks.{id}");
-                return Err(js_error(
-                    &format!("{field}: must be a Uint8Array of PNG bytes"),
-                    "invalid-config",
-                    Some(&field),
-                ));
+                return Err(config_error(&format!("watermarks.{id}"), "must be a Uint8Array of PNG bytes"));
             }
             by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
         }
@@ -139,8 +131,8 @@ pub(super) fn attach_watermarks(
     for slot in &preset.watermarks {
         if let Some(png) = images.remove(&slot.id) {
             let field = format!("watermarks.{}", slot.id);
-            let image = Watermark::from_png(&png)
-                .map_err(|e| js_error(&format!("{field}: {e}"), "invalid-watermark", Some(&field)))?;
+            let image =
+                Watermark::from_png(&png).map_err(|e| FramecastError::at(ErrorCode::InvalidWatermark, &field, e))?;
             out.push((slot.clone(), image));
         }
     }
@@ -148,11 +140,8 @@ pub(super) fn attach_watermarks(
         let field = format!("watermarks.{id}");
         let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
         let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
-        return Err(js_error(
-            &format!("{field}: the preset has no watermark slot \"{id}\" (its slots: {have})"),
-            "invalid-config",
-            Some(&field),
-        ));
+        let message = format!("the preset has no watermark slot \"{id}\" (its slots: {have})");
+        return Err(config_error(&field, message));
     }
     Ok(out)
 }

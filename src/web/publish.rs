@@ -12,8 +12,10 @@
 //! `type`: `"video"` (the encoder started: its settings), `"fragment"`
 //! (made), `"ack"` (acknowledged), `"init"`,
 //! `"retry"`, `"dropped"`, `"rejected"`, `"failed"`, `"ended"`. Errors
-//! thrown by methods carry `code`: `"invalid-config"` (with `field`),
-//! `"invalid-frame"`, `"encoder-error"`, `"finished"`.
+//! thrown by methods are `FramecastError`s with `code`: `"invalid-config"`
+//! or `"invalid-preset"` (with `field`), `"invalid-watermark"`,
+//! `"invalid-frame"`, `"encode-error"`, `"invalid-state"` (after
+//! `finish`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -26,9 +28,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{config_error, from_js, js_error, to_plain_js};
+use super::error::{config_error, error, FramecastError};
+use super::{from_js, to_plain_js};
 use crate::audio::ChannelLayout;
 use crate::color::{nv12_to_i420, ColorSpace};
+use crate::error::{Coded, ErrorCode};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::preset::AudioPreset;
@@ -153,38 +157,32 @@ fn default_first_sequence() -> u32 {
     1
 }
 
-fn pipeline_error(e: PipelineError) -> JsValue {
-    match e {
-        PipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
-        PipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
-            js_error(&e.to_string(), "invalid-config", Some(&format!("video.{field}")))
-        }
-        PipelineError::Encoder(
-            crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. },
-        ) => js_error(&e.to_string(), "invalid-frame", None),
-        PipelineError::Finished => js_error(&e.to_string(), "finished", None),
-        _ => js_error(&e.to_string(), "encoder-error", None),
-    }
-}
-
-fn audio_error(e: AudioPipelineError) -> JsValue {
-    match e {
-        AudioPipelineError::InvalidConfig { field, .. } => {
-            let field = format!("preset.{field}");
-            js_error(&e.to_string(), "invalid-config", Some(&field))
-        }
-        AudioPipelineError::BadInput(_) => js_error(&e.to_string(), "invalid-frame", None),
-        AudioPipelineError::Finished => js_error(&e.to_string(), "finished", None),
-        _ => js_error(&e.to_string(), "encoder-error", None),
-    }
-}
-
+/// Encoder fields are the session config's `video` overrides
+/// (`video.width`); frame errors name no field.
 fn live_error(e: LiveVideoError) -> JsValue {
-    match e {
-        LiveVideoError::Pipeline(e) => pipeline_error(e),
-        LiveVideoError::Frame(e) => js_error(&e.to_string(), "invalid-frame", None),
-        LiveVideoError::Override { field, reason } => config_error(&format!("video.{field}"), reason),
+    let field = match &e {
+        LiveVideoError::Override { .. }
+        | LiveVideoError::Pipeline(PipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { .. })) => {
+            e.field().map(|f| format!("video.{f}"))
+        }
+        LiveVideoError::Pipeline(PipelineError::InvalidConfig { .. }) => e.field(),
+        _ => None,
+    };
+    match (&e, &field) {
+        (LiveVideoError::Override { reason, .. }, Some(f)) => config_error(f, reason),
+        _ => FramecastError::coded(&e).with_field(field).into(),
     }
+}
+
+/// Audio preset fields are named from the session config (`preset.audio.bitRate`).
+fn audio_error(e: AudioPipelineError) -> JsValue {
+    let field = e.field().map(|f| format!("preset.{f}"));
+    FramecastError::coded(&e).with_field(field).into()
+}
+
+/// An `invalid-frame` error about the timestamp argument.
+fn timestamp_error(us: f64) -> JsValue {
+    FramecastError::at(ErrorCode::InvalidFrame, "timestamp", format!("must be a finite number of µs, got {us}")).into()
 }
 
 /// The global object's `name` member (`fetch`, `setTimeout`, `performance`).
@@ -314,11 +312,7 @@ impl Shared {
     /// Prepares and encodes one picture and queues what it completes.
     fn encode(&mut self, picture: Picture<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(
-                &format!("timestamp must be a finite number of µs, got {capture_us}"),
-                "invalid-frame",
-                None,
-            ));
+            return Err(timestamp_error(capture_us));
         }
         self.frames_in += 1;
         let t0 = now_ms();
@@ -361,15 +355,12 @@ impl Shared {
     /// video's clock); the audio pipeline is made on the first call.
     fn encode_audio(&mut self, pcm: &[f32], rate: u32, channels: u32, capture_us: f64) -> Result<Vec<Value>, JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(
-                &format!("timestamp must be a finite number of µs, got {capture_us}"),
-                "invalid-frame",
-                None,
-            ));
+            return Err(timestamp_error(capture_us));
         }
         if let Audio::Waiting(preset) = &self.audio {
             let layout = ChannelLayout::for_count(channels as usize).ok_or_else(|| {
-                js_error(&format!("audio: {channels} channels is not a layout framecast takes"), "invalid-frame", None)
+                let message = format!("audio: {channels} channels is not a layout framecast takes");
+                FramecastError::new(ErrorCode::InvalidFrame, message).field("channels")
             })?;
             let made = encoder_for(preset, rate, layout.channels() as u16).and_then(|encoder| {
                 let mut c = AudioPipelineConfig::new(rate, layout);
@@ -781,7 +772,7 @@ impl PublishSession {
         self.run(|s| {
             let mut buf = std::mem::take(&mut s.scratch);
             let result = nv12_to_i420(data, width, height, ys, uvo, uvs, &mut buf)
-                .map_err(|e| js_error(&e.to_string(), "invalid-frame", None))
+                .map_err(|e| error(ErrorCode::InvalidFrame, e))
                 .and_then(|()| {
                     let picture = Picture { data: &buf, format: InputFormat::I420, size, stride: width as usize };
                     s.encode(picture, timestamp, capture_time)

@@ -6,9 +6,11 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use super::error::{coded, config_error, FramecastError};
 use super::preset::resolve_preset;
-use super::{from_js, js_error, to_plain_js};
+use super::{from_js, to_plain_js};
 use crate::audio::DecodeOptions;
+use crate::error::ErrorCode;
 use crate::preset::system_preset;
 use crate::time::Timestamp;
 use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};
@@ -29,7 +31,7 @@ struct Options {
 }
 
 fn error(e: &TranscodeError) -> JsValue {
-    js_error(&e.to_string(), e.code(), e.field())
+    coded(e)
 }
 
 #[derive(Serialize)]
@@ -132,7 +134,7 @@ impl AudioTranscoder {
         let value: serde_json::Value = match preset.as_string() {
             Some(s) => serde_json::Value::String(s),
             None => serde_wasm_bindgen::from_value(preset)
-                .map_err(|e| js_error(&format!("preset: {e}"), "invalid-preset", Some("preset")))?,
+                .map_err(|e| FramecastError::at(ErrorCode::InvalidPreset, "preset", e))?,
         };
         let preset = resolve_preset(&value, "preset", system_preset)?;
         let o: Options =
@@ -140,11 +142,7 @@ impl AudioTranscoder {
         let mut t = AudioTranscodeOptions::new(preset);
         if let Some(ms) = o.fragment_duration {
             if !ms.is_finite() {
-                return Err(js_error(
-                    "fragmentDuration: must be a number of milliseconds",
-                    "invalid-config",
-                    Some("fragmentDuration"),
-                ));
+                return Err(config_error("fragmentDuration", "must be a number of milliseconds"));
             }
             t.fragment_duration = Timestamp::from_millis(ms.round() as i64);
         }
