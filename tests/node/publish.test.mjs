@@ -387,20 +387,20 @@ describe('publish from the browser to framecast-server', () => {
     }, streams.origin);
     await p.close();
     assert.deepEqual(result.errors, {
-      stream: ['PublisherError', 'invalid-config', 'stream'],
-      preset: ['PublisherError', 'invalid-config', 'preset'],
-      width: ['PublisherError', 'invalid-config', 'video.width'],
-      fragment: ['PublisherError', 'invalid-config', 'fragmentDuration'],
-      unknown: ['PublisherError', 'invalid-config', 'fragmentDurationMs'],
-      endpoint: ['PublisherError', 'invalid-config', 'endpoint'],
-      method: ['PublisherError', 'invalid-config', 'uploadMethod'],
-      customPreset: ['PublisherError', 'invalid-preset', 'video.maxWidth'],
-      corruptPng: ['PublisherError', 'invalid-watermark', 'watermarks.BottomRight'],
-      noSuchSlot: ['PublisherError', 'invalid-config', 'watermarks.Middle'],
-      notBytes: ['PublisherError', 'invalid-config', 'watermarks.TopLeft'],
+      stream: ['FramecastError', 'invalid-config', 'stream'],
+      preset: ['FramecastError', 'invalid-config', 'preset'],
+      width: ['FramecastError', 'invalid-config', 'video.width'],
+      fragment: ['FramecastError', 'invalid-config', 'fragmentDuration'],
+      unknown: ['FramecastError', 'invalid-config', 'fragmentDurationMs'],
+      endpoint: ['FramecastError', 'invalid-config', 'endpoint'],
+      method: ['FramecastError', 'invalid-config', 'uploadMethod'],
+      customPreset: ['FramecastError', 'invalid-preset', 'video.maxWidth'],
+      corruptPng: ['FramecastError', 'invalid-watermark', 'watermarks.BottomRight'],
+      noSuchSlot: ['FramecastError', 'invalid-config', 'watermarks.Middle'],
+      notBytes: ['FramecastError', 'invalid-config', 'watermarks.TopLeft'],
     });
     assert.deepEqual(result.states, ['live', 'closed']);
     assert.equal(result.state, 'closed');
-    assert.equal(result.startAgain, 'bad-state');
+    assert.equal(result.startAgain, 'invalid-state');
   });
 });
