@@ -50,9 +50,31 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<
     })
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** What `buildInfo()` returns. */
+export interface BuildInfo {
+  /** The OpenH264 build, e.g. "wasm-simd128 -O3". */
+  openh264: string;
+  /** The OpenH264 source commit. */
+  commit: string;
+  /** framecast's version. */
+  version: string;
+}
+
+// wasm-bindgen declares `[Symbol.dispose]()` on every class; this names the
+// symbol for programs whose `lib` predates it (ES2022, DOM). With
+// `ESNext.Disposable` (or TypeScript's newest lib) the declarations merge.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+"#;
+
 /// Describes the linked OpenH264 build, e.g.
 /// `{ openh264: "wasm-simd128 -O3", commit: "1bca...", version: "0.1.0" }`.
-#[wasm_bindgen(js_name = buildInfo)]
+#[wasm_bindgen(js_name = buildInfo, unchecked_return_type = "BuildInfo")]
 pub fn build_info() -> JsValue {
     let o = js_sys::Object::new();
     let set = |k: &str, v: &str| {

@@ -86,6 +86,26 @@ export interface PublishSessionConfig {
   uploadMethod?: "PUT" | "POST";
 }
 
+/**
+ * An event of `PublishSession.onEvent`: `video` (the encoder started: its settings and the
+ * camera's `input` size), `fragment` (made), `init` / `ack` (acknowledged), `ended`, and the
+ * upload queue's `retry`, `dropped`, `rejected` and `failed` (with the server's ingest `code`).
+ */
+export interface PublishSessionEvent {
+  type: "video" | "fragment" | "init" | "ack" | "ended" | "retry" | "dropped" | "rejected" | "failed";
+  [key: string]: unknown;
+}
+
+/** What `PublishSession.finish()` resolves to. */
+export interface PublishFinishResult {
+  /** Every fragment and the end mark were acknowledged in time. */
+  complete: boolean;
+  /** Fragments still queued. */
+  queueFragments: number;
+  /** Why the upload queue gave up, with the server's ingest code. */
+  failure: { code: string; message: string } | null;
+}
+
 /** What `PublishSession.stats()` returns (also the `Publisher`'s `stats` event, with capture figures). */
 export interface PublishSessionStats {
   framesIn: number; framesEncoded: number; framesDropped: number;
@@ -183,6 +203,13 @@ fn audio_error(e: AudioPipelineError) -> JsValue {
 /// An `invalid-frame` error about the timestamp argument.
 fn timestamp_error(us: f64) -> JsValue {
     FramecastError::at(ErrorCode::InvalidFrame, "timestamp", format!("must be a finite number of µs, got {us}")).into()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `(event: PublishSessionEvent) => void` function.
+    #[wasm_bindgen(typescript_type = "(event: PublishSessionEvent) => void")]
+    pub type EventListener;
 }
 
 /// The global object's `name` member (`fetch`, `setTimeout`, `performance`).
@@ -678,7 +705,7 @@ impl PublishSession {
     /// The encoder settings (preset plus overrides, defaults filled in):
     /// before the first frame those for the preset's largest size (what to
     /// ask the camera for), then those in force (the `"video"` event).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "EncoderConfig")]
     pub fn video(&self) -> JsValue {
         let s = self.shared.borrow();
         to_plain_js(&serde_json::to_value(s.pipeline.encoder_config()).unwrap_or(Value::Null))
@@ -694,8 +721,8 @@ impl PublishSession {
 
     /// Where events go: `fn(event)`, see the module documentation.
     #[wasm_bindgen(js_name = onEvent)]
-    pub fn on_event(&self, listener: Option<Function>) {
-        self.shared.borrow_mut().listener = listener;
+    pub fn on_event(&self, listener: Option<EventListener>) {
+        self.shared.borrow_mut().listener = listener.map(JsCast::unchecked_into);
     }
 
     fn run(&self, f: impl FnOnce(&mut Shared) -> Result<(bool, Vec<Value>), JsValue>) -> Result<bool, JsValue> {
@@ -814,6 +841,7 @@ impl PublishSession {
     /// after `timeout` ms with what is left (`{ complete: false,
     /// queueFragments }`). Uploading goes on in the background after a
     /// timeout until `close()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PublishFinishResult>")]
     pub fn finish(&self, timeout: f64) -> Result<Promise, JsValue> {
         self.run(|s| {
             let made = s.pipeline.finish().map_err(live_error)?;
