@@ -35,8 +35,10 @@ export interface TranscodeAudioResult {
 }
 
 /**
- * Transcodes audio in any format framecast decodes to the preset's (a
- * preset object or its JSON with `audio` and no `video`). Rejects with a `FramecastError` whose `code` is
+ * Transcodes audio in any format framecast decodes to the preset's: a
+ * built-in id (a `systemPresets()` preset with audio in a file container;
+ * its video is left out), or a preset object or its JSON with `audio` and
+ * no `video`. Rejects with a `FramecastError` whose `code` is
  * `invalid-preset` (with `errors`), `invalid-config` (with `field`: an
  * option, `preset` or `input`), `unsupported-input`, `decode-error`,
  * `encode-error`, `mux-error` or `aborted`.

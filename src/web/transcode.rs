@@ -11,7 +11,7 @@ use super::preset::resolve_preset;
 use super::{from_js, to_plain_js};
 use crate::audio::DecodeOptions;
 use crate::error::ErrorCode;
-use crate::preset::system_preset;
+use crate::preset::{system_preset, Preset};
 use crate::time::Timestamp;
 use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};
 
@@ -109,6 +109,13 @@ fn error(e: &TranscodeError) -> JsValue {
     coded(e)
 }
 
+/// A built-in preset by id, as the transcoder uses it: its container and
+/// audio, without the video, thumbnails and watermarks that an audio-only
+/// output cannot carry (every system preset has video).
+fn audio_preset(id: &str) -> Option<Preset> {
+    system_preset(id).map(|p| Preset { video: None, thumbnails: None, watermarks: Vec::new(), ..p })
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ProgressJs {
@@ -197,10 +204,12 @@ pub struct AudioTranscoder {
 
 #[wasm_bindgen]
 impl AudioTranscoder {
-    /// `preset`: a built-in id, a preset object or its JSON (container and
-    /// audio used, no video). `options`: `{ fragmentDuration (ms), gainDb,
-    /// limiter, extension, mimeType, maxBadPackets }`. Throws
-    /// `invalid-preset` / `invalid-config` errors with `field`.
+    /// `preset`: a built-in id (a `systemPresets()` preset with audio in a
+    /// file container: its container and audio are used, its video left
+    /// out), or a preset object or its JSON with `audio` and no `video`.
+    /// `options`: `{ fragmentDuration (ms), gainDb, limiter, extension,
+    /// mimeType, maxBadPackets }`. Throws `invalid-preset` /
+    /// `invalid-config` errors with `field`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
@@ -211,7 +220,7 @@ impl AudioTranscoder {
             None => serde_wasm_bindgen::from_value(preset)
                 .map_err(|e| FramecastError::at(ErrorCode::InvalidPreset, "preset", e))?,
         };
-        let preset = resolve_preset(&value, "preset", system_preset)?;
+        let preset = resolve_preset(&value, "preset", audio_preset)?;
         let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let o: Options =
             if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
