@@ -125,7 +125,11 @@ export declare const PublisherError: typeof FramecastError;
 /** @deprecated The old name of `FramecastError`. */
 export type PublisherError = FramecastError;
 
-/** getUserMedia constraints for an encoder size and rate (ideal size; ideal and maximum rate); the microphone with `{ audio: true }`. */
+/**
+ * getUserMedia constraints for an encoder size and rate: the camera's own picture (`resizeMode: 'none'`,
+ * never cropped or scaled by the browser) in the camera mode nearest that size (ideal) and rate (ideal and
+ * maximum); the microphone with `{ audio: true }`.
+ */
 export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }, options?: { audio?: boolean }): MediaStreamConstraints;
 
 export declare class Publisher {

@@ -30,9 +30,12 @@ const aborted = (reason) => (reason instanceof FramecastError && reason.code ===
 
 /**
  * getUserMedia constraints for an encoder size and rate (`publisher.video`
- * before `start`): that size as the ideal, that rate as ideal and maximum
- * (browsers drop frames to honour the maximum); the microphone with
- * `{ audio: true }`.
+ * before `start`): the camera's own picture (`resizeMode: 'none'`: the
+ * browser neither crops nor scales it; the preset's sizing policy does that
+ * in wasm), in the camera mode nearest that size and rate (ideal values;
+ * the rate also as maximum); the microphone with `{ audio: true }`.
+ * Without `resizeMode`, Chromium crops to the ideal aspect: a 720x1280
+ * portrait camera asked for 1280x720 delivers 720x720.
  */
 export function cameraConstraints(video, { audio = false } = {}) {
   return {
@@ -41,6 +44,7 @@ export function cameraConstraints(video, { audio = false } = {}) {
       width: { ideal: video.width },
       height: { ideal: video.height },
       frameRate: { ideal: video.frameRate, max: video.frameRate },
+      resizeMode: 'none',
     },
   };
 }
