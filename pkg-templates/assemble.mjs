@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wireGlue, writeErrorModules } from './errors-embed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [src, dst] = process.argv.slice(2);
@@ -30,9 +31,13 @@ writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 pkg.version = version;
 writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
+for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'publisher-protocol.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
   cpSync(join(here, file), join(dst, file));
 }
+// One error class for every entry point: errors.js (+ .cjs, .d.ts), wired
+// into each build's glue.
+writeErrorModules(dst);
+for (const flavour of ['web', 'node']) wireGlue(join(dst, flavour), 'framecast', flavour);
 // FDK AAC's licence must travel with every copy of the encoder: copied
 // from the fdk-aac-sys package cargo downloaded (never committed here).
 const metadata = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--offline'], { cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 64 << 20 }));

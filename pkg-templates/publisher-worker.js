@@ -3,14 +3,10 @@
 // them out as they are (I420, NV12 or RGBA; the session applies the preset's
 // sizing and watermarks in wasm), encodes, fragments and uploads.
 //
-// Messages in:  {type:'init', config} · {type:'frame', frame: VideoFrame, captureTime}
-//               {type:'rgba', data, width, height, timestamp, captureTime} · {type:'dropped'}
-//               {type:'camera', frameRate} · {type:'audio', audio: AudioData, captureTime}
-//               {type:'pcm', pcm: Float32Array (interleaved), rate, channels, timestamp, captureTime}
-//               {type:'finish', timeout}
-// Messages out: {type:'ready', video} · {type:'error', error, fatal} · {type:'event', event}
-//               {type:'frameDone'} · {type:'stats', stats} · {type:'finished', result, stats}
+// Messages in and out are those of publisher-protocol.js (`toWorker`,
+// `toPage`).
 import init, { PublishSession } from './web/framecast.js';
+import { errorInfo, toPage } from './publisher-protocol.js';
 
 let session = null;
 // Frames are handled one after another, in arrival order; `finish` waits
@@ -18,10 +14,6 @@ let session = null;
 let chain = Promise.resolve();
 let buffer = new Uint8Array(0);
 let scaleCtx = null;
-
-function errorInfo(e) {
-  return { message: e?.message ?? String(e), code: e?.code ?? 'internal', field: e?.field };
-}
 
 function bufferOf(size) {
   if (buffer.length < size) buffer = new Uint8Array(size);
@@ -130,9 +122,13 @@ function flushAudio() {
   for (const a of waiting) session.pushAudio(a.pcm, a.rate, a.ch, a.timestamp + shift);
 }
 
-function fail(e, fatal) {
-  postMessage({ type: 'error', error: errorInfo(e), fatal });
+// A failed frame is skipped (a warning) when only that frame was wrong;
+// anything else ends the publisher. `fallback` codes errors that carry none.
+function fail(e, fatal, fallback) {
+  postMessage(toPage.error(e, fatal, fallback));
 }
+
+const isFrameError = (e) => e?.code === 'invalid-frame';
 
 function handle(msg) {
   switch (msg.type) {
@@ -142,10 +138,10 @@ function handle(msg) {
           noteClock('video', msg.frame.timestamp, msg.captureTime);
           return pushVideoFrame(msg.frame, msg.captureTime);
         })
-        .catch((e) => fail(e, e?.code !== 'invalid-frame'))
+        .catch((e) => fail(e, !isFrameError(e)))
         .finally(() => {
           msg.frame.close();
-          postMessage({ type: 'frameDone' });
+          postMessage(toPage.frameDone());
         });
       break;
     case 'rgba':
@@ -155,19 +151,19 @@ function handle(msg) {
           noteClock('video', timestamp, captureTime);
           session.pushRgba(new Uint8Array(data), width, height, width * 4, false, timestamp, captureTime);
         })
-        .catch((e) => fail(e, e?.code !== 'invalid-frame'))
-        .finally(() => postMessage({ type: 'frameDone' }));
+        .catch((e) => fail(e, !isFrameError(e)))
+        .finally(() => postMessage(toPage.frameDone()));
       break;
     case 'audio':
       chain = chain
         .then(() => pushAudioData(msg.audio, msg.captureTime))
-        .catch((e) => fail(e, e?.code !== 'invalid-frame'))
+        .catch((e) => fail(e, !isFrameError(e)))
         .finally(() => msg.audio.close());
       break;
     case 'pcm':
       chain = chain
         .then(() => pushPcm(msg.pcm, msg.rate, msg.channels, msg.timestamp, msg.captureTime))
-        .catch((e) => fail(e, e?.code !== 'invalid-frame'));
+        .catch((e) => fail(e, !isFrameError(e)));
       break;
     case 'dropped':
       session.noteDropped(1);
@@ -185,8 +181,8 @@ function handle(msg) {
           }
         })
         .then(() => session.finish(msg.timeout))
-        .then((result) => postMessage({ type: 'finished', result, stats: session.stats() }))
-        .catch((e) => postMessage({ type: 'finished', result: { complete: false, error: errorInfo(e) }, stats: session.stats() }));
+        .then((result) => postMessage(toPage.finished(result, session.stats())))
+        .catch((e) => postMessage(toPage.finished({ complete: false, error: errorInfo(e) }, session.stats())));
       break;
     default:
       break;
@@ -204,10 +200,12 @@ self.onmessage = async (e) => {
   try {
     await init(msg.wasmUrl ? { module_or_path: msg.wasmUrl } : undefined);
     session = new PublishSession(msg.config);
-    session.onEvent((event) => postMessage({ type: 'event', event }));
-    setInterval(() => postMessage({ type: 'stats', stats: session.stats() }), msg.statsInterval ?? 1000);
-    postMessage({ type: 'ready', video: session.video });
+    session.onEvent((event) => postMessage(toPage.event(event)));
+    setInterval(() => postMessage(toPage.stats(session.stats())), msg.statsInterval ?? 1000);
+    postMessage(toPage.ready(session.video));
   } catch (err) {
-    fail(err, true);
+    // A bad config is the PublishSession's FramecastError; anything else
+    // (the wasm did not load) is the worker's.
+    fail(err, true, 'worker-error');
   }
 };

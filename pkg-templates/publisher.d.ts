@@ -1,6 +1,11 @@
 // Types of `framecast/publisher`: browser webcam publishing to a framecast
 // stream server (or anything that speaks its ingest API).
 import type { PublishSessionConfig, PublishSessionStats } from './web/framecast.js';
+import { FramecastError } from './errors.js';
+import type { ErrorCode } from './errors.js';
+
+export { FramecastError };
+export type { ErrorCode };
 
 /**
  * `Publisher.create(options)`: the session settings (`endpoint`, `stream`,
@@ -14,11 +19,11 @@ export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks
   /**
    * How to read the camera and the microphone; a string sets the camera's
    * path only. Forcing a path the browser lacks makes `start()` reject with
-   * `unsupported`; an invalid value makes `create` reject with
+   * `unsupported-runtime`; an invalid value makes `create` reject with
    * `invalid-config` and `field` (`capture`, `capture.video`, `capture.audio`).
    */
   capture?: VideoCapture | { video?: VideoCapture; audio?: AudioCapture };
-  /** Cancels the publisher (like `cancel()`) when aborted. */
+  /** Cancels the publisher (like `cancel()`) when aborted; a pending `create` or `start` rejects with `aborted`. */
   signal?: AbortSignal;
   /** Where the worker script is, when a bundler moved it; default next to this module. */
   workerUrl?: string | URL;
@@ -82,9 +87,14 @@ export interface PublishedFragment {
   attempts: number;
 }
 
-/** Something went wrong but publishing goes on: a retry, dropped or refused fragments, a bad frame, no way to read the microphone. */
+/**
+ * Something went wrong but publishing goes on: a retry, dropped or refused
+ * fragments (`rejected` carries the server's ingest code), a frame the
+ * worker could not use (`invalid-frame`, or another FramecastError code),
+ * no way to read the microphone.
+ */
 export interface PublisherWarning {
-  code: 'retry' | 'dropped' | 'rejected' | 'no-audio-capture' | 'audio-suspended' | string;
+  code: 'retry' | 'dropped' | 'rejected' | 'no-audio-capture' | 'audio-suspended' | ErrorCode;
   message: string;
   [key: string]: unknown;
 }
@@ -99,7 +109,8 @@ export interface PublisherEvents {
   stats: PublisherStats;
   fragment: PublishedFragment;
   warning: PublisherWarning;
-  error: PublisherError;
+  /** Fatal (the state becomes `failed`): `upload-failed` (`cause`: the server's `{ code, message }`), `worker-error`, `internal`; or, after `stop()`, `stop-timeout`. */
+  error: FramecastError;
 }
 
 export interface StopResult {
@@ -109,17 +120,20 @@ export interface StopResult {
   stats: PublisherStats | null;
 }
 
-export declare class PublisherError extends Error {
-  /** `invalid-config`, `unauthorized`, `stop-timeout`, `worker-error`, `bad-state`, `no-video-track`, `unsupported`, a server error code, ... */
-  readonly code: string;
-  readonly field?: string;
-}
+/** @deprecated The old name of `FramecastError`: the same class. */
+export declare const PublisherError: typeof FramecastError;
+/** @deprecated The old name of `FramecastError`. */
+export type PublisherError = FramecastError;
 
-/** getUserMedia constraints for an encoder size and rate (ideal size; ideal and maximum rate); the microphone with `{ audio: true }`. */
+/**
+ * getUserMedia constraints for an encoder size and rate: the camera's own picture (`resizeMode: 'none'`,
+ * never cropped or scaled by the browser) in the camera mode nearest that size (ideal) and rate (ideal and
+ * maximum); the microphone with `{ audio: true }`.
+ */
 export declare function cameraConstraints(video: { width: number; height: number; frameRate: number }, options?: { audio?: boolean }): MediaStreamConstraints;
 
 export declare class Publisher {
-  /** Starts the worker and validates the options there (rejects with `invalid-config` and `field`). */
+  /** Starts the worker and validates the options there (rejects with a `FramecastError`: `invalid-config`, `invalid-preset` or `invalid-watermark` with `field`; `worker-error`; `aborted`). */
   static create(options: PublisherOptions): Promise<Publisher>;
   readonly state: PublisherState;
   /** Encoder settings: for the preset's largest size until the first frame, then those in force. */
@@ -127,9 +141,12 @@ export declare class Publisher {
   readonly stats: PublisherStats | null;
   on<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): () => void;
   off<K extends keyof PublisherEvents>(type: K, listener: (event: PublisherEvents[K]) => void): void;
-  /** Publishes the stream's video track; without one, opens the camera with the preset's constraints. */
+  /**
+   * Publishes the stream's video track; without one, opens the camera with the preset's constraints.
+   * Rejects with `invalid-state`, `capture-failed`, `unsupported-input` (no video track), `unsupported-runtime` or `aborted`.
+   */
   start(stream?: MediaStream): Promise<void>;
-  /** Flushes the last fragment and waits for the uploads and the end mark (default timeout 10000 ms). */
+  /** Flushes the last fragment and waits for the uploads and the end mark (default timeout 10000 ms). Rejects with `invalid-state` unless live. */
   stop(options?: { timeout?: number }): Promise<StopResult>;
   /** Stops at once, without flushing. */
   cancel(reason?: unknown): void;

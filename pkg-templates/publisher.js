@@ -4,25 +4,38 @@
 // import.meta.url) encodes with OpenH264 in wasm, cuts CMAF fragments and
 // uploads them with retries. Without MediaStreamTrackProcessor the
 // microphone is read by an AudioWorklet (audio-capture-worklet.js, found
-// the same way). See publisher.d.ts for the full API.
+// the same way). Messages to and from the worker are made by
+// publisher-protocol.js. See publisher.d.ts for the full API.
+import { FramecastError } from './errors.js';
+import { toError, toWorker } from './publisher-protocol.js';
 
-/** An error with a stable `code` (and `field` for configuration errors). */
-export class PublisherError extends Error {
-  constructor(message, code, field) {
-    super(message);
-    this.name = 'PublisherError';
-    this.code = code;
-    if (field !== undefined) this.field = field;
-  }
-}
+export { FramecastError };
 
-const toError = (info) => new PublisherError(info.message, info.code, info.field);
+/** @deprecated The old name of `FramecastError`, kept for compatibility: the same class. */
+export const PublisherError = FramecastError;
+
+/** A FramecastError with `code` (and `field`, `cause` when given). */
+const fail = (code, message, more) => new FramecastError(message, { code, ...more });
+const configError = (field, message) => fail('invalid-config', `${field}: ${message}`, { field });
+
+/** A browser error from opening or playing the camera or microphone, as `capture-failed`. */
+const captureFailed = (e, what) => (e instanceof FramecastError
+  ? e
+  : fail('capture-failed', `${what}: ${e?.name ?? 'Error'}: ${e?.message ?? e}`, { cause: e }));
+
+/** `signal.reason` as an `aborted` FramecastError (the reason as its cause). */
+const aborted = (reason) => (reason instanceof FramecastError && reason.code === 'aborted'
+  ? reason
+  : fail('aborted', 'the publisher was cancelled', { cause: reason }));
 
 /**
  * getUserMedia constraints for an encoder size and rate (`publisher.video`
- * before `start`): that size as the ideal, that rate as ideal and maximum
- * (browsers drop frames to honour the maximum); the microphone with
- * `{ audio: true }`.
+ * before `start`): the camera's own picture (`resizeMode: 'none'`: the
+ * browser neither crops nor scales it; the preset's sizing policy does that
+ * in wasm), in the camera mode nearest that size and rate (ideal values;
+ * the rate also as maximum); the microphone with `{ audio: true }`.
+ * Without `resizeMode`, Chromium crops to the ideal aspect: a 720x1280
+ * portrait camera asked for 1280x720 delivers 720x720.
  */
 export function cameraConstraints(video, { audio = false } = {}) {
   return {
@@ -31,6 +44,7 @@ export function cameraConstraints(video, { audio = false } = {}) {
       width: { ideal: video.width },
       height: { ideal: video.height },
       frameRate: { ideal: video.frameRate, max: video.frameRate },
+      resizeMode: 'none',
     },
   };
 }
@@ -39,14 +53,14 @@ export function cameraConstraints(video, { audio = false } = {}) {
 async function watermarkBytes(watermarks) {
   if (watermarks === undefined || watermarks === null) return undefined;
   if (typeof watermarks !== 'object') {
-    throw new PublisherError('watermarks: must be an object of images by slot id', 'invalid-config', 'watermarks');
+    throw configError('watermarks', 'must be an object of images by slot id');
   }
   const out = {};
   for (const [id, image] of Object.entries(watermarks)) {
     if (image instanceof Uint8Array) out[id] = image;
     else if (image instanceof ArrayBuffer) out[id] = new Uint8Array(image);
     else if (typeof Blob !== 'undefined' && image instanceof Blob) out[id] = new Uint8Array(await image.arrayBuffer());
-    else throw new PublisherError(`watermarks.${id}: must be PNG bytes (Uint8Array, ArrayBuffer or Blob)`, 'invalid-config', `watermarks.${id}`);
+    else throw configError(`watermarks.${id}`, 'must be PNG bytes (Uint8Array, ArrayBuffer or Blob)');
   }
   return out;
 }
@@ -57,7 +71,7 @@ function captureModes(capture) {
   capture ??= 'auto';
   const modes = typeof capture === 'string' ? { video: capture } : capture;
   if (modes === null || typeof modes !== 'object') {
-    throw new PublisherError('capture: must be a string or { video, audio }', 'invalid-config', 'capture');
+    throw configError('capture', 'must be a string or { video, audio }');
   }
   const out = {};
   for (const [kind, allowed] of Object.entries(CAPTURE)) {
@@ -65,7 +79,7 @@ function captureModes(capture) {
     if (!allowed.includes(value)) {
       const field = typeof capture === 'string' ? 'capture' : `capture.${kind}`;
       const names = allowed.map((a) => `"${a}"`);
-      throw new PublisherError(`${field}: must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, not ${JSON.stringify(value)}`, 'invalid-config', field);
+      throw configError(field, `must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, not ${JSON.stringify(value)}`);
     }
     out[kind] = value;
   }
@@ -183,14 +197,16 @@ export class Publisher {
   #made = new Map();
   #finished = null;
   #signal;
+  #cancelReason;
 
   /**
    * Creates a publisher and its Worker, and validates `options` there.
-   * Rejects with a PublisherError (`invalid-config`, with `field`).
+   * Rejects with a FramecastError (`invalid-config`, `invalid-preset`,
+   * `invalid-watermark` with `field`; `worker-error`; `aborted`).
    */
   static async create(options = {}) {
     const { signal, capture, workerUrl, wasmUrl, audioWorkletUrl, statsInterval, audio, ...config } = options;
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw aborted(signal.reason);
     const modes = captureModes(capture);
     if ('watermarks' in config) config.watermarks = await watermarkBytes(config.watermarks);
     const pub = new Publisher(config, { signal, capture: modes, audio, audioWorkletUrl });
@@ -204,9 +220,9 @@ export class Publisher {
     worker.onmessage = (e) => pub.#onMessage(e.data);
     worker.onerror = (e) => {
       e.preventDefault?.();
-      pub.#fatal(new PublisherError(`publisher worker failed: ${e.message ?? 'unknown error'}`, 'worker-error'));
+      pub.#fatal(fail('worker-error', `publisher worker failed: ${e.message ?? 'unknown error'}`));
     };
-    worker.postMessage({ type: 'init', config, wasmUrl: wasmUrl ? String(wasmUrl) : undefined, statsInterval });
+    worker.postMessage(toWorker.init(config, wasmUrl ? String(wasmUrl) : undefined, statsInterval));
     if (signal) {
       const onAbort = () => pub.cancel(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -362,7 +378,7 @@ export class Publisher {
         this.#emit('warning', { code: ev.type, ...ev });
         break;
       case 'failed':
-        this.#fatal(new PublisherError(ev.message, ev.code));
+        this.#fatal(fail('upload-failed', ev.message, { cause: { code: ev.code, message: ev.message } }));
         break;
       default:
         break;
@@ -380,25 +396,36 @@ export class Publisher {
   /**
    * Starts publishing `stream`'s first video track; without a stream, opens
    * the camera with constraints from the preset (`cameraConstraints`).
+   * Rejects with a FramecastError: `invalid-state` (not idle),
+   * `capture-failed` (the camera or microphone did not open: `cause` is the
+   * browser's error), `unsupported-input` (no video track),
+   * `unsupported-runtime` (a forced capture path is missing), `aborted`.
    */
   async start(stream) {
-    if (this.#state !== 'idle') throw new PublisherError(`start() needs state idle, not ${this.#state}`, 'bad-state');
-    this.#signal?.throwIfAborted();
+    if (this.#state !== 'idle') throw fail('invalid-state', `start() needs state idle, not ${this.#state}`);
+    if (this.#signal?.aborted) throw aborted(this.#signal.reason);
     const wantAudio = this.#options.audio !== false;
     if (!stream) {
-      stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(this.#video, { audio: wantAudio }));
+      try {
+        stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(this.#video, { audio: wantAudio }));
+      } catch (e) {
+        throw captureFailed(e, 'getUserMedia');
+      }
       this.#ownedStream = stream;
     }
     const track = stream.getVideoTracks()[0];
-    if (!track) throw new PublisherError('the MediaStream has no video track', 'no-video-track');
-    this.#worker.postMessage({ type: 'camera', frameRate: track.getSettings?.().frameRate });
+    if (!track) {
+      this.#releaseStream();
+      throw fail('unsupported-input', 'the MediaStream has no video track', { field: 'stream' });
+    }
+    this.#worker.postMessage(toWorker.camera(track.getSettings?.().frameRate));
     const modes = this.#options.capture;
     const hasProcessor = typeof MediaStreamTrackProcessor === 'function';
     const processor = hasProcessor && modes.video !== 'canvas';
     const mic = wantAudio ? stream.getAudioTracks()[0] : undefined;
     try {
       if (modes.video === 'processor' && !hasProcessor) {
-        throw new PublisherError('MediaStreamTrackProcessor is not available here', 'unsupported');
+        throw fail('unsupported-runtime', 'MediaStreamTrackProcessor is not available here');
       }
       if (mic) await this.#openMicrophone(mic, modes.audio, hasProcessor);
     } catch (e) {
@@ -408,11 +435,13 @@ export class Publisher {
     if (this.#state !== 'idle') {
       // cancel() came while the microphone opened.
       this.#stopCapture();
-      throw new PublisherError('cancelled', 'aborted');
+      throw aborted(this.#cancelReason);
     }
     this.#setState('live');
     if (processor) this.#captureWithProcessor(track);
-    else await this.#captureWithCanvas(track);
+    else await this.#captureWithCanvas(track).catch((e) => {
+      throw captureFailed(e, 'camera playback');
+    });
   }
 
   // Picks the microphone's path: MediaStreamTrackProcessor, else (or with
@@ -421,7 +450,7 @@ export class Publisher {
   // video only.
   async #openMicrophone(mic, mode, hasProcessor) {
     const hasWorklet = typeof AudioWorkletNode === 'function';
-    const missing = (what) => new PublisherError(`${what} is not available here`, 'unsupported', 'capture.audio');
+    const missing = (what) => fail('unsupported-runtime', `${what} is not available here`, { field: 'capture.audio' });
     if (mode === 'processor' && !hasProcessor) throw missing('MediaStreamTrackProcessor');
     if (mode === 'worklet' && !hasWorklet) throw missing('AudioWorklet');
     if (hasProcessor && mode !== 'worklet') {
@@ -435,7 +464,7 @@ export class Publisher {
     try {
       await this.#captureAudioWithWorklet(mic);
     } catch (e) {
-      if (mode === 'worklet') throw new PublisherError(`AudioWorklet capture failed: ${e?.message ?? e}`, 'unsupported', 'capture.audio');
+      if (mode === 'worklet') throw fail('unsupported-runtime', `AudioWorklet capture failed: ${e?.message ?? e}`, { field: 'capture.audio', cause: e });
       this.#emit('warning', { code: 'no-audio-capture', message: `AudioWorklet capture failed (${e?.message ?? e}); publishing video only` });
     }
   }
@@ -455,7 +484,7 @@ export class Publisher {
     this.#captured.push(performance.now());
     if (this.#state !== 'live') return false;
     if (this.#inFlight >= FRAMES_IN_FLIGHT) {
-      this.#worker.postMessage({ type: 'dropped' });
+      this.#worker.postMessage(toWorker.dropped());
       return false;
     }
     this.#inFlight += 1;
@@ -469,7 +498,7 @@ export class Publisher {
         return;
       }
       const captureTime = performance.timeOrigin + performance.now();
-      this.#worker.postMessage({ type: 'frame', frame, captureTime }, [frame]);
+      this.#worker.postMessage(...toWorker.frame(frame, captureTime));
     }));
   }
 
@@ -482,7 +511,7 @@ export class Publisher {
         return;
       }
       const captureTime = performance.timeOrigin + performance.now();
-      this.#worker.postMessage({ type: 'audio', audio, captureTime }, [audio]);
+      this.#worker.postMessage(...toWorker.audio(audio, captureTime));
     }));
   }
 
@@ -494,7 +523,7 @@ export class Publisher {
     const { stop, suspended } = await readTrackWithWorklet(track, url, ({ pcm, rate, channels, timestamp }) => {
       if (this.#state !== 'live') return;
       const captureTime = performance.timeOrigin + timestamp / 1000;
-      this.#worker.postMessage({ type: 'pcm', pcm, rate, channels, timestamp, captureTime }, [pcm.buffer]);
+      this.#worker.postMessage(...toWorker.pcm(pcm, rate, channels, timestamp, captureTime));
     });
     this.#stoppers.push(stop);
     if (suspended) {
@@ -532,7 +561,7 @@ export class Publisher {
         ctx.drawImage(video, 0, 0, W, H);
         const data = ctx.getImageData(0, 0, W, H).data.buffer;
         const captureTime = performance.timeOrigin + performance.now();
-        this.#worker.postMessage({ type: 'rgba', data, width: W, height: H, timestamp: ts, captureTime }, [data]);
+        this.#worker.postMessage(...toWorker.rgba(data, W, H, ts, captureTime));
       }
       schedule();
     };
@@ -556,34 +585,39 @@ export class Publisher {
    * Resolves `{ complete, queueFragments, stats }`.
    */
   async stop({ timeout = 10000 } = {}) {
-    if (this.#state !== 'live') throw new PublisherError(`stop() needs state live, not ${this.#state}`, 'bad-state');
+    if (this.#state !== 'live') throw fail('invalid-state', `stop() needs state live, not ${this.#state}`);
     this.#setState('stopping');
     this.#stopCapture();
     this.#releaseStream();
     const done = new Promise((resolve) => {
       this.#finished = { resolve };
     });
-    this.#worker.postMessage({ type: 'finish', timeout });
+    this.#worker.postMessage(toWorker.finish(timeout));
     const result = await done;
     this.#finished = null;
     if (this.#state === 'failed') return { ...result, complete: false, stats: this.#stats };
     this.#worker.terminate();
     this.#setState('stopped');
     if (!result.complete) {
-      this.#emit('error', new PublisherError(`stop(): ${result.queueFragments ?? '?'} fragment(s) not acknowledged within ${timeout} ms`, 'stop-timeout'));
+      this.#emit('error', fail('stop-timeout', `stop(): ${result.queueFragments ?? '?'} fragment(s) not acknowledged within ${timeout} ms`));
     }
     return { ...result, stats: this.#stats };
   }
 
-  /** Stops at once: no flush, no end mark. Also what an aborted `signal` does. */
+  /**
+   * Stops at once: no flush, no end mark. Also what an aborted `signal`
+   * does. A `create` or `start` still pending rejects with `aborted`
+   * (`reason` as its cause).
+   */
   cancel(reason) {
     if (this.#state === 'closed') return;
+    this.#cancelReason = reason;
     this.#stopCapture();
     this.#releaseStream();
     this.#worker?.terminate();
     this.#finished?.resolve({ complete: false, cancelled: true });
     if (this.#onReady) {
-      this.#onReady.reject(reason ?? new PublisherError('cancelled', 'aborted'));
+      this.#onReady.reject(aborted(reason));
       this.#onReady = null;
     }
     this.#setState('closed');

@@ -3,8 +3,9 @@
 // for long inputs). In browsers, initialise the wasm first:
 //   import init from 'framecast'; await init();
 import { AudioTranscoder } from 'framecast';
+import { FramecastError } from './errors.js';
 
-export { AudioTranscoder };
+export { AudioTranscoder, FramecastError };
 
 // Input bytes handed to the wasm per call: small enough for smooth
 // progress, large enough that the call overhead does not matter.
@@ -35,22 +36,16 @@ async function* pieces(input) {
   } else if (input && typeof input[Symbol.asyncIterator] === 'function') {
     for await (const chunk of input) yield* pieces(chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk));
   } else {
-    const err = new TypeError('input must be a Uint8Array, ArrayBuffer, Blob, Response, ReadableStream or async iterable of bytes');
-    err.code = 'invalid-config';
-    err.field = 'input';
-    throw err;
+    throw new FramecastError('input: must be a Uint8Array, ArrayBuffer, Blob, Response, ReadableStream or async iterable of bytes', { code: 'invalid-config', field: 'input' });
   }
 }
 
 function abortError(signal) {
-  const err = new Error(signal.reason?.message ?? 'the transcode was aborted');
-  err.name = 'AbortError';
-  err.code = 'aborted';
-  return err;
+  return new FramecastError(signal.reason?.message ?? 'the transcode was aborted', { code: 'aborted', cause: signal.reason });
 }
 
 // Transcodes `input` with `preset` (a built-in id, a preset object or its
-// JSON). Options: `onProgress(progress)`, `onChunk(bytes)` (stream the
+// JSON). Rejects with a FramecastError (see transcode.d.ts). Options: `onProgress(progress)`, `onChunk(bytes)` (stream the
 // output instead of collecting it), `signal` (AbortSignal), and the wasm
 // options `fragmentDuration`, `gainDb`, `limiter`, `extension`,
 // `mimeType`, `maxBadPackets`.

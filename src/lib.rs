@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod codec;
 pub mod decode;
+pub mod error;
 pub mod frame;
 pub mod ingest;
 pub mod mux;

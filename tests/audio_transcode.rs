@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use framecast::error::Coded;
 use framecast::mux::wav::wav_header;
 use framecast::preset::Preset;
 use framecast::transcode::{
@@ -357,19 +358,19 @@ fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
     let e = refused(
         r#"{"name":"v","container":"mp4","video":{"bitRate":800,"maxWidth":640,"maxHeight":360},"audio":{"codec":"AAC","bitRate":128}}"#,
     );
-    assert_eq!((e.code(), e.field()), ("invalid-preset", Some("video")));
+    assert_eq!((e.code().as_str(), e.field().as_deref()), ("invalid-preset", Some("video")));
     let e = refused(r#"{"name":"h","container":"hls","audio":{"codec":"AAC","bitRate":128}}"#);
-    assert_eq!(e.field(), Some("container"));
+    assert_eq!(e.field().as_deref(), Some("container"));
     let mut options = AudioTranscodeOptions::new(preset(OUTPUTS[0].0));
     options.gain_db = f64::NAN;
-    assert_eq!(AudioTranscoder::new(options).unwrap_err().field(), Some("gainDb"));
+    assert_eq!(AudioTranscoder::new(options).unwrap_err().field().as_deref(), Some("gainDb"));
     // HE-AAC is valid in a preset but not encoded by this build: refused
     // when the encoder is chosen, with the field.
     let he =
         r#"{"name":"he","container":"mp4","audio":{"codec":"AAC","bitRate":64,"codecOptions":{"profile":"HE-AAC"}}}"#;
     let wav = std::fs::read(source(SECONDS)).unwrap();
     let e = transcode_audio_bytes(&wav, AudioTranscodeOptions::new(preset(he))).unwrap_err();
-    assert_eq!((e.code(), e.field()), ("invalid-preset", Some("audio.codecOptions.profile")));
+    assert_eq!((e.code().as_str(), e.field().as_deref()), ("invalid-preset", Some("audio.codecOptions.profile")));
     #[cfg(not(feature = "mp3"))]
     {
         let mp3 = r#"{"name":"m","container":"mp3","audio":{"codec":"mp3","bitRate":192}}"#;

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use common::{clip, ffprobe, testdata_dir, Clip};
 use framecast::codec::h264::{EncoderConfig, FrameType, H264Decoder, H264Encoder, H264Error, NalFormat, Profile};
+use framecast::error::Coded;
 use framecast::frame::{i420_size, psnr, I420Planes};
 use framecast::time::{Timescale, Timestamp};
 

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use common::ffprobe;
 use framecast::codec::mp3::{Mp3Encoder, Mp3EncoderConfig, Mp3Error, Mp3Frame};
+use framecast::error::Coded;
 
 /// `name` in this test run's own directory under the system temp dir.
 fn temp_path(name: &str) -> PathBuf {

@@ -130,7 +130,7 @@ fn bad_frames_and_bad_bitstreams_are_typed_errors() {
 
     let mut dec = Decoder::new().unwrap();
     let e = dec.decode(b"not h264", 0.0).err().unwrap();
-    assert_eq!(code_of(&e).as_deref(), Some("invalid-bitstream"));
+    assert_eq!(code_of(&e).as_deref(), Some("decode-error"));
     let e = dec.decode(&[0, 0, 0, 1, 0x65, 0x88, 0x80, 0x10], 0.0).err().unwrap();
     assert_eq!(code_of(&e).as_deref(), Some("decode-error"));
 }

@@ -141,7 +141,7 @@ fn muxes_encoder_output_into_an_init_segment_and_fragments_at_keyframes() {
 
     // Finished: no more input.
     let e = muxer.push(1.0, sample(&chunks[0].data(), 3e6, None, true)).err().unwrap();
-    assert_eq!(code_field(&e).0.as_deref(), Some("mux-error"));
+    assert_eq!(code_field(&e).0.as_deref(), Some("invalid-state"));
 }
 
 #[wasm_bindgen_test]
@@ -364,20 +364,20 @@ fn bad_samples_are_errors_and_leave_the_muxer_usable() {
         let e = r.err().unwrap_or_else(|| panic!("no error for {field}"));
         assert_eq!(code_field(&e), (Some(code.into()), Some(field.into())), "{e:?}");
     };
-    expect(muxer.push(7.0, sample(&data, 0.0, None, true)), "invalid-input", "trackId");
-    expect(muxer.push(1.0, sample(b"\x12\x34 not h264", 0.0, None, true)), "invalid-input", "data");
-    expect(muxer.push(1.0, sample(&[], 0.0, None, true)), "invalid-input", "data");
-    expect(muxer.push(1.0, sample(&data, f64::NAN, None, true)), "invalid-input", "timestamp");
-    expect(muxer.push(1.0, sample(&data, -1.0, None, true)), "invalid-input", "timestamp");
-    expect(muxer.push(1.0, sample(&data, 0.0, Some(-5.0), true)), "invalid-input", "duration");
-    expect(muxer.push(1.0, js(r#"{"data":[1,2,3],"timestamp":0,"keyframe":true}"#)), "invalid-input", "data");
+    expect(muxer.push(7.0, sample(&data, 0.0, None, true)), "invalid-frame", "trackId");
+    expect(muxer.push(1.0, sample(b"\x12\x34 not h264", 0.0, None, true)), "invalid-frame", "data");
+    expect(muxer.push(1.0, sample(&[], 0.0, None, true)), "invalid-frame", "data");
+    expect(muxer.push(1.0, sample(&data, f64::NAN, None, true)), "invalid-frame", "timestamp");
+    expect(muxer.push(1.0, sample(&data, -1.0, None, true)), "invalid-frame", "timestamp");
+    expect(muxer.push(1.0, sample(&data, 0.0, Some(-5.0), true)), "invalid-frame", "duration");
+    expect(muxer.push(1.0, js(r#"{"data":[1,2,3],"timestamp":0,"keyframe":true}"#)), "invalid-frame", "data");
     let no_flag = sample(&data, 0.0, None, true);
     Reflect::delete_property(no_flag.unchecked_ref::<Object>(), &"keyframe".into()).unwrap();
-    expect(muxer.push(1.0, no_flag), "invalid-input", "keyframe");
-    expect(muxer.push(1.0, sample(&chunks[1].data(), 0.0, None, false)), "mux-error", "keyframe");
+    expect(muxer.push(1.0, no_flag), "invalid-frame", "keyframe");
+    expect(muxer.push(1.0, sample(&chunks[1].data(), 0.0, None, false)), "invalid-frame", "keyframe");
     // Nothing was consumed: the stream still starts here.
     assert_eq!(muxer.push(1.0, sample(&data, 0.0, None, true)).unwrap().length(), 1, "the init event");
-    expect(muxer.push(1.0, sample(&chunks[1].data(), 0.0, None, false)), "mux-error", "timestamp");
+    expect(muxer.push(1.0, sample(&chunks[1].data(), 0.0, None, false)), "invalid-frame", "timestamp");
     assert_eq!(muxer.push(1.0, sample(&chunks[1].data(), FRAME_US, None, false)).unwrap().length(), 0);
     assert_eq!(muxer.finish().unwrap().length(), 1);
 }

@@ -72,6 +72,8 @@ use std::fmt;
 use rusty_mp3::header::FrameHeader;
 use rusty_mp3::Mp3Encode;
 
+use crate::error::{Coded, ErrorCode};
+
 /// Input sample rates, Hz: MPEG-2.5 (8-12 kHz), MPEG-2 (16-24 kHz) and
 /// MPEG-1 (32-48 kHz). Other rates must be resampled first.
 pub const SAMPLE_RATES: [u32; 9] = [8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
@@ -129,14 +131,20 @@ impl fmt::Display for Mp3Error {
 
 impl std::error::Error for Mp3Error {}
 
-impl Mp3Error {
-    /// A stable, machine-readable code, for the `code` of JS `Error`s.
-    pub fn code(&self) -> &'static str {
+impl Coded for Mp3Error {
+    fn code(&self) -> ErrorCode {
         match self {
-            Mp3Error::InvalidConfig { .. } => "invalid-config",
-            Mp3Error::PartialSampleFrame { .. } => "partial-sample-frame",
-            Mp3Error::Finished => "finished",
-            Mp3Error::Encoder(_) => "encoder",
+            Mp3Error::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            Mp3Error::PartialSampleFrame { .. } => ErrorCode::InvalidFrame,
+            Mp3Error::Finished => ErrorCode::InvalidState,
+            Mp3Error::Encoder(_) => ErrorCode::EncodeError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            Mp3Error::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
         }
     }
 }
@@ -392,7 +400,7 @@ mod tests {
         let mut enc = Mp3Encoder::new(Mp3EncoderConfig::new(32_000, 2)).unwrap();
         let e = enc.encode_f32(&[0.0; 3]).unwrap_err();
         assert_eq!(e, Mp3Error::PartialSampleFrame { len: 3, channels: 2 });
-        assert_eq!(e.code(), "partial-sample-frame");
+        assert_eq!(e.code(), "invalid-frame");
         let wild: Vec<f32> = (0..2 * 3000)
             .map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -7.0, f32::MIN_POSITIVE][i % 6])
             .collect();

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::messages::{ErrorCode, FragmentAck, IngestError};
+use super::messages::{FragmentAck, IngestError, IngestErrorCode};
 use super::names::{StreamName, TrackName};
 use super::routes::MAX_SEQUENCE;
 use crate::mux::reader::{validate_fragment, FragmentRules, Movie};
@@ -126,20 +126,19 @@ impl FragmentFacts {
     pub fn inspect(movie: &Movie, data: &[u8], rules: &FragmentRules) -> Result<FragmentFacts, IngestError> {
         let [track] = movie.tracks() else {
             return Err(IngestError::new(
-                ErrorCode::NotSingleTrack,
+                IngestErrorCode::NotSingleTrack,
                 format!("the init segment has {} tracks; a track path takes one", movie.tracks().len()),
             ));
         };
         let summary = validate_fragment(movie, data, rules, None).map_err(|e| IngestError::from_fragment_error(&e))?;
         let Some(t) = summary.track(track.config.id) else {
-            return Err(IngestError::new(ErrorCode::EmptyFragment, "the fragment holds no samples of the track")
+            return Err(IngestError::new(IngestErrorCode::EmptyFragment, "the fragment holds no samples of the track")
                 .with_field("body"));
         };
         let duration = u64::try_from(i128::from(t.end) - i128::from(t.start)).unwrap_or(0);
         if duration == 0 {
-            return Err(
-                IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body")
-            );
+            return Err(IngestError::new(IngestErrorCode::EmptyFragment, "the fragment's samples last no time")
+                .with_field("body"));
         }
         Ok(FragmentFacts {
             start: t.start,
@@ -253,12 +252,12 @@ impl TrackIndex {
     }
 
     /// Where fragment `sequence` goes. Numbers below the last stored one
-    /// that are not stored are refused with [`ErrorCode::OutOfOrder`]: the
+    /// that are not stored are refused with [`IngestErrorCode::OutOfOrder`]: the
     /// track has moved past them.
     pub fn slot(&self, sequence: u64) -> Result<Slot<'_>, IngestError> {
         if sequence > MAX_SEQUENCE {
             return Err(IngestError::new(
-                ErrorCode::BadSequence,
+                IngestErrorCode::BadSequence,
                 format!("fragment number {sequence} is above {MAX_SEQUENCE}"),
             )
             .with_field("sequence"));
@@ -270,7 +269,7 @@ impl TrackIndex {
             None => Ok(Slot::Next { gap: false }),
             Some(last) if sequence > last.sequence => Ok(Slot::Next { gap: sequence != last.sequence + 1 }),
             Some(last) => Err(IngestError::new(
-                ErrorCode::OutOfOrder,
+                IngestErrorCode::OutOfOrder,
                 format!(
                     "fragment {sequence} of track {} arrived after fragment {}; it can no longer be placed",
                     self.track, last.sequence
@@ -294,27 +293,29 @@ impl TrackIndex {
         let gap = match self.slot(sequence)? {
             Slot::Next { gap } => gap,
             Slot::Stored(_) => {
-                return Err(IngestError::new(ErrorCode::Conflict, format!("fragment {sequence} is already stored"))
-                    .with_field("sequence"))
+                return Err(IngestError::new(
+                    IngestErrorCode::Conflict,
+                    format!("fragment {sequence} is already stored"),
+                )
+                .with_field("sequence"))
             }
         };
         if facts.timescale != self.timescale {
             return Err(IngestError::new(
-                ErrorCode::UnknownTrack,
+                IngestErrorCode::UnknownTrack,
                 format!("the fragment is timed in {} but track {} in {}", facts.timescale, self.track, self.timescale),
             ));
         }
         if facts.duration == 0 {
-            return Err(
-                IngestError::new(ErrorCode::EmptyFragment, "the fragment's samples last no time").with_field("body")
-            );
+            return Err(IngestError::new(IngestErrorCode::EmptyFragment, "the fragment's samples last no time")
+                .with_field("body"));
         }
         let mut time_gap = false;
         if let Some(last) = self.records.last() {
             let start = i128::from(facts.start);
             if start < last.end() {
                 return Err(IngestError::new(
-                    ErrorCode::NonMonotonic,
+                    IngestErrorCode::NonMonotonic,
                     format!(
                         "fragment {sequence} of track {} starts at {} ticks ({} µs), before the end of fragment {} at {} ticks; decode times must not go back",
                         self.track,
@@ -349,26 +350,26 @@ impl TrackIndex {
     pub fn push(&mut self, record: FragmentRecord) -> Result<(), IngestError> {
         if record.track != self.track || record.timescale != self.timescale.get() {
             return Err(IngestError::new(
-                ErrorCode::Internal,
+                IngestErrorCode::Internal,
                 format!("record of track {} ({}/s) in the index of {}", record.track, record.timescale, self.track),
             ));
         }
         if record.duration == 0 {
             return Err(IngestError::new(
-                ErrorCode::EmptyFragment,
+                IngestErrorCode::EmptyFragment,
                 format!("fragment {} lasts no time", record.sequence),
             ));
         }
         if let Some(last) = self.records.last() {
             if record.sequence <= last.sequence {
                 return Err(IngestError::new(
-                    ErrorCode::OutOfOrder,
+                    IngestErrorCode::OutOfOrder,
                     format!("fragment {} after fragment {}", record.sequence, last.sequence),
                 ));
             }
             if i128::from(record.start) < last.end() {
                 return Err(IngestError::new(
-                    ErrorCode::NonMonotonic,
+                    IngestErrorCode::NonMonotonic,
                     format!("fragment {} starts before fragment {} ends", record.sequence, last.sequence),
                 ));
             }
@@ -414,13 +415,13 @@ mod tests {
 
         // Going back in time.
         let e = ix.admit(3, &facts(100, 180_000), 5_000).unwrap_err();
-        assert_eq!(e.code, ErrorCode::NonMonotonic);
+        assert_eq!(e.code, IngestErrorCode::NonMonotonic);
         // A gap in numbers (fragments 3 and 4 dropped) and in time.
         let r5 = ix.admit(5, &facts(900_000, 180_000), 11_000).unwrap();
         assert!(r5.discontinuity);
         ix.push(r5).unwrap();
         // The dropped ones cannot come later.
-        assert_eq!(ix.slot(3).unwrap_err().code, ErrorCode::OutOfOrder);
+        assert_eq!(ix.slot(3).unwrap_err().code, IngestErrorCode::OutOfOrder);
         assert_eq!(ix.missing(), 2);
         assert_eq!(ix.discontinuities(), 1);
         assert_eq!(ix.len(), 3);
@@ -431,12 +432,12 @@ mod tests {
         let r6 = ix.admit(6, &facts(1_100_000, 180_000), 13_000).unwrap();
         assert!(r6.discontinuity);
         // Already stored, or past the JavaScript-safe range.
-        assert_eq!(ix.admit(5, &facts(2_000_000, 1), 0).unwrap_err().code, ErrorCode::Conflict);
-        assert_eq!(ix.slot(MAX_SEQUENCE + 1).unwrap_err().code, ErrorCode::BadSequence);
+        assert_eq!(ix.admit(5, &facts(2_000_000, 1), 0).unwrap_err().code, IngestErrorCode::Conflict);
+        assert_eq!(ix.slot(MAX_SEQUENCE + 1).unwrap_err().code, IngestErrorCode::BadSequence);
         // Zero duration, other timescale.
-        assert_eq!(ix.admit(9, &facts(9_000_000, 0), 0).unwrap_err().code, ErrorCode::EmptyFragment);
+        assert_eq!(ix.admit(9, &facts(9_000_000, 0), 0).unwrap_err().code, IngestErrorCode::EmptyFragment);
         let other = FragmentFacts::new(9_000_000, 1, Timescale::MILLIS, 1, true, 1);
-        assert_eq!(ix.admit(9, &other, 0).unwrap_err().code, ErrorCode::UnknownTrack);
+        assert_eq!(ix.admit(9, &other, 0).unwrap_err().code, IngestErrorCode::UnknownTrack);
     }
 
     #[test]
@@ -444,13 +445,13 @@ mod tests {
         let mut ix = index();
         let r1 = ix.admit(1, &facts(0, 180_000), 1).unwrap();
         ix.push(r1.clone()).unwrap();
-        assert_eq!(ix.push(r1.clone()).unwrap_err().code, ErrorCode::OutOfOrder);
+        assert_eq!(ix.push(r1.clone()).unwrap_err().code, IngestErrorCode::OutOfOrder);
         let mut overlapping = r1.clone();
         overlapping.sequence = 2;
-        assert_eq!(ix.push(overlapping).unwrap_err().code, ErrorCode::NonMonotonic);
+        assert_eq!(ix.push(overlapping).unwrap_err().code, IngestErrorCode::NonMonotonic);
         let mut other_track = r1;
         other_track.track = TrackName::new("audio").unwrap();
-        assert_eq!(ix.push(other_track).unwrap_err().code, ErrorCode::Internal);
+        assert_eq!(ix.push(other_track).unwrap_err().code, IngestErrorCode::Internal);
         assert_eq!(ix.len(), 1);
     }
 

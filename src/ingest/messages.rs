@@ -205,11 +205,11 @@ pub struct StreamList {
 
 /// A stable, machine-readable error code, written in kebab-case
 /// (`"malformed-fragment"`). Each has one HTTP status
-/// ([`ErrorCode::http_status`]).
+/// ([`IngestErrorCode::http_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
-pub enum ErrorCode {
+pub enum IngestErrorCode {
     /// 400: the request is malformed in a way no other code names.
     BadRequest,
     /// 400: the stream name is not `[A-Za-z0-9_-]{1,128}`.
@@ -279,89 +279,89 @@ pub enum ErrorCode {
     ShuttingDown,
 }
 
-impl ErrorCode {
+impl IngestErrorCode {
     /// The code as written in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorCode::BadRequest => "bad-request",
-            ErrorCode::BadStreamName => "bad-stream-name",
-            ErrorCode::BadTrackName => "bad-track-name",
-            ErrorCode::BadSequence => "bad-sequence",
-            ErrorCode::IncompleteBody => "incomplete-body",
-            ErrorCode::MalformedInit => "malformed-init",
-            ErrorCode::MalformedFragment => "malformed-fragment",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::NotFound => "not-found",
-            ErrorCode::StreamNotFound => "stream-not-found",
-            ErrorCode::MethodNotAllowed => "method-not-allowed",
-            ErrorCode::BodyTimeout => "body-timeout",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::NonMonotonic => "non-monotonic",
-            ErrorCode::OutOfOrder => "out-of-order",
-            ErrorCode::LengthRequired => "length-required",
-            ErrorCode::InitRequired => "init-required",
-            ErrorCode::Oversize => "oversize",
-            ErrorCode::UnsupportedMediaType => "unsupported-media-type",
-            ErrorCode::UnknownTrack => "unknown-track",
-            ErrorCode::UnsupportedCodec => "unsupported-codec",
-            ErrorCode::NotSingleTrack => "not-single-track",
-            ErrorCode::NotKeyframe => "not-keyframe",
-            ErrorCode::EmptyFragment => "empty-fragment",
-            ErrorCode::TooManyTracks => "too-many-tracks",
-            ErrorCode::StorageError => "storage-error",
-            ErrorCode::Internal => "internal",
-            ErrorCode::ShuttingDown => "shutting-down",
+            IngestErrorCode::BadRequest => "bad-request",
+            IngestErrorCode::BadStreamName => "bad-stream-name",
+            IngestErrorCode::BadTrackName => "bad-track-name",
+            IngestErrorCode::BadSequence => "bad-sequence",
+            IngestErrorCode::IncompleteBody => "incomplete-body",
+            IngestErrorCode::MalformedInit => "malformed-init",
+            IngestErrorCode::MalformedFragment => "malformed-fragment",
+            IngestErrorCode::Unauthorized => "unauthorized",
+            IngestErrorCode::NotFound => "not-found",
+            IngestErrorCode::StreamNotFound => "stream-not-found",
+            IngestErrorCode::MethodNotAllowed => "method-not-allowed",
+            IngestErrorCode::BodyTimeout => "body-timeout",
+            IngestErrorCode::Conflict => "conflict",
+            IngestErrorCode::NonMonotonic => "non-monotonic",
+            IngestErrorCode::OutOfOrder => "out-of-order",
+            IngestErrorCode::LengthRequired => "length-required",
+            IngestErrorCode::InitRequired => "init-required",
+            IngestErrorCode::Oversize => "oversize",
+            IngestErrorCode::UnsupportedMediaType => "unsupported-media-type",
+            IngestErrorCode::UnknownTrack => "unknown-track",
+            IngestErrorCode::UnsupportedCodec => "unsupported-codec",
+            IngestErrorCode::NotSingleTrack => "not-single-track",
+            IngestErrorCode::NotKeyframe => "not-keyframe",
+            IngestErrorCode::EmptyFragment => "empty-fragment",
+            IngestErrorCode::TooManyTracks => "too-many-tracks",
+            IngestErrorCode::StorageError => "storage-error",
+            IngestErrorCode::Internal => "internal",
+            IngestErrorCode::ShuttingDown => "shutting-down",
         }
     }
 
     /// The HTTP status the server answers with.
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::BadRequest
-            | ErrorCode::BadStreamName
-            | ErrorCode::BadTrackName
-            | ErrorCode::BadSequence
-            | ErrorCode::IncompleteBody
-            | ErrorCode::MalformedInit
-            | ErrorCode::MalformedFragment => 400,
-            ErrorCode::Unauthorized => 401,
-            ErrorCode::NotFound | ErrorCode::StreamNotFound => 404,
-            ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::BodyTimeout => 408,
-            ErrorCode::Conflict | ErrorCode::NonMonotonic | ErrorCode::OutOfOrder => 409,
-            ErrorCode::LengthRequired => 411,
-            ErrorCode::InitRequired => 412,
-            ErrorCode::Oversize => 413,
-            ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::UnknownTrack
-            | ErrorCode::UnsupportedCodec
-            | ErrorCode::NotSingleTrack
-            | ErrorCode::NotKeyframe
-            | ErrorCode::EmptyFragment
-            | ErrorCode::TooManyTracks => 422,
-            ErrorCode::StorageError | ErrorCode::Internal => 500,
-            ErrorCode::ShuttingDown => 503,
+            IngestErrorCode::BadRequest
+            | IngestErrorCode::BadStreamName
+            | IngestErrorCode::BadTrackName
+            | IngestErrorCode::BadSequence
+            | IngestErrorCode::IncompleteBody
+            | IngestErrorCode::MalformedInit
+            | IngestErrorCode::MalformedFragment => 400,
+            IngestErrorCode::Unauthorized => 401,
+            IngestErrorCode::NotFound | IngestErrorCode::StreamNotFound => 404,
+            IngestErrorCode::MethodNotAllowed => 405,
+            IngestErrorCode::BodyTimeout => 408,
+            IngestErrorCode::Conflict | IngestErrorCode::NonMonotonic | IngestErrorCode::OutOfOrder => 409,
+            IngestErrorCode::LengthRequired => 411,
+            IngestErrorCode::InitRequired => 412,
+            IngestErrorCode::Oversize => 413,
+            IngestErrorCode::UnsupportedMediaType => 415,
+            IngestErrorCode::UnknownTrack
+            | IngestErrorCode::UnsupportedCodec
+            | IngestErrorCode::NotSingleTrack
+            | IngestErrorCode::NotKeyframe
+            | IngestErrorCode::EmptyFragment
+            | IngestErrorCode::TooManyTracks => 422,
+            IngestErrorCode::StorageError | IngestErrorCode::Internal => 500,
+            IngestErrorCode::ShuttingDown => 503,
         }
     }
 
     /// Whether a publisher should send the same request again (after a
     /// back-off): the server failed or is going away, or a body was cut
     /// short on the way. Every other error repeats on retry.
-    /// [`ErrorCode::InitRequired`] is not retryable as is: send the init
+    /// [`IngestErrorCode::InitRequired`] is not retryable as is: send the init
     /// segment first.
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorCode::IncompleteBody
-                | ErrorCode::BodyTimeout
-                | ErrorCode::StorageError
-                | ErrorCode::Internal
-                | ErrorCode::ShuttingDown
+            IngestErrorCode::IncompleteBody
+                | IngestErrorCode::BodyTimeout
+                | IngestErrorCode::StorageError
+                | IngestErrorCode::Internal
+                | IngestErrorCode::ShuttingDown
         )
     }
 }
 
-impl fmt::Display for ErrorCode {
+impl fmt::Display for IngestErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -373,7 +373,7 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestError {
     /// What went wrong, for programs.
-    pub code: ErrorCode,
+    pub code: IngestErrorCode,
     /// What went wrong, for people.
     pub message: String,
     /// The part of the request at fault: `"stream"`, `"track"`,
@@ -384,7 +384,7 @@ pub struct IngestError {
 
 impl IngestError {
     /// An error without a field.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: IngestErrorCode, message: impl Into<String>) -> Self {
         IngestError { code, message: message.into(), field: None }
     }
 
@@ -409,8 +409,8 @@ impl IngestError {
         let code = match e {
             ReadError::UnsupportedCodec { .. }
             | ReadError::UnsupportedObjectType { .. }
-            | ReadError::UnsupportedTrack { .. } => ErrorCode::UnsupportedCodec,
-            _ => ErrorCode::MalformedInit,
+            | ReadError::UnsupportedTrack { .. } => IngestErrorCode::UnsupportedCodec,
+            _ => IngestErrorCode::MalformedInit,
         };
         IngestError::new(code, format!("init segment refused: {e}")).with_field("body")
     }
@@ -419,12 +419,14 @@ impl IngestError {
     /// [`crate::mux::reader::validate_fragment`]).
     pub fn from_fragment_error(e: &ReadError) -> Self {
         let code = match e {
-            ReadError::TooLarge { .. } if e.is_recoverable() => ErrorCode::Oversize,
-            ReadError::UnknownTrack { .. } => ErrorCode::UnknownTrack,
-            ReadError::DecodeTimeBackwards { .. } | ReadError::SequenceNotIncreasing { .. } => ErrorCode::NonMonotonic,
-            ReadError::NotSyncSample { .. } => ErrorCode::NotKeyframe,
-            ReadError::EmptyFragment => ErrorCode::EmptyFragment,
-            _ => ErrorCode::MalformedFragment,
+            ReadError::TooLarge { .. } if e.is_recoverable() => IngestErrorCode::Oversize,
+            ReadError::UnknownTrack { .. } => IngestErrorCode::UnknownTrack,
+            ReadError::DecodeTimeBackwards { .. } | ReadError::SequenceNotIncreasing { .. } => {
+                IngestErrorCode::NonMonotonic
+            }
+            ReadError::NotSyncSample { .. } => IngestErrorCode::NotKeyframe,
+            ReadError::EmptyFragment => IngestErrorCode::EmptyFragment,
+            _ => IngestErrorCode::MalformedFragment,
         };
         IngestError::new(code, format!("fragment refused: {e}")).with_field("body")
     }
@@ -515,7 +517,7 @@ mod tests {
 
     #[test]
     fn error_json() {
-        let e = IngestError::new(ErrorCode::NonMonotonic, "decode time goes back").with_field("body");
+        let e = IngestError::new(IngestErrorCode::NonMonotonic, "decode time goes back").with_field("body");
         let body = serde_json::to_value(e.clone().into_body()).unwrap();
         assert_eq!(
             body,
@@ -523,13 +525,13 @@ mod tests {
         );
         assert_eq!(serde_json::from_value::<ErrorBody>(body).unwrap().error, e);
         // No field: no key.
-        let plain = serde_json::to_string(&IngestError::new(ErrorCode::NotFound, "x").into_body()).unwrap();
+        let plain = serde_json::to_string(&IngestError::new(IngestErrorCode::NotFound, "x").into_body()).unwrap();
         assert_eq!(plain, r#"{"error":{"code":"not-found","message":"x"}}"#);
     }
 
     #[test]
     fn codes_serialise_as_documented() {
-        use ErrorCode::*;
+        use IngestErrorCode::*;
         let all = [
             BadRequest,
             BadStreamName,
@@ -563,7 +565,7 @@ mod tests {
         for code in all {
             let text = serde_json::to_string(&code).unwrap();
             assert_eq!(text, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<ErrorCode>(&text).unwrap(), code);
+            assert_eq!(serde_json::from_str::<IngestErrorCode>(&text).unwrap(), code);
             let status = code.http_status();
             assert!((400..600).contains(&status));
             // Only server-side trouble is retried as is.
@@ -577,12 +579,12 @@ mod tests {
     #[test]
     fn reader_errors_map_to_codes() {
         let e = ReadError::NotSyncSample { track_id: 1, decode_time: 0 };
-        assert_eq!(IngestError::from_fragment_error(&e).code, ErrorCode::NotKeyframe);
+        assert_eq!(IngestError::from_fragment_error(&e).code, IngestErrorCode::NotKeyframe);
         let e = ReadError::DecodeTimeBackwards { track_id: 1, expected_at_least: 10, found: 0 };
-        assert_eq!(IngestError::from_fragment_error(&e).code, ErrorCode::NonMonotonic);
+        assert_eq!(IngestError::from_fragment_error(&e).code, IngestErrorCode::NonMonotonic);
         let e = ReadError::UnknownTrack { track_id: 2 };
-        assert_eq!(IngestError::from_fragment_error(&e).code, ErrorCode::UnknownTrack);
-        assert_eq!(IngestError::from_fragment_error(&ReadError::EmptyFragment).code, ErrorCode::EmptyFragment);
+        assert_eq!(IngestError::from_fragment_error(&e).code, IngestErrorCode::UnknownTrack);
+        assert_eq!(IngestError::from_fragment_error(&ReadError::EmptyFragment).code, IngestErrorCode::EmptyFragment);
         let e = ReadError::Truncated {
             fourcc: crate::mux::reader::FourCc(*b"mdat"),
             offset: 8,
@@ -590,8 +592,8 @@ mod tests {
             available: 10,
         };
         let err = IngestError::from_fragment_error(&e);
-        assert_eq!(err.code, ErrorCode::MalformedFragment);
+        assert_eq!(err.code, IngestErrorCode::MalformedFragment);
         assert!(err.message.contains("truncated"), "{}", err.message);
-        assert_eq!(IngestError::from_init_error(&e).code, ErrorCode::MalformedInit);
+        assert_eq!(IngestError::from_init_error(&e).code, IngestErrorCode::MalformedInit);
     }
 }

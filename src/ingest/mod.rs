@@ -18,15 +18,15 @@
 //!    fragment is on stable storage. `POST` works the same as `PUT`.
 //! 3. Retries are idempotent: a fragment sent again with the same bytes is
 //!    acknowledged again (`duplicate: true`) and stored once; other bytes
-//!    under a stored number are a [`ErrorCode::Conflict`].
+//!    under a stored number are a [`IngestErrorCode::Conflict`].
 //! 4. After a reconnect, send the init segment again before the next
-//!    fragment; a server that lost it answers [`ErrorCode::InitRequired`]
+//!    fragment; a server that lost it answers [`IngestErrorCode::InitRequired`]
 //!    (HTTP 412) and the publisher re-sends it then retries.
 //! 5. `POST /streams/{stream}/end` when done: playlists then end.
 //!
-//! Errors are [`ErrorBody`] JSON with a stable [`ErrorCode`]; the code
+//! Errors are [`ErrorBody`] JSON with a stable [`IngestErrorCode`]; the code
 //! fixes the HTTP status and whether a retry can help
-//! ([`ErrorCode::is_retryable`]). The full route table is in [`routes`].
+//! ([`IngestErrorCode::is_retryable`]). The full route table is in [`routes`].
 //!
 //! # Server-side pieces
 //!
@@ -45,8 +45,8 @@ pub mod routes;
 
 pub use index::{FragmentFacts, FragmentRecord, IndexEntry, Slot, TrackIndex};
 pub use messages::{
-    EndAck, ErrorBody, ErrorCode, FragmentAck, IngestError, InitAck, MediaKind, PlaybackPaths, StreamInfo, StreamList,
-    TrackInfo,
+    EndAck, ErrorBody, FragmentAck, IngestError, IngestErrorCode, InitAck, MediaKind, PlaybackPaths, StreamInfo,
+    StreamList, TrackInfo,
 };
 pub use names::{NameError, StreamName, TrackName, MAX_STREAM_NAME_LEN, MAX_TRACK_NAME_LEN};
 pub use playlists::{channels, media_info, PlaylistOptions, StreamPlaylists, AUDIO_GROUP};

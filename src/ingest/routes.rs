@@ -16,10 +16,10 @@
 //!
 //! As in DASH-IF Live Media Ingest (CMAF ingest), every track is its own
 //! CMAF track with its own path, the init segment goes first and is sent
-//! again after a reconnect (answers with [`ErrorCode::InitRequired`], HTTP
+//! again after a reconnect (answers with [`IngestErrorCode::InitRequired`], HTTP
 //! 412, ask for it), and fragments are sent one request each.
 //!
-//! [`ErrorCode::InitRequired`]: super::ErrorCode::InitRequired
+//! [`IngestErrorCode::InitRequired`]: super::IngestErrorCode::InitRequired
 
 use std::fmt;
 

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::codec::CodecConfigError;
+use crate::error::{Coded, ErrorCode};
 
 /// Why a muxer or the segmenter refused its input.
 ///
@@ -90,6 +91,40 @@ impl std::error::Error for MuxError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             MuxError::Codec { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl Coded for MuxError {
+    /// Set-up problems are `invalid-config`; a sample that does not fit the
+    /// stream (unknown track, negative or decreasing time, no keyframe
+    /// first) is `invalid-frame`; a call after `finish` is `invalid-state`;
+    /// what the container cannot hold is `mux-error`.
+    fn code(&self) -> ErrorCode {
+        match self {
+            MuxError::NoTracks
+            | MuxError::DuplicateTrack { .. }
+            | MuxError::InvalidTrack { .. }
+            | MuxError::Codec { .. }
+            | MuxError::InvalidOption { .. } => ErrorCode::InvalidConfig,
+            MuxError::UnknownTrack { .. }
+            | MuxError::NegativeDecodeTime { .. }
+            | MuxError::DecodeTimeDecreased { .. }
+            | MuxError::FirstSampleNotKeyframe { .. } => ErrorCode::InvalidFrame,
+            MuxError::Finished => ErrorCode::InvalidState,
+            MuxError::NoSamples { .. }
+            | MuxError::DurationMismatch { .. }
+            | MuxError::SequenceNotIncreasing { .. }
+            | MuxError::TooLarge { .. }
+            | MuxError::Unsupported { .. }
+            | MuxError::Encode { .. } => ErrorCode::MuxError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            MuxError::InvalidTrack { field, .. } | MuxError::InvalidOption { field, .. } => Some((*field).to_string()),
             _ => None,
         }
     }

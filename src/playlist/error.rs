@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::error::{Coded, ErrorCode};
+
 /// Why a playlist could not be built or written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -179,6 +181,12 @@ impl fmt::Display for PlaylistError {
 }
 
 impl std::error::Error for PlaylistError {}
+
+impl Coded for PlaylistError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::PlaylistError
+    }
+}
 
 /// Why an LL-HLS blocking-reload query (`_HLS_msn`, `_HLS_part`,
 /// `_HLS_skip`) is malformed. A server answers these with

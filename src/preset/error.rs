@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::{Coded, ErrorCode};
+
 /// What sort of problem a [`PresetError`] is; [`PresetErrorKind::code`]
 /// is a stable string for bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -225,6 +227,17 @@ impl fmt::Display for PresetErrors {
 }
 
 impl std::error::Error for PresetErrors {}
+
+impl Coded for PresetErrors {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidPreset
+    }
+
+    /// The first problem's field.
+    fn field(&self) -> Option<String> {
+        self.0.first().map(|e| e.field.clone())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -255,6 +255,46 @@ fn from_json_reports_every_section_at_once() {
 }
 
 #[test]
+fn from_json_reports_every_problem_within_a_section() {
+    // Several bad fields in one section (and in one watermark): serde stops
+    // at the first, the checker reads on without it.
+    let text = patched(&[
+        ("/video/sizingPolicy", json!("Fitt")),
+        ("/video/maxWidth", json!(4097)),
+        ("/video/frameRate", json!("x")),
+        ("/video/codecOptions/profile", json!("extended")),
+        ("/video/colour", json!("red")),
+        ("/audio/bitRate", json!("lots")),
+        ("/audio/channels", json!(7)),
+        ("/watermarks/0/opacity", json!(140)),
+        ("/watermarks/0/target", json!("Page")),
+    ])
+    .to_string();
+    let errors = Preset::from_json(&text).unwrap_err();
+    let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "audio.bitRate",
+            "audio.channels",
+            "video.codecOptions.profile",
+            "video.colour",
+            "video.frameRate",
+            "video.maxWidth",
+            "video.sizingPolicy",
+            "watermarks[0].opacity",
+            "watermarks[0].target",
+        ],
+        "{errors}"
+    );
+    // A field that could not be read is reported once, not again by the
+    // rules that would have needed it.
+    let bit_rate: Vec<String> = errors.iter().filter(|e| e.field == "audio.bitRate").map(ToString::to_string).collect();
+    assert_eq!(bit_rate, ["audio.bitRate must be a whole number (a JSON number or a string of digits), got \"lots\""]);
+}
+
+#[test]
 fn from_json_refuses_non_objects_syntax_and_size() {
     let one = |text: &str| Preset::from_json(text).unwrap_err().to_string();
     assert_eq!(one("{\"name\": "), "preset must be valid JSON, got EOF while parsing a value at line 1 column 9");

@@ -1,7 +1,8 @@
 //! Complete checking: every field's range, the rules between fields of a
 //! section, then the rules between sections. [`Preset::from_json`] reads
-//! each top-level field and each watermark on its own, so a type error in
-//! one place does not hide the problems elsewhere.
+//! each top-level field and each watermark on its own, and within one a
+//! field that does not read is set aside and the rest read again, so a type
+//! error in one place does not hide the problems elsewhere.
 //!
 //! | field | rule |
 //! | --- | --- |
@@ -158,6 +159,31 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Most problems [`Checker::read`] finds in one part (a section or a
+/// watermark) before it stops looking.
+const MAX_PROBLEMS_PER_PART: usize = 32;
+
+/// Removes the object member at `keys` (object keys from `value` down; a
+/// `None` is an array index, which is not removed) from `value`. Returns
+/// whether there was one to remove.
+fn remove_at(value: &mut Value, keys: &[Option<String>]) -> bool {
+    let Some((Some(last), parents)) = keys.split_last() else { return false };
+    let mut at = value;
+    for key in parents {
+        match (key, at) {
+            (Some(k), Value::Object(map)) => match map.get_mut(k) {
+                Some(v) => at = v,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    match at {
+        Value::Object(map) => map.remove(last).is_some(),
+        _ => false,
+    }
+}
+
 /// Frame rates a preset may ask for.
 const FRAME_RATES: &str = "a whole number from 1 to 120, or 23.976, 29.97 or 59.94";
 
@@ -189,6 +215,9 @@ struct Parts<'a> {
 #[derive(Default)]
 struct Checker {
     errors: Vec<PresetError>,
+    /// Fields that could not be read (their problem is recorded) and were
+    /// read as their default: the rules say nothing more about them.
+    unread: Vec<String>,
 }
 
 impl Checker {
@@ -199,7 +228,10 @@ impl Checker {
         expected: impl Into<String>,
         value: impl Display,
     ) {
-        self.errors.push(PresetError::new(kind, field, expected, value));
+        let error = PresetError::new(kind, field, expected, value);
+        if !self.unread.contains(&error.field) {
+            self.errors.push(error);
+        }
     }
 
     fn invalid(&mut self, field: impl Into<String>, expected: impl Into<String>, value: impl Display) {
@@ -235,29 +267,61 @@ impl Checker {
         }
     }
 
-    /// Reads `value` as a `T`, recording a problem at `path` if it is not
-    /// one.
+    /// Reads `value` as a `T`, recording every problem in it at `path`.
+    ///
+    /// serde stops at the first bad field; to find the next one, the field
+    /// at fault is taken out and the rest read again, until it reads (the
+    /// section is then checked with the fields that were left, defaults in
+    /// place of the bad ones) or a required field is missing. At most
+    /// [`MAX_PROBLEMS_PER_PART`] problems are found this way.
     fn read<T: DeserializeOwned>(&mut self, value: &Value, path: &str) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                let mut full = path.to_owned();
-                for segment in e.path().iter() {
-                    match segment {
-                        Segment::Seq { index } => full.push_str(&format!("[{index}]")),
-                        Segment::Map { key } | Segment::Enum { variant: key } => {
-                            if !full.is_empty() {
-                                full.push('.');
-                            }
-                            full.push_str(key);
-                        }
-                        Segment::Unknown => {}
+        let mut value = std::borrow::Cow::Borrowed(value);
+        let mut removed: Vec<String> = Vec::new();
+        for _ in 0..MAX_PROBLEMS_PER_PART {
+            let e = match serde_path_to_error::deserialize::<_, T>(value.as_ref()) {
+                Ok(t) => return Some(t),
+                Err(e) => e,
+            };
+            let mut full = path.to_owned();
+            let mut keys: Vec<Option<String>> = Vec::new();
+            for segment in e.path().iter() {
+                match segment {
+                    Segment::Seq { index } => {
+                        full.push_str(&format!("[{index}]"));
+                        keys.push(None);
                     }
+                    Segment::Map { key } | Segment::Enum { variant: key } => {
+                        if !full.is_empty() {
+                            full.push('.');
+                        }
+                        full.push_str(key);
+                        keys.push(Some(key.clone()));
+                    }
+                    Segment::Unknown => {}
                 }
-                self.errors.push(PresetError::from_serde(&full, &e.into_inner().to_string()));
-                None
             }
+            let message = e.into_inner().to_string();
+            let problem = PresetError::from_serde(&full, &message);
+            // Taking out a required field makes serde miss it: that field's
+            // problem is already recorded.
+            if problem.kind == PresetErrorKind::MissingField && removed.contains(&problem.field) {
+                return None;
+            }
+            // An unknown field is reported at its parent's path.
+            if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                if keys.last() != Some(&Some(name.to_owned())) {
+                    keys.push(Some(name.to_owned()));
+                }
+            }
+            let field = problem.field.clone();
+            self.errors.push(problem);
+            if !remove_at(value.to_mut(), &keys) {
+                return None;
+            }
+            removed.push(field.clone());
+            self.unread.push(field);
         }
+        None
     }
 
     /// A top-level field that may be absent (then `T::default()`).

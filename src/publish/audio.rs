@@ -27,6 +27,7 @@ use super::pipeline::{framing_problem, ListenerEvents, PipelineEvent};
 use crate::audio::{AudioConverter, ChannelLayout, ConvertError, ConvertOptions, PcmChunk, PcmError, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::CodecConfig;
+use crate::error::{Coded, ErrorCode};
 use crate::mux::segmenter::{Segmenter, SegmenterConfig};
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioCodec, AudioPreset};
@@ -103,6 +104,26 @@ impl fmt::Display for AudioPipelineError {
 }
 
 impl std::error::Error for AudioPipelineError {}
+
+impl Coded for AudioPipelineError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            AudioPipelineError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            AudioPipelineError::BadInput(_) => ErrorCode::InvalidFrame,
+            AudioPipelineError::Convert(_) | AudioPipelineError::Encoder(_) => ErrorCode::EncodeError,
+            AudioPipelineError::Mux(e) => e.code(),
+            AudioPipelineError::Finished => ErrorCode::InvalidState,
+        }
+    }
+
+    /// A field of the audio preset (`audio.bitRate`).
+    fn field(&self) -> Option<String> {
+        match self {
+            AudioPipelineError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
+        }
+    }
+}
 
 impl From<ConvertError> for AudioPipelineError {
     fn from(e: ConvertError) -> Self {

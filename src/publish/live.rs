@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 use super::pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError};
 use crate::codec::h264::{EncoderConfig, H264Error};
+use crate::error::{Coded, ErrorCode};
 use crate::frame::Size;
 use crate::preset::{
     system_preset, webcam_preset, Dimension, PaddingPolicy, Preset, PresetFrameRate, SizingPolicy, VideoBitRate,
@@ -132,6 +133,26 @@ impl fmt::Display for LiveVideoError {
 }
 
 impl std::error::Error for LiveVideoError {}
+
+impl Coded for LiveVideoError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            LiveVideoError::Frame(_) => ErrorCode::InvalidFrame,
+            LiveVideoError::Pipeline(e) => e.code(),
+            LiveVideoError::Override { .. } => ErrorCode::InvalidConfig,
+        }
+    }
+
+    /// Encoder fields (`width`, `bitrate`) are those of the encoder
+    /// configuration and its overrides.
+    fn field(&self) -> Option<String> {
+        match self {
+            LiveVideoError::Frame(_) => None,
+            LiveVideoError::Pipeline(e) => e.field(),
+            LiveVideoError::Override { field, .. } => Some(field.clone()),
+        }
+    }
+}
 
 impl From<video::PipelineError> for LiveVideoError {
     fn from(e: video::PipelineError) -> Self {

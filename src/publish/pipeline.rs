@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::codec::h264::{EncoderConfig, H264Encoder, H264Error, NalFormat};
 use crate::codec::CodecConfig;
+use crate::error::{Coded, ErrorCode};
 use crate::frame::I420Planes;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Segmenter, SegmenterConfig};
 use crate::mux::{MuxError, Sample, TrackConfig};
@@ -89,6 +90,28 @@ impl fmt::Display for VideoPipelineError {
 }
 
 impl std::error::Error for VideoPipelineError {}
+
+impl Coded for VideoPipelineError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            VideoPipelineError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            VideoPipelineError::NonMonotonic { .. } => ErrorCode::InvalidFrame,
+            VideoPipelineError::Encoder(e) => e.code(),
+            VideoPipelineError::Mux(e) => e.code(),
+            VideoPipelineError::Finished => ErrorCode::InvalidState,
+        }
+    }
+
+    /// An encoder field is the encoder configuration's (`width`).
+    fn field(&self) -> Option<String> {
+        match self {
+            VideoPipelineError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            VideoPipelineError::Encoder(e) => e.field(),
+            VideoPipelineError::Mux(e) => e.field(),
+            _ => None,
+        }
+    }
+}
 
 impl From<H264Error> for VideoPipelineError {
     fn from(e: H264Error) -> Self {

@@ -25,7 +25,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ingest::routes::{self, CONTENT_TYPE_VIDEO_MP4};
-use crate::ingest::{EndAck, ErrorBody, ErrorCode, FragmentAck, IngestError, InitAck, StreamName, TrackName};
+use crate::ingest::{EndAck, ErrorBody, FragmentAck, IngestError, IngestErrorCode, InitAck, StreamName, TrackName};
 use crate::time::{Timescale, Timestamp};
 use crate::xorshift::XorShift;
 
@@ -445,7 +445,7 @@ impl UploadQueue {
             return self.acknowledged(what, body, now_ms);
         }
         let error = serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.error);
-        if error.as_ref().is_some_and(|e| e.code == ErrorCode::InitRequired) {
+        if error.as_ref().is_some_and(|e| e.code == IngestErrorCode::InitRequired) {
             if let InFlight::Fragment = what {
                 let track = self.fragments.front().map(|f| f.track.clone());
                 if let Some(init) = track.and_then(|t| self.inits.get_mut(&t)) {
@@ -460,7 +460,7 @@ impl UploadQueue {
             }
         }
         let retryable = match &error {
-            Some(e) => e.code.is_retryable() || e.code == ErrorCode::InitRequired || status == 429,
+            Some(e) => e.code.is_retryable() || e.code == IngestErrorCode::InitRequired || status == 429,
             None => status >= 500 || status == 408 || status == 429,
         };
         let reason = match &error {
@@ -470,7 +470,7 @@ impl UploadQueue {
         if retryable {
             return vec![self.retry(path, attempt, now_ms, retry_after, reason)];
         }
-        let error = error.unwrap_or_else(|| IngestError::new(ErrorCode::BadRequest, reason));
+        let error = error.unwrap_or_else(|| IngestError::new(IngestErrorCode::BadRequest, reason));
         match what {
             InFlight::Fragment => {
                 let item = self.fragments.pop_front().expect("in flight");
@@ -526,7 +526,10 @@ impl UploadQueue {
 
     fn acknowledged(&mut self, what: InFlight, body: &str, now_ms: f64) -> Vec<UploadEvent> {
         let bad_answer = |what: &str, e: serde_json::Error| {
-            IngestError::new(ErrorCode::Internal, format!("the server's {what} acknowledgement does not parse: {e}"))
+            IngestError::new(
+                IngestErrorCode::Internal,
+                format!("the server's {what} acknowledgement does not parse: {e}"),
+            )
         };
         match what {
             InFlight::Init(track) => match serde_json::from_str::<InitAck>(body) {
@@ -659,7 +662,7 @@ mod tests {
         .unwrap()
     }
 
-    fn error(code: ErrorCode) -> String {
+    fn error(code: IngestErrorCode) -> String {
         serde_json::to_string(&IngestError::new(code, "why").into_body()).unwrap()
     }
 
@@ -798,7 +801,7 @@ mod tests {
             }
             UploadKind::Fragment { sequence, .. } if sent_init < 2 => {
                 let _ = sequence;
-                (412, error(ErrorCode::InitRequired))
+                (412, error(IngestErrorCode::InitRequired))
             }
             UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
             UploadKind::End => unreachable!(),
@@ -825,7 +828,7 @@ mod tests {
         while let Some(r) = q.next_request(now) {
             let (status, body) = match r.kind {
                 UploadKind::Init => (201, init_ack()),
-                UploadKind::Fragment { sequence: 1, .. } => (409, error(ErrorCode::NonMonotonic)),
+                UploadKind::Fragment { sequence: 1, .. } => (409, error(IngestErrorCode::NonMonotonic)),
                 UploadKind::Fragment { sequence, .. } => (201, fragment_ack(sequence)),
                 UploadKind::End => unreachable!(),
             };
@@ -833,7 +836,7 @@ mod tests {
             now += 1.0;
         }
         assert!(
-            matches!(&events[1], UploadEvent::Rejected { sequence: 1, error, .. } if error.code == ErrorCode::NonMonotonic)
+            matches!(&events[1], UploadEvent::Rejected { sequence: 1, error, .. } if error.code == IngestErrorCode::NonMonotonic)
         );
         assert!(matches!(&events[2], UploadEvent::FragmentAcked { ack, .. } if ack.sequence == 2));
         assert_eq!(q.counters().rejected, 1);
@@ -848,15 +851,15 @@ mod tests {
         let ev = q.on_response(
             r.id,
             0.0,
-            Outcome::Http { status: 401, retry_after: None, body: &error(ErrorCode::Unauthorized) },
+            Outcome::Http { status: 401, retry_after: None, body: &error(IngestErrorCode::Unauthorized) },
         );
-        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == ErrorCode::Unauthorized));
+        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == IngestErrorCode::Unauthorized));
         assert!(q.next_request(1e9).is_none() && q.is_idle());
 
         let mut q = queue();
         let r = q.next_request(0.0).unwrap();
         let ev = q.on_response(r.id, 0.0, ok("<html>proxy</html>"));
-        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == ErrorCode::Internal));
+        assert!(matches!(&ev[0], UploadEvent::Failed { error } if error.code == IngestErrorCode::Internal));
 
         // A 4xx without a JSON body is still refused, not retried.
         let mut q = queue();

@@ -41,6 +41,7 @@ use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::opus::{OpusHead, OpusPacket};
 use crate::codec::CodecConfig;
 use crate::decode::{AudioDecodeError, AudioDecoder, DecodeOptions, DecodeStats, SourceInfo};
+use crate::error::{Coded, ErrorCode};
 use crate::mux::cmaf::CmafWriter;
 use crate::mux::flac;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
@@ -196,32 +197,33 @@ pub enum TranscodeError {
     Failed,
 }
 
-impl TranscodeError {
-    /// A stable code for JS and logs.
-    pub fn code(&self) -> &'static str {
+impl Coded for TranscodeError {
+    fn code(&self) -> ErrorCode {
         use AudioDecodeError as D;
         match self {
-            TranscodeError::InvalidPreset { .. } => "invalid-preset",
-            TranscodeError::InvalidOption { .. } => "invalid-config",
+            TranscodeError::InvalidPreset { .. } => ErrorCode::InvalidPreset,
+            TranscodeError::InvalidOption { .. } => ErrorCode::InvalidConfig,
             TranscodeError::Decode(
                 D::Empty
                 | D::UnsupportedFormat
                 | D::NoAudioTrack
                 | D::UnsupportedCodec { .. }
                 | D::UnsupportedFeature { .. },
-            ) => "unsupported-input",
-            TranscodeError::Decode(_) | TranscodeError::InputStalled | TranscodeError::NoSamples => "decode-error",
-            TranscodeError::Convert(_) | TranscodeError::Encode(_) => "encode-error",
-            TranscodeError::Mux(_) | TranscodeError::Ogg(_) => "mux-error",
-            TranscodeError::Finished | TranscodeError::Failed => "invalid-state",
+            ) => ErrorCode::UnsupportedInput,
+            TranscodeError::Decode(_) | TranscodeError::InputStalled | TranscodeError::NoSamples => {
+                ErrorCode::DecodeError
+            }
+            TranscodeError::Convert(_) | TranscodeError::Encode(_) => ErrorCode::EncodeError,
+            TranscodeError::Mux(_) | TranscodeError::Ogg(_) => ErrorCode::MuxError,
+            TranscodeError::Finished | TranscodeError::Failed => ErrorCode::InvalidState,
         }
     }
 
-    /// The field a configuration error is about.
-    pub fn field(&self) -> Option<&str> {
+    /// The preset field or option a configuration error is about.
+    fn field(&self) -> Option<String> {
         match self {
-            TranscodeError::InvalidPreset { field, .. } => Some(field),
-            TranscodeError::InvalidOption { field, .. } => Some(field),
+            TranscodeError::InvalidPreset { field, .. } => Some(field.clone()),
+            TranscodeError::InvalidOption { field, .. } => Some((*field).to_string()),
             _ => None,
         }
     }

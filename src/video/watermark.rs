@@ -27,6 +27,7 @@ use std::fmt;
 use std::io::Cursor;
 
 use super::premultiply_alpha;
+use crate::error::{Coded, ErrorCode};
 use crate::frame::{i420_size, I420Frame, Size};
 use crate::video::color::{ColorSpace, Range};
 
@@ -81,6 +82,12 @@ impl fmt::Display for WatermarkError {
 }
 
 impl std::error::Error for WatermarkError {}
+
+impl Coded for WatermarkError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidWatermark
+    }
+}
 
 fn decode_error(e: png::DecodingError) -> WatermarkError {
     match e {

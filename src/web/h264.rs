@@ -2,26 +2,57 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, js_error};
+use super::error::{coded, error, FramecastError};
+use super::from_js;
 use crate::codec::h264::{AccessUnit, EncoderConfig, H264Decoder, H264Encoder, H264Error};
+use crate::error::ErrorCode;
 use crate::frame::I420Planes;
 use crate::time::{Timescale, Timestamp};
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** `new Encoder(config)`: the H.264 encoder's settings. Sizes are pixels, rates bits per second. */
+export interface EncoderConfig {
+  /** Even, 16 to 4096. */
+  width: number;
+  height: number;
+  /** 1 to 240; default 30. */
+  frameRate?: number;
+  /** Target, 10000 to 200000000; default 2000000. */
+  bitrate?: number;
+  /** Ceiling (at least `bitrate`); default: OpenH264's choice. */
+  maxBitrate?: number | null;
+  /** Default "bitrate". */
+  rateControl?: "bitrate" | "quality" | "off";
+  /** Quantiser for rateControl "off", 0 to 51; default 26. */
+  qp?: number | null;
+  /** Frames between IDR keyframes, 1 to 10000; default two seconds' worth. */
+  keyframeInterval?: number | null;
+  /** Default "main". */
+  profile?: "baseline" | "main" | "high";
+  /** e.g. "3.1"; default: the lowest level that fits. */
+  level?: string | null;
+  /** Default "camera". */
+  usage?: "camera" | "screen";
+  /** NAL framing: start codes ("annexb", default) or 4-byte lengths ("avc", MP4 samples). */
+  format?: "annexb" | "avc";
+  /** Encoder threads; the wasm build allows only 1 (the default). */
+  threads?: number;
+  /** Extra IDRs at scene cuts; default false. */
+  sceneChangeKeyframes?: boolean;
+  /** Let rate control drop frames; default false. */
+  frameSkip?: boolean;
+}
+"#;
+
 fn h264_error(e: H264Error) -> JsValue {
-    let field = match &e {
-        H264Error::InvalidConfig { field, .. } => Some(*field),
-        _ => None,
-    };
-    js_error(&e.to_string(), e.code(), field)
+    coded(&e)
 }
 
 fn micros(ts: f64) -> Result<Timestamp, JsValue> {
     if !ts.is_finite() || ts.abs() > 9.0e15 {
-        return Err(js_error(
-            &format!("timestamp must be a finite number of microseconds, got {ts}"),
-            "invalid-frame",
-            None,
-        ));
+        let message = format!("must be a finite number of microseconds, got {ts}");
+        return Err(FramecastError::at(ErrorCode::InvalidFrame, "timestamp", message).into());
     }
     Ok(Timestamp::from_micros(ts.round() as i64))
 }
@@ -35,6 +66,8 @@ fn micros(ts: f64) -> Result<Timestamp, JsValue> {
 #[wasm_bindgen]
 pub struct Encoder {
     inner: H264Encoder,
+    /// The last frame's timestamp, µs: the next must be later.
+    last_us: Option<i64>,
 }
 
 #[wasm_bindgen]
@@ -42,21 +75,32 @@ impl Encoder {
     /// Creates an encoder from a config object (`width`, `height`, and the
     /// optional fields of `EncoderConfig`: `frameRate`, `bitrate`,
     /// `maxBitrate`, `rateControl`, `qp`, `keyframeInterval`, `profile`,
-    /// `level`, `usage`, `format`). Throws an `Error` with `code` and
-    /// `field` when a field is invalid.
+    /// `level`, `usage`, `format`). Throws an `invalid-config`
+    /// `FramecastError` naming the `field` when a field is invalid.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<Encoder, JsValue> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "EncoderConfig")] config: JsValue) -> Result<Encoder, JsValue> {
         let config: EncoderConfig = from_js(config)?;
-        Ok(Encoder { inner: H264Encoder::new(config).map_err(h264_error)? })
+        Ok(Encoder { inner: H264Encoder::new(config).map_err(h264_error)?, last_us: None })
     }
 
     /// Encodes one tightly packed I420 frame (`width*height*3/2` bytes).
-    /// `timestamp` is in microseconds. Returns `undefined` only when
-    /// `frameSkip` is on and rate control dropped the frame.
+    /// `timestamp` is in microseconds and must increase from frame to
+    /// frame. Returns `undefined` only when `frameSkip` is on and rate
+    /// control dropped the frame. Throws `invalid-frame` (with `field`
+    /// `data` or `timestamp`) for a wrong-size buffer or a timestamp that is
+    /// not finite or not after the previous frame's; the encoder stays
+    /// usable.
     pub fn encode(&mut self, data: &[u8], timestamp: f64) -> Result<Option<EncodedChunk>, JsValue> {
+        let ts = micros(timestamp)?;
+        if let Some(last) = self.last_us.filter(|&last| ts.ticks <= last) {
+            let message = format!("must be after the previous frame's ({last} µs), got {}", ts.ticks);
+            return Err(FramecastError::at(ErrorCode::InvalidFrame, "timestamp", message).into());
+        }
         let c = self.inner.config();
-        let planes = I420Planes::packed(c.width, c.height, data).map_err(|e| h264_error(e.into()))?;
-        let au = self.inner.encode(&planes, micros(timestamp)?).map_err(h264_error)?;
+        let planes = I420Planes::packed(c.width, c.height, data)
+            .map_err(|e| FramecastError::coded(&H264Error::from(e)).field("data"))?;
+        let au = self.inner.encode(&planes, ts).map_err(h264_error)?;
+        self.last_us = Some(ts.ticks);
         Ok(au.map(EncodedChunk::from))
     }
 
@@ -85,9 +129,9 @@ impl Encoder {
     }
 
     /// The validated configuration with defaults filled in.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "EncoderConfig")]
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        serde_wasm_bindgen::to_value(self.inner.config()).map_err(|e| js_error(&e.to_string(), "internal", None))
+        serde_wasm_bindgen::to_value(self.inner.config()).map_err(|e| error(ErrorCode::Internal, e))
     }
 }
 

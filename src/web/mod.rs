@@ -4,10 +4,11 @@
 //! - configuration objects are plain JS objects with camelCase fields,
 //!   deserialized with serde-wasm-bindgen; unknown fields are rejected;
 //! - timestamps are microseconds (`number`), as in WebCodecs;
-//! - errors are JS `Error`s with a stable `code` property
-//!   (`"invalid-config"`, `"invalid-frame"`, `"decode-error"`, ...) and, for
+//! - errors are JS `FramecastError`s ([`error`], the only place that makes
+//!   them) with a stable `code` ([`crate::error::ErrorCode`]) and, for
 //!   configuration errors, a `field` property naming the bad field.
 
+mod error;
 mod h264;
 mod mux;
 mod preset;
@@ -17,28 +18,15 @@ mod video;
 
 use wasm_bindgen::prelude::*;
 
+use self::error::FramecastError;
+use crate::error::ErrorCode;
+
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
 pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
 pub use preset::{parse_preset, system_presets_js};
 pub use publish::{webcam_presets, PublishSession};
 pub use transcode::AudioTranscoder;
 pub use video::FramePipeline;
-
-/// Turns a core error into a JS `Error` with `code` (and `field` when set).
-pub(crate) fn js_error(message: &str, code: &str, field: Option<&str>) -> JsValue {
-    let err = js_sys::Error::new(message);
-    let obj: &JsValue = err.as_ref();
-    let _ = js_sys::Reflect::set(obj, &"code".into(), &code.into());
-    if let Some(field) = field {
-        let _ = js_sys::Reflect::set(obj, &"field".into(), &field.into());
-    }
-    err.into()
-}
-
-/// An `invalid-config` error about `field`: `"{field}: {message}"`.
-pub(crate) fn config_error(field: &str, message: impl std::fmt::Display) -> JsValue {
-    js_error(&format!("{field}: {message}"), "invalid-config", Some(field))
-}
 
 /// `value` as plain JS data (objects, arrays, numbers; no `Map`s or
 /// `BigInt`s); `undefined` if it cannot be.
@@ -52,21 +40,41 @@ pub(crate) fn to_plain_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
 /// so the object goes through a JSON value first).
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| js_error(&format!("config must be a plain object: {e}"), "invalid-config", None))?;
+        .map_err(|e| error::error(ErrorCode::InvalidConfig, format!("config must be a plain object: {e}")))?;
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
-        let field = (path != ".").then_some(path.as_str());
-        let msg = match field {
-            Some(f) => format!("{f}: {}", e.inner()),
-            None => e.inner().to_string(),
-        };
-        js_error(&msg, "invalid-config", field)
+        match path.as_str() {
+            "." => error::error(ErrorCode::InvalidConfig, e.inner()),
+            field => FramecastError::at(ErrorCode::InvalidConfig, field, e.inner()).into(),
+        }
     })
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** What `buildInfo()` returns. */
+export interface BuildInfo {
+  /** The OpenH264 build, e.g. "wasm-simd128 -O3". */
+  openh264: string;
+  /** The OpenH264 source commit. */
+  commit: string;
+  /** framecast's version. */
+  version: string;
+}
+
+// wasm-bindgen declares `[Symbol.dispose]()` on every class; this names the
+// symbol for programs whose `lib` predates it (ES2022, DOM). With
+// `ESNext.Disposable` (or TypeScript's newest lib) the declarations merge.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+"#;
+
 /// Describes the linked OpenH264 build, e.g.
 /// `{ openh264: "wasm-simd128 -O3", commit: "1bca...", version: "0.1.0" }`.
-#[wasm_bindgen(js_name = buildInfo)]
+#[wasm_bindgen(js_name = buildInfo, unchecked_return_type = "BuildInfo")]
 pub fn build_info() -> JsValue {
     let o = js_sys::Object::new();
     let set = |k: &str, v: &str| {

@@ -26,21 +26,26 @@
 //! case they are ticks of it (events carry both: `start` in µs and
 //! `startTicks` in their `timescale`).
 //!
-//! Errors are JS `Error`s with `code`: `"invalid-config"` (a bad config or
-//! options object; `field` names it, e.g. `tracks[0].description`),
-//! `"invalid-input"` (a bad `push` argument; `field` is `trackId`, `data`,
-//! `timestamp`, `duration` or `keyframe`), `"mux-error"` (the segmenter
-//! refused the sample, e.g. a timestamp that does not increase) and
+//! Errors are `FramecastError`s with `code`: `"invalid-config"` (a bad
+//! config or options object; `field` names it, e.g.
+//! `tracks[0].description`), `"invalid-frame"` (a `push` argument that is
+//! malformed or does not fit the stream: `field` is `trackId`, `data`,
+//! `timestamp` (also one that does not increase), `duration` or `keyframe`
+//! (a video track must start with a keyframe)), `"mux-error"` (the
+//! container cannot hold the stream, e.g. the fragment sequence number
+//! overflows), `"invalid-state"` (a call after `finish()`) and
 //! `"playlist-error"` (the playlist cannot be written; `field` names the
-//! segment or option when known, e.g. `segments[3].sequence`). Every error
-//! leaves the `Muxer` usable: fix the input and call again.
+//! segment or option when known, e.g. `segments[3].sequence`). Every
+//! `invalid-frame` error leaves the `Muxer` usable: fix the input and call
+//! again.
 
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{config_error, from_js, js_error};
+use super::error::{config_error, FramecastError};
+use super::from_js;
 use crate::codec::flac::{self, metadata_blocks, FlacStreamInfo};
 use crate::codec::h264::bitstream::{
     annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
@@ -48,6 +53,7 @@ use crate::codec::h264::bitstream::{
 };
 use crate::codec::opus::OpusHead;
 use crate::codec::CodecConfig;
+use crate::error::{Coded, ErrorCode};
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig, SegmenterMode};
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::playlist::dash::{
@@ -451,7 +457,7 @@ impl Codec {
 }
 
 fn input_error(field: &str, message: impl std::fmt::Display) -> JsValue {
-    js_error(&format!("{field}: {message}"), "invalid-input", Some(field))
+    FramecastError::at(ErrorCode::InvalidFrame, field, message).into()
 }
 
 /// Bytes from a `Uint8Array`, `ArrayBuffer` or other `ArrayBufferView`.
@@ -685,9 +691,10 @@ fn annex_b_sample(data: &[u8], length_size: u8) -> Result<Vec<u8>, BitstreamErro
 ///   lasts until the next one of its track; `duration` matters only for the
 ///   last one. Without it the last interval is used (or one frame: 1/30 s
 ///   of video, 1024 AAC samples, 20 ms of Opus, 4096 FLAC samples).
-/// - Errors about the input (every `invalid-input`, and `mux-error`s about
-///   timestamps and keyframes) leave the muxer as it was. Events produced
-///   before an error are returned by the next successful call.
+/// - Errors about the input (`invalid-frame`: a malformed sample, a
+///   timestamp that does not increase, a first video sample that is no
+///   keyframe) leave the muxer as it was. Events produced before an error
+///   are returned by the next successful call.
 #[wasm_bindgen]
 pub struct Muxer {
     segmenter: Segmenter<EventQueue>,
@@ -764,7 +771,7 @@ impl Muxer {
     }
 
     /// Ends the stream: returns the last parts and fragments. Later calls
-    /// to `push` or `finish` throw `code: "mux-error"`.
+    /// to `push` or `finish` throw `code: "invalid-state"`.
     #[wasm_bindgen(unchecked_return_type = "MuxEvent[]")]
     pub fn finish(&mut self) -> Result<Array, JsValue> {
         self.segmenter.finish().map_err(|e| runtime_error(&e))?;
@@ -834,7 +841,8 @@ impl Muxer {
             match (copy_to, length) {
                 (Some(f), Some(n)) if n >= 0.0 && n <= u32::MAX as f64 => {
                     let buf = Uint8Array::new_with_length(n as u32);
-                    f.call1(sample, &buf).map_err(|_| input_error("data", "copyTo() failed"))?;
+                    f.call1(sample, &buf)
+                        .map_err(|e| FramecastError::at(ErrorCode::InvalidFrame, "data", "copyTo() failed").cause(e))?;
                     buf.to_vec()
                 }
                 _ => return Err(input_error("data", "is missing (a Uint8Array, or a chunk with copyTo())")),
@@ -1087,10 +1095,12 @@ fn setup_error(e: &MuxError, tracks: &[TrackConfig]) -> JsValue {
         MuxError::InvalidOption { field: "fragment_duration", .. } => "fragmentDuration".into(),
         _ => "tracks".into(),
     };
-    js_error(&format!("{field}: {e}"), "invalid-config", Some(&field))
+    config_error(&field, e)
 }
 
-/// A segmenter error during `push`/`finish` as `mux-error`.
+/// A segmenter error during `push`/`finish`: `invalid-frame` for a sample
+/// that does not fit the stream, `invalid-state` after `finish`, else
+/// `mux-error`; `field` names the `push` argument at fault.
 fn runtime_error(e: &MuxError) -> JsValue {
     let field = match e {
         MuxError::NegativeDecodeTime { .. } | MuxError::DecodeTimeDecreased { .. } => Some("timestamp"),
@@ -1100,7 +1110,7 @@ fn runtime_error(e: &MuxError) -> JsValue {
         MuxError::TooLarge { .. } => Some("timestamp"),
         _ => None,
     };
-    js_error(&e.to_string(), "mux-error", field)
+    FramecastError::coded(e).with_field(field.map(str::to_string)).into()
 }
 
 // ---------------------------------------------------------------------------
@@ -1337,12 +1347,10 @@ fn playlist_field(e: &PlaylistError, prefix: Option<&str>) -> Option<String> {
 }
 
 fn playlist_error(e: &PlaylistError, prefix: Option<&str>) -> JsValue {
-    let field = playlist_field(e, prefix);
-    let msg = match &field {
-        Some(f) => format!("{f}: {e}"),
-        None => e.to_string(),
-    };
-    js_error(&msg, "playlist-error", field.as_deref())
+    match playlist_field(e, prefix) {
+        Some(field) => FramecastError::at(e.code(), &field, e).into(),
+        None => FramecastError::coded(e).into(),
+    }
 }
 
 /// Renders an HLS media playlist (VOD, EVENT or live window, LL-HLS with

@@ -6,30 +6,97 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js_error;
+use super::error::{config_error, error, FramecastError};
+use crate::error::ErrorCode;
 use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
 use crate::video::Watermark;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** A number, or a string holding one (`"2400"`), as Elastic Transcoder's presets wrote them. */
+export type PresetNumber = number | string;
+/** Every container a preset may name (`"oga"` is read as `"ogg"`). */
+export type PresetContainer = "fmp4" | "cmaf" | "mp4" | "hls" | "dash" | "ogg" | "oga" | "flac" | "wav" | "mp3";
+/** How a picture is scaled into `maxWidth` x `maxHeight` (see the README's sizing table). */
+export type SizingPolicy = "Fit" | "Fill" | "Stretch" | "Keep" | "ShrinkToFit" | "ShrinkToFill";
+/** A preset's video: H.264 settings and sizing. Bit rates are kbit/s, sizes pixels. */
+export interface VideoPreset {
+  codec?: "H.264";
+  codecOptions?: {
+    profile?: "baseline" | "main" | "high";
+    /** e.g. "3.1". */
+    level?: string | number;
+    maxReferenceFrames?: PresetNumber;
+    maxBitRate?: PresetNumber;
+    bufferSize?: PresetNumber;
+  };
+  keyframesMaxDist?: PresetNumber;
+  fixedGop?: boolean | string;
+  /** kbit/s, or "auto". */
+  bitRate: PresetNumber;
+  /** "auto", a number (30, 29.97) or a fraction ("30000/1001"). */
+  frameRate?: PresetNumber;
+  maxFrameRate?: PresetNumber;
+  /** Even pixels, or "auto". */
+  maxWidth?: PresetNumber;
+  maxHeight?: PresetNumber;
+  sizingPolicy?: SizingPolicy;
+  paddingPolicy?: "Pad" | "NoPad";
+  displayAspectRatio?: "auto" | "1:1" | "4:3" | "3:2" | "16:9";
+}
+/** A preset's audio. Bit rates are kbit/s, sample rates Hz. */
+export interface AudioPreset {
+  codec: "AAC" | "mp3" | "opus" | "flac" | "pcm";
+  /** Hz, or "auto". */
+  sampleRate?: PresetNumber;
+  bitRate?: PresetNumber;
+  /** "auto", 1 or 2. */
+  channels?: PresetNumber;
+  codecOptions?: { profile?: "auto" | "AAC-LC" | "HE-AAC" | "HE-AACv2"; bitDepth?: PresetNumber };
+}
+/** Thumbnails at an interval (seconds). */
+export interface ThumbnailPreset {
+  format: "jpg" | "png";
+  interval: PresetNumber;
+  maxWidth?: PresetNumber;
+  maxHeight?: PresetNumber;
+  sizingPolicy?: SizingPolicy;
+  paddingPolicy?: "Pad" | "NoPad";
+}
+/** A watermark slot; lengths are `"120px"`, `"10%"` or pixels. */
+export interface WatermarkPreset {
+  id: string;
+  maxWidth?: PresetNumber;
+  maxHeight?: PresetNumber;
+  sizingPolicy?: "Fit" | "Stretch" | "ShrinkToFit";
+  horizontalAlign?: "Left" | "Right" | "Center";
+  horizontalOffset?: PresetNumber;
+  verticalAlign?: "Top" | "Bottom" | "Center";
+  verticalOffset?: PresetNumber;
+  /** 0 to 100. */
+  opacity?: PresetNumber;
+  target?: "Content" | "Frame";
+}
 /** A preset in camelCase JSON: Elastic Transcoder's vocabulary (see the README's preset table). */
-export type Preset = {
-  id?: string; name: string; description?: string;
-  container: "fmp4" | "cmaf" | "mp4" | "hls" | "dash";
-  video?: Record<string, unknown>; audio?: Record<string, unknown>;
-  thumbnails?: Record<string, unknown>; watermarks?: Record<string, unknown>[];
-};
-/** One problem found by `parsePreset` (the thrown error's `errors`). */
-export interface PresetProblem { field: string; value: string; expected: string; kind: string; message: string; }
+export interface Preset {
+  id?: string;
+  name: string;
+  description?: string;
+  container: PresetContainer;
+  video?: VideoPreset;
+  audio?: AudioPreset;
+  thumbnails?: ThumbnailPreset;
+  watermarks?: WatermarkPreset[];
+}
 "#;
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&preset.to_json()).map_err(|_| js_error("preset does not serialise", "internal", None))
+    js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
 }
 
+/// `invalid-preset`, with `field` (the first problem's) and `errors` (every
+/// problem: `{ field, value, expected, kind, message }`).
 pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
-    let first = errors.iter().next();
-    let err = js_error(&errors.to_string(), "invalid-preset", first.map(|e| e.field.as_str()));
     let list = js_sys::Array::new();
     for e in errors {
         let o = js_sys::Object::new();
@@ -44,8 +111,7 @@ pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
         }
         list.push(&o);
     }
-    let _ = js_sys::Reflect::set(&err, &"errors".into(), &list);
-    err
+    FramecastError::coded(errors).errors(list).into()
 }
 
 /// The built-in presets (Elastic Transcoder's system presets where it had
@@ -60,7 +126,7 @@ pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
 }
 
 /// Validates a custom preset (a JSON string or a plain object) and returns
-/// it with defaults filled in. Throws an `Error` with `code:
+/// it with defaults filled in. Throws a `FramecastError` with `code:
 /// "invalid-preset"`, `field` (the first problem's) and `errors` (every
 /// problem: `{ field, value, expected, kind, message }`).
 #[wasm_bindgen(js_name = parsePreset, unchecked_return_type = "Preset")]
@@ -72,7 +138,7 @@ pub fn parse_preset(
         None => js_sys::JSON::stringify(&preset)
             .ok()
             .and_then(|s| s.as_string())
-            .ok_or_else(|| js_error("a preset must be a JSON string or a plain object", "invalid-preset", None))?,
+            .ok_or_else(|| error(ErrorCode::InvalidPreset, "a preset must be a JSON string or a plain object"))?,
     };
     let parsed = Preset::from_json(&text).map_err(|e| preset_error(&e))?;
     to_js(&parsed)
@@ -88,11 +154,8 @@ pub(super) fn resolve_preset(
 ) -> Result<Preset, JsValue> {
     match value {
         serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
-            js_error(
-                &format!("{field}: no built-in preset \"{id}\" (systemPresets() lists them)"),
-                "invalid-config",
-                Some(field),
-            )
+            let message = format!("no built-in preset \"{id}\" (systemPresets() lists them)");
+            FramecastError::at(ErrorCode::InvalidConfig, field, message).into()
         }),
         serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
         other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
@@ -115,12 +178,7 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
             let id = pair.get(0).as_string().unwrap_or_default();
             let bytes = pair.get(1);
             if !bytes.is_instance_of::<js_sys::Uint8Array>() {
-                let field = format!("watermarks.{id}");
-                return Err(js_error(
-                    &format!("{field}: must be a Uint8Array of PNG bytes"),
-                    "invalid-config",
-                    Some(&field),
-                ));
+                return Err(config_error(&format!("watermarks.{id}"), "must be a Uint8Array of PNG bytes"));
             }
             by_id.insert(id, js_sys::Uint8Array::new(&bytes).to_vec());
         }
@@ -139,8 +197,8 @@ pub(super) fn attach_watermarks(
     for slot in &preset.watermarks {
         if let Some(png) = images.remove(&slot.id) {
             let field = format!("watermarks.{}", slot.id);
-            let image = Watermark::from_png(&png)
-                .map_err(|e| js_error(&format!("{field}: {e}"), "invalid-watermark", Some(&field)))?;
+            let image =
+                Watermark::from_png(&png).map_err(|e| FramecastError::at(ErrorCode::InvalidWatermark, &field, e))?;
             out.push((slot.clone(), image));
         }
     }
@@ -148,11 +206,8 @@ pub(super) fn attach_watermarks(
         let field = format!("watermarks.{id}");
         let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
         let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
-        return Err(js_error(
-            &format!("{field}: the preset has no watermark slot \"{id}\" (its slots: {have})"),
-            "invalid-config",
-            Some(&field),
-        ));
+        let message = format!("the preset has no watermark slot \"{id}\" (its slots: {have})");
+        return Err(config_error(&field, message));
     }
     Ok(out)
 }

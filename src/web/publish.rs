@@ -12,8 +12,10 @@
 //! `type`: `"video"` (the encoder started: its settings), `"fragment"`
 //! (made), `"ack"` (acknowledged), `"init"`,
 //! `"retry"`, `"dropped"`, `"rejected"`, `"failed"`, `"ended"`. Errors
-//! thrown by methods carry `code`: `"invalid-config"` (with `field`),
-//! `"invalid-frame"`, `"encoder-error"`, `"finished"`.
+//! thrown by methods are `FramecastError`s with `code`: `"invalid-config"`
+//! or `"invalid-preset"` (with `field`), `"invalid-watermark"`,
+//! `"invalid-frame"`, `"encode-error"`, `"invalid-state"` (after
+//! `finish`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -26,8 +28,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{config_error, from_js, js_error, to_plain_js};
+use super::error::{config_error, error, FramecastError};
+use super::{from_js, to_plain_js};
 use crate::audio::ChannelLayout;
+use crate::error::{Coded, ErrorCode};
 use crate::frame::Size;
 use crate::ingest::{routes, StreamName, TrackName};
 use crate::preset::{AudioPreset, WEBCAM_PRESETS};
@@ -81,6 +85,26 @@ export interface PublishSessionConfig {
   firstSequence?: number;
   /** HTTP method of init segment and fragment uploads; default `"PUT"`. */
   uploadMethod?: "PUT" | "POST";
+}
+
+/**
+ * An event of `PublishSession.onEvent`: `video` (the encoder started: its settings and the
+ * camera's `input` size), `fragment` (made), `init` / `ack` (acknowledged), `ended`, and the
+ * upload queue's `retry`, `dropped`, `rejected` and `failed` (with the server's ingest `code`).
+ */
+export interface PublishSessionEvent {
+  type: "video" | "fragment" | "init" | "ack" | "ended" | "retry" | "dropped" | "rejected" | "failed";
+  [key: string]: unknown;
+}
+
+/** What `PublishSession.finish()` resolves to. */
+export interface PublishFinishResult {
+  /** Every fragment and the end mark were acknowledged in time. */
+  complete: boolean;
+  /** Fragments still queued. */
+  queueFragments: number;
+  /** Why the upload queue gave up, with the server's ingest code. */
+  failure: { code: string; message: string } | null;
 }
 
 /** What `PublishSession.stats()` returns (also the `Publisher`'s `stats` event, with capture figures). */
@@ -154,38 +178,39 @@ fn default_first_sequence() -> u32 {
     1
 }
 
-fn pipeline_error(e: VideoPipelineError) -> JsValue {
-    match e {
-        VideoPipelineError::InvalidConfig { field, .. } => js_error(&e.to_string(), "invalid-config", Some(field)),
-        VideoPipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig { field, .. }) => {
-            js_error(&e.to_string(), "invalid-config", Some(&format!("video.{field}")))
-        }
-        VideoPipelineError::Encoder(
-            crate::codec::h264::H264Error::Frame(_) | crate::codec::h264::H264Error::FrameSizeMismatch { .. },
-        ) => js_error(&e.to_string(), "invalid-frame", None),
-        VideoPipelineError::Finished => js_error(&e.to_string(), "finished", None),
-        _ => js_error(&e.to_string(), "encoder-error", None),
-    }
-}
-
-fn audio_error(e: AudioPipelineError) -> JsValue {
-    match e {
-        AudioPipelineError::InvalidConfig { field, .. } => {
-            let field = format!("preset.{field}");
-            js_error(&e.to_string(), "invalid-config", Some(&field))
-        }
-        AudioPipelineError::BadInput(_) => js_error(&e.to_string(), "invalid-frame", None),
-        AudioPipelineError::Finished => js_error(&e.to_string(), "finished", None),
-        _ => js_error(&e.to_string(), "encoder-error", None),
-    }
-}
-
+/// Encoder fields are the session config's `video` overrides
+/// (`video.width`); frame errors name no field.
 fn live_error(e: LiveVideoError) -> JsValue {
-    match e {
-        LiveVideoError::Pipeline(e) => pipeline_error(e),
-        LiveVideoError::Frame(e) => js_error(&e.to_string(), "invalid-frame", None),
-        LiveVideoError::Override { field, reason } => config_error(&format!("video.{field}"), reason),
+    let field = match &e {
+        LiveVideoError::Override { .. }
+        | LiveVideoError::Pipeline(VideoPipelineError::Encoder(crate::codec::h264::H264Error::InvalidConfig {
+            ..
+        })) => e.field().map(|f| format!("video.{f}")),
+        LiveVideoError::Pipeline(VideoPipelineError::InvalidConfig { .. }) => e.field(),
+        _ => None,
+    };
+    match (&e, &field) {
+        (LiveVideoError::Override { reason, .. }, Some(f)) => config_error(f, reason),
+        _ => FramecastError::coded(&e).with_field(field).into(),
     }
+}
+
+/// Audio preset fields are named from the session config (`preset.audio.bitRate`).
+fn audio_error(e: AudioPipelineError) -> JsValue {
+    let field = e.field().map(|f| format!("preset.{f}"));
+    FramecastError::coded(&e).with_field(field).into()
+}
+
+/// An `invalid-frame` error about the timestamp argument.
+fn timestamp_error(us: f64) -> JsValue {
+    FramecastError::at(ErrorCode::InvalidFrame, "timestamp", format!("must be a finite number of µs, got {us}")).into()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `(event: PublishSessionEvent) => void` function.
+    #[wasm_bindgen(typescript_type = "(event: PublishSessionEvent) => void")]
+    pub type EventListener;
 }
 
 /// The global object's `name` member (`fetch`, `setTimeout`, `performance`).
@@ -315,11 +340,7 @@ impl Shared {
     /// Prepares and encodes one picture and queues what it completes.
     fn encode(&mut self, picture: Picture<'_>, capture_us: f64, wall_ms: f64) -> Result<(bool, Vec<Value>), JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(
-                &format!("timestamp must be a finite number of µs, got {capture_us}"),
-                "invalid-frame",
-                None,
-            ));
+            return Err(timestamp_error(capture_us));
         }
         self.frames_in += 1;
         let t0 = now_ms();
@@ -362,15 +383,12 @@ impl Shared {
     /// video's clock); the audio pipeline is made on the first call.
     fn encode_audio(&mut self, pcm: &[f32], rate: u32, channels: u32, capture_us: f64) -> Result<Vec<Value>, JsValue> {
         if !capture_us.is_finite() || capture_us.abs() > 9.0e15 {
-            return Err(js_error(
-                &format!("timestamp must be a finite number of µs, got {capture_us}"),
-                "invalid-frame",
-                None,
-            ));
+            return Err(timestamp_error(capture_us));
         }
         if let Audio::Waiting(preset) = &self.audio {
             let layout = ChannelLayout::for_count(channels as usize).ok_or_else(|| {
-                js_error(&format!("audio: {channels} channels is not a layout framecast takes"), "invalid-frame", None)
+                let message = format!("audio: {channels} channels is not a layout framecast takes");
+                FramecastError::new(ErrorCode::InvalidFrame, message).field("channels")
             })?;
             let made = encoder_for(preset, rate, layout.channels() as u16).and_then(|encoder| {
                 let mut c = AudioPipelineConfig::new(rate, layout);
@@ -688,7 +706,7 @@ impl PublishSession {
     /// The encoder settings (preset plus overrides, defaults filled in):
     /// before the first frame those for the preset's largest size (what to
     /// ask the camera for), then those in force (the `"video"` event).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "EncoderConfig")]
     pub fn video(&self) -> JsValue {
         let s = self.shared.borrow();
         to_plain_js(&serde_json::to_value(s.pipeline.encoder_config()).unwrap_or(Value::Null))
@@ -704,8 +722,8 @@ impl PublishSession {
 
     /// Where events go: `fn(event)`, see the module documentation.
     #[wasm_bindgen(js_name = onEvent)]
-    pub fn on_event(&self, listener: Option<Function>) {
-        self.shared.borrow_mut().listener = listener;
+    pub fn on_event(&self, listener: Option<EventListener>) {
+        self.shared.borrow_mut().listener = listener.map(JsCast::unchecked_into);
     }
 
     fn run(&self, f: impl FnOnce(&mut Shared) -> Result<(bool, Vec<Value>), JsValue>) -> Result<bool, JsValue> {
@@ -782,7 +800,7 @@ impl PublishSession {
         self.run(|s| {
             let mut buf = std::mem::take(&mut s.scratch);
             let result = nv12_to_i420(data, width, height, ys, uvo, uvs, &mut buf)
-                .map_err(|e| js_error(&e.to_string(), "invalid-frame", None))
+                .map_err(|e| error(ErrorCode::InvalidFrame, e))
                 .and_then(|()| {
                     let picture = Picture { data: &buf, format: InputFormat::I420, size, stride: width as usize };
                     s.encode(picture, timestamp, capture_time)
@@ -824,6 +842,7 @@ impl PublishSession {
     /// after `timeout` ms with what is left (`{ complete: false,
     /// queueFragments }`). Uploading goes on in the background after a
     /// timeout until `close()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PublishFinishResult>")]
     pub fn finish(&self, timeout: f64) -> Result<Promise, JsValue> {
         self.run(|s| {
             let made = s.pipeline.finish().map_err(live_error)?;

@@ -6,12 +6,89 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use super::error::{coded, config_error, FramecastError};
 use super::preset::resolve_preset;
-use super::{from_js, js_error, to_plain_js};
+use super::{from_js, to_plain_js};
 use crate::decode::DecodeOptions;
-use crate::preset::system_preset;
+use crate::error::ErrorCode;
+use crate::preset::{system_preset, Preset};
 use crate::time::Timestamp;
 use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** `new AudioTranscoder(preset, options)` and `transcodeAudio`'s options besides the callbacks (all optional). */
+export interface AudioTranscodeOptions {
+  /** fMP4/CMAF fragment duration, ms, 100 to 60000. Default 2000. */
+  fragmentDuration?: number;
+  /** Gain before encoding, -60..40 dB. Default 0. */
+  gainDb?: number;
+  /** Look-ahead peak limiter after the gain. Default false. */
+  limiter?: boolean;
+  /** Input hints: file extension and MIME type. */
+  extension?: string;
+  mimeType?: string;
+  /** Damaged packets skipped (replaced by silence) before failing. Default 100. */
+  maxBadPackets?: number;
+}
+
+/** What `AudioTranscoder.progress()` and `onProgress` report. */
+export interface AudioTranscodeProgress {
+  /** Input bytes received and read by the decoder. */
+  inputBytes: number;
+  readBytes: number;
+  /** Input time decoded so far. */
+  decodedSeconds: number;
+  /** The input's duration, when its container declares it. */
+  durationSeconds?: number;
+  /** decodedSeconds / durationSeconds, 0..1, when known. */
+  fraction?: number;
+  outputBytes: number;
+  /** An MP4 with its moov after the media: kept whole, decoded at the end. */
+  bufferingWholeInput: boolean;
+}
+
+/** What a finished transcode made. */
+export interface AudioTranscodeSummary {
+  input: { container: string; codec: string; sampleRate: number; channels: number; durationSeconds?: number };
+  /** "mp4a.40.2", "opus", "flac", "pcm_s16le", "pcm_s24le" or "mp3". */
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  /** Samples per channel presented, and as seconds. */
+  frames: number;
+  durationSeconds: number;
+  /** Encoder priming the container trims (edit list, Ogg pre-skip). */
+  priming: number;
+  outputBytes: number;
+  /** e.g. "audio/mp4" and "m4a". */
+  mimeType: string;
+  extension: string;
+  /** Damaged input packets skipped (concealed with silence). */
+  badPackets: number;
+}
+
+/** Header bytes to write at `offset` once the whole output is stored. */
+export interface AudioTranscodePatch {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/** What `AudioTranscoder.finish()` returns. */
+export interface AudioTranscoderFinish {
+  /** The last output bytes. */
+  output: Uint8Array;
+  summary: AudioTranscodeSummary;
+  patches: AudioTranscodePatch[];
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `AudioTranscodeOptions` object (read with [`from_js`]).
+    #[wasm_bindgen(typescript_type = "AudioTranscodeOptions")]
+    pub type OptionsJs;
+}
 
 /// Options besides the preset (all optional).
 #[derive(Debug, Default, Deserialize)]
@@ -29,7 +106,14 @@ struct Options {
 }
 
 fn error(e: &TranscodeError) -> JsValue {
-    js_error(&e.to_string(), e.code(), e.field())
+    coded(e)
+}
+
+/// A built-in preset by id, as the transcoder uses it: its container and
+/// audio, without the video, thumbnails and watermarks that an audio-only
+/// output cannot carry (every system preset has video).
+fn audio_preset(id: &str) -> Option<Preset> {
+    system_preset(id).map(|p| Preset { video: None, thumbnails: None, watermarks: Vec::new(), ..p })
 }
 
 #[derive(Serialize)]
@@ -120,31 +204,30 @@ pub struct AudioTranscoder {
 
 #[wasm_bindgen]
 impl AudioTranscoder {
-    /// `preset`: a built-in id, a preset object or its JSON (container and
-    /// audio used, no video). `options`: `{ fragmentDuration (ms), gainDb,
-    /// limiter, extension, mimeType, maxBadPackets }`. Throws
-    /// `invalid-preset` / `invalid-config` errors with `field`.
+    /// `preset`: a built-in id (a `systemPresets()` preset with audio in a
+    /// file container: its container and audio are used, its video left
+    /// out), or a preset object or its JSON with `audio` and no `video`.
+    /// `options`: `{ fragmentDuration (ms), gainDb, limiter, extension,
+    /// mimeType, maxBadPackets }`. Throws `invalid-preset` /
+    /// `invalid-config` errors with `field`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "AudioTranscodeOptions | undefined")] options: JsValue,
+        options: Option<OptionsJs>,
     ) -> Result<AudioTranscoder, JsValue> {
         let value: serde_json::Value = match preset.as_string() {
             Some(s) => serde_json::Value::String(s),
             None => serde_wasm_bindgen::from_value(preset)
-                .map_err(|e| js_error(&format!("preset: {e}"), "invalid-preset", Some("preset")))?,
+                .map_err(|e| FramecastError::at(ErrorCode::InvalidPreset, "preset", e))?,
         };
-        let preset = resolve_preset(&value, "preset", system_preset)?;
+        let preset = resolve_preset(&value, "preset", audio_preset)?;
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let o: Options =
             if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
         let mut t = AudioTranscodeOptions::new(preset);
         if let Some(ms) = o.fragment_duration {
             if !ms.is_finite() {
-                return Err(js_error(
-                    "fragmentDuration: must be a number of milliseconds",
-                    "invalid-config",
-                    Some("fragmentDuration"),
-                ));
+                return Err(config_error("fragmentDuration", "must be a number of milliseconds"));
             }
             t.fragment_duration = Timestamp::from_millis(ms.round() as i64);
         }
@@ -172,6 +255,8 @@ impl AudioTranscoder {
     /// `durationSeconds`, `mimeType`, `extension`, the input's format, ...)
     /// and header bytes to write at `offset` of the whole output once it is
     /// complete (FLAC and WAV totals; players accept the file without).
+    /// A second call throws `invalid-state`.
+    #[wasm_bindgen(unchecked_return_type = "AudioTranscoderFinish")]
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let summary = self.inner.finish().map_err(|e| error(&e))?;
         let out = js_sys::Object::new();
@@ -191,6 +276,7 @@ impl AudioTranscoder {
 
     /// `{ inputBytes, readBytes, decodedSeconds, durationSeconds?,
     /// fraction?, outputBytes, bufferingWholeInput }`.
+    #[wasm_bindgen(unchecked_return_type = "AudioTranscodeProgress")]
     pub fn progress(&self) -> JsValue {
         to_plain_js(&ProgressJs::from(self.inner.progress()))
     }

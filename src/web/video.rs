@@ -13,7 +13,9 @@
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{config_error, from_js, js_error};
+use super::error::{config_error, error};
+use super::from_js;
+use crate::error::ErrorCode;
 use crate::frame::Size;
 use crate::preset::system_preset;
 use crate::video::color::{ColorSpace, Matrix, Range};
@@ -122,7 +124,7 @@ impl FramePipeline {
             filter,
             watermarks,
         })
-        .map_err(|e| js_error(&e.to_string(), "invalid-config", None))?;
+        .map_err(|e| error(ErrorCode::InvalidConfig, e))?;
         Ok(FramePipeline { inner })
     }
 
@@ -157,6 +159,6 @@ impl FramePipeline {
 impl FramePipeline {
     fn run(&mut self, data: &[u8], stride: Option<u32>) -> Result<&crate::frame::I420Frame, JsValue> {
         let stride = stride.map_or(self.inner.packed_stride(), |s| s as usize);
-        self.inner.process(data, stride).map_err(|e| js_error(&e.to_string(), "invalid-frame", None))
+        self.inner.process(data, stride).map_err(|e| error(ErrorCode::InvalidFrame, e))
     }
 }

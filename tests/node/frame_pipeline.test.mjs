@@ -3,8 +3,14 @@
 // errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodePng } from './support/png.mjs';
+import { startMediaServer } from './support/media_server.mjs';
+import { root } from './support/sources.mjs';
+import { launchChromium } from '../bench/browser.mjs';
 
 const fc = createRequire(import.meta.url)('../../pkg/node/framecast.js');
 
@@ -70,4 +76,44 @@ test('bad options, presets, watermarks and frames are typed errors', () => {
   const prep = new fc.FramePipeline(base);
   assert.deepEqual(codeOf(() => prep.process(new Uint8Array(10))), ['invalid-frame', null]);
   assert.equal(prep.process(new Uint8Array(320 * 240 * 4)).length, 640 * 360 * 1.5, 'usable after an error');
+});
+
+test("the README's FramePipeline example runs as written (headless Chromium, the web build)", async (t) => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const example = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('new FramePipeline('));
+  assert.ok(example, 'README has a js example with new FramePipeline(');
+  const dir = mkdtempSync(join(tmpdir(), 'framecast-readme-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'logo.png'), RED);
+  // The example's free names: a PNG and a 1920x1080 grey RGBA frame.
+  writeFileSync(join(dir, 'example.mjs'), `const pngBytes = new Uint8Array(await (await fetch('/logo.png')).arrayBuffer());
+const rgbaBytes = new Uint8Array(1920 * 1080 * 4).fill(128);
+${example}
+window.result = { w: prep.outputWidth, h: prep.outputHeight, i420: Array.from(i420) };
+`);
+  writeFileSync(join(dir, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "framecast": "/pkg/web/framecast.js" } }</script>
+<script type="module">import('/example.mjs').catch((e) => { window.failure = String(e && e.stack || e); });</script>`);
+  const { origin, server } = await startMediaServer({ '/pkg/': `${root}pkg`, '/': dir });
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const page = await browser.newPage();
+  await page.goto(`${origin}/index.html`);
+  await page.waitForFunction(() => window.result || window.failure, null, { timeout: 30000 });
+  const { result, failure } = await page.evaluate(() => ({ result: window.result, failure: window.failure }));
+  assert.equal(failure, undefined, failure);
+  assert.deepEqual([result.w, result.h, result.i420.length], [1280, 720, 1280 * 720 * 1.5], '1280x720 I420, as the comment says');
+  // The red PNG is in the BottomRight slot (10 % in from the corner), not elsewhere.
+  const Y = (x, y) => result.i420[y * 1280 + x];
+  const red = (x0, y0, x1, y1) => {
+    let n = 0;
+    for (let y = y0; y < y1; y += 2) for (let x = x0; x < x1; x += 2) if (Y(x, y) === 81) n += 1;
+    return n;
+  };
+  assert.ok(red(640, 360, 1280, 720) > 100, 'the watermark in the bottom right quarter');
+  assert.equal(red(0, 0, 640, 360), 0, 'nothing in the top left quarter');
 });

@@ -147,9 +147,9 @@ test('Muxer errors carry a stable code and field', () => {
   const enc = new fc.Encoder({ width: W, height: H, format: 'avc' });
   const avcc = enc.encode(frame(0), 0).avcc;
   const muxer = new fc.Muxer({ tracks: [{ id: 1, kind: 'video', codec: 'avc', description: avcc }] });
-  assert.throws(() => muxer.push(2, chunks[0]), (e) => e.code === 'invalid-input' && e.field === 'trackId');
-  assert.throws(() => muxer.push(1, { ...chunks[1], timestamp: 0 }), (e) => e.code === 'mux-error' && e.field === 'keyframe');
+  assert.throws(() => muxer.push(2, chunks[0]), (e) => e.code === 'invalid-frame' && e.field === 'trackId');
+  assert.throws(() => muxer.push(1, { ...chunks[1], timestamp: 0 }), (e) => e.code === 'invalid-frame' && e.field === 'keyframe');
   assert.equal(muxer.push(1, chunks[0]).length, 1);
-  assert.throws(() => muxer.push(1, chunks[0]), (e) => e.code === 'mux-error' && e.field === 'timestamp');
+  assert.throws(() => muxer.push(1, chunks[0]), (e) => e.code === 'invalid-frame' && e.field === 'timestamp');
   assert.throws(() => fc.hlsMediaPlaylist({ segments: [], windw: 3 }), (e) => e.code === 'invalid-config');
 });

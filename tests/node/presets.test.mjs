@@ -45,3 +45,28 @@ test('parsePreset reports every problem with field, value and range', () => {
   assert.throws(() => fc.parsePreset('{"name": '), (e) => e.code === 'invalid-preset');
   assert.throws(() => fc.parsePreset(42), (e) => e.code === 'invalid-preset');
 });
+
+test('parsePreset reports every problem inside one section too, each with field, value and message', () => {
+  const bad = {
+    name: 'bad', container: 'fmp4',
+    video: { bitRate: 2000, maxWidth: 4097, sizingPolicy: 'Fitt', frameRate: 'fast', codecOptions: { profile: 'extended' } },
+    audio: { codec: 'opus', bitRate: 'lots', channels: 7 },
+  };
+  let error;
+  try {
+    fc.parsePreset(bad);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof fc.FramecastError, 'a FramecastError');
+  assert.equal(error.code, 'invalid-preset');
+  const fields = error.errors.map((e) => e.field).sort();
+  assert.deepEqual(fields, ['audio.bitRate', 'audio.channels', 'video.codecOptions.profile', 'video.frameRate', 'video.maxWidth', 'video.sizingPolicy'], JSON.stringify(error.errors));
+  for (const p of error.errors) {
+    assert.equal(typeof p.value, 'string', p.field);
+    assert.ok(p.message.startsWith(`${p.field} must be `), p.message);
+    assert.ok(p.message.endsWith(`got ${p.value}`), p.message);
+  }
+  assert.equal(error.errors.find((p) => p.field === 'video.sizingPolicy').value, '"Fitt"');
+  assert.equal(error.field, error.errors[0].field, 'field is the first problem\'s');
+});

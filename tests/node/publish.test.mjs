@@ -302,13 +302,14 @@ describe('publish from the browser to framecast-server', () => {
     await waitForAcks(pub, 3);
     const view = await stop(pub);
     assert.equal(view.stopResult.complete, true);
-    // The camera was asked for 640x360 (the preset's size); ShrinkToFit
-    // keeps it.
-    assert.deepEqual([view.video.input.width, view.video.input.height, view.video.width, view.video.height], [640, 360, 640, 360]);
+    // The camera's own picture (Chromium's fake camera: its 640x480 mode,
+    // the nearest to the preset's 640x360), ShrinkToFit into 640x360:
+    // 480x360.
+    assert.deepEqual([view.video.input.width, view.video.input.height, view.video.width, view.video.height], [640, 480, 480, 360]);
 
-    // The preset's BottomRight slot: at most 10% of the content (64x36),
-    // ShrinkToFit, so the 64x64 image becomes 36x36; 10% (64 px, 36 px)
-    // in from the right and bottom edges: x 540..576, y 288..324.
+    // The preset's BottomRight slot: at most 10% of the content (48x36),
+    // ShrinkToFit, so the 64x64 image becomes 36x36; 10% (48 px, 36 px)
+    // in from the right and bottom edges: x 396..432, y 288..324.
     const p = await openPage(browser, players, { allow: [streams.origin] });
     await p.page.goto(`${players}/player.html?engine=hls&src=${encodeURIComponent(`${streams.origin}/streams/${stream}/master.m3u8`)}`);
     await p.page.waitForFunction(() => document.getElementById('v').currentTime > 1.2, null, { timeout: 30000 });
@@ -326,20 +327,20 @@ describe('publish from the browser to framecast-server', () => {
       };
       return {
         size: [v.videoWidth, v.videoHeight],
-        inside: mean(544, 292, 28, 28),
+        inside: mean(400, 292, 28, 28),
         // Just outside each edge of the mark, and the mirrored BottomLeft slot.
-        left: mean(530, 300, 6, 12),
-        right: mean(580, 300, 6, 12),
-        above: mean(552, 278, 12, 6),
-        below: mean(552, 328, 12, 6),
-        mirror: mean(68, 292, 28, 28),
+        left: mean(386, 300, 6, 12),
+        right: mean(436, 300, 6, 12),
+        above: mean(408, 278, 12, 6),
+        below: mean(408, 328, 12, 6),
+        mirror: mean(52, 292, 28, 28),
       };
     });
     await p.close();
     assert.deepEqual([...p.errors], []);
-    assert.deepEqual(seen.size, [640, 360]);
+    assert.deepEqual(seen.size, [480, 360]);
     const magenta = ([r, g, b]) => r > 180 && b > 180 && g < 90;
-    assert.ok(magenta(seen.inside), `the watermark is at x 540..576, y 288..324: ${JSON.stringify(seen)}`);
+    assert.ok(magenta(seen.inside), `the watermark is at x 396..432, y 288..324: ${JSON.stringify(seen)}`);
     for (const where of ['left', 'right', 'above', 'below', 'mirror']) {
       assert.ok(!magenta(seen[where]), `no magenta ${where} of the mark: ${JSON.stringify(seen)}`);
     }
@@ -387,20 +388,20 @@ describe('publish from the browser to framecast-server', () => {
     }, streams.origin);
     await p.close();
     assert.deepEqual(result.errors, {
-      stream: ['PublisherError', 'invalid-config', 'stream'],
-      preset: ['PublisherError', 'invalid-config', 'preset'],
-      width: ['PublisherError', 'invalid-config', 'video.width'],
-      fragment: ['PublisherError', 'invalid-config', 'fragmentDuration'],
-      unknown: ['PublisherError', 'invalid-config', 'fragmentDurationMs'],
-      endpoint: ['PublisherError', 'invalid-config', 'endpoint'],
-      method: ['PublisherError', 'invalid-config', 'uploadMethod'],
-      customPreset: ['PublisherError', 'invalid-preset', 'video.maxWidth'],
-      corruptPng: ['PublisherError', 'invalid-watermark', 'watermarks.BottomRight'],
-      noSuchSlot: ['PublisherError', 'invalid-config', 'watermarks.Middle'],
-      notBytes: ['PublisherError', 'invalid-config', 'watermarks.TopLeft'],
+      stream: ['FramecastError', 'invalid-config', 'stream'],
+      preset: ['FramecastError', 'invalid-config', 'preset'],
+      width: ['FramecastError', 'invalid-config', 'video.width'],
+      fragment: ['FramecastError', 'invalid-config', 'fragmentDuration'],
+      unknown: ['FramecastError', 'invalid-config', 'fragmentDurationMs'],
+      endpoint: ['FramecastError', 'invalid-config', 'endpoint'],
+      method: ['FramecastError', 'invalid-config', 'uploadMethod'],
+      customPreset: ['FramecastError', 'invalid-preset', 'video.maxWidth'],
+      corruptPng: ['FramecastError', 'invalid-watermark', 'watermarks.BottomRight'],
+      noSuchSlot: ['FramecastError', 'invalid-config', 'watermarks.Middle'],
+      notBytes: ['FramecastError', 'invalid-config', 'watermarks.TopLeft'],
     });
     assert.deepEqual(result.states, ['live', 'closed']);
     assert.equal(result.state, 'closed');
-    assert.equal(result.startAgain, 'bad-state');
+    assert.equal(result.startAgain, 'invalid-state');
   });
 });

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
 const root = new URL('../../', import.meta.url).pathname;
 const { transcodeAudio, AudioTranscoder } = await import(`${root}pkg/transcode.js`);
+const { systemPresets } = createRequire(import.meta.url)(`${root}pkg/node/framecast.js`);
 
 const work = mkdtempSync(join(tmpdir(), 'framecast-transcode-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
@@ -82,6 +84,27 @@ test('Blob and bytes inputs; Ogg Opus, FLAC and WAV outputs with their header pa
   const { data } = await transcodeAudio(flac, { name: 'f', container: 'flac', audio: { codec: 'flac' } });
   const streaminfoSamples = Number(BigInt.asUintN(36, (BigInt(data[8 + 13] & 0x0f) << 32n) | BigInt(new DataView(data.buffer, data.byteOffset).getUint32(8 + 14))));
   assert.equal(streaminfoSamples, 8 * 44100);
+});
+
+test('built-in preset ids: those with audio in a file container transcode with their container and audio; HLS ones are refused by container', async () => {
+  const flac = readFileSync(ffmpegInput('in.flac', ['-c:a', 'flac']));
+  const presets = systemPresets().filter((p) => p.audio);
+  const files = presets.filter((p) => !['hls', 'dash'].includes(p.container));
+  assert.ok(files.length >= 6, `${files.length} audio-capable file presets`);
+  const codecs = { AAC: 'aac', opus: 'opus' };
+  for (const p of files) {
+    const { data, summary } = await transcodeAudio(flac, p.id);
+    assert.equal(summary.mimeType, 'audio/mp4', p.id);
+    const out = join(work, `builtin.${summary.extension}`);
+    writeFileSync(out, data);
+    const s = probe(out);
+    const rate = p.audio.sampleRate === 'auto' ? 44100 : p.audio.sampleRate;
+    assert.deepEqual([s.codec_name, Number(s.sample_rate), s.channels], [codecs[p.audio.codec], rate, 2], p.id);
+    assert.ok(Math.abs(decodedFrames(out, rate) - 8 * rate) <= 1024, `${p.id}: all 8 s`);
+  }
+  for (const p of presets.filter((p) => p.container === 'hls')) {
+    await assert.rejects(transcodeAudio(flac, p.id), (e) => e.code === 'invalid-preset' && e.field === 'container', p.id);
+  }
 });
 
 test('bad presets, options and inputs reject with typed errors; aborts stop the work', async () => {

@@ -12,7 +12,7 @@ use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{request::Parts, Method, StatusCode};
 use axum::response::Response;
 use framecast::codec::TrackKind;
-use framecast::ingest::{routes, ErrorCode, IngestError, Resource, RouteError, StreamName, TrackName};
+use framecast::ingest::{routes, IngestError, IngestErrorCode, Resource, RouteError, StreamName, TrackName};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use serde_json::json;
@@ -50,7 +50,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         "bytesOut": bytes_out,
         "ms": (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
     });
-    if let Some(code) = resp.extensions().get::<ErrorCode>() {
+    if let Some(code) = resp.extensions().get::<IngestErrorCode>() {
         fields["code"] = json!(code.as_str());
     }
     log::info("request", fields);
@@ -109,7 +109,7 @@ async fn dispatch(app: &Arc<App>, req: Request) -> (Response, u64) {
     }
     let verb = Verb::of(&parts.method);
     if verb.writes() && app.is_shutting_down() {
-        let e = IngestError::new(ErrorCode::ShuttingDown, "the server is shutting down; retry shortly");
+        let e = IngestError::new(IngestErrorCode::ShuttingDown, "the server is shutting down; retry shortly");
         return (error_response(e), 0);
     }
     let resource = Resource::parse(parts.uri.path());
@@ -140,10 +140,10 @@ async fn dispatch(app: &Arc<App>, req: Request) -> (Response, u64) {
 fn route_error(e: RouteError) -> IngestError {
     let message = e.to_string();
     match e {
-        RouteError::BadStreamName(_) => IngestError::new(ErrorCode::BadStreamName, message).with_field("stream"),
-        RouteError::BadTrackName(_) => IngestError::new(ErrorCode::BadTrackName, message).with_field("track"),
-        RouteError::BadSequence(_) => IngestError::new(ErrorCode::BadSequence, message).with_field("sequence"),
-        _ => IngestError::new(ErrorCode::NotFound, message),
+        RouteError::BadStreamName(_) => IngestError::new(IngestErrorCode::BadStreamName, message).with_field("stream"),
+        RouteError::BadTrackName(_) => IngestError::new(IngestErrorCode::BadTrackName, message).with_field("track"),
+        RouteError::BadSequence(_) => IngestError::new(IngestErrorCode::BadSequence, message).with_field("sequence"),
+        _ => IngestError::new(IngestErrorCode::NotFound, message),
     }
 }
 
@@ -158,8 +158,11 @@ fn check_auth(app: &App, headers: &HeaderMap) -> Result<(), IngestError> {
     if ok {
         Ok(())
     } else {
-        Err(IngestError::new(ErrorCode::Unauthorized, "this server needs 'Authorization: Bearer <token>' for writes")
-            .with_field("Authorization"))
+        Err(IngestError::new(
+            IngestErrorCode::Unauthorized,
+            "this server needs 'Authorization: Bearer <token>' for writes",
+        )
+        .with_field("Authorization"))
     }
 }
 
@@ -181,7 +184,7 @@ async fn route(
     };
     if !method_ok {
         let mut resp = error_response(
-            IngestError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", parts.method))
+            IngestError::new(IngestErrorCode::MethodNotAllowed, format!("{} is not allowed here", parts.method))
                 .with_field("method"),
         );
         if let Ok(v) = HeaderValue::from_str(&format!("{}, OPTIONS", methods.join(", "))) {
@@ -261,7 +264,7 @@ where
     .await
     .map_err(|e| {
         log::error("write task failed", json!({ "error": e.to_string() }));
-        IngestError::new(ErrorCode::Internal, "the write failed; nothing was acknowledged")
+        IngestError::new(IngestErrorCode::Internal, "the write failed; nothing was acknowledged")
     })?
 }
 
@@ -271,7 +274,7 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), IngestError> {
         Ok(())
     } else {
         Err(IngestError::new(
-            ErrorCode::UnsupportedMediaType,
+            IngestErrorCode::UnsupportedMediaType,
             format!("Content-Type {:?} is not video/mp4 or audio/mp4", value.unwrap_or("")),
         )
         .with_field("Content-Type"))
@@ -296,7 +299,7 @@ async fn read_body(
             Some(n) => Some(n),
             None => {
                 return (
-                    Err(IngestError::new(ErrorCode::BadRequest, "Content-Length is not a number")
+                    Err(IngestError::new(IngestErrorCode::BadRequest, "Content-Length is not a number")
                         .with_field("Content-Length")),
                     0,
                 )
@@ -306,14 +309,14 @@ async fn read_body(
     let chunked = headers.contains_key(header::TRANSFER_ENCODING);
     if require_length && declared.is_none() && !chunked {
         return (
-            Err(IngestError::new(ErrorCode::LengthRequired, "send Content-Length (or a chunked body)")
+            Err(IngestError::new(IngestErrorCode::LengthRequired, "send Content-Length (or a chunked body)")
                 .with_field("Content-Length")),
             0,
         );
     }
     let limit64 = limit as u64;
     let oversize = |size: u64| {
-        IngestError::new(ErrorCode::Oversize, format!("the body is {size} bytes or more; the limit is {limit}"))
+        IngestError::new(IngestErrorCode::Oversize, format!("the body is {size} bytes or more; the limit is {limit}"))
             .with_field("body")
     };
     let drain_cap = limit64.saturating_mul(2).max(8 << 20);
@@ -326,8 +329,11 @@ async fn read_body(
         let mut buf = Vec::with_capacity(declared.unwrap_or(0).min(limit64).min(8 << 20) as usize);
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| {
-                IngestError::new(ErrorCode::IncompleteBody, format!("the body broke off after {received} bytes: {e}"))
-                    .with_field("body")
+                IngestError::new(
+                    IngestErrorCode::IncompleteBody,
+                    format!("the body broke off after {received} bytes: {e}"),
+                )
+                .with_field("body")
             })?;
             if let Ok(data) = frame.into_data() {
                 received += data.len() as u64;
@@ -345,7 +351,7 @@ async fn read_body(
     };
     let result = match tokio::time::timeout(timeout, read).await {
         Err(_) => Err(IngestError::new(
-            ErrorCode::BodyTimeout,
+            IngestErrorCode::BodyTimeout,
             format!("the body did not arrive within {} ms", timeout.as_millis()),
         )
         .with_field("body")),
@@ -353,7 +359,7 @@ async fn read_body(
         Ok(Ok(_)) if received > limit64 => Err(oversize(received)),
         Ok(Ok(buf)) => match declared {
             Some(n) if n != buf.len() as u64 => Err(IngestError::new(
-                ErrorCode::IncompleteBody,
+                IngestErrorCode::IncompleteBody,
                 format!("Content-Length says {n} bytes but {} arrived", buf.len()),
             )
             .with_field("Content-Length")),
@@ -374,11 +380,11 @@ async fn serve_fragment(
     match tokio::fs::read(&path).await {
         Ok(bytes) => Ok(media_response(bytes, kind)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(IngestError::new(ErrorCode::NotFound, "the fragment is gone (its stream was deleted)"))
+            Err(IngestError::new(IngestErrorCode::NotFound, "the fragment is gone (its stream was deleted)"))
         }
         Err(e) => {
             log::error("cannot read a fragment", json!({ "path": path, "error": e.to_string() }));
-            Err(IngestError::new(ErrorCode::StorageError, "cannot read the fragment"))
+            Err(IngestError::new(IngestErrorCode::StorageError, "cannot read the fragment"))
         }
     }
 }
@@ -395,7 +401,7 @@ fn response(status: StatusCode, content_type: &'static str, cache: &'static str,
 fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => response(status, routes::CONTENT_TYPE_JSON, routes::CACHE_API, Body::from(bytes)),
-        Err(e) => error_response(IngestError::new(ErrorCode::Internal, format!("cannot encode the answer: {e}"))),
+        Err(e) => error_response(IngestError::new(IngestErrorCode::Internal, format!("cannot encode the answer: {e}"))),
     }
 }
 
@@ -405,10 +411,10 @@ fn error_response(e: IngestError) -> Response {
     let bytes = serde_json::to_vec(&e.into_body()).unwrap_or_default();
     let mut resp = response(status, routes::CONTENT_TYPE_JSON, routes::CACHE_API, Body::from(bytes));
     match code {
-        ErrorCode::Unauthorized => {
+        IngestErrorCode::Unauthorized => {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        ErrorCode::ShuttingDown => {
+        IngestErrorCode::ShuttingDown => {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         _ => {}

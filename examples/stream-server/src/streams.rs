@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use framecast::codec::{CodecConfig, TrackKind};
 use framecast::ingest::{
-    routes, EndAck, ErrorCode, FragmentFacts, FragmentRecord, IndexEntry, IngestError, InitAck, MediaKind,
+    routes, EndAck, FragmentFacts, FragmentRecord, IndexEntry, IngestError, IngestErrorCode, InitAck, MediaKind,
     PlaybackPaths, PlaylistOptions, Slot, StreamInfo, StreamList, StreamName, StreamPlaylists, TrackIndex, TrackInfo,
     TrackName,
 };
@@ -73,16 +73,16 @@ impl Drop for InFlight<'_> {
 
 fn storage_error(what: &str, e: impl std::fmt::Display) -> IngestError {
     log::error("storage error", json!({ "what": what, "error": e.to_string() }));
-    IngestError::new(ErrorCode::StorageError, format!("could not store the {what}; nothing was stored: {e}"))
+    IngestError::new(IngestErrorCode::StorageError, format!("could not store the {what}; nothing was stored: {e}"))
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> IngestError {
     log::error("internal error", json!({ "what": what, "error": e.to_string() }));
-    IngestError::new(ErrorCode::Internal, format!("{what}: {e}"))
+    IngestError::new(IngestErrorCode::Internal, format!("{what}: {e}"))
 }
 
 fn stream_not_found(name: &StreamName) -> IngestError {
-    IngestError::new(ErrorCode::StreamNotFound, format!("stream {name} does not exist")).with_field("stream")
+    IngestError::new(IngestErrorCode::StreamNotFound, format!("stream {name} does not exist")).with_field("stream")
 }
 
 /// Runs blocking I/O on tokio's blocking threads.
@@ -181,7 +181,8 @@ impl StreamState {
 
     fn track(&self, name: &StreamName, track: &TrackName) -> Result<&Track, IngestError> {
         self.tracks.get(track).ok_or_else(|| {
-            IngestError::new(ErrorCode::NotFound, format!("stream {name} has no track {track}")).with_field("track")
+            IngestError::new(IngestErrorCode::NotFound, format!("stream {name} has no track {track}"))
+                .with_field("track")
         })
     }
 }
@@ -276,7 +277,7 @@ impl App {
         }
         if !self.cfg.auto_create {
             return Err(IngestError::new(
-                ErrorCode::StreamNotFound,
+                IngestErrorCode::StreamNotFound,
                 format!("stream {name} does not exist; create it with PUT {}", routes::stream_path(name)),
             )
             .with_field("stream"));
@@ -379,14 +380,14 @@ impl App {
         let movie = Movie::from_init_segment(&body).map_err(|e| IngestError::from_init_error(&e))?;
         let [t] = movie.tracks() else {
             return Err(IngestError::new(
-                ErrorCode::NotSingleTrack,
+                IngestErrorCode::NotSingleTrack,
                 format!("the init segment has {} tracks; send one init segment per track path", movie.tracks().len()),
             )
             .with_field("body"));
         };
         let (config, kind) = (t.config.clone(), t.kind);
         let codec = config.codec.codec_string().map_err(|e| {
-            IngestError::new(ErrorCode::MalformedInit, format!("no codec string: {e}")).with_field("body")
+            IngestError::new(IngestErrorCode::MalformedInit, format!("no codec string: {e}")).with_field("body")
         })?;
         let h = self.for_upload(name).await?;
         let mut state = h.state.lock().await;
@@ -415,7 +416,7 @@ impl App {
             }
             if !existing.index.is_empty() {
                 return Err(IngestError::new(
-                    ErrorCode::Conflict,
+                    IngestErrorCode::Conflict,
                     format!(
                         "track {track} has {} fragments made with another init segment ({}, {}/s); publish the new configuration as a new track or stream",
                         existing.index.len(),
@@ -427,7 +428,7 @@ impl App {
             }
         } else if state.tracks.len() >= MAX_TRACKS {
             return Err(IngestError::new(
-                ErrorCode::TooManyTracks,
+                IngestErrorCode::TooManyTracks,
                 format!("stream {name} already has {MAX_TRACKS} tracks"),
             )
             .with_field("track"));
@@ -476,7 +477,7 @@ impl App {
             Some(h) => h,
             None if self.cfg.auto_create => {
                 return Err(IngestError::new(
-                    ErrorCode::InitRequired,
+                    IngestErrorCode::InitRequired,
                     format!("stream {name} does not exist yet; PUT {} first", routes::init_path(name, track)),
                 )
                 .with_field("track"))
@@ -489,7 +490,7 @@ impl App {
         }
         let Some(t) = state.tracks.get(track) else {
             return Err(IngestError::new(
-                ErrorCode::InitRequired,
+                IngestErrorCode::InitRequired,
                 format!(
                     "track {track} of stream {name} has no init segment; PUT {} first",
                     routes::init_path(name, track)
@@ -511,7 +512,7 @@ impl App {
                 return Ok(Accepted { created: false, ack: record.ack(name, true, true) });
             }
             return Err(IngestError::new(
-                ErrorCode::Conflict,
+                IngestErrorCode::Conflict,
                 format!(
                     "fragment {sequence} of track {track} is already stored with other bytes ({} bytes, starting at {} µs)",
                     record.bytes, record.producer_timestamp
@@ -576,7 +577,7 @@ impl App {
     }
 
     fn no_fragments(name: &StreamName) -> IngestError {
-        IngestError::new(ErrorCode::NotFound, format!("stream {name} has no fragments yet"))
+        IngestError::new(IngestErrorCode::NotFound, format!("stream {name} has no fragments yet"))
     }
 
     fn playlist_result(name: &StreamName, r: Result<String, PlaylistError>) -> Result<String, IngestError> {
@@ -599,7 +600,8 @@ impl App {
         let h = self.existing(name)?;
         let state = h.state.lock().await;
         let r = state.with_playlists(&self.cfg, |p| p.media(track.as_str())).ok_or_else(|| {
-            IngestError::new(ErrorCode::NotFound, format!("stream {name} has no track {track}")).with_field("track")
+            IngestError::new(IngestErrorCode::NotFound, format!("stream {name} has no track {track}"))
+                .with_field("track")
         })?;
         Self::playlist_result(name, r)
     }
@@ -636,7 +638,7 @@ impl App {
             (None, Some(s)) => t.index.find_by_start(s),
             (None, None) => None,
         };
-        let record = record.ok_or_else(|| IngestError::new(ErrorCode::NotFound, "no such fragment"))?;
+        let record = record.ok_or_else(|| IngestError::new(IngestErrorCode::NotFound, "no such fragment"))?;
         Ok(MediaFile { path: self.store.fragment_file(name, track, record.sequence), kind: t.kind })
     }
 }

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use self::ffi::{Param, RawEncoder, AACENC_ENCODE_EOF};
 use super::adts::AdtsFormat;
 use super::config::SAMPLE_RATES;
+use crate::error::{Coded, ErrorCode};
 use crate::time::{Timescale, Timestamp};
 
 /// Which FDK AAC build is linked: `native`, `wasm` or `wasm-simd128`, and
@@ -284,15 +285,20 @@ impl fmt::Display for AacEncodeError {
 
 impl std::error::Error for AacEncodeError {}
 
-impl AacEncodeError {
-    /// A stable, machine-readable code for this error, used as the `code`
-    /// property of JS `Error`s.
-    pub fn code(&self) -> &'static str {
+impl Coded for AacEncodeError {
+    fn code(&self) -> ErrorCode {
         match self {
-            AacEncodeError::InvalidConfig { .. } => "invalid-config",
-            AacEncodeError::InvalidInput { .. } => "invalid-input",
-            AacEncodeError::Finished => "encoder-finished",
-            AacEncodeError::Fdk { .. } => "encoder-failed",
+            AacEncodeError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            AacEncodeError::InvalidInput { .. } => ErrorCode::InvalidFrame,
+            AacEncodeError::Finished => ErrorCode::InvalidState,
+            AacEncodeError::Fdk { .. } => ErrorCode::EncodeError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            AacEncodeError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
         }
     }
 }
@@ -601,7 +607,7 @@ mod tests {
     fn bad_input_is_an_error_and_leaves_the_encoder_usable() {
         let mut enc = AacEncoder::new(AacEncoderConfig::new(48_000, 2)).unwrap();
         assert_eq!(enc.encode(&[1, 2, 3]), Err(AacEncodeError::InvalidInput { samples: 3, channels: 2 }));
-        assert_eq!(enc.encode_f32(&[0.5]).unwrap_err().code(), "invalid-input");
+        assert_eq!(enc.encode_f32(&[0.5]).unwrap_err().code(), "invalid-frame");
         assert_eq!(enc.encode(&[]), Ok(vec![]));
         // 1.5 frames in odd-sized pieces: one packet once a frame is complete.
         let pcm: Vec<i16> = (0..1536 * 2).map(|i| ((i * 37) % 2000) as i16 - 1000).collect();

@@ -39,6 +39,7 @@ use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
 
 use crate::codec::CodecConfig;
+use crate::error::{Coded, ErrorCode};
 
 pub mod metadata;
 
@@ -93,15 +94,20 @@ impl fmt::Display for FlacError {
 
 impl std::error::Error for FlacError {}
 
-impl FlacError {
-    /// A stable, machine-readable code, for the `code` of JS `Error`s.
-    pub fn code(&self) -> &'static str {
+impl Coded for FlacError {
+    fn code(&self) -> ErrorCode {
         match self {
-            FlacError::InvalidConfig { .. } => "invalid-config",
-            FlacError::PartialSampleFrame { .. } => "partial-sample-frame",
-            FlacError::SampleOutOfRange { .. } => "sample-out-of-range",
-            FlacError::Finished => "finished",
-            FlacError::Encoder(_) => "encoder",
+            FlacError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            FlacError::PartialSampleFrame { .. } | FlacError::SampleOutOfRange { .. } => ErrorCode::InvalidFrame,
+            FlacError::Finished => ErrorCode::InvalidState,
+            FlacError::Encoder(_) => ErrorCode::EncodeError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            FlacError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::bitstream::BitstreamError;
+use crate::error::{Coded, ErrorCode};
 use crate::frame::FrameError;
 
 /// What went wrong in the H.264 encoder or decoder.
@@ -72,17 +73,20 @@ impl From<BitstreamError> for H264Error {
     }
 }
 
-impl H264Error {
-    /// A stable, machine-readable code for this error, used as the `code`
-    /// property of JS `Error`s.
-    pub fn code(&self) -> &'static str {
+impl Coded for H264Error {
+    fn code(&self) -> ErrorCode {
         match self {
-            H264Error::InvalidConfig { .. } => "invalid-config",
-            H264Error::Frame(_) | H264Error::FrameSizeMismatch { .. } => "invalid-frame",
-            H264Error::Encoder { .. } => "encoder-failed",
-            H264Error::Decoder { .. } => "decoder-failed",
-            H264Error::Decode { .. } => "decode-error",
-            H264Error::Bitstream(_) => "invalid-bitstream",
+            H264Error::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            H264Error::Frame(_) | H264Error::FrameSizeMismatch { .. } => ErrorCode::InvalidFrame,
+            H264Error::Encoder { .. } => ErrorCode::EncodeError,
+            H264Error::Decoder { .. } | H264Error::Decode { .. } | H264Error::Bitstream(_) => ErrorCode::DecodeError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            H264Error::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
         }
     }
 }

@@ -76,6 +76,8 @@ mod head;
 
 pub use head::{ChannelMappingTable, OpusHead, OpusHeadError};
 
+use crate::error::{Coded, ErrorCode};
+
 /// Ticks per second of every Opus time: Opus decodes at 48 kHz.
 pub const OPUS_TIMESCALE: u32 = 48_000;
 
@@ -140,16 +142,21 @@ impl fmt::Display for OpusError {
 
 impl std::error::Error for OpusError {}
 
-impl OpusError {
-    /// A stable, machine-readable code, for the `code` of JS `Error`s.
-    pub fn code(&self) -> &'static str {
+impl Coded for OpusError {
+    fn code(&self) -> ErrorCode {
         match self {
-            OpusError::InvalidConfig { .. } => "invalid-config",
-            OpusError::PartialSampleFrame { .. } => "partial-sample-frame",
-            OpusError::Finished => "finished",
-            OpusError::Encoder(_) => "encoder",
-            OpusError::Decoder(_) => "decode",
-            OpusError::InvalidPacket(_) => "invalid-packet",
+            OpusError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            OpusError::PartialSampleFrame { .. } => ErrorCode::InvalidFrame,
+            OpusError::Finished => ErrorCode::InvalidState,
+            OpusError::Encoder(_) => ErrorCode::EncodeError,
+            OpusError::Decoder(_) | OpusError::InvalidPacket(_) => ErrorCode::DecodeError,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            OpusError::InvalidConfig { field, .. } => Some((*field).to_string()),
+            _ => None,
         }
     }
 }
