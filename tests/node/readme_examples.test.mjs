@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { installedApp } from './support/npm_pack.mjs';
@@ -88,6 +88,7 @@ test('workerd examples answer their fetch', async () => {
 test('browser examples run in headless Chromium with the README import map', async () => {
   const importMap = /```html\n([\s\S]*?<script type="importmap">[\s\S]*?<\/script>)\n```/.exec(readme)?.[1];
   assert.ok(importMap, 'the README shows the import map');
+  mkdirSync(e2e, { recursive: true });
   const dataDir = mkdtempSync(join(e2e, 'readme-'));
   const streams = await startStreamServer({ dataDir });
   const pages = createServer((req, res) => {
@@ -115,10 +116,14 @@ ${importMap}
         await page.close();
       }
       if (e.code.includes(README_ENDPOINT)) {
-        // The Publisher example published to the server: the stream is there, ended, with fragments.
+        // The Publisher example published 4 s of 1 s fragments to the server, and ended the stream.
         const res = await fetch(`${streams.origin}/streams/cam`);
         assert.equal(res.status, 200, 'GET /streams/cam');
-        const playlist = await (await fetch(`${streams.origin}/streams/cam/master.m3u8`)).text();
+        const info = await res.json();
+        assert.equal(info.ended, true, JSON.stringify(info));
+        const video = info.tracks.find((t) => t.kind === 'video');
+        assert.ok(video?.fragments >= 3, JSON.stringify(info));
+        const playlist = await (await fetch(`${streams.origin}${info.playback.hls}`)).text();
         assert.match(playlist, /^#EXTM3U/, playlist);
       }
     }
