@@ -9,8 +9,9 @@
 # (idempotent, well under 10 s when all is present) and writes
 # target/toolchain.env, included below.
 #
-# Builds are tracked by make: `pkg` and `native` leave a stamp under
-# target/stamps and run again only when one of their inputs is newer, so
+# Builds are tracked by make: `pkg` and `native` leave a stamp
+# (pkg/package.json, target/stamps/native) and run again only when one of
+# their inputs is newer, so
 # `make demo` right after `make test` rebuilds nothing. Native code for the
 # tests and the demo is built in the cargo profile `ci` (release
 # optimisation without LTO, see Cargo.toml); the shipped wasm and
@@ -49,7 +50,6 @@ export FRAMECAST_NATIVE_C_DIR := $(CURDIR)/$(NATIVE_C_DIR)/$(NATIVE_PROFILE)
 # Inputs, as make sees them: a change to any of these files rebuilds what
 # depends on it (cargo then decides how much to recompile).
 CRATE_INPUTS := Cargo.toml Cargo.lock build.rs $(wildcard .cargo/*) $(shell find src -type f)
-PKG_INPUTS := $(CRATE_INPUTS) $(wildcard pkg-templates/*)
 NATIVE_INPUTS := $(CRATE_INPUTS) $(shell find examples -type f -not -path '*/target/*')
 
 help:
@@ -70,13 +70,18 @@ $(STAMPS)/native: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 # The npm package. One cargo build; wasm-bindgen's output for the web and
 # Node targets is the same .wasm, so wasm-opt runs once (web) and
 # assemble.mjs gives the Node build that optimised file after checking that
-# both have the same imports and exports.
-pkg: $(STAMPS)/pkg
-$(STAMPS)/pkg: $(PKG_INPUTS) target/toolchain.env | $(STAMPS)
+# both have the same imports and exports. The wasm builds depend on the
+# crate, the package on them and the templates (a template change only
+# re-assembles). pkg/package.json is written last by assemble.mjs, so it is
+# the package's stamp.
+PKG_STAMP := pkg/package.json
+pkg: $(PKG_STAMP)
+$(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 	$(TIMED) pkg-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir $(PKG_WEB) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
 	$(TIMED) pkg-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir $(PKG_NODE) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
-	node pkg-templates/assemble.mjs target/pkg pkg
 	touch $@
+$(PKG_STAMP): $(STAMPS)/wasm-pkg $(wildcard pkg-templates/*)
+	node pkg-templates/assemble.mjs target/pkg pkg
 
 $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 $(TIMED) native-c cargo build --profile $(NATIVE_PROFILE) --example h264_encode
@@ -90,7 +95,7 @@ $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 test:
 	@rm -f $(FRAMECAST_TIMINGS)
 	$(MAKE) --no-print-directory test-native test-wasm
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(STAMPS)/pkg $(STAMPS)/native $(STAMPS)/native-c test-downstream
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) $(STAMPS)/native $(STAMPS)/native-c test-downstream
 	$(MAKE) --no-print-directory test-node
 	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
@@ -106,7 +111,7 @@ test-wasm: target/toolchain.env
 	WASM_BINDGEN_USE_BROWSER=1 $(TIMED) test-wasm-chrome env $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --headless --chrome . --profile $(NATIVE_PROFILE) $(WASM_BUILD_STD_ARGS)
 
 # Node tests: the npm package as users get it (Node, Deno, workerd, Chromium), the native examples and the server.
-test-node: $(STAMPS)/pkg $(STAMPS)/native $(STAMPS)/native-c
+test-node: $(PKG_STAMP) $(STAMPS)/native $(STAMPS)/native-c
 	$(TIMED) test-node node --test tests/node/
 
 # framecast as a Rust dependency: tests/downstream in headless Chromium, in
@@ -118,12 +123,12 @@ test-downstream: target/toolchain.env
 	cd tests/downstream && CARGO_TARGET_DIR=$(CURDIR)/target/downstream $(TIMED) test-downstream env $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --headless --chrome . $(WASM_BUILD_STD_ARGS)
 
 # The benchmark measures what ships: native builds in the release profile.
-bench: $(STAMPS)/pkg
+bench: $(PKG_STAMP)
 	cargo build --release --workspace --examples --bins
 	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 cargo build --release --example h264_encode
 	FRAMECAST_NATIVE_DIR=$(CURDIR)/target/release node tests/bench/run.mjs
 
-demo: $(STAMPS)/pkg $(STAMPS)/native
+demo: $(PKG_STAMP) $(STAMPS)/native
 	node www/serve.mjs
 
 # Coverage-guided fuzzing (libFuzzer) needs nightly Rust and cargo-fuzz, both

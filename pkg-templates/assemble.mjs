@@ -67,9 +67,6 @@ for (const [file, to] of [['framecast-node.mjs', 'node/framecast.mjs'], ['framec
   mkdirSync(dirname(join(dst, to)), { recursive: true });
   cpSync(join(here, file), join(dst, to));
 }
-const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-pkg.version = version;
-writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 for (const file of ['README.md', 'NOTICE', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
   cpSync(join(here, file), join(dst, file));
 }
@@ -84,4 +81,8 @@ cpSync(join(dirname(fdk.manifest_path), 'aac', 'NOTICE'), join(dst, 'FDK-AAC-NOT
 const openh264 = metadata.packages.find((p) => p.name === 'openh264-sys2');
 if (!openh264) throw new Error('openh264-sys2 is not in cargo metadata; run cargo fetch');
 cpSync(join(dirname(openh264.manifest_path), 'upstream', 'LICENSE'), join(dst, 'OPENH264-LICENSE'));
+// package.json last: the Makefile takes it as the sign of a whole package.
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+pkg.version = version;
+writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 console.log(`assembled ${dst} (framecast ${version})`);
