@@ -20,7 +20,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap native pkg test test-native test-wasm test-node test-downstream bench demo fuzz clean FORCE
+.PHONY: help bootstrap native pkg test test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
@@ -87,22 +87,26 @@ $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 $(TIMED) native-c cargo build --profile $(NATIVE_PROFILE) --example h264_encode
 	touch $@
 
-# The suites one after another, except the builds in the middle: wasm-opt
-# (pkg) runs on one core for minutes, so the native C build and the
-# downstream crate build beside it (each cargo build has its own target
-# folder, so they do not wait for each other's lock). The Node suite runs
-# alone: some of its tests measure real-time behaviour in Chromium.
+# The suites one after another, except in the middle: wasm-opt (pkg) runs
+# on one core for minutes, so the `mp3` test build, the native C build and
+# the downstream crate build beside it (the last two have their own target
+# folders, so they do not wait for cargo's lock on target/). `native` comes
+# right after the native tests, which built the same units (after the `mp3`
+# build cargo would relink the server). The Node suite runs alone: some of
+# its tests measure real-time behaviour in Chromium.
 test:
 	@rm -f $(FRAMECAST_TIMINGS)
-	$(MAKE) --no-print-directory test-native test-wasm
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) $(STAMPS)/native $(STAMPS)/native-c test-downstream
+	$(MAKE) --no-print-directory test-native-core $(STAMPS)/native test-wasm
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream
 	$(MAKE) --no-print-directory test-node
 	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
 
-test-native: target/toolchain.env
+test-native: test-native-core test-native-mp3
+test-native-core: target/toolchain.env
 	$(TIMED) test-native cargo test --profile $(NATIVE_PROFILE) --workspace
-	# The optional MP3 encoder (cargo feature `mp3`), and transcoding with it.
+# The optional MP3 encoder (cargo feature `mp3`), and transcoding with it.
+test-native-mp3: target/toolchain.env
 	$(TIMED) test-native-mp3 cargo test --profile $(NATIVE_PROFILE) --features mp3 --test mp3_encode --test audio_transcode
 
 # wasm-bindgen tests, built once (profile `ci`) and run in Node and in headless Chromium.
