@@ -1,6 +1,6 @@
 # framecast build, test, benchmark and demo entry points.
 #
-#   make test    every test: native core, wasm in Node and headless Chromium, package checks
+#   make test    every test: native core, wasm in Node and headless Chromium, package checks, edge runtimes
 #   make demo    build the wasm package and the stream server, start both, serve the demo page (prints the URL)
 #   make bench   encoder benchmark (not part of `make test`); see BENCHMARKS.md
 #   make pkg     build the npm package into pkg/
@@ -8,11 +8,19 @@
 # Every target first runs .ci/bootstrap.sh, which installs whatever is missing
 # (idempotent, well under 10 s when all is present) and writes
 # target/toolchain.env, included below.
+#
+# Builds are tracked by make: `pkg` and `native` leave a stamp
+# (pkg/package.json, target/stamps/native) and run again only when one of
+# their inputs is newer, so
+# `make demo` right after `make test` rebuilds nothing. Native code for the
+# tests and the demo is built in the cargo profile `ci` (release
+# optimisation without LTO, see Cargo.toml); the shipped wasm and
+# `make bench` use `release`.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap native pkg test test-native test-wasm test-node bench demo fuzz clean FORCE
+.PHONY: help bootstrap native pkg test test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
@@ -20,50 +28,111 @@ target/toolchain.env: FORCE
 
 export PATH := $(NODE_BIN_DIR):$(CARGO_BIN_DIR):$(PATH)
 export CARGO_TERM_COLOR ?= never
+# Compiled OpenH264 / FDK AAC libraries are cached here (see build.rs).
+export FRAMECAST_CODEC_CACHE ?= $(CURDIR)/target/codec-cache
 
 WASM_CARGO_ENV := $(WASM_ENV)
 PKG_WEB := target/pkg/web
 PKG_NODE := target/pkg/node
+STAMPS := target/stamps
+# Runs a phase and records its wall and CPU time in target/timings.tsv.
+TIMED := $(CURDIR)/.ci/timed
+export FRAMECAST_TIMINGS := $(CURDIR)/target/timings.tsv
+
+# The cargo profile of native builds for the tests and the demo.
+NATIVE_PROFILE := ci
+# Where the Node tests and the demo find the native binaries (examples, framecast-server).
+export FRAMECAST_NATIVE_DIR := $(CURDIR)/target/$(NATIVE_PROFILE)
 # A second native build without assembly: the reference for the wasm build.
 NATIVE_C_DIR := target/native-c
+export FRAMECAST_NATIVE_C_DIR := $(CURDIR)/$(NATIVE_C_DIR)/$(NATIVE_PROFILE)
+
+# Inputs, as make sees them: a change to any of these files rebuilds what
+# depends on it (cargo then decides how much to recompile).
+CRATE_INPUTS := Cargo.toml Cargo.lock build.rs $(wildcard .cargo/*) $(shell find src -type f)
+NATIVE_INPUTS := $(CRATE_INPUTS) $(shell find examples -type f -not -path '*/target/*')
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
 
 bootstrap: target/toolchain.env
 
-native: target/toolchain.env
-	cargo build --release --examples
-	cargo build --release -p framecast-server
+$(STAMPS):
+	mkdir -p $@
 
-# wasm-pack: one cargo build, bindings for browsers/bundlers (web) and Node.
-pkg: target/toolchain.env
-	$(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir $(PKG_WEB) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
-	$(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target nodejs --out-dir $(PKG_NODE) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
+# Examples and the stream server, in one cargo invocation (one feature
+# resolution, so the crate is compiled once for both).
+native: $(STAMPS)/native
+$(STAMPS)/native: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
+	$(TIMED) native cargo build --profile $(NATIVE_PROFILE) --workspace --examples --bins
+	touch $@
+
+# The npm package. One cargo build; wasm-bindgen's output for the web and
+# Node targets is the same .wasm, so wasm-opt runs once (web) and
+# assemble.mjs gives the Node build that optimised file after checking that
+# both have the same imports and exports. The wasm builds depend on the
+# crate, the package on them and the templates (a template change only
+# re-assembles). pkg/package.json is written last by assemble.mjs, so it is
+# the package's stamp.
+PKG_STAMP := pkg/package.json
+pkg: $(PKG_STAMP)
+$(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
+	$(TIMED) pkg-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir $(PKG_WEB) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
+	$(TIMED) pkg-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir $(PKG_NODE) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
+	touch $@
+$(PKG_STAMP): $(STAMPS)/wasm-pkg $(wildcard pkg-templates/*)
 	node pkg-templates/assemble.mjs target/pkg pkg
 
-$(NATIVE_C_DIR)/release/examples/h264_encode: FORCE target/toolchain.env
-	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 cargo build --release --example h264_encode
+$(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
+	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 $(TIMED) native-c cargo build --profile $(NATIVE_PROFILE) --example h264_encode
+	touch $@
 
-test: test-native test-wasm test-node
+# The suites one after another, except in the middle: wasm-opt (pkg) runs
+# on one core for minutes, so the `mp3` test build, the native C build and
+# the downstream crate build beside it (the last two have their own target
+# folders, so they do not wait for cargo's lock on target/). `native` comes
+# right after the native tests, which built the same units (after the `mp3`
+# build cargo would relink the server). The Node suite runs alone: some of
+# its tests measure real-time behaviour in Chromium.
+test:
+	@rm -f $(FRAMECAST_TIMINGS)
+	$(MAKE) --no-print-directory test-native-core $(STAMPS)/native test-wasm
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream
+	$(MAKE) --no-print-directory test-node
+	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
 
-test-native: target/toolchain.env
-	cargo test --release --workspace
-	# The optional MP3 encoder (cargo feature `mp3`), and transcoding with it.
-	cargo test --release --features mp3 --test mp3_encode --test audio_transcode
+test-native: test-native-core test-native-mp3
+test-native-core: target/toolchain.env
+	$(TIMED) test-native cargo test --profile $(NATIVE_PROFILE) --workspace
+# The optional MP3 encoder (cargo feature `mp3`), and transcoding with it.
+test-native-mp3: target/toolchain.env
+	$(TIMED) test-native-mp3 cargo test --profile $(NATIVE_PROFILE) --features mp3 --test mp3_encode --test audio_transcode
 
+# wasm-bindgen tests, built once (profile `ci`) and run in Node and in headless Chromium.
 test-wasm: target/toolchain.env
-	$(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --release --node . $(WASM_BUILD_STD_ARGS)
-	WASM_BINDGEN_USE_BROWSER=1 $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --release --headless --chrome . $(WASM_BUILD_STD_ARGS)
+	$(TIMED) test-wasm-node env $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --node . --profile $(NATIVE_PROFILE) $(WASM_BUILD_STD_ARGS)
+	WASM_BINDGEN_USE_BROWSER=1 $(TIMED) test-wasm-chrome env $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --headless --chrome . --profile $(NATIVE_PROFILE) $(WASM_BUILD_STD_ARGS)
 
-test-node: pkg native $(NATIVE_C_DIR)/release/examples/h264_encode
-	node --test tests/node/
+# Node tests: the npm package as users get it (Node, Deno, workerd, Chromium), the native examples and the server.
+test-node: $(PKG_STAMP) $(STAMPS)/native $(STAMPS)/native-c
+	$(TIMED) test-node node --test tests/node/
 
-bench: pkg native $(NATIVE_C_DIR)/release/examples/h264_encode
-	node tests/bench/run.mjs
+# framecast as a Rust dependency: tests/downstream in headless Chromium, in
+# the dev profile as `wasm-pack test` builds by default. Its own target
+# folder: framecast is a cdylib, whose outputs carry no hash in their names,
+# and as a dependency outside the workspace it is built with other flags
+# (capped lints), so a shared folder would rebuild it for every switch.
+test-downstream: target/toolchain.env
+	cd tests/downstream && CARGO_TARGET_DIR=$(CURDIR)/target/downstream $(TIMED) test-downstream env $(WASM_CARGO_ENV) wasm-pack test $(WASM_PACK_TEST_MODE) --headless --chrome . $(WASM_BUILD_STD_ARGS)
 
-demo: pkg native
+# The benchmark measures what ships: native builds in the release profile.
+bench: $(PKG_STAMP)
+	cargo build --release --workspace --examples --bins
+	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 cargo build --release --example h264_encode
+	FRAMECAST_NATIVE_DIR=$(CURDIR)/target/release node tests/bench/run.mjs
+
+demo: $(PKG_STAMP) $(STAMPS)/native
 	node www/serve.mjs
 
 # Coverage-guided fuzzing (libFuzzer) needs nightly Rust and cargo-fuzz, both

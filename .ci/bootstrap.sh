@@ -5,6 +5,7 @@
 # cheap presence checks (command -v, dpkg-query, --version) and finishes in well under 10 s.
 # Installs come only from the package registries (Debian apt, crates.io via cargo, npm via npm ci);
 # nothing is downloaded with curl/wget. Facts behind the choices: shared/TOOLCHAIN.md.
+# Node tools (wasm-opt, Deno, workerd, Playwright, players) come from tests/package-lock.json.
 #
 # Output: target/toolchain.env (make syntax, `include`d by the Makefile) records how to build for
 # wasm32-unknown-unknown:
@@ -160,6 +161,12 @@ NODE_BIN_DIR="$ROOT/tests/node_modules/.bin"
 WASM_OPT_VERSION=$("$NODE_BIN_DIR/wasm-opt" --version 2>/dev/null | awk '{print $3}') \
   || die "tests/node_modules/.bin/wasm-opt does not run"
 [ -n "$WASM_OPT_VERSION" ] || die "tests/node_modules/.bin/wasm-opt does not run"
+# The edge runtimes of the runtime tests (npm packages deno and workerd, whose binaries come from
+# their optional platform dependencies).
+DENO_VERSION=$("$NODE_BIN_DIR/deno" --version 2>/dev/null | awk 'NR == 1 {print $2}') || true
+[ -n "$DENO_VERSION" ] || die "tests/node_modules/.bin/deno does not run"
+WORKERD_VERSION=$("$NODE_BIN_DIR/workerd" --version 2>/dev/null | awk '{print $2}') || true
+[ -n "$WORKERD_VERSION" ] || die "tests/node_modules/.bin/workerd does not run"
 
 # ------------------------------------------------------------------------------------------ test data
 # The "natural" test clip pans across a real photograph: Path/2560x1600.jpg from Debian's
@@ -204,5 +211,5 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -E 's/^[0-9]+://
 t1=$(date +%s%N)
 elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", (b-a)/1e9}')
 echo "bootstrap: ok ($WASM_MODE wasm target, wasm-bindgen $(wb_version), $(wasm-pack --version | tr -d '\n')," \
-     "wasm-opt $WASM_OPT_VERSION, chromium $(pkgver chromium | cut -d. -f1), ffmpeg $(pkgver ffmpeg)," \
+     "wasm-opt $WASM_OPT_VERSION, deno $DENO_VERSION, workerd $WORKERD_VERSION, chromium $(pkgver chromium | cut -d. -f1), ffmpeg $(pkgver ffmpeg)," \
      "node $(node --version | sed 's/^v//')) in ${elapsed}s"

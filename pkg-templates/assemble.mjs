@@ -2,7 +2,14 @@
 //   node pkg-templates/assemble.mjs <wasm-pack out root> <package dir>
 // The package ships two builds of the same wasm: `web` (ES module, loads the
 // .wasm with fetch; also what bundlers use) and `node` (CommonJS, reads the
-// .wasm from disk). package.json `exports` picks one per environment.
+// .wasm from disk), plus small per-runtime entry files that initialise the
+// web build (Deno, workerd) or add `init`/`initSync` to the Node build.
+// package.json `exports` picks one per environment.
+//
+// The Makefile runs wasm-opt for the web build only (`--no-opt` for Node):
+// wasm-bindgen writes the same .wasm for both targets, so the Node build
+// gets the web build's optimised file, once its exports and imports are
+// checked to be what the Node glue was generated for.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,12 +33,42 @@ for (const flavour of ['web', 'node']) {
     filter: (p) => !/(\.gitignore|package\.json|README\.md)$/.test(p),
   });
 }
+// The Node glue was generated for the unoptimised .wasm in node/: the
+// optimised one must export the same names and import nothing else.
+const wasmOf = (flavour) => new WebAssembly.Module(readFileSync(join(src, flavour, 'framecast_bg.wasm')));
+const names = (list) => list.map((e) => `${e.module ?? ''}/${e.name}:${e.kind}`).sort();
+const [web, node] = [wasmOf('web'), wasmOf('node')];
+if (names(WebAssembly.Module.exports(web)).join() !== names(WebAssembly.Module.exports(node)).join()) {
+  throw new Error('the web and Node builds export different names: build both from the same cargo output');
+}
+const nodeImports = new Set(names(WebAssembly.Module.imports(node)));
+const extra = names(WebAssembly.Module.imports(web)).filter((i) => !nodeImports.has(i));
+if (extra.length > 0) throw new Error(`the web build imports what the Node glue does not provide: ${extra.join(', ')}`);
+cpSync(join(src, 'web', 'framecast_bg.wasm'), join(dst, 'node', 'framecast_bg.wasm'));
 // wasm-pack's nodejs output is CommonJS; the package root is "type": "module".
 writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
-const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-pkg.version = version;
-writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-for (const file of ['README.md', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'publisher-protocol.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
+// The initialisation API of the web build, so that one way to initialise
+// works in every runtime. The Node build instantiates the module when
+// loaded, so both only return the instance's exports (memory included).
+const glue = join(dst, 'node', 'framecast.js');
+writeFileSync(glue, `${readFileSync(glue, 'utf8')}
+// Added by framecast's assemble.mjs: the module is already initialised.
+module.exports.initSync = function initSync() { return wasm; };
+module.exports.default = function init() { return Promise.resolve(wasm); };
+`);
+const types = join(dst, 'node', 'framecast.d.ts');
+writeFileSync(types, `${readFileSync(types, 'utf8')}
+/** The wasm instance's exports. The Node build is initialised when loaded; this does nothing more. */
+export function initSync(module?: unknown): { readonly memory: WebAssembly.Memory };
+/** Resolves to the wasm instance's exports. The Node build is initialised when loaded; this does nothing more. */
+export default function init(module_or_path?: unknown): Promise<{ readonly memory: WebAssembly.Memory }>;
+`);
+// Per-runtime entry files (package.json `exports` conditions).
+for (const [file, to] of [['framecast-node.mjs', 'node/framecast.mjs'], ['framecast-deno.js', 'deno/framecast.js'], ['framecast-workerd.js', 'workerd/framecast.js']]) {
+  mkdirSync(dirname(join(dst, to)), { recursive: true });
+  cpSync(join(here, file), join(dst, to));
+}
+for (const file of ['README.md', 'NOTICE', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'publisher-protocol.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
   cpSync(join(here, file), join(dst, file));
 }
 // One error class for every entry point: errors.js (+ .cjs, .d.ts), wired
@@ -44,4 +81,13 @@ const metadata = JSON.parse(execFileSync('cargo', ['metadata', '--format-version
 const fdk = metadata.packages.find((p) => p.name === 'fdk-aac-sys');
 if (!fdk) throw new Error('fdk-aac-sys is not in cargo metadata; run cargo fetch');
 cpSync(join(dirname(fdk.manifest_path), 'aac', 'NOTICE'), join(dst, 'FDK-AAC-NOTICE'));
+// OpenH264's BSD-2-Clause text must travel with binaries too; it ships in
+// the openh264-sys2 package's copy of the upstream sources.
+const openh264 = metadata.packages.find((p) => p.name === 'openh264-sys2');
+if (!openh264) throw new Error('openh264-sys2 is not in cargo metadata; run cargo fetch');
+cpSync(join(dirname(openh264.manifest_path), 'upstream', 'LICENSE'), join(dst, 'OPENH264-LICENSE'));
+// package.json last: the Makefile takes it as the sign of a whole package.
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+pkg.version = version;
+writeFileSync(join(dst, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 console.log(`assembled ${dst} (framecast ${version})`);

@@ -1,12 +1,15 @@
 // Starts framecast-server (the reference stream server, built by
-// `cargo build --release -p framecast-server`) as a child process and waits
-// until it listens. Shared by the demo (www/serve.mjs), the e2e tests and
-// the publish benchmark.
+// `make native` into target/ci, or `cargo build --release -p
+// framecast-server`) as a child process and waits until it listens. Shared
+// by the demo (www/serve.mjs), the e2e tests and the publish benchmark.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SERVER_BIN = fileURLToPath(new URL('../target/release/framecast-server', import.meta.url));
+/** The server binary: in FRAMECAST_NATIVE_DIR (which `make` sets), else target/release. */
+export const SERVER_BIN = process.env.FRAMECAST_NATIVE_DIR
+  ? `${process.env.FRAMECAST_NATIVE_DIR}/framecast-server`
+  : fileURLToPath(new URL('../target/release/framecast-server', import.meta.url));
 
 /**
  * Runs the server on `dataDir`. `port` 0 picks a free port. Resolves
@@ -15,7 +18,7 @@ export const SERVER_BIN = fileURLToPath(new URL('../target/release/framecast-ser
  */
 export function startStreamServer({ dataDir, port = 0, host = '127.0.0.1', args = [], echo = false } = {}) {
   if (!existsSync(SERVER_BIN)) {
-    throw new Error(`${SERVER_BIN} is missing: run \`cargo build --release -p framecast-server\` (make does)`);
+    throw new Error(`${SERVER_BIN} is missing: run \`make native\` (or \`cargo build --release -p framecast-server\`)`);
   }
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(SERVER_BIN, ['--data', dataDir, '--listen', `${host}:${port}`, '--auto-create', ...args], {

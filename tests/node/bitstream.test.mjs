@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import { e2e, testsrc2 } from './support/sources.mjs';
+import { e2e, nativeCDir, nativeDir, testsrc2 } from './support/sources.mjs';
 
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url).pathname;
@@ -38,14 +38,14 @@ for (const profile of ['baseline', 'main']) {
     writeFileSync(`${e2e}/wasm_${profile}.h264`, wasm);
 
     const cOut = `${e2e}/native_c_${profile}.h264`;
-    const c = native(`${root}target/native-c/release/examples/h264_encode`, input, cOut, profile);
+    const c = native(`${nativeCDir}/examples/h264_encode`, input, cOut, profile);
     assert.equal(c.encoder, 'framecast native (c -O3)');
     const nativeC = readFileSync(cOut);
     assert.equal(wasm.length, nativeC.length, 'same size');
     assert.ok(wasm.equals(nativeC), `wasm ${sha(wasm)} != native C ${sha(nativeC)}`);
 
     const aOut = `${e2e}/native_asm_${profile}.h264`;
-    native(`${root}target/release/examples/h264_encode`, input, aOut, profile);
+    native(`${nativeDir}/examples/h264_encode`, input, aOut, profile);
     const asm = readFileSync(aOut);
     console.log(`# ${profile}: wasm = native C = ${sha(wasm)} (${wasm.length} B); native asm ${asm.equals(wasm) ? 'identical' : `differs: ${sha(asm)} (${asm.length} B)`}`);
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createFile, Log } from 'mp4box';
-import { e2e, root, sources } from './support/sources.mjs';
+import { e2e, nativeDir, root, sources } from './support/sources.mjs';
 
 const out = `${e2e}/mp4box`;
 const FRAMES = 300;
@@ -57,7 +57,7 @@ function assertContinuous(list, what) {
 before(() => {
   const { video, audio } = sources('640x360', 10);
   rmSync(out, { recursive: true, force: true });
-  execFileSync(`${root}target/release/examples/package`, ['--video', video, '--size', '640x360', '--audio', audio, '--out', out, '--part-ms', '500'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(`${nativeDir}/examples/package`, ['--video', video, '--size', '640x360', '--audio', audio, '--out', out, '--part-ms', '500'], { stdio: ['ignore', 'ignore', 'inherit'] });
 });
 
 test('progressive MP4: both tracks, every sample, continuous timing', () => {

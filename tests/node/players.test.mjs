@@ -15,10 +15,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { startMediaServer } from './support/media_server.mjs';
-import { e2e, root, sources } from './support/sources.mjs';
+import { e2e, nativeDir, root, sources } from './support/sources.mjs';
 import { launchChromium, openPage } from '../bench/browser.mjs';
 
-const packager = `${root}target/release/examples/package`;
+const packager = `${nativeDir}/examples/package`;
 const SIZE = '640x360';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,6 +7,10 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 
 export const root = new URL('../../../', import.meta.url).pathname;
 export const e2e = `${root}target/e2e`;
+/** Native builds (examples, framecast-server): `make` sets FRAMECAST_NATIVE_DIR to its `ci` profile folder. */
+export const nativeDir = process.env.FRAMECAST_NATIVE_DIR ?? `${root}target/release`;
+/** The native build without assembly (the wasm build's reference): FRAMECAST_NATIVE_C_DIR from `make`. */
+export const nativeCDir = process.env.FRAMECAST_NATIVE_C_DIR ?? `${root}target/native-c/release`;
 
 function make(path, args) {
   if (existsSync(path)) return path;
