@@ -34,6 +34,16 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1   # never let anything fetch a browser
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 log() { echo "bootstrap: $*"; }
+# retry CMD...: registry downloads fail now and then (a reset connection, a
+# proxy hiccup); try three times, 5 s then 20 s apart, before giving up.
+retry() {
+  local n=1
+  until "$@"; do
+    [ $n -ge 3 ] && return 1
+    log "attempt $n of '$*' failed; retrying"
+    sleep $((n == 1 ? 5 : 20)); n=$((n + 1))
+  done
+}
 die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
 
 SUDO=""
@@ -51,10 +61,10 @@ APT_UPDATED=0
 apt_install() {  # apt_install PKG... : `apt-get update` once per run, only when something is installed
   log "installing apt packages: $*"
   if [ "$APT_UPDATED" = 0 ]; then
-    $SUDO apt-get update -q
+    retry $SUDO apt-get update -q
     APT_UPDATED=1
   fi
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  retry $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
 }
 apt_missing() {  # prints the given packages that are not installed (one dpkg-query call)
@@ -131,7 +141,7 @@ if [ "$(wb_version)" != "$WASM_BINDGEN_VERSION" ]; then
     force=""; command -v wasm-bindgen >/dev/null 2>&1 && force="--force"
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~6 min)"
     # no --locked: the locked dependency set does not resolve on this registry mirror
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" $force </dev/null
+    retry cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" $force </dev/null
   fi
 fi
 [ "$(wb_version)" = "$WASM_BINDGEN_VERSION" ] || die "wasm-bindgen $WASM_BINDGEN_VERSION not available after install"
@@ -152,7 +162,7 @@ LOCK=tests/package-lock.json
 lockhash=$(sha256sum "$LOCK" tests/package.json | sha256sum | cut -d' ' -f1)
 if [ "$(cat tests/node_modules/.lockhash 2>/dev/null || true)" != "$lockhash" ]; then
   log "installing node modules (npm ci --prefix tests)"
-  npm ci --prefix tests --no-audit --no-fund </dev/null
+  retry npm ci --prefix tests --no-audit --no-fund </dev/null
   echo "$lockhash" > tests/node_modules/.lockhash
 fi
 
