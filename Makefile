@@ -25,6 +25,13 @@ SHELL := /bin/bash
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
 -include target/toolchain.env
+# make ignores a failed remake of an -include'd file; bootstrap writes
+# target/toolchain.env last, so without it the bootstrap failed: stop here.
+ifeq ($(WASM_MODE),)
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+$(error .ci/bootstrap.sh failed (see above); nothing was built)
+endif
+endif
 
 export PATH := $(NODE_BIN_DIR):$(CARGO_BIN_DIR):$(PATH)
 export CARGO_TERM_COLOR ?= never
