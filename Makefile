@@ -24,13 +24,11 @@ SHELL := /bin/bash
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
--include target/toolchain.env
-# make ignores a failed remake of an -include'd file; bootstrap writes
-# target/toolchain.env last, so without it the bootstrap failed: stop here.
-ifeq ($(WASM_MODE),)
+# `include` (not -include): on a clean clone the file is missing, make runs
+# the rule above, and a failed bootstrap stops make before anything is built.
+# `help` and `clean` need no toolchain.
 ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
-$(error .ci/bootstrap.sh failed (see above); nothing was built)
-endif
+include target/toolchain.env
 endif
 
 export PATH := $(NODE_BIN_DIR):$(CARGO_BIN_DIR):$(PATH)
