@@ -29,6 +29,6 @@ pub use live::{
 pub use pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError, VIDEO_TRACK_ID};
 pub use stats::Percentiles;
 pub use upload::{
-    parse_retry_after_ms, Backoff, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind, UploadMethod,
-    UploadQueue, UploadRequest,
+    parse_retry_after_ms, Backoff, DroppedFragment, Outcome, UploadConfig, UploadCounters, UploadEvent, UploadKind,
+    UploadMethod, UploadQueue, UploadRequest,
 };

@@ -16,9 +16,14 @@
 //!   init-required` re-sends the track's init segment then the fragment;
 //! - other 4xx answers reject that upload: a rejected fragment is dropped
 //!   and reported, a rejected init segment or end mark fails the queue;
-//! - the queue is bounded by media duration: when a new fragment would
-//!   exceed [`UploadConfig::max_queue_duration`], the oldest fragments not
-//!   in flight are dropped and reported.
+//! - the queue is bounded by media time per track: when a new fragment
+//!   makes any track's waiting fragments last longer than
+//!   [`UploadConfig::max_queue_duration`], whole fragments are dropped from
+//!   the oldest media time that is not sent yet, the same time span from
+//!   every track (see [`UploadQueue::push_fragment`]), and reported with
+//!   the media time lost. The server sees a gap in fragment numbers and
+//!   times on each track, which it stores as a discontinuity; no track's
+//!   numbers or times go back.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -61,8 +66,10 @@ impl Backoff {
 pub struct UploadConfig {
     /// The stream published to.
     pub stream: StreamName,
-    /// Most media kept waiting to be sent, by fragment duration. Default
-    /// 60 s.
+    /// Most media time kept waiting to be sent, per track: the durations
+    /// of a track's waiting fragments (the one in flight included) add up
+    /// to at most this, for each track alike (audio and video each hold up
+    /// to 60 s by default, not 30 s each). Default 60 s.
     pub max_queue_duration: Timestamp,
     /// Retry timing.
     pub backoff: Backoff,
@@ -165,10 +172,33 @@ pub enum UploadEvent {
     Rejected { path: String, sequence: u64, error: IngestError },
     /// The queue was full: these fragments (oldest first) were dropped
     /// without being sent.
-    Dropped { sequences: Vec<u64>, reason: String },
+    Dropped {
+        /// Their numbers (of any track; see `fragments` for which).
+        sequences: Vec<u64>,
+        /// Why, for people.
+        reason: String,
+        /// Each dropped fragment, oldest first.
+        fragments: Vec<DroppedFragment>,
+        /// The media time lost, in µs: the most any one track lost (the
+        /// tracks lose the same span, to within a fragment boundary).
+        media_us: u64,
+    },
     /// The server refused an init segment or the end mark, or the answer
     /// makes no sense: nothing more can be published. The queue stops.
     Failed { error: IngestError },
+}
+
+/// A fragment the queue dropped unsent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedFragment {
+    /// Its track.
+    pub track: TrackName,
+    /// Its number.
+    pub sequence: u64,
+    /// Its start, in µs of media time.
+    pub start_us: i64,
+    /// Its duration, in µs.
+    pub duration_us: u64,
 }
 
 /// Counters, for stats.
@@ -178,8 +208,11 @@ pub struct UploadCounters {
     pub acknowledged: u64,
     /// Retries (second and later tries).
     pub retries: u64,
-    /// Fragments dropped because the queue was full.
+    /// Fragments dropped because the queue was full (of all tracks).
     pub dropped: u64,
+    /// Media time dropped because the queue was full, in µs: the sum of
+    /// the events' `media_us` (what one track lost, not all tracks added).
+    pub dropped_media_us: u64,
     /// Fragments the server refused.
     pub rejected: u64,
     /// Bytes of acknowledged fragments.
@@ -220,6 +253,10 @@ pub struct UploadQueue {
     fragments: VecDeque<Item>,
     end: Option<u32>,
     in_flight: Option<(u64, InFlight)>,
+    /// The latest media end (µs) of any fragment sent so far: fragments of
+    /// other tracks mostly before it are never dropped, so a drop leaves
+    /// the same gap on every track.
+    sent_end_us: Option<i64>,
     next_id: u64,
     not_before_ms: f64,
     rng: XorShift,
@@ -238,6 +275,7 @@ impl UploadQueue {
             fragments: VecDeque::new(),
             end: None,
             in_flight: None,
+            sent_end_us: None,
             next_id: 1,
             not_before_ms: f64::NEG_INFINITY,
             rng,
@@ -262,9 +300,21 @@ impl UploadQueue {
         self.fragments.len()
     }
 
-    /// Media waiting, in µs (the fragment in flight included).
+    /// Media time waiting, in µs: the most of any track (the sum of that
+    /// track's waiting fragment durations, the one in flight included).
+    /// This is what [`UploadConfig::max_queue_duration`] bounds.
     pub fn queued_duration_us(&self) -> u64 {
-        self.fragments.iter().map(|i| fragment_duration(&i.kind)).sum()
+        self.queued_duration_by_track().into_values().max().unwrap_or(0)
+    }
+
+    /// Media time waiting per track, in µs (the fragment in flight
+    /// included).
+    pub fn queued_duration_by_track(&self) -> BTreeMap<TrackName, u64> {
+        let mut by_track = BTreeMap::new();
+        for item in &self.fragments {
+            *by_track.entry(item.track.clone()).or_insert(0u64) += fragment_duration(&item.kind);
+        }
+        by_track
     }
 
     /// Bytes waiting.
@@ -296,8 +346,18 @@ impl UploadQueue {
         self.inits.insert(track, InitState { body: bytes.into(), content_type, confirmed: false, attempts: 0 });
     }
 
-    /// Queues a fragment. May drop the oldest waiting fragments to stay
-    /// within the bound; returns a [`UploadEvent::Dropped`] when it does.
+    /// Queues a fragment. May drop waiting fragments to keep every track
+    /// within [`UploadConfig::max_queue_duration`]; returns a
+    /// [`UploadEvent::Dropped`] when it does.
+    ///
+    /// What goes: the fragment that starts earliest among those that may
+    /// go (not the one in flight, not the one just queued, not one lying
+    /// mostly before media already sent), and with it every waiting
+    /// fragment of any track whose middle falls in that fragment's time
+    /// span; again until every track fits or nothing more may go. Video
+    /// fragments start with keyframes, so whole GOPs go, and audio loses
+    /// the same span: each track's next fragment the server gets starts
+    /// later than the last one ended, which it marks as a discontinuity.
     pub fn push_fragment(
         &mut self,
         track: TrackName,
@@ -317,29 +377,74 @@ impl UploadQueue {
             attempts: 0,
         });
         let limit = self.config.max_queue_duration.rescale(Timescale::MICROS).ticks.max(0) as u64;
-        let mut dropped = Vec::new();
-        // Never the one in flight (the front, when a fragment is in flight)
-        // nor the newest.
-        let first_droppable = usize::from(self.in_flight.as_ref().is_some_and(|(_, f)| *f == InFlight::Fragment));
-        while self.queued_duration_us() > limit && self.fragments.len() > first_droppable + 1 {
-            if let Some(item) = self.fragments.remove(first_droppable) {
-                if let UploadKind::Fragment { sequence, .. } = item.kind {
-                    dropped.push(sequence);
+        let mut dropped: Vec<DroppedFragment> = Vec::new();
+        while self.queued_duration_us() > limit {
+            let Some((from, to)) = self.drop_window() else { break };
+            let (first, last) = self.droppable_range();
+            let mut index = first;
+            let mut end = last;
+            while index < end {
+                let item = &self.fragments[index];
+                let mid = fragment_middle_us(&item.kind);
+                if (from..to).contains(&mid) {
+                    if let Some(Item {
+                        track, kind: UploadKind::Fragment { sequence, start_us, duration_us }, ..
+                    }) = self.fragments.remove(index)
+                    {
+                        dropped.push(DroppedFragment { track, sequence, start_us, duration_us });
+                    }
+                    end -= 1;
+                } else {
+                    index += 1;
                 }
             }
         }
         if dropped.is_empty() {
             return None;
         }
+        dropped.sort_by_key(|d| (d.start_us, d.sequence));
+        let mut lost_by_track: BTreeMap<&TrackName, u64> = BTreeMap::new();
+        for d in &dropped {
+            *lost_by_track.entry(&d.track).or_insert(0) += d.duration_us;
+        }
+        let media_us = lost_by_track.into_values().max().unwrap_or(0);
         self.counters.dropped += dropped.len() as u64;
+        self.counters.dropped_media_us += media_us;
         Some(UploadEvent::Dropped {
             reason: format!(
-                "upload queue over {} ms of media: dropped {} unsent fragment(s); the network is slower than the stream",
+                "upload queue over {} ms of media per track: dropped {} unsent fragment(s), {} ms of media; the network is slower than the stream",
                 limit / 1000,
-                dropped.len()
+                dropped.len(),
+                media_us / 1000
             ),
-            sequences: dropped,
+            sequences: dropped.iter().map(|d| d.sequence).collect(),
+            fragments: dropped,
+            media_us,
         })
+    }
+
+    /// The queue positions that may be dropped: not the fragment in flight
+    /// (the front, when a fragment is in flight) nor the newest.
+    fn droppable_range(&self) -> (usize, usize) {
+        let first = usize::from(self.in_flight.as_ref().is_some_and(|(_, f)| *f == InFlight::Fragment));
+        (first, self.fragments.len().saturating_sub(1).max(first))
+    }
+
+    /// The media time span (µs, from, to) to drop next: that of the
+    /// earliest-starting droppable fragment whose middle is not before
+    /// media already sent, starting no earlier than that.
+    fn drop_window(&self) -> Option<(i64, i64)> {
+        let (first, last) = self.droppable_range();
+        let floor = self.sent_end_us.unwrap_or(i64::MIN);
+        self.fragments
+            .range(first..last)
+            .filter_map(|item| match item.kind {
+                UploadKind::Fragment { start_us, duration_us, .. } if fragment_middle_us(&item.kind) >= floor => {
+                    Some((start_us.max(floor), start_us.saturating_add(duration_us as i64)))
+                }
+                _ => None,
+            })
+            .min()
     }
 
     /// Queues the end mark, sent after every queued fragment.
@@ -391,6 +496,10 @@ impl UploadQueue {
             item.attempts += 1;
             self.next_id += 1;
             self.in_flight = Some((id, InFlight::Fragment));
+            if let UploadKind::Fragment { start_us, duration_us, .. } = item.kind {
+                let end = start_us.saturating_add(duration_us as i64);
+                self.sent_end_us = Some(self.sent_end_us.map_or(end, |e| e.max(end)));
+            }
             return Some(UploadRequest {
                 id,
                 method: self.config.method.as_str(),
@@ -577,6 +686,14 @@ impl UploadQueue {
 fn fragment_duration(kind: &UploadKind) -> u64 {
     match kind {
         UploadKind::Fragment { duration_us, .. } => *duration_us,
+        _ => 0,
+    }
+}
+
+/// The middle of a fragment's media time span, in µs.
+fn fragment_middle_us(kind: &UploadKind) -> i64 {
+    match kind {
+        UploadKind::Fragment { start_us, duration_us, .. } => start_us.saturating_add((*duration_us / 2) as i64),
         _ => 0,
     }
 }
@@ -894,6 +1011,208 @@ mod tests {
         });
         assert_eq!(paths, ["/streams/cam/video/3.m4s", "/streams/cam/video/4.m4s"]);
         assert_eq!(q.counters().dropped, 1);
+    }
+
+    fn audio() -> TrackName {
+        TrackName::new("audio").unwrap()
+    }
+
+    /// Video fragments of 2 s and AAC fragments of 94 frames of 1024
+    /// samples at 48 kHz (2.005333 s, so their boundaries drift against
+    /// the video's), interleaved in the order a publisher makes them
+    /// (whichever ends first), those that end by `to_s` seconds.
+    fn av_fragments(to_s: i64) -> Vec<(TrackName, u64, i64, u64)> {
+        const AUDIO_US: i64 = 94 * 1024 * 1_000_000 / 48_000;
+        let mut made = Vec::new();
+        let (mut v, mut a) = (0i64, 0i64);
+        loop {
+            let (v_end, a_end) = ((v + 1) * 2_000_000, (a + 1) * AUDIO_US);
+            if v_end.min(a_end) > to_s * 1_000_000 {
+                break;
+            }
+            if v_end <= a_end {
+                made.push((video(), v as u64 + 1, v * 2_000_000, 2_000_000));
+                v += 1;
+            } else {
+                made.push((audio(), a as u64 + 1, a * AUDIO_US, AUDIO_US as u64));
+                a += 1;
+            }
+        }
+        made
+    }
+
+    fn av_queue(max_ms: i64) -> UploadQueue {
+        let mut config = UploadConfig::new(stream());
+        config.max_queue_duration = Timestamp::from_millis(max_ms);
+        let mut q = UploadQueue::new(config);
+        q.set_init(video(), vec![1], CONTENT_TYPE_VIDEO_MP4);
+        q.set_init(audio(), vec![2], crate::ingest::routes::CONTENT_TYPE_AUDIO_MP4);
+        q
+    }
+
+    type Indexes = BTreeMap<TrackName, crate::ingest::TrackIndex>;
+
+    /// Answers every request (after any back-off) like a server that
+    /// stores everything, feeding each fragment sent to the track's
+    /// [`TrackIndex`], which refuses what the real server refuses; returns
+    /// how many fragments went.
+    fn serve(q: &mut UploadQueue, indexes: &mut Indexes) -> usize {
+        let now = 1e9;
+        let mut sent = 0;
+        while let Some(r) = q.next_request(now) {
+            let body = match r.kind {
+                UploadKind::Init => init_ack(),
+                UploadKind::Fragment { sequence, start_us, duration_us } => {
+                    let track = r.track.clone().unwrap();
+                    let ix = indexes
+                        .entry(track.clone())
+                        .or_insert_with(|| crate::ingest::TrackIndex::new(track, Timescale::MICROS));
+                    let facts = crate::ingest::FragmentFacts::new(start_us, duration_us, Timescale::MICROS, 1, true, 4);
+                    let record = ix.admit(sequence, &facts, 0).expect("the server takes it");
+                    ix.push(record).unwrap();
+                    sent += 1;
+                    fragment_ack(sequence)
+                }
+                UploadKind::End => unreachable!(),
+            };
+            q.on_response(r.id, now, ok(&body));
+        }
+        assert!(q.is_idle());
+        sent
+    }
+
+    fn serve_all(q: &mut UploadQueue) -> Indexes {
+        let mut indexes = Indexes::new();
+        serve(q, &mut indexes);
+        indexes
+    }
+
+    #[test]
+    fn the_bound_is_media_time_per_track_not_the_sum_over_tracks() {
+        // 45 s of audio and video waiting (a 45 s outage) fits the default
+        // 60 s: the old sum over tracks (90 s) dropped a third of it.
+        let mut q = av_queue(60_000);
+        let made = av_fragments(60);
+        let (outage, rest) = made.split_at(made.iter().position(|f| f.2 + f.3 as i64 > 45_000_000).unwrap());
+        for (track, seq, start, dur) in outage.iter().cloned() {
+            assert_eq!(q.push_fragment(track, seq, start, dur, vec![0; 4], 0.0), None, "nothing dropped at {start} µs");
+        }
+        let by_track = q.queued_duration_by_track();
+        assert_eq!(by_track[&video()], 44_000_000);
+        assert_eq!(by_track[&audio()], 22 * 2_005_333);
+        assert_eq!(q.queued_duration_us(), 22 * 2_005_333, "the longest track, not the sum");
+        // Up to the bound on each track, still nothing goes.
+        for (track, seq, start, dur) in rest.iter().cloned() {
+            assert_eq!(q.push_fragment(track, seq, start, dur, vec![0; 4], 0.0), None);
+        }
+        assert_eq!(q.counters().dropped, 0);
+        let indexes = serve_all(&mut q);
+        assert_eq!(indexes[&video()].len(), 30);
+        assert_eq!(indexes[&video()].discontinuities(), 0);
+        assert_eq!(indexes[&audio()].discontinuities(), 0);
+    }
+
+    #[test]
+    fn past_the_bound_the_same_oldest_span_goes_from_both_tracks() {
+        // Nothing goes out (an outage) while 30 s of media is made, with a
+        // 10 s bound per track.
+        let mut q = av_queue(10_000);
+        let mut events = Vec::new();
+        for (track, seq, start, dur) in av_fragments(30) {
+            events.extend(q.push_fragment(track.clone(), seq, start, dur, vec![0; 4], 0.0));
+            for (t, d) in q.queued_duration_by_track() {
+                assert!(d <= 10_000_000, "{t} holds {d} µs after fragment {seq} of {track}");
+            }
+        }
+        let mut dropped = Vec::new();
+        let mut media_us = 0;
+        for e in &events {
+            let UploadEvent::Dropped { sequences, fragments, media_us: lost, reason } = e else { panic!("{e:?}") };
+            assert_eq!(sequences, &fragments.iter().map(|f| f.sequence).collect::<Vec<_>>());
+            assert!(reason.contains("per track"), "{reason}");
+            // Each drop takes one video GOP and the audio of the same span.
+            let video_lost: u64 = fragments.iter().filter(|f| f.track == video()).map(|f| f.duration_us).sum();
+            let audio_lost: u64 = fragments.iter().filter(|f| f.track == audio()).map(|f| f.duration_us).sum();
+            assert_eq!(*lost, video_lost.max(audio_lost));
+            assert!(video_lost.abs_diff(audio_lost) <= 2_005_333, "{fragments:?}");
+            media_us += lost;
+            dropped.extend(fragments.iter().cloned());
+        }
+        assert_eq!(q.counters().dropped, dropped.len() as u64);
+        assert_eq!(q.counters().dropped_media_us, media_us);
+        let lost = |t: TrackName| -> Vec<u64> { dropped.iter().filter(|f| f.track == t).map(|f| f.sequence).collect() };
+        // The oldest go: video 1..=10 (0-20 s), audio 1..=10 (0-20.05 s).
+        assert_eq!(lost(video()), (1..=10).collect::<Vec<_>>());
+        assert_eq!(lost(audio()), (1..=10).collect::<Vec<_>>());
+        assert_eq!(media_us, 20_053_330);
+        // The server takes the rest: one gap on each track, at the same time.
+        let indexes = serve_all(&mut q);
+        for ix in indexes.values() {
+            assert_eq!(ix.discontinuities(), 0, "the first fragment it gets starts the track");
+            let first = &ix.records()[0];
+            assert!((20_000_000..=20_053_334).contains(&first.start), "{:?}", first);
+        }
+    }
+
+    #[test]
+    fn drops_leave_a_marked_gap_on_every_track_and_never_what_was_sent() {
+        let mut q = av_queue(8_000);
+        let made = av_fragments(40);
+        let phase = |from_s: i64, to_s: i64| {
+            made.iter().filter(move |f| (from_s * 1_000_000..to_s * 1_000_000).contains(&f.2)).cloned()
+        };
+        // 6 s goes through.
+        for (track, seq, start, dur) in phase(0, 6) {
+            assert!(q.push_fragment(track, seq, start, dur, vec![0; 4], 0.0).is_none());
+        }
+        let mut indexes = serve_all(&mut q);
+        // Then a fragment goes out and hangs (the network is down) while
+        // 20 s more is made.
+        let mut events = Vec::new();
+        let mut hanging = None;
+        for (track, seq, start, dur) in phase(6, 26) {
+            events.extend(q.push_fragment(track, seq, start, dur, vec![0; 4], 0.0));
+            if hanging.is_none() {
+                hanging = q.next_request(0.0);
+            }
+        }
+        let hanging = hanging.unwrap();
+        let (UploadKind::Fragment { sequence: hung, .. }, Some(hung_track)) = (&hanging.kind, &hanging.track) else {
+            panic!("{hanging:?}")
+        };
+        assert!(!events.is_empty());
+        for e in &events {
+            let UploadEvent::Dropped { fragments, .. } = e else { panic!("{e:?}") };
+            assert!(!fragments.iter().any(|f| &f.track == hung_track && f.sequence == *hung));
+            // Nothing lying mostly before what was sent goes (the video
+            // fragment in flight ends at 8 s): the audio fragment beside
+            // it stays.
+            for f in fragments {
+                assert!(f.start_us + f.duration_us as i64 / 2 >= 8_000_000, "{f:?}");
+            }
+        }
+        // The network is back: the rest goes, then more media, sent as made.
+        let r = q.on_response(hanging.id, 0.0, Outcome::Network("reset"));
+        assert!(matches!(r[0], UploadEvent::Retry { .. }));
+        assert!(serve(&mut q, &mut indexes) > 0);
+        for (track, seq, start, dur) in phase(26, 40) {
+            assert!(q.push_fragment(track, seq, start, dur, vec![0; 4], 0.0).is_none());
+            serve(&mut q, &mut indexes);
+        }
+        // One marked gap on each track, over the same span to within a
+        // fragment boundary.
+        let gap = |t: TrackName| {
+            let ix = &indexes[&t];
+            assert_eq!(ix.discontinuities(), 1, "{t}: one marked gap");
+            assert!(ix.missing() > 0, "{t}: numbers skipped");
+            let w = ix.records().windows(2).find(|w| w[1].discontinuity).unwrap();
+            let (end, next) = (w[0].start + w[0].duration as i64, w[1].start);
+            assert!(next > end, "{t}: a time gap");
+            (end, next)
+        };
+        let (v, a) = (gap(video()), gap(audio()));
+        assert!(v.0.abs_diff(a.0) < 2_005_334 && v.1.abs_diff(a.1) < 2_005_334, "video gap {v:?}, audio gap {a:?}");
+        assert_eq!(v.0, 8_000_000, "video continues to the fragment in flight");
     }
 
     #[test]
