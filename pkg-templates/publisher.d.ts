@@ -91,7 +91,9 @@ export interface PublishedFragment {
  * Something went wrong but publishing goes on: a retry, dropped or refused
  * fragments (`rejected` carries the server's ingest code), a frame the
  * worker could not use (`invalid-frame`, or another FramecastError code),
- * no way to read the microphone.
+ * no way to read the microphone. `dropped` (the upload queue held more than
+ * `maxQueueDuration` of media on a track) has `fragments`
+ * (`{ track, sequence, start, duration }`, µs) and `mediaMs`, the media time lost.
  */
 export interface PublisherWarning {
   code: 'retry' | 'dropped' | 'rejected' | 'no-audio-capture' | 'audio-suspended' | ErrorCode;

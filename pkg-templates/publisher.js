@@ -374,7 +374,7 @@ export class Publisher {
       case 'rejected':
       case 'dropped':
         if (ev.type !== 'retry') console.warn(`framecast publisher: ${ev.message}`);
-        if (ev.type === 'dropped') for (const s of ev.sequences) for (const t of ['video', 'audio']) this.#made.delete(`${t}/${s}`);
+        if (ev.type === 'dropped') for (const f of ev.fragments) this.#made.delete(`${f.track}/${f.sequence}`);
         this.#emit('warning', { code: ev.type, ...ev });
         break;
       case 'failed':

@@ -75,7 +75,10 @@ export interface PublishSessionConfig {
   filter?: "lanczos3" | "bilinear";
   /** Target fragment duration, 100 to 20000; default 2000. Keyframes are placed to fit. */
   fragmentDuration?: number;
-  /** Most media waiting to upload before the oldest fragments are dropped; default 60000. */
+  /**
+   * Most media time waiting to upload per track (audio and video each), in ms; default 60000.
+   * Past it the oldest unsent GOP goes, with the audio of the same span (a `dropped` event).
+   */
   maxQueueDuration?: number;
   /** Time allowed for one upload request; default 15000. */
   requestTimeout?: number;
@@ -91,6 +94,8 @@ export interface PublishSessionConfig {
  * An event of `PublishSession.onEvent`: `video` (the encoder started: its settings and the
  * camera's `input` size), `fragment` (made), `init` / `ack` (acknowledged), `ended`, and the
  * upload queue's `retry`, `dropped`, `rejected` and `failed` (with the server's ingest `code`).
+ * `dropped` has `sequences`, `fragments` (`{ track, sequence, start, duration }`, µs) and
+ * `mediaMs`, the media time lost.
  */
 export interface PublishSessionEvent {
   type: "video" | "fragment" | "init" | "ack" | "ended" | "retry" | "dropped" | "rejected" | "failed";
@@ -116,6 +121,8 @@ export interface PublishSessionStats {
   /** Bits per second over the last 10 fragments. */
   bitrate: number;
   fragmentsMade: number; fragmentsAcknowledged: number; fragmentsDropped: number; fragmentsRejected: number;
+  /** Media time dropped from the upload queue, in ms (what one track lost, not the tracks added). */
+  droppedMediaMs: number;
   retries: number;
   queueFragments: number; queueDurationMs: number; queueBytes: number;
   /** From the capture of a fragment's last frame to its acknowledgement. */
@@ -481,8 +488,13 @@ impl Shared {
             UploadEvent::Rejected { path, sequence, error } => {
                 json!({"type": "rejected", "path": path, "sequence": sequence, "code": error.code, "message": event.to_string()})
             }
-            UploadEvent::Dropped { sequences, .. } => {
-                json!({"type": "dropped", "sequences": sequences, "message": event.to_string()})
+            UploadEvent::Dropped { sequences, fragments, media_us, .. } => {
+                // issue 19: which track each dropped fragment was of, and the media time lost.
+                let fragments: Vec<Value> = fragments
+                    .iter()
+                    .map(|d| json!({"track": d.track.as_str(), "sequence": d.sequence, "start": d.start_us, "duration": d.duration_us}))
+                    .collect();
+                json!({"type": "dropped", "sequences": sequences, "fragments": fragments, "mediaMs": *media_us as f64 / 1000.0, "message": event.to_string()})
             }
             UploadEvent::Failed { error } => {
                 json!({"type": "failed", "code": error.code, "message": event.to_string()})
@@ -505,6 +517,7 @@ impl Shared {
             "bitrate": bitrate.round(),
             "fragmentsMade": self.fragments_made, "fragmentsAcknowledged": c.acknowledged,
             "fragmentsDropped": c.dropped, "fragmentsRejected": c.rejected, "retries": c.retries,
+            "droppedMediaMs": c.dropped_media_us as f64 / 1000.0,
             "queueFragments": self.queue.queued_fragments(), "queueDurationMs": self.queue.queued_duration_us() / 1000,
             "queueBytes": self.queue.queued_bytes(),
             "ackLatencyMsP50": self.ack_ms.percentile(50.0), "ackLatencyMsP95": self.ack_ms.percentile(95.0),
