@@ -5,7 +5,8 @@
 //
 // --runs N   runs per encoder (default: 5; 3 for ffmpeg.wasm), timed runs of the
 //            muxer, and live publishing runs (default 3)
-// --quick    30 frames and 1 run per encoder, 1 publishing run of 10 s
+// --quick    30 frames and 1 run per encoder, 1 publishing run of 10 s, a 2 min soak
+//            (unless SOAK_MIN says otherwise)
 //            (development only: numbers are cold)
 // --only     comma-separated encoder ids or id prefixes (native_c, native_asm,
 //            wasm_node, wasm_chromium, ffmpeg_wasm, ffmpeg_native, ...),
@@ -18,7 +19,10 @@
 //            60 s of MP3 -> AAC in MP4 and of WAV -> Ogg Opus; beside them native ffmpeg
 //            and ffmpeg.wasm), or
 //            `publish` for the live publishing benchmark (tests/bench/publish.mjs:
-//            the demo page publishing 720p to framecast-server), which runs last
+//            the demo page publishing 720p to framecast-server), or
+//            `soak` for publisher endurance (tests/bench/soak.mjs: a SOAK_MIN-minute,
+//            default 30, 720p publish with audio, memory measured with no DevTools
+//            client), which runs last
 // --sizes    comma-separated size labels (720p, 480p)
 //
 // Prints a markdown table and `bench: key = value` lines to stdout (progress
@@ -39,6 +43,7 @@ import {
 import * as prepWork from './prep.mjs';
 import * as audioWork from './audio.mjs';
 import { publishBench, publishLines, printPublishTable, PUBLISH_NEEDS } from './publish.mjs';
+import { soakBench, soakLines, printSoakTable, soakMinutes, SOAK_NEEDS } from './soak.mjs';
 
 const args = parseArgs(process.argv.slice(2), { runs: Number, quick: Boolean, only: String, sizes: String });
 if (args.runs !== undefined && !(Number.isInteger(args.runs) && args.runs >= 1)) {
@@ -78,6 +83,7 @@ const wanted = (id) => !args.only || args.only.split(',').some((w) => id === w |
 const encodersWanted = ENCODERS.some((e) => wanted(e.id));
 const muxWanted = wanted('mux');
 const publishWanted = wanted('publish');
+const soakWanted = wanted('soak');
 const prepWanted = wanted('prep');
 const audioWanted = wanted('audio');
 const sizes = SIZES.filter((s) => !args.sizes || args.sizes.split(',').includes(s.label));
@@ -176,6 +182,7 @@ async function main() {
   }
   if (muxWanted) needed.push([MUX_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   if (publishWanted) needed.push(...PUBLISH_NEEDS);
+  if (soakWanted) needed.push(...SOAK_NEEDS);
   if (prepWanted) needed.push([PREP_NATIVE, 'make native'], [PKG_NODE, 'make pkg'], [PKG_WEB_WASM, 'make pkg']);
   if (audioWanted) needed.push([AUDIO_NATIVE, 'make native'], [PKG_NODE, 'make pkg']);
   requireBuilt(needed);
@@ -305,11 +312,22 @@ async function main() {
     }
   }
 
-  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio);
+  // Publisher endurance after everything (SOAK_MIN minutes; Chromium without DevTools).
+  let soak = null;
+  if (soakWanted) {
+    try {
+      soak = await soakBench({ minutes: quick && !process.env.SOAK_MIN ? 2 : soakMinutes(), log });
+    } catch (e) {
+      soak = { error: String(e?.message ?? e) };
+      log(`soak FAILED: ${soak.error}`);
+    }
+  }
+
+  report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio, soak);
   const prepFailed = prep && Object.values(prep).some((side) => side.error);
   const audioFailed = audio && audioFailures(audio).length > 0;
   return results.some((r) => r.error) || (mux && (mux.native.error || mux.wasm.error)) || publish?.error || prepFailed ||
-    audioFailed ? 1 : 0;
+    audioFailed || soak?.error ? 1 : 0;
 }
 
 /**
@@ -615,7 +633,7 @@ async function muxBench() {
   return out;
 }
 
-function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio) {
+function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish, prep, audio, soak) {
   const get = (id, size) => results.find((r) => r.id === id && r.size === size && !r.error);
   const fmt = (x, d) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
 
@@ -647,6 +665,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
   if (prep) prepTable(prep, machine);
   if (audio) audioTable(audio, machine);
   if (publish && !publish.error) printPublishTable(publish, machine);
+  if (soak && !soak.error) printSoakTable(soak, machine);
 
   // Machine-readable lines.
   const lines = {};
@@ -741,6 +760,13 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
     }
   }
   if (publish?.error) console.log(`bench: FAILED publish: ${publish.error.split('\n')[0]}`);
+  if (soak && !soak.error) {
+    for (const [k, v] of Object.entries(soakLines(soak))) {
+      lines[k] = v;
+      console.log(`bench: ${k} = ${v}`);
+    }
+  }
+  if (soak?.error) console.log(`bench: FAILED soak: ${soak.error.split('\n')[0]}`);
   for (const r of results.filter((x) => x.warning)) console.log(`bench: WARNING ${r.id} ${r.size}: ${r.warning}`);
   for (const r of results.filter((x) => x.error)) console.log(`bench: FAILED ${r.id} ${r.size}: ${r.error.split('\n')[0]}`);
 
@@ -770,6 +796,7 @@ function report(machine, chromiumVersion, ffmpegWasmLoadMs, inputs, mux, publish
     prep,
     audio,
     publish,
+    soak,
     lines,
   };
   fs.mkdirSync(OUT_DIR, { recursive: true });
