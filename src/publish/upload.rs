@@ -180,7 +180,9 @@ pub enum UploadEvent {
         /// Each dropped fragment, oldest first.
         fragments: Vec<DroppedFragment>,
         /// The media time lost, in µs: the most any one track lost (the
-        /// tracks lose the same span, to within a fragment boundary).
+        /// tracks lose the same span, to within a fragment boundary). A
+        /// fragment dropped because its span went from the other tracks
+        /// before it was queued adds nothing (that time was counted).
         media_us: u64,
     },
     /// The server refused an init segment or the end mark, or the answer
@@ -257,6 +259,9 @@ pub struct UploadQueue {
     /// other tracks mostly before it are never dropped, so a drop leaves
     /// the same gap on every track.
     sent_end_us: Option<i64>,
+    /// The end (µs) of the latest media span dropped: a fragment of a
+    /// track that lags behind (pushed after the span went) is dropped too.
+    dropped_until_us: Option<i64>,
     next_id: u64,
     not_before_ms: f64,
     rng: XorShift,
@@ -276,6 +281,7 @@ impl UploadQueue {
             end: None,
             in_flight: None,
             sent_end_us: None,
+            dropped_until_us: None,
             next_id: 1,
             not_before_ms: f64::NEG_INFINITY,
             rng,
@@ -354,7 +360,9 @@ impl UploadQueue {
     /// go (not the one in flight, not the one just queued, not one lying
     /// mostly before media already sent), and with it every waiting
     /// fragment of any track whose middle falls in that fragment's time
-    /// span; again until every track fits or nothing more may go. Video
+    /// span (the one just queued included); again until every track fits
+    /// or nothing more may go. A fragment queued after the span it lies in
+    /// went from the other tracks goes at once. Video
     /// fragments start with keyframes, so whole GOPs go, and audio loses
     /// the same span: each track's next fragment the server gets starts
     /// later than the last one ended, which it marks as a discontinuity.
@@ -367,47 +375,41 @@ impl UploadQueue {
         bytes: Vec<u8>,
         now_ms: f64,
     ) -> Option<UploadEvent> {
-        let content_type = self.inits.get(&track).map_or(CONTENT_TYPE_VIDEO_MP4, |i| i.content_type);
-        self.fragments.push_back(Item {
-            track,
-            kind: UploadKind::Fragment { sequence, start_us, duration_us },
-            body: bytes.into(),
-            content_type,
-            queued_ms: now_ms,
-            attempts: 0,
-        });
         let limit = self.config.max_queue_duration.rescale(Timescale::MICROS).ticks.max(0) as u64;
         let mut dropped: Vec<DroppedFragment> = Vec::new();
+        let floor = self.sent_end_us.unwrap_or(i64::MIN);
+        let mid = start_us.saturating_add((duration_us / 2) as i64);
+        // A fragment whose span went from the other tracks already goes
+        // too (that media time is lost already: not counted again).
+        let mut late = None;
+        if self.dropped_until_us.is_some_and(|until| (floor..until).contains(&mid)) {
+            late = Some(DroppedFragment { track, sequence, start_us, duration_us });
+        } else {
+            let content_type = self.inits.get(&track).map_or(CONTENT_TYPE_VIDEO_MP4, |i| i.content_type);
+            self.fragments.push_back(Item {
+                track,
+                kind: UploadKind::Fragment { sequence, start_us, duration_us },
+                body: bytes.into(),
+                content_type,
+                queued_ms: now_ms,
+                attempts: 0,
+            });
+        }
         while self.queued_duration_us() > limit {
             let Some((from, to)) = self.drop_window() else { break };
-            let (first, last) = self.droppable_range();
-            let mut index = first;
-            let mut end = last;
-            while index < end {
-                let item = &self.fragments[index];
-                let mid = fragment_middle_us(&item.kind);
-                if (from..to).contains(&mid) {
-                    if let Some(Item {
-                        track, kind: UploadKind::Fragment { sequence, start_us, duration_us }, ..
-                    }) = self.fragments.remove(index)
-                    {
-                        dropped.push(DroppedFragment { track, sequence, start_us, duration_us });
-                    }
-                    end -= 1;
-                } else {
-                    index += 1;
-                }
-            }
+            self.drop_span(from, to, &mut dropped);
+            self.dropped_until_us = Some(self.dropped_until_us.map_or(to, |u| u.max(to)));
         }
-        if dropped.is_empty() {
-            return None;
-        }
-        dropped.sort_by_key(|d| (d.start_us, d.sequence));
         let mut lost_by_track: BTreeMap<&TrackName, u64> = BTreeMap::new();
         for d in &dropped {
             *lost_by_track.entry(&d.track).or_insert(0) += d.duration_us;
         }
         let media_us = lost_by_track.into_values().max().unwrap_or(0);
+        dropped.extend(late);
+        if dropped.is_empty() {
+            return None;
+        }
+        dropped.sort_by_key(|d| (d.start_us, d.sequence));
         self.counters.dropped += dropped.len() as u64;
         self.counters.dropped_media_us += media_us;
         Some(UploadEvent::Dropped {
@@ -423,11 +425,28 @@ impl UploadQueue {
         })
     }
 
-    /// The queue positions that may be dropped: not the fragment in flight
-    /// (the front, when a fragment is in flight) nor the newest.
+    /// The queue positions whose spans may be dropped: not the fragment in
+    /// flight (the front, when a fragment is in flight) nor the newest.
     fn droppable_range(&self) -> (usize, usize) {
         let first = usize::from(self.in_flight.as_ref().is_some_and(|(_, f)| *f == InFlight::Fragment));
         (first, self.fragments.len().saturating_sub(1).max(first))
+    }
+
+    /// Removes every fragment that may go (not the one in flight) whose
+    /// middle is in `from..to` µs, into `dropped`.
+    fn drop_span(&mut self, from: i64, to: i64, dropped: &mut Vec<DroppedFragment>) {
+        let (mut index, _) = self.droppable_range();
+        while index < self.fragments.len() {
+            if !(from..to).contains(&fragment_middle_us(&self.fragments[index].kind)) {
+                index += 1;
+                continue;
+            }
+            if let Some(Item { track, kind: UploadKind::Fragment { sequence, start_us, duration_us }, .. }) =
+                self.fragments.remove(index)
+            {
+                dropped.push(DroppedFragment { track, sequence, start_us, duration_us });
+            }
+        }
     }
 
     /// The media time span (µs, from, to) to drop next: that of the
@@ -1213,6 +1232,59 @@ mod tests {
         let (v, a) = (gap(video()), gap(audio()));
         assert!(v.0.abs_diff(a.0) < 2_005_334 && v.1.abs_diff(a.1) < 2_005_334, "video gap {v:?}, audio gap {a:?}");
         assert_eq!(v.0, 8_000_000, "video continues to the fragment in flight");
+    }
+
+    #[test]
+    fn a_fragment_queued_after_its_span_went_goes_too_and_the_newest_goes_with_its_span() {
+        let push = |q: &mut UploadQueue, track: TrackName, seq: u64, start_ms: i64| {
+            q.push_fragment(track, seq, start_ms * 1000, 1_000_000, vec![0; 4], 0.0)
+        };
+        // Audio lags: video 1..=4 are queued (nothing goes out) before audio
+        // 1; with a 3 s bound video 1 goes, then audio 1, queued after its
+        // span went, goes at once, and the media time is not counted twice.
+        let mut q = av_queue(3_000);
+        for seq in 1..=3 {
+            assert!(push(&mut q, video(), seq, (seq as i64 - 1) * 1000).is_none());
+        }
+        let ev = push(&mut q, video(), 4, 3000).unwrap();
+        assert!(
+            matches!(&ev, UploadEvent::Dropped { sequences, media_us: 1_000_000, .. } if sequences == &[1]),
+            "{ev:?}"
+        );
+        let ev = push(&mut q, audio(), 1, 10).unwrap();
+        let UploadEvent::Dropped { fragments, media_us, .. } = &ev else { panic!("{ev:?}") };
+        assert_eq!((fragments[0].track.clone(), fragments[0].sequence, *media_us), (audio(), 1, 0));
+        assert!(push(&mut q, audio(), 2, 1010).is_none(), "the next span stays");
+        assert_eq!((q.counters().dropped, q.counters().dropped_media_us), (2, 1_000_000));
+
+        // Audio leads: with a 1 s bound and video 2 in flight, audio 3 is
+        // queued, then video 3 (the newest) pushes video over the bound:
+        // the earliest span that may go is audio 3's, and video 3, in it,
+        // goes too.
+        let mut q = av_queue(1_000);
+        assert!(push(&mut q, video(), 1, 0).is_none());
+        assert!(push(&mut q, audio(), 1, 10).is_none());
+        let mut indexes = serve_all(&mut q);
+        assert!(push(&mut q, video(), 2, 1000).is_none());
+        let flying = q.next_request(0.0).unwrap();
+        assert!(push(&mut q, audio(), 2, 1010).is_none(), "beside what is in flight: stays");
+        assert!(push(&mut q, audio(), 3, 2010).is_none());
+        let ev = push(&mut q, video(), 3, 2000).unwrap();
+        let UploadEvent::Dropped { fragments, .. } = &ev else { panic!("{ev:?}") };
+        let lost: Vec<_> = fragments.iter().map(|f| (f.track.as_str(), f.sequence)).collect();
+        assert_eq!(lost, [("video", 3), ("audio", 3)]);
+        q.on_response(flying.id, 0.0, ok(&fragment_ack(2)));
+        // Video 2 was stored outside serve(): store it in the index too.
+        let facts = crate::ingest::FragmentFacts::new(1_000_000, 1_000_000, Timescale::MICROS, 1, true, 4);
+        let ix = indexes.get_mut(&video()).unwrap();
+        let record = ix.admit(2, &facts, 0).unwrap();
+        ix.push(record).unwrap();
+        serve(&mut q, &mut indexes);
+        assert!(push(&mut q, video(), 4, 3000).is_none() && push(&mut q, audio(), 4, 3010).is_none());
+        serve(&mut q, &mut indexes);
+        for ix in indexes.values() {
+            assert_eq!((ix.discontinuities(), ix.missing()), (1, 1), "{}: one gap, fragment 3", ix.track());
+        }
     }
 
     #[test]
