@@ -11,14 +11,15 @@
 // - a small `maxQueueDuration` (3 s, 1 s fragments) through 8 s offline:
 //   whole fragments of both tracks are dropped, with `dropped` warnings
 //   carrying the media time lost; the server marks one discontinuity per
-//   track and hls.js plays the ended stream across the gap.
+//   run of dropped fragments, at the same time on both tracks, and hls.js
+//   plays the ended stream across the gap.
 //
 // With the old bound (the sum over both tracks, so 30 s of media with the
 // default 60 s) the two 45 s outages dropped about 15 s of each track.
 // The three run at once, each with its own server (2 cores: about 75 s).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2e, root } from './support/sources.mjs';
 import { startMediaServer } from './support/media_server.mjs';
@@ -117,6 +118,15 @@ async function tracks(origin, stream) {
   return { info, video: info.tracks.find((x) => x.name === 'video'), audio: info.tracks.find((x) => x.name === 'audio') };
 }
 
+/** The stored fragments of `track` that start a discontinuity: number, start and the previous one's end (µs). */
+function gaps(dataDir, stream, track) {
+  const records = readFileSync(`${dataDir}/streams/${stream}/index.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'fragment' && l.track === track);
+  return records.flatMap((r, i) => (r.discontinuity
+    ? [{ sequence: r.sequence, start: r.producerTimestamp, previous: records[i - 1] && [records[i - 1].sequence, records[i - 1].producerTimestamp + (records[i - 1].duration * 1e6) / records[i - 1].timescale] }]
+    : []));
+}
+
 /** Every fragment the publisher made is on the server, numbered 1.., no gap, no discontinuity. */
 async function assertNothingLost(origin, stream, run) {
   const { stats } = run.result;
@@ -190,10 +200,12 @@ describe('publisher through outages', { concurrency: 3 }, () => {
     assert.ok(dropped.length > 0, 'dropped warnings');
     const fragments = dropped.flatMap((w) => w.fragments);
     for (const w of dropped) {
-      assert.ok(w.mediaMs > 0 && w.fragments.length > 0, JSON.stringify(w));
+      assert.ok(w.fragments.length > 0, JSON.stringify(w));
       assert.match(w.message, /per track/);
+      // What one track lost (a fragment queued after its span went from
+      // the other track is not counted again).
       const perTrack = (name) => w.fragments.filter((f) => f.track === name).reduce((a, f) => a + f.duration, 0);
-      assert.equal(w.mediaMs * 1000, Math.max(perTrack('video'), perTrack('audio')), 'mediaMs is what one track lost');
+      assert.ok(w.mediaMs * 1000 <= Math.max(perTrack('video'), perTrack('audio')), JSON.stringify(w));
     }
     assert.equal(stats.fragmentsDropped, fragments.length, 'the counter matches the events');
     assert.ok(Math.abs(stats.droppedMediaMs - dropped.reduce((a, w) => a + w.mediaMs, 0)) < 1e-6);
@@ -201,26 +213,38 @@ describe('publisher through outages', { concurrency: 3 }, () => {
     assert.ok(stats.droppedMediaMs >= 3000, `${stats.droppedMediaMs} ms of media dropped`);
 
     const { video, audio } = await tracks(srv.origin, 'small');
-    const lost = (name) => fragments.filter((f) => f.track === name);
-    assert.ok(lost('video').length > 0 && lost('audio').length > 0, 'both tracks lost fragments');
+    const lost = (name) => fragments.filter((f) => f.track === name).sort((x, y) => x.sequence - y.sequence);
+    // Runs of consecutive dropped numbers: one gap each. (Besides the
+    // offline span, a loaded machine can stall an upload past 3 s.)
+    const runs = (name) => lost(name).reduce((rs, f) => {
+      const last = rs.at(-1);
+      if (last && last.at(-1).sequence + 1 === f.sequence) last.push(f);
+      else rs.push([f]);
+      return rs;
+    }, []).map((r) => [r[0].start, r.at(-1).start + r.at(-1).duration]);
     for (const [track, made] of [[video, stats.fragmentsMade], [audio, stats.audio.fragmentsMade]]) {
-      assert.equal(track.fragments + lost(track.name).length, made, `${track.name}: stored + dropped = made`);
-      assert.equal(track.missing, lost(track.name).length, `${track.name}: the dropped numbers are the missing ones`);
-      assert.equal(track.discontinuities, 1, `${track.name}: one marked gap`);
+      const dropped = lost(track.name);
+      assert.ok(dropped.length > 0, `${track.name} lost fragments`);
+      assert.equal(track.fragments + dropped.length, made, `${track.name}: stored + dropped = made`);
+      assert.equal(track.missing, dropped.length, `${track.name}: the dropped numbers are the missing ones`);
+      assert.equal(track.discontinuities, runs(track.name).length, `${track.name}: one marked gap per run of dropped fragments: ` +
+        `${JSON.stringify(gaps(srv.dataDir, 'small', track.name))}, dropped ${JSON.stringify(dropped.map((f) => [f.sequence, f.start]))}, ` +
+        `audio ${JSON.stringify(stats.audio)}`);
     }
-    // The same span went from both tracks, to within a fragment.
-    const span = (name) => [Math.min(...lost(name).map((f) => f.start)), Math.max(...lost(name).map((f) => f.start + f.duration))];
-    const [v, a] = [span('video'), span('audio')];
-    assert.ok(Math.abs(v[0] - a[0]) < 1_100_000 && Math.abs(v[1] - a[1]) < 1_100_000, `video lost ${v}, audio lost ${a} µs`);
+    // The same spans went from both tracks, to within a fragment.
+    const [v, a] = [runs('video'), runs('audio')];
+    assert.equal(v.length, a.length, `video lost ${JSON.stringify(v)}, audio lost ${JSON.stringify(a)} (µs)`);
+    v.forEach((span, i) => assert.ok(Math.abs(span[0] - a[i][0]) < 1_100_000 && Math.abs(span[1] - a[i][1]) < 1_100_000,
+      `video lost ${JSON.stringify(v)}, audio lost ${JSON.stringify(a)} (µs)`));
 
     const playlist = await (await fetch(`${srv.origin}/streams/small/video.m3u8`)).text();
-    assert.equal(playlist.match(/#EXT-X-DISCONTINUITY\n/g)?.length, 1, playlist);
+    assert.equal(playlist.match(/#EXT-X-DISCONTINUITY\n/g)?.length, v.length, playlist);
 
     // hls.js plays the ended stream from its start, across the gap, to its end.
     const player = await openPage(browser, pages, { allow: [srv.origin] });
     const src = `${srv.origin}/streams/small/master.m3u8`;
     await player.page.goto(`${pages}/player.html?engine=hls&rate=2&src=${encodeURIComponent(src)}`);
-    // 6 s before the gap and 8 s after it: playing to the end crosses it.
+    // 6 s before the offline gap and 8 s after it: playing to the end crosses it.
     const toEnd = (r) => r.ended || (Number.isFinite(r.duration) && r.duration > 10 && r.currentTime >= r.duration - 1.5);
     const deadline = Date.now() + 40000;
     let report;
@@ -233,6 +257,6 @@ describe('publisher through outages', { concurrency: 3 }, () => {
     assert.deepEqual([...report.errors, ...player.errors], [], 'hls.js errors');
     ctx.diagnostic(`dropped ${stats.droppedMediaMs} ms (${fragments.length} fragments, ${dropped.length} events); ` +
       `hls.js played to ${report.currentTime.toFixed(1)} of ${report.duration.toFixed(1)} s, buffered ${JSON.stringify(report.buffered)}`);
-    assert.ok(toEnd(report), `hls.js played to ${report.currentTime} s of ${report.duration} s (${video.fragments} s stored, the gap after ${(v[0] / 1e6).toFixed(1)} s of media): ${JSON.stringify(report.events.slice(-5))}`);
+    assert.ok(toEnd(report), `hls.js played to ${report.currentTime} s of ${report.duration} s (${video.fragments} s stored, gaps after ${v.map((x) => (x[0] / 1e6).toFixed(1)).join(', ')} s of media): ${JSON.stringify(report.events.slice(-5))}`);
   });
 });
