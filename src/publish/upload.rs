@@ -359,8 +359,8 @@ impl UploadQueue {
     /// What goes: the fragment that starts earliest among those that may
     /// go (not the one in flight, not the one just queued, not one lying
     /// mostly before media already sent), and with it every waiting
-    /// fragment of any track whose middle falls in that fragment's time
-    /// span (the one just queued included); again until every track fits
+    /// fragment of the other tracks whose middle falls in that fragment's
+    /// time span (the one just queued included); again until every track fits
     /// or nothing more may go. A fragment queued after the span it lies in
     /// went from the other tracks goes at once. Video
     /// fragments start with keyframes, so whole GOPs go, and audio loses
@@ -396,8 +396,12 @@ impl UploadQueue {
             });
         }
         while self.queued_duration_us() > limit {
-            let Some((from, to)) = self.drop_window() else { break };
-            self.drop_span(from, to, &mut dropped);
+            let Some((index, from, to)) = self.drop_window() else { break };
+            let track = self.fragments[index].track.clone();
+            if let Some(d) = self.fragments.remove(index).and_then(dropped_fragment) {
+                dropped.push(d);
+            }
+            self.drop_span(from, to, &track, &mut dropped);
             self.dropped_until_us = Some(self.dropped_until_us.map_or(to, |u| u.max(to)));
         }
         let mut lost_by_track: BTreeMap<&TrackName, u64> = BTreeMap::new();
@@ -432,38 +436,41 @@ impl UploadQueue {
         (first, self.fragments.len().saturating_sub(1).max(first))
     }
 
-    /// Removes every fragment that may go (not the one in flight) whose
-    /// middle is in `from..to` µs, into `dropped`.
-    fn drop_span(&mut self, from: i64, to: i64, dropped: &mut Vec<DroppedFragment>) {
+    /// Removes every fragment of the tracks other than `except` that may
+    /// go (not the one in flight) whose middle is in `from..to` µs, into
+    /// `dropped`.
+    fn drop_span(&mut self, from: i64, to: i64, except: &TrackName, dropped: &mut Vec<DroppedFragment>) {
         let (mut index, _) = self.droppable_range();
         while index < self.fragments.len() {
-            if !(from..to).contains(&fragment_middle_us(&self.fragments[index].kind)) {
+            let item = &self.fragments[index];
+            if &item.track == except || !(from..to).contains(&fragment_middle_us(&item.kind)) {
                 index += 1;
                 continue;
             }
-            if let Some(Item { track, kind: UploadKind::Fragment { sequence, start_us, duration_us }, .. }) =
-                self.fragments.remove(index)
-            {
-                dropped.push(DroppedFragment { track, sequence, start_us, duration_us });
+            if let Some(d) = self.fragments.remove(index).and_then(dropped_fragment) {
+                dropped.push(d);
             }
         }
     }
 
-    /// The media time span (µs, from, to) to drop next: that of the
+    /// The fragment to drop next (its queue position) and the media time
+    /// span (µs, from, to) the other tracks lose with it: the
     /// earliest-starting droppable fragment whose middle is not before
-    /// media already sent, starting no earlier than that.
-    fn drop_window(&self) -> Option<(i64, i64)> {
+    /// media already sent, its span starting no earlier than that.
+    fn drop_window(&self) -> Option<(usize, i64, i64)> {
         let (first, last) = self.droppable_range();
         let floor = self.sent_end_us.unwrap_or(i64::MIN);
-        self.fragments
-            .range(first..last)
-            .filter_map(|item| match item.kind {
-                UploadKind::Fragment { start_us, duration_us, .. } if fragment_middle_us(&item.kind) >= floor => {
-                    Some((start_us.max(floor), start_us.saturating_add(duration_us as i64)))
+        (first..last)
+            .filter_map(|index| match self.fragments[index].kind {
+                UploadKind::Fragment { start_us, duration_us, .. }
+                    if fragment_middle_us(&self.fragments[index].kind) >= floor =>
+                {
+                    Some((start_us.max(floor), start_us.saturating_add(duration_us as i64), index))
                 }
                 _ => None,
             })
             .min()
+            .map(|(from, to, index)| (index, from, to))
     }
 
     /// Queues the end mark, sent after every queued fragment.
@@ -706,6 +713,17 @@ fn fragment_duration(kind: &UploadKind) -> u64 {
     match kind {
         UploadKind::Fragment { duration_us, .. } => *duration_us,
         _ => 0,
+    }
+}
+
+/// What is reported of a dropped queue item (every queued item is a
+/// fragment).
+fn dropped_fragment(item: Item) -> Option<DroppedFragment> {
+    match item.kind {
+        UploadKind::Fragment { sequence, start_us, duration_us } => {
+            Some(DroppedFragment { track: item.track, sequence, start_us, duration_us })
+        }
+        _ => None,
     }
 }
 
