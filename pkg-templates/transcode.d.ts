@@ -1,6 +1,9 @@
 // Types of `framecast/transcode`: audio file transcoding on the wasm
-// `AudioTranscoder`.
+// `AudioTranscoder`. The option, progress and result types are generated
+// from the Rust types (src/web/transcode.rs) and imported from the root
+// entry; only `transcodeAudio`, a JS function, is declared here.
 import type {
+  AudioTranscodeInput,
   AudioTranscodeOptions,
   AudioTranscodePatch,
   AudioTranscodeProgress,
@@ -11,7 +14,7 @@ import type {
 export { AudioTranscoder } from 'framecast';
 export { FramecastError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { AudioTranscodeOptions, AudioTranscodePatch, AudioTranscodeProgress, AudioTranscodeSummary };
+export type { AudioTranscodeInput, AudioTranscodeOptions, AudioTranscodePatch, AudioTranscodeProgress, AudioTranscodeSummary };
 
 export type AudioInput = Uint8Array | ArrayBuffer | Blob | Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 

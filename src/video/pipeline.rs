@@ -22,8 +22,11 @@ use crate::preset::{watermark_placement, Geometry, GeometryError, VideoPreset, W
 use crate::video::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 
 /// Layout of the input pictures given to [`FramePipeline::process`], with
-/// `stride` its bytes per row (of the Y plane for YUV).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `stride` its bytes per row (of the Y plane for YUV). JSON and JS:
+/// `"rgba"`, `"bgra"`, `"i420"`, `"nv12"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum InputFormat {
     /// R, G, B, A bytes per pixel (alpha ignored): canvas `ImageData`,

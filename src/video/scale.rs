@@ -57,8 +57,10 @@ use crate::frame::{FrameError, I420Frame, I420Planes};
 /// shrink (at most the source height): 40 KB for 1080p to 720p.
 pub const MAX_DIMENSION: u32 = 8192;
 
-/// Resampling kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Resampling kernel. JSON and JS: `"lanczos3"`, `"bilinear"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Filter {
     /// Lanczos, `a = 3` (6 taps when enlarging, `6 * ratio` when shrinking).

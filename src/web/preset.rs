@@ -1,5 +1,7 @@
 //! JS functions for presets: `systemPresets()` lists the built-in presets,
-//! `parsePreset(json)` validates a custom one completely.
+//! `parsePreset(json)` validates a custom one completely. The `Preset`
+//! TypeScript type is derived on the core's preset model
+//! (`crate::preset::model`).
 
 use std::collections::HashMap;
 
@@ -10,85 +12,6 @@ use super::error::{config_error, error, FramecastError};
 use crate::error::ErrorCode;
 use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
 use crate::video::Watermark;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** A number, or a string holding one (`"2400"`), as Elastic Transcoder's presets wrote them. */
-export type PresetNumber = number | string;
-/** Every container a preset may name (`"oga"` is read as `"ogg"`). */
-export type PresetContainer = "fmp4" | "cmaf" | "mp4" | "hls" | "dash" | "ogg" | "oga" | "flac" | "wav" | "mp3";
-/** How a picture is scaled into `maxWidth` x `maxHeight` (see the README's sizing table). */
-export type SizingPolicy = "Fit" | "Fill" | "Stretch" | "Keep" | "ShrinkToFit" | "ShrinkToFill";
-/** A preset's video: H.264 settings and sizing. Bit rates are kbit/s, sizes pixels. */
-export interface VideoPreset {
-  codec?: "H.264";
-  codecOptions?: {
-    profile?: "baseline" | "main" | "high";
-    /** e.g. "3.1". */
-    level?: string | number;
-    maxReferenceFrames?: PresetNumber;
-    maxBitRate?: PresetNumber;
-    bufferSize?: PresetNumber;
-  };
-  keyframesMaxDist?: PresetNumber;
-  fixedGop?: boolean | string;
-  /** kbit/s, or "auto". */
-  bitRate: PresetNumber;
-  /** "auto", a number (30, 29.97) or a fraction ("30000/1001"). */
-  frameRate?: PresetNumber;
-  maxFrameRate?: PresetNumber;
-  /** Even pixels, or "auto". */
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: SizingPolicy;
-  paddingPolicy?: "Pad" | "NoPad";
-  displayAspectRatio?: "auto" | "1:1" | "4:3" | "3:2" | "16:9";
-}
-/** A preset's audio. Bit rates are kbit/s, sample rates Hz. */
-export interface AudioPreset {
-  codec: "AAC" | "mp3" | "opus" | "flac" | "pcm";
-  /** Hz, or "auto". */
-  sampleRate?: PresetNumber;
-  bitRate?: PresetNumber;
-  /** "auto", 1 or 2. */
-  channels?: PresetNumber;
-  codecOptions?: { profile?: "auto" | "AAC-LC" | "HE-AAC" | "HE-AACv2"; bitDepth?: PresetNumber };
-}
-/** Thumbnails at an interval (seconds). */
-export interface ThumbnailPreset {
-  format: "jpg" | "png";
-  interval: PresetNumber;
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: SizingPolicy;
-  paddingPolicy?: "Pad" | "NoPad";
-}
-/** A watermark slot; lengths are `"120px"`, `"10%"` or pixels. */
-export interface WatermarkPreset {
-  id: string;
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: "Fit" | "Stretch" | "ShrinkToFit";
-  horizontalAlign?: "Left" | "Right" | "Center";
-  horizontalOffset?: PresetNumber;
-  verticalAlign?: "Top" | "Bottom" | "Center";
-  verticalOffset?: PresetNumber;
-  /** 0 to 100. */
-  opacity?: PresetNumber;
-  target?: "Content" | "Frame";
-}
-/** A preset in camelCase JSON: Elastic Transcoder's vocabulary (see the README's preset table). */
-export interface Preset {
-  id?: string;
-  name: string;
-  description?: string;
-  container: PresetContainer;
-  video?: VideoPreset;
-  audio?: AudioPreset;
-  thumbnails?: ThumbnailPreset;
-  watermarks?: WatermarkPreset[];
-}
-"#;
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
