@@ -186,9 +186,11 @@ fn run() -> Result<(), Error> {
         }
     }
 
-    let mut seg_config = SegmenterConfig::default();
-    seg_config.fragment_duration = Timestamp::from_millis(args.fragment_ms);
-    seg_config.part_duration = args.part_ms.map(Timestamp::from_millis);
+    let seg_config = SegmenterConfig {
+        fragment_duration: Timestamp::from_millis(args.fragment_ms),
+        part_duration: args.part_ms.map(Timestamp::from_millis),
+        ..SegmenterConfig::default()
+    };
     let sink = Sink::new(&args, &tracks)?;
     let mut segmenter = Segmenter::new(tracks.clone(), seg_config, sink)?;
 

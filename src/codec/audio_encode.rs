@@ -65,9 +65,7 @@ fn packets<P, E: fmt::Display>(
     parts: impl Fn(P) -> (Vec<u8>, u32),
 ) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
     match result {
-        Ok(list) => {
-            Ok(list.into_iter().map(|p| parts(p)).map(|(data, duration)| AudioPacket { data, duration }).collect())
-        }
+        Ok(list) => Ok(list.into_iter().map(parts).map(|(data, duration)| AudioPacket { data, duration }).collect()),
         Err(e) => Err(AudioEncodeFailure { codec, message: e.to_string() }),
     }
 }

@@ -353,7 +353,7 @@ impl UploadQueue {
     /// one can go now or there is nothing to send.
     pub fn wait_ms(&self, now_ms: f64) -> Option<f64> {
         (self.failed.is_none() && self.in_flight.is_none() && !self.is_idle() && now_ms < self.not_before_ms)
-            .then(|| self.not_before_ms - now_ms)
+            .then_some(self.not_before_ms - now_ms)
     }
 
     /// The next request to make, if one may go now.

@@ -272,7 +272,7 @@ impl Overlay {
     /// `frame` pixels (even sides), at `opacity` 0 (invisible) to 100
     /// (the image's own alpha), in `space`. Parts outside the frame are
     /// clipped; odd positions are fine.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // The image, its geometry and placement, as the JS API passes them.
     pub fn new(
         image: &[u8],
         width: u32,
@@ -454,7 +454,7 @@ mod tests {
     }
 
     /// The blend of the module documentation in `f64`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // Test reference: mirrors the arguments of `new`.
     fn reference(
         base: &I420Frame,
         img: &[u8],
