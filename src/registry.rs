@@ -17,7 +17,10 @@ use crate::preset::{AudioCodec, AudioPreset, Channels, PresetAacProfile, PresetS
 /// reason, for an `invalid-preset` error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncoderChoiceError {
+    /// Path of the preset field at fault: `audio.codecOptions.profile`,
+    /// or `audio` when the encoder refused the derived settings.
     pub field: &'static str,
+    /// What is wrong, in words (the encoder's message when it refused).
     pub reason: String,
 }
 

@@ -11,14 +11,18 @@ use crate::codec::CodecConfig;
 /// in samples at the encoder's rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioPacket {
+    /// The encoded frame as MP4 stores it (no ADTS or Ogg framing).
     pub data: Vec<u8>,
+    /// Duration in samples per channel, at the encoder's sample rate.
     pub duration: u32,
 }
 
 /// An encoder failure, with the codec's own message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioEncodeFailure {
+    /// Name of the codec that failed, e.g. `"PCM"`.
     pub codec: &'static str,
+    /// The codec's own error message.
     pub message: String,
 }
 

@@ -19,6 +19,7 @@ pub struct WebcamPreset {
     pub name: &'static str,
     /// Pixels.
     pub width: u32,
+    /// Picture height in pixels.
     pub height: u32,
     /// Frames per second.
     pub frame_rate: u32,

@@ -76,7 +76,9 @@ pub enum Range {
 /// The colour space RGB is converted into. Default: BT.601, limited range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ColorSpace {
+    /// The YCbCr matrix (luma weights). Default: BT.601.
     pub matrix: Matrix,
+    /// The code value range of Y, U and V. Default: limited (TV).
     pub range: Range,
 }
 

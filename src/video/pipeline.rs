@@ -81,9 +81,19 @@ pub enum PipelineError {
     /// The picture scaler cannot be built.
     Scale(ScaleError),
     /// A watermark cannot be scaled to its place (`id` is the preset's).
-    WatermarkScale { id: String, error: ScaleError },
+    WatermarkScale {
+        /// The watermark's `id` in the preset.
+        id: String,
+        /// Why it cannot be scaled.
+        error: ScaleError,
+    },
     /// A watermark cannot be prepared or applied.
-    Watermark { id: String, error: WatermarkError },
+    Watermark {
+        /// The watermark's `id` in the preset.
+        id: String,
+        /// Why it cannot be prepared or applied.
+        error: WatermarkError,
+    },
 }
 
 impl fmt::Display for PipelineError {

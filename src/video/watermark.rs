@@ -48,16 +48,41 @@ pub enum WatermarkError {
     /// truncated. The text is the decoder's.
     Corrupt(String),
     /// Wider or taller than `max` ([`MAX_WATERMARK_SIDE`]), or empty.
-    TooLarge { width: u32, height: u32, max: u32 },
+    TooLarge {
+        /// The image width, in pixels.
+        width: u32,
+        /// The image height, in pixels.
+        height: u32,
+        /// The largest side allowed, in pixels.
+        max: u32,
+    },
     /// The decoder would need more than `limit` bytes of working memory
     /// (e.g. huge metadata chunks).
-    LimitExceeded { limit: usize },
+    LimitExceeded {
+        /// The decoder's memory limit, in bytes
+        /// ([`MAX_DECODER_BYTES`]).
+        limit: usize,
+    },
     /// A PNG feature this decoder cannot turn into 8-bit RGBA.
     Unsupported(String),
     /// An RGBA buffer's length does not match its size.
-    BadLength { width: u32, height: u32, expected: usize, got: usize },
+    BadLength {
+        /// The stated width, in pixels.
+        width: u32,
+        /// The stated height, in pixels.
+        height: u32,
+        /// The length that size needs, in bytes (`width * height * 4`).
+        expected: usize,
+        /// The buffer's length, in bytes.
+        got: usize,
+    },
     /// [`Overlay::apply`] got a frame of another size than it was built for.
-    FrameMismatch { expected: Size, got: Size },
+    FrameMismatch {
+        /// The frame size the overlay was built for, in pixels.
+        expected: Size,
+        /// The size of the frame given, in pixels.
+        got: Size,
+    },
 }
 
 impl fmt::Display for WatermarkError {

@@ -216,10 +216,12 @@ impl DecodedFrame {
     pub fn data(&self) -> Vec<u8> {
         self.frame.frame.data.clone()
     }
+    /// Picture width in pixels (even).
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {
         self.frame.frame.width
     }
+    /// Picture height in pixels (even).
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> u32 {
         self.frame.frame.height

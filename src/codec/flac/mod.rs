@@ -62,12 +62,33 @@ pub const BLOCK_SIZE_RANGE: std::ops::RangeInclusive<u16> = 32..=32_767;
 pub enum FlacError {
     /// A configuration field is out of range. Names the field, what it must
     /// be and what it was.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The [`FlacEncoderConfig`] field, e.g. `channels` or `block_size`.
+        field: &'static str,
+        /// What is allowed, e.g. `between 1 and 8`.
+        expected: String,
+        /// The value given, as text.
+        got: String,
+    },
     /// Interleaved input whose length is not a multiple of the channel
     /// count.
-    PartialSampleFrame { len: usize, channels: u8 },
+    PartialSampleFrame {
+        /// Length of the interleaved input, in samples (all channels).
+        len: usize,
+        /// The configured channel count, 1 to 8.
+        channels: u8,
+    },
     /// An integer sample does not fit the configured bits per sample.
-    SampleOutOfRange { index: usize, value: i32, bits_per_sample: u8 },
+    SampleOutOfRange {
+        /// 0-based index of the first offending sample in the interleaved
+        /// input.
+        index: usize,
+        /// The sample's value.
+        value: i32,
+        /// The configured bits per sample (16 or 24): values must lie in
+        /// `-2^(bits-1) ..= 2^(bits-1) - 1`.
+        bits_per_sample: u8,
+    },
     /// Input after `finish`.
     Finished,
     /// flacenc refused a block.

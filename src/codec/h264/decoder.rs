@@ -11,7 +11,9 @@ use crate::time::{Timescale, Timestamp};
 /// A decoded picture and the timestamp of the access unit it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedFrame {
+    /// The decoded picture.
     pub frame: I420Frame,
+    /// The timestamp passed with the access unit, in the same timescale.
     pub timestamp: Timestamp,
 }
 

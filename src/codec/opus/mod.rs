@@ -109,10 +109,22 @@ const MAX_PACKET_TICKS: u32 = 5_760;
 pub enum OpusError {
     /// A configuration field is out of range. Names the field, what it
     /// must be and what it was.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The field, e.g. `bitrate` or `complexity`.
+        field: &'static str,
+        /// What is allowed, e.g. `between 6000 and 510000 bit/s`.
+        expected: String,
+        /// The value given, in the same unit, as text.
+        got: String,
+    },
     /// Interleaved input whose length is not a multiple of the channel
     /// count.
-    PartialSampleFrame { len: usize, channels: u8 },
+    PartialSampleFrame {
+        /// Length of the interleaved input, in samples (all channels).
+        len: usize,
+        /// The configured channel count, 1 or 2.
+        channels: u8,
+    },
     /// `encode` or `flush` after `flush`.
     Finished,
     /// opus-rs refused to encode a frame.
