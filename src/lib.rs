@@ -1,6 +1,6 @@
 //! framecast: a Rust media SDK that runs natively and in WebAssembly.
 //!
-//! The core (everything but [`web`]) is plain Rust: time units, frames, the
+//! The core (everything but `web`) is plain Rust: time units, frames, the
 //! H.264 codec. It builds and tests natively and runs unchanged in the
 //! browser, in edge workers and in the reference server. The `web` module
 //! holds the wasm-bindgen bindings and is compiled for `wasm32` only.

@@ -17,7 +17,7 @@ pub struct WebcamPreset {
     pub id: &'static str,
     /// For people.
     pub name: &'static str,
-    /// Pixels.
+    /// Picture width in pixels.
     pub width: u32,
     /// Picture height in pixels.
     pub height: u32,

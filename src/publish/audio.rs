@@ -52,7 +52,7 @@ pub struct AudioPipelineConfig {
     pub input_rate: u32,
     /// Channel layout of the PCM given to `push` (interleaved).
     pub input_layout: ChannelLayout,
-    /// Gain in dB and a peak limiter before encoding (see
+    /// Gain in dB applied before encoding (0 = unchanged; see
     /// [`ConvertOptions`]).
     pub gain_db: f64,
     /// Whether a peak limiter (default settings) runs before encoding.

@@ -144,7 +144,7 @@ pub struct TranscodeSummary {
     /// (`mp4a.40.2`, `opus`, `flac`), else `opus`, `flac`, `pcm_s16le`,
     /// `pcm_s24le` or `mp3`.
     pub codec: String,
-    /// Output rate and channel count.
+    /// Output sample rate in Hz.
     pub sample_rate: u32,
     /// Output channel count.
     pub channels: u16,

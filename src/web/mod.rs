@@ -4,7 +4,7 @@
 //! - configuration objects are plain JS objects with camelCase fields,
 //!   deserialized with serde-wasm-bindgen; unknown fields are rejected;
 //! - timestamps are microseconds (`number`), as in WebCodecs;
-//! - errors are JS `FramecastError`s ([`error`], the only place that makes
+//! - errors are JS `FramecastError`s (`web::error`, the only place that makes
 //!   them) with a stable `code` ([`crate::error::ErrorCode`]) and, for
 //!   configuration errors, a `field` property naming the bad field.
 
