@@ -20,7 +20,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap native pkg test test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
+.PHONY: help bootstrap native pkg test test-lint test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
@@ -102,10 +102,26 @@ $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 test:
 	@rm -f $(FRAMECAST_TIMINGS)
 	$(MAKE) --no-print-directory test-native-core $(STAMPS)/native test-wasm
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream test-lint
 	$(MAKE) --no-print-directory test-node
 	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
+
+# Gates: formatting (every crate in the repository), clippy natively and for
+# wasm32 with warnings as errors, and rustdoc's missing_docs on the public API
+# (natively and for wasm32, where src/web is compiled). Their own target
+# folder, so they run beside the builds of the middle phase.
+LINT_DIR := $(CURDIR)/target/lint
+test-lint: target/toolchain.env
+	$(TIMED) lint-fmt bash -c 'cargo fmt --all --check && for d in tests/fuzz tests/downstream; do (cd $$d && cargo fmt --check); done'
+	CARGO_TARGET_DIR=$(LINT_DIR) $(TIMED) lint-clippy cargo clippy --workspace --all-targets -- -D warnings
+ifeq ($(WASM_MODE),rustup)
+	CARGO_TARGET_DIR=$(LINT_DIR) $(TIMED) lint-clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+	CARGO_TARGET_DIR=$(LINT_DIR) RUSTDOCFLAGS="-D missing_docs -D warnings" $(TIMED) lint-docs-wasm cargo doc --no-deps --lib --target wasm32-unknown-unknown
+else
+	@echo "test-lint: clippy and rustdoc for wasm32 need rustup's wasm32 target, which bootstrap could not install (WASM_MODE=$(WASM_MODE)); the native runs cover all but src/web"
+endif
+	CARGO_TARGET_DIR=$(LINT_DIR) RUSTDOCFLAGS="-D missing_docs -D warnings" $(TIMED) lint-docs cargo doc --no-deps --lib --workspace
 
 test-native: test-native-core test-native-mp3
 test-native-core: target/toolchain.env
