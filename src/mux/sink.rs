@@ -196,9 +196,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
     }
 }
 
-/// `bytes` written over `buf` from `offset`, growing it when the range runs
-/// past its end.
-fn overwrite(buf: &mut Vec<u8>, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
+/// `bytes` written over `buf` from `offset` (at most its length), growing
+/// it when the range runs past its end: [`Sink::write_at`] on a buffer.
+pub fn patch(buf: &mut Vec<u8>, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
     let size = buf.len() as u64;
     let at = usize::try_from(offset).ok().filter(|&at| at <= buf.len()).ok_or(SinkError::OutOfRange {
         offset,
@@ -239,7 +239,7 @@ impl Sink for MemorySink {
         Ok(())
     }
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
-        overwrite(&mut self.open.as_mut().ok_or(SinkError::NotOpen)?.1, offset, bytes)
+        patch(&mut self.open.as_mut().ok_or(SinkError::NotOpen)?.1, offset, bytes)
     }
     fn end(&mut self) -> Result<(), SinkError> {
         let done = self.open.take().ok_or(SinkError::NotOpen)?;
@@ -308,7 +308,7 @@ impl Sink for StreamBuffer {
         }
         // The part of the patch that falls on held bytes (or past them).
         let skip = usize::try_from(self.taken.saturating_sub(offset)).unwrap_or(usize::MAX).min(bytes.len());
-        overwrite(&mut self.held, (offset + skip as u64) - self.taken, &bytes[skip..])
+        patch(&mut self.held, (offset + skip as u64) - self.taken, &bytes[skip..])
     }
     fn end(&mut self) -> Result<(), SinkError> {
         if !std::mem::replace(&mut self.open, false) {
