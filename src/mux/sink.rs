@@ -198,7 +198,7 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 
 /// `bytes` written over `buf` from `offset` (at most its length), growing
 /// it when the range runs past its end: [`Sink::write_at`] on a buffer.
-pub fn patch(buf: &mut Vec<u8>, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
+fn patch(buf: &mut Vec<u8>, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
     let size = buf.len() as u64;
     let at = usize::try_from(offset).ok().filter(|&at| at <= buf.len()).ok_or(SinkError::OutOfRange {
         offset,
@@ -211,12 +211,47 @@ pub fn patch(buf: &mut Vec<u8>, offset: u64, bytes: &[u8]) -> Result<(), SinkErr
     Ok(())
 }
 
+/// The one output a buffering sink has open, kept in memory: the
+/// [`Sink`] calls of such a sink, with `end` handing the output over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenBuffer {
+    open: Option<(Output, Vec<u8>)>,
+}
+
+impl OpenBuffer {
+    /// Opens `output` ([`Sink::begin`]).
+    pub fn begin(&mut self, output: &Output) -> Result<(), SinkError> {
+        if let Some((open, _)) = &self.open {
+            return Err(SinkError::AlreadyOpen { name: open.name.clone() });
+        }
+        self.open = Some((output.clone(), Vec::new()));
+        Ok(())
+    }
+
+    /// Appends `bytes` ([`Sink::write`]).
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
+        self.open.as_mut().ok_or(SinkError::NotOpen)?.1.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Overwrites from `offset` ([`Sink::write_at`]).
+    pub fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
+        patch(&mut self.open.as_mut().ok_or(SinkError::NotOpen)?.1, offset, bytes)
+    }
+
+    /// Closes the open output and hands it over with its bytes
+    /// ([`Sink::end`]).
+    pub fn end(&mut self) -> Result<(Output, Vec<u8>), SinkError> {
+        self.open.take().ok_or(SinkError::NotOpen)
+    }
+}
+
 /// Keeps every output in memory, in the order they were completed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemorySink {
     /// Completed outputs and their bytes.
     pub outputs: Vec<(Output, Vec<u8>)>,
-    open: Option<(Output, Vec<u8>)>,
+    open: OpenBuffer,
 }
 
 impl MemorySink {
@@ -228,21 +263,16 @@ impl MemorySink {
 
 impl Sink for MemorySink {
     fn begin(&mut self, output: &Output) -> Result<(), SinkError> {
-        if let Some((open, _)) = &self.open {
-            return Err(SinkError::AlreadyOpen { name: open.name.clone() });
-        }
-        self.open = Some((output.clone(), Vec::new()));
-        Ok(())
+        self.open.begin(output)
     }
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
-        self.open.as_mut().ok_or(SinkError::NotOpen)?.1.extend_from_slice(bytes);
-        Ok(())
+        self.open.write(bytes)
     }
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
-        patch(&mut self.open.as_mut().ok_or(SinkError::NotOpen)?.1, offset, bytes)
+        self.open.write_at(offset, bytes)
     }
     fn end(&mut self) -> Result<(), SinkError> {
-        let done = self.open.take().ok_or(SinkError::NotOpen)?;
+        let done = self.open.end()?;
         self.outputs.push(done);
         Ok(())
     }

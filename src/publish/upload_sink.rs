@@ -6,7 +6,7 @@
 use super::upload::{UploadEvent, UploadQueue};
 use crate::ingest::routes::CONTENT_TYPE_VIDEO_MP4;
 use crate::ingest::TrackName;
-use crate::mux::sink::{patch, Output, OutputKind, Sink, SinkError};
+use crate::mux::sink::{OpenBuffer, Output, OutputKind, Sink, SinkError};
 
 /// Init segments and fragments into an [`UploadQueue`]. An output's
 /// stream is its ingest track name (`video`); its start and duration
@@ -16,14 +16,14 @@ pub struct UploadSink {
     queue: UploadQueue,
     content_types: Vec<(String, &'static str)>,
     now_ms: f64,
-    open: Option<(Output, Vec<u8>)>,
+    open: OpenBuffer,
     events: Vec<UploadEvent>,
 }
 
 impl UploadSink {
     /// Queues into `queue`.
     pub fn new(queue: UploadQueue) -> Self {
-        UploadSink { queue, content_types: Vec::new(), now_ms: 0.0, open: None, events: Vec::new() }
+        UploadSink { queue, content_types: Vec::new(), now_ms: 0.0, open: OpenBuffer::default(), events: Vec::new() }
     }
 
     /// The `Content-Type` of `stream`'s uploads; default `video/mp4`.
@@ -57,28 +57,23 @@ impl UploadSink {
 
 impl Sink for UploadSink {
     fn begin(&mut self, output: &Output) -> Result<(), SinkError> {
-        if let Some((open, _)) = &self.open {
-            return Err(SinkError::AlreadyOpen { name: open.name.clone() });
-        }
         if output.kind == OutputKind::File {
             let reason = "uploads take init segments and fragments".to_string();
             return Err(SinkError::Unsupported { name: output.name.clone(), reason });
         }
-        self.open = Some((output.clone(), Vec::new()));
-        Ok(())
+        self.open.begin(output)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
-        self.open.as_mut().ok_or(SinkError::NotOpen)?.1.extend_from_slice(bytes);
-        Ok(())
+        self.open.write(bytes)
     }
 
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
-        patch(&mut self.open.as_mut().ok_or(SinkError::NotOpen)?.1, offset, bytes)
+        self.open.write_at(offset, bytes)
     }
 
     fn end(&mut self) -> Result<(), SinkError> {
-        let (output, bytes) = self.open.take().ok_or(SinkError::NotOpen)?;
+        let (output, bytes) = self.open.end()?;
         let unsupported = |reason: String| SinkError::Unsupported { name: output.name.clone(), reason };
         let track = TrackName::new(&output.stream).map_err(|e| unsupported(e.to_string()))?;
         let content_type = self
