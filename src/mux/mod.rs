@@ -5,6 +5,8 @@
 //! - [`cmaf`], [`mp4`]: MP4 writers; [`segmenter`]: fragments cut at
 //!   keyframes, announced to listeners; [`reader`]: MP4 in; [`walk`]: the
 //!   box walker every MP4 reader uses.
+//! - [`chunk`]: encoded chunks as encoders hand them over (H.264 in
+//!   either framing, µs times, durations optional) made into [`Sample`]s.
 //! - [`sink`]: where outputs go (memory, a callback, a directory), and the
 //!   listener that puts a segmenter's output there.
 //! - [`ogg`]: Ogg pages and Ogg Opus; [`flac`]: the `.flac` file (its
@@ -16,6 +18,7 @@
 //! from `crate::codec`; nothing here encodes or decodes.
 
 mod boxes;
+pub mod chunk;
 pub mod cmaf;
 pub mod error;
 pub mod flac;

@@ -6,15 +6,19 @@
 //! [`crate::mux::sink::SinkListener`] and its playlists at once (a tuple of
 //! listeners is a fan-out).
 //!
+//! A [`BandwidthListener`] keeps every fragment's size and span, for the
+//! peak and average bit rate of a track ([`Bandwidth`], HLS `BANDWIDTH`
+//! rules) as it grows.
+//!
 //! A listener cannot fail: the first playlist error is kept until
 //! [`HlsListener::check`] returns it.
 
 use super::dash::{Addressing, MediaInfo, Representation, TemplateTiming};
 use super::hls::{MediaPlaylist, MediaPlaylistOptions, PreloadHint};
-use super::{InitSegmentRef, PlaylistError, PlaylistPart, Segment, Timeline};
+use super::{Bandwidth, InitSegmentRef, PlaylistError, PlaylistPart, Segment, Timeline};
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part};
 use crate::mux::sink::Naming;
-use crate::time::Timescale;
+use crate::time::{Timescale, Timestamp};
 
 /// The playlist segment of `fragment` at `uri`: its bytes (for bandwidth)
 /// and, given the wall-clock time of media time 0, its program date-time.
@@ -201,6 +205,55 @@ impl FragmentListener for DashListener {
     }
 }
 
+/// One fragment as [`BandwidthListener`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sized {
+    track_ids: Vec<u32>,
+    sequence: u64,
+    start: Timestamp,
+    duration: u64,
+    bytes: u64,
+}
+
+/// Every fragment's tracks, span and size, for the bit rate of a track's
+/// fragments so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BandwidthListener {
+    fragments: Vec<Sized>,
+}
+
+impl BandwidthListener {
+    /// Peak and average bit rate (bits/s) of the fragments holding track
+    /// `track_id`; `None` before the first (or when they have no
+    /// duration).
+    pub fn bandwidth(&self, track_id: u32) -> Option<Bandwidth> {
+        let mine: Vec<&Sized> = self.fragments.iter().filter(|f| f.track_ids.contains(&track_id)).collect();
+        let timescale = mine.first()?.start.timescale;
+        let segments: Vec<Segment> = mine
+            .iter()
+            .map(|f| {
+                let mut s = Segment::new(f.sequence, f.start.ticks, f.duration, "-");
+                s.bytes = Some(f.bytes);
+                s
+            })
+            .collect();
+        Bandwidth::of_segments(&segments, timescale).ok()
+    }
+}
+
+impl FragmentListener for BandwidthListener {
+    fn on_init(&mut self, _init: &InitSegment) {}
+    fn on_fragment(&mut self, f: &Fragment) {
+        self.fragments.push(Sized {
+            track_ids: f.track_ids.clone(),
+            sequence: f.sequence_number.into(),
+            start: f.start,
+            duration: f.duration,
+            bytes: f.bytes.len() as u64,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,7 +263,6 @@ mod tests {
     use crate::mux::{Sample, TrackConfig};
     use crate::playlist::dash::{AudioInfo, Mpd};
     use crate::playlist::hls::{LowLatencyOptions, PlaylistKind, Window};
-    use crate::time::Timestamp;
 
     fn track() -> TrackConfig {
         let codec = CodecConfig::Aac { asc: vec![0x11, 0x90], sample_rate: 48_000, channels: 2 };
@@ -245,6 +297,28 @@ mod tests {
         sink.check().unwrap();
         hls.check().unwrap();
         (sink.into_sink(), hls, dash)
+    }
+
+    #[test]
+    fn the_bandwidth_listener_rates_a_tracks_fragments() {
+        let t = track();
+        let config = SegmenterConfig { fragment_duration: Timestamp::from_millis(1000), ..SegmenterConfig::default() };
+        let dash = DashListener::new(2, t.timescale, "audio");
+        let mut seg = Segmenter::new(vec![t], config, (BandwidthListener::default(), dash)).unwrap();
+        for i in 0..100 {
+            if i <= 47 {
+                assert_eq!(seg.listener().0.bandwidth(2), None, "no fragment before the first second");
+            }
+            let data = vec![1; 9 + (i as usize % 7)];
+            seg.push(2, Sample { decode_time: i * 1024, composition_offset: 0, duration: 1024, keyframe: true, data })
+                .unwrap();
+        }
+        seg.finish().unwrap();
+        let (bw, dash) = seg.into_listener();
+        let got = bw.bandwidth(2).unwrap();
+        assert_eq!(got, dash.timeline().bandwidth().unwrap());
+        assert!(got.peak >= got.average && got.average > 0, "{got:?}");
+        assert_eq!(bw.bandwidth(1), None, "no fragment holds track 1");
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! - [`dash`]: [`dash::Mpd`], static (on-demand with `SegmentBase`, or
 //!   `SegmentTemplate`) and dynamic (live, `SegmentTimeline`).
 //! - [`listen`]: the writers as segmenter listeners ([`HlsListener`],
-//!   [`DashListener`]): a segmenter keeps its playlists as it cuts.
+//!   [`DashListener`]): a segmenter keeps its playlists as it cuts;
+//!   [`BandwidthListener`] keeps a track's bit rate.
 //!
 //! Errors are [`PlaylistError`] (inputs) and [`DirectiveError`] (LL-HLS
 //! query strings); both are recoverable and nothing here panics on input.
@@ -48,5 +49,5 @@ mod model;
 mod text;
 
 pub use error::{DirectiveError, PlaylistError};
-pub use listen::{DashListener, HlsListener};
+pub use listen::{BandwidthListener, DashListener, HlsListener};
 pub use model::{Bandwidth, ByteRange, FrameRate, InitSegmentRef, PlaylistPart, Resolution, Segment, Timeline};
