@@ -179,9 +179,11 @@ fn run() -> Result<(), Error> {
         }
     }
 
-    let mut seg_config = SegmenterConfig::default();
-    seg_config.fragment_duration = Timestamp::from_millis(args.fragment_ms);
-    seg_config.part_duration = args.part_ms.map(Timestamp::from_millis);
+    let seg_config = SegmenterConfig {
+        fragment_duration: Timestamp::from_millis(args.fragment_ms),
+        part_duration: args.part_ms.map(Timestamp::from_millis),
+        ..SegmenterConfig::default()
+    };
     let package = Package::new(&args, &tracks)?;
     let listeners = package.listeners(&args)?;
     let mut segmenter = Segmenter::new(tracks.clone(), seg_config, listeners)?;

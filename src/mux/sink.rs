@@ -488,7 +488,9 @@ impl Sink for DirectorySink {
         let OpenFile { name, path, tmp, mut file, .. } = open;
         let io = |e: std::io::Error| SinkError::Io { name: name.clone(), message: e.to_string() };
         file.flush().map_err(io)?;
-        // Closed before the rename.
+        // Closed before the rename. (On wasm32 `File` is a stub without
+        // `Drop`.)
+        #[allow(clippy::drop_non_drop)]
         drop(file);
         std::fs::rename(&tmp, &path).map_err(io)
     }

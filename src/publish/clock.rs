@@ -91,7 +91,7 @@ impl AvClock {
     /// What to add to an audio timestamp to put it on the video clock
     /// (µs), once both clocks have been seen.
     pub fn audio_shift_us(&self) -> Option<f64> {
-        (self.video.us.is_finite() && self.audio.us.is_finite()).then(|| self.video.us - self.audio.us)
+        (self.video.us.is_finite() && self.audio.us.is_finite()).then_some(self.video.us - self.audio.us)
     }
 }
 
