@@ -30,7 +30,7 @@ pub use scale::{
     premultiply_alpha, unpremultiply_alpha, Filter, I420Scaler, Rect, RgbaScaler, ScaleError, Scaler, MAX_DIMENSION,
 };
 pub use thumbnail::{Thumbnail, ThumbnailError, ThumbnailMaker};
-pub use watermark::{Overlay, Watermark, WatermarkError, MAX_WATERMARK_SIDE};
+pub use watermark::{attach_images, Overlay, Watermark, WatermarkError, WatermarkImagesError, MAX_WATERMARK_SIDE};
 
 use crate::frame::{i420_size, I420Frame};
 

@@ -23,12 +23,14 @@
 //! per sample: `(B (65536 - w) + P + 32768) >> 16`. Results are within
 //! ±1 code value of the same formula in `f64` (the tests measure it).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Cursor;
 
 use super::premultiply_alpha;
 use crate::error::{Coded, ErrorCode};
 use crate::frame::{i420_size, I420Frame, Size};
+use crate::preset::{Preset, WatermarkPreset};
 use crate::video::color::{ColorSpace, Range};
 
 /// Largest watermark width or height accepted from a PNG, in pixels.
@@ -112,6 +114,69 @@ impl Coded for WatermarkError {
     fn code(&self) -> ErrorCode {
         ErrorCode::InvalidWatermark
     }
+}
+
+/// Why images given for a preset's watermark slots were refused. The
+/// field is `watermarks.{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WatermarkImagesError {
+    /// The image for slot `slot` does not decode or is too large.
+    Image { slot: String, error: WatermarkError },
+    /// An image names `id`, which is none of the preset's `slots`.
+    NoSlot { id: String, slots: Vec<String> },
+}
+
+impl fmt::Display for WatermarkImagesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatermarkImagesError::Image { slot, error } => write!(f, "watermarks.{slot}: {error}"),
+            WatermarkImagesError::NoSlot { id, slots } => {
+                let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
+                write!(f, "watermarks.{id}: the preset has no watermark slot \"{id}\" (its slots: {have})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WatermarkImagesError {}
+
+impl Coded for WatermarkImagesError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            WatermarkImagesError::Image { .. } => ErrorCode::InvalidWatermark,
+            WatermarkImagesError::NoSlot { .. } => ErrorCode::InvalidConfig,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            WatermarkImagesError::Image { slot: id, .. } | WatermarkImagesError::NoSlot { id, .. } => {
+                Some(format!("watermarks.{id}"))
+            }
+        }
+    }
+}
+
+/// Decodes PNG images (by slot id) for `preset`'s watermark slots; slots
+/// without an image are skipped, an image for no slot is refused.
+pub fn attach_images(
+    preset: &Preset,
+    mut images: HashMap<String, Vec<u8>>,
+) -> Result<Vec<(WatermarkPreset, Watermark)>, WatermarkImagesError> {
+    let mut out = Vec::new();
+    for slot in &preset.watermarks {
+        if let Some(png) = images.remove(&slot.id) {
+            let image = Watermark::from_png(&png)
+                .map_err(|error| WatermarkImagesError::Image { slot: slot.id.clone(), error })?;
+            out.push((slot.clone(), image));
+        }
+    }
+    if let Some(id) = images.into_keys().next() {
+        let slots = preset.watermarks.iter().map(|w| w.id.clone()).collect();
+        return Err(WatermarkImagesError::NoSlot { id, slots });
+    }
+    Ok(out)
 }
 
 fn decode_error(e: png::DecodingError) -> WatermarkError {

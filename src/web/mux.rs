@@ -44,16 +44,14 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::error::{config_error, FramecastError};
+use super::error::{coded, config_error, FramecastError};
 use super::from_js;
 use crate::codec::flac::{self, metadata_blocks, FlacStreamInfo};
-use crate::codec::h264::bitstream::{
-    annex_b_nal_units, append_length_prefixed_nal, length_prefixed_nal_units, AvcDecoderConfigurationRecord,
-    BitstreamError, NalUnitType, Sps,
-};
+use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
 use crate::codec::opus::OpusHead;
 use crate::codec::CodecConfig;
 use crate::error::{Coded, ErrorCode};
+use crate::mux::chunk::ChunkTrack;
 use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig, SegmenterMode};
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::playlist::dash::{
@@ -64,7 +62,7 @@ use crate::playlist::hls::{
     AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PdtPlacement,
     PlaylistKind, PreloadHint, Variant, Window,
 };
-use crate::playlist::{self, Bandwidth, ByteRange, FrameRate, PlaylistError, Resolution, Timeline};
+use crate::playlist::{self, Bandwidth, BandwidthListener, ByteRange, FrameRate, PlaylistError, Resolution, Timeline};
 use crate::time::{Timescale, Timestamp};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -549,27 +547,11 @@ fn flac_config(desc: &[u8]) -> Result<(Vec<u8>, u32, u16, u16), &'static str> {
     Ok((blocks.to_vec(), info.sample_rate, u16::from(info.channels), u16::from(info.bits_per_sample)))
 }
 
-/// Per-track state of the JS `Muxer`: how JS samples become [`Sample`]s.
-struct TrackState {
-    id: u32,
-    timescale: Timescale,
-    /// AVC: NAL length size from the avcC.
-    avc_length_size: Option<u8>,
-    /// Decode time of the last sample, in ticks.
-    last: Option<i64>,
-    /// Duration given to a sample without one (ticks): the last interval,
-    /// else a codec default.
-    default_duration: u32,
-}
-
 /// A [`FragmentListener`] that turns events into JS objects as they come
 /// (copying the bytes out of wasm memory once) and keeps them until the JS
 /// call returns.
 struct EventQueue {
     events: Array,
-    /// Every fragment's (track IDs, sequence, start, duration, bytes), for
-    /// `bandwidth()`.
-    history: Vec<(Vec<u32>, u64, Timestamp, u64, u64)>,
 }
 
 impl FragmentListener for EventQueue {
@@ -580,7 +562,6 @@ impl FragmentListener for EventQueue {
         self.events.push(&part_object(part));
     }
     fn on_fragment(&mut self, f: &Fragment) {
-        self.history.push((f.track_ids.clone(), f.sequence_number.into(), f.start, f.duration, f.bytes.len() as u64));
         self.events.push(&fragment_object(f));
     }
 }
@@ -630,45 +611,6 @@ fn ids_array(ids: &[u32]) -> Array {
     ids.iter().map(|&id| JsValue::from(id)).collect()
 }
 
-/// Where an AVC sample's NAL units are, per the rules of [`Muxer::push`].
-enum AvcFraming {
-    LengthPrefixed,
-    AnnexB,
-}
-
-fn avc_framing(data: &[u8], length_size: u8) -> Result<AvcFraming, BitstreamError> {
-    let prefixed = length_prefixed_nal_units(data, length_size).try_for_each(|r| r.map(|_| ()));
-    match prefixed {
-        Ok(()) if !data.is_empty() => Ok(AvcFraming::LengthPrefixed),
-        Ok(()) => Err(BitstreamError::EmptyNalUnit { offset: 0 }),
-        Err(e) => {
-            let annex_b = data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]);
-            if annex_b {
-                Ok(AvcFraming::AnnexB)
-            } else {
-                Err(e)
-            }
-        }
-    }
-}
-
-/// Annex-B → length-prefixed with `length_size`, without SPS/PPS (they are
-/// in the avcC).
-fn annex_b_sample(data: &[u8], length_size: u8) -> Result<Vec<u8>, BitstreamError> {
-    let mut out = Vec::with_capacity(data.len());
-    for nal in annex_b_nal_units(data) {
-        let nal = nal?;
-        if nal.nal_type == NalUnitType::SPS || nal.nal_type == NalUnitType::PPS {
-            continue;
-        }
-        append_length_prefixed_nal(&mut out, nal.data, length_size)?;
-    }
-    if out.is_empty() {
-        return Err(BitstreamError::EmptyNalUnit { offset: 0 });
-    }
-    Ok(out)
-}
-
 /// A muxer for encoded chunks: CMAF init segments, LL-HLS parts and
 /// fragments, cut at keyframes near `fragmentDuration` by the framecast
 /// segmenter.
@@ -697,8 +639,9 @@ fn annex_b_sample(data: &[u8], length_size: u8) -> Result<Vec<u8>, BitstreamErro
 ///   are returned by the next successful call.
 #[wasm_bindgen]
 pub struct Muxer {
-    segmenter: Segmenter<EventQueue>,
-    tracks: Vec<TrackState>,
+    /// The segmenter, feeding the JS events and the bit rates.
+    segmenter: Segmenter<(EventQueue, BandwidthListener)>,
+    tracks: Vec<ChunkTrack>,
     codecs: Vec<String>,
     keys: Keys,
 }
@@ -742,8 +685,8 @@ impl Muxer {
             let codec = t.codec.codec_string().map_err(|e| config_error(&format!("tracks[{i}].description"), e))?;
             codecs.push(codec);
         }
-        let queue = EventQueue { events: Array::new(), history: Vec::new() };
-        let segmenter = Segmenter::new(tracks.clone(), seg, queue).map_err(|e| setup_error(&e, &tracks))?;
+        let listeners = (EventQueue { events: Array::new() }, BandwidthListener::default());
+        let segmenter = Segmenter::new(tracks.clone(), seg, listeners).map_err(|e| setup_error(&e, &tracks))?;
         Ok(Muxer { segmenter, tracks: states, codecs, keys: Keys::new() })
     }
 
@@ -759,14 +702,8 @@ impl Muxer {
         let ti = self.track_index(track_id)?;
         let sample = self.sample(ti, &sample)?;
         let decode_time = sample.decode_time;
-        self.segmenter.push(self.tracks[ti].id, sample).map_err(|e| runtime_error(&e))?;
-        let state = &mut self.tracks[ti];
-        if let Some(last) = state.last {
-            if let Ok(d) = u32::try_from(decode_time - last) {
-                state.default_duration = d;
-            }
-        }
-        state.last = Some(decode_time);
+        self.segmenter.push(self.tracks[ti].id(), sample).map_err(|e| runtime_error(&e))?;
+        self.tracks[ti].taken(decode_time);
         Ok(self.drain())
     }
 
@@ -791,28 +728,13 @@ impl Muxer {
     #[wasm_bindgen(unchecked_return_type = "MuxBandwidth | undefined")]
     pub fn bandwidth(&self, #[wasm_bindgen(js_name = trackId)] track_id: f64) -> Result<JsValue, JsValue> {
         let ti = self.track_index(track_id)?;
-        let id = self.tracks[ti].id;
-        let history = &self.segmenter.listener().history;
-        let mine: Vec<_> = history.iter().filter(|h| h.0.contains(&id)).collect();
-        let Some(first) = mine.first() else { return Ok(JsValue::UNDEFINED) };
-        let timescale = first.2.timescale;
-        let segments: Vec<playlist::Segment> = mine
-            .iter()
-            .map(|(_, seq, start, duration, bytes)| {
-                let mut s = playlist::Segment::new(*seq, start.ticks, *duration, "-");
-                s.bytes = Some(*bytes);
-                s
-            })
-            .collect();
-        match Bandwidth::of_segments(&segments, timescale) {
-            Ok(bw) => {
-                let o = Object::new();
-                set(&o, "peak", &(bw.peak as f64).into());
-                set(&o, "average", &(bw.average as f64).into());
-                Ok(o.into())
-            }
-            Err(_) => Ok(JsValue::UNDEFINED),
-        }
+        let Some(bw) = self.segmenter.listener().1.bandwidth(self.tracks[ti].id()) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let o = Object::new();
+        set(&o, "peak", &(bw.peak as f64).into());
+        set(&o, "average", &(bw.average as f64).into());
+        Ok(o.into())
     }
 }
 
@@ -820,7 +742,7 @@ impl Muxer {
     fn track_index(&self, track_id: f64) -> Result<usize, JsValue> {
         self.tracks
             .iter()
-            .position(|t| f64::from(t.id) == track_id)
+            .position(|t| f64::from(t.id()) == track_id)
             .ok_or_else(|| input_error("trackId", format!("no track has id {track_id}")))
     }
 
@@ -834,7 +756,7 @@ impl Muxer {
         let track = &self.tracks[ti];
 
         let data = get(&k.data);
-        let mut bytes = if data.is_undefined() {
+        let bytes = if data.is_undefined() {
             // WebCodecs EncodedVideoChunk / EncodedAudioChunk: copyTo(buffer).
             let copy_to = get(&k.copy_to).dyn_into::<Function>().ok();
             let length = get(&k.byte_length).as_f64();
@@ -855,25 +777,13 @@ impl Muxer {
         }
 
         let ts = get(&k.timestamp).as_f64().ok_or_else(|| input_error("timestamp", "must be a number (µs)"))?;
-        let start = self.ticks(ti, ts, "timestamp")?;
-        if ts.round() < 0.0 {
-            return Err(input_error("timestamp", format!("must not be negative, got {ts}")));
-        }
+        let start = track.start_ticks(ts).map_err(|e| coded(&e))?;
         let dur = get(&k.duration);
         let duration = match dur.as_f64() {
-            Some(d) if d > 0.0 => {
-                if !d.is_finite() {
-                    return Err(input_error("duration", format!("must be a finite number of µs, got {d}")));
-                }
-                let end = self.ticks(ti, ts + d, "duration")?;
-                u32::try_from(end - start).ok().filter(|&d| d > 0).unwrap_or(track.default_duration)
+            None if !(dur.is_undefined() || dur.is_null()) => {
+                return Err(input_error("duration", "must be a number (µs)"))
             }
-            Some(d) if d < 0.0 || d.is_nan() => {
-                return Err(input_error("duration", format!("must be a non-negative number of µs, got {d}")));
-            }
-            Some(_) => track.default_duration,
-            None if dur.is_undefined() || dur.is_null() => track.default_duration,
-            None => return Err(input_error("duration", "must be a number (µs)")),
+            d => track.duration_ticks(ts, d).map_err(|e| coded(&e))?,
         };
         let keyframe = match get(&k.keyframe).as_bool() {
             Some(b) => b,
@@ -887,35 +797,13 @@ impl Muxer {
             }
         };
 
-        if let Some(ls) = track.avc_length_size {
-            match avc_framing(&bytes, ls) {
-                Ok(AvcFraming::LengthPrefixed) => {}
-                Ok(AvcFraming::AnnexB) => {
-                    bytes = annex_b_sample(&bytes, ls)
-                        .map_err(|e| input_error("data", format!("bad Annex-B H.264: {e}")))?;
-                }
-                Err(e) => {
-                    return Err(input_error(
-                        "data",
-                        format!("is neither {ls}-byte length-prefixed nor Annex-B H.264: {e}"),
-                    ))
-                }
-            }
-        }
-        Ok(Sample { decode_time: start, composition_offset: 0, duration, keyframe, data: bytes })
-    }
-
-    /// µs → ticks of track `ti`, exactly (nearest tick).
-    fn ticks(&self, ti: usize, us: f64, field: &str) -> Result<i64, JsValue> {
-        if !us.is_finite() || us.abs() > 9.0e15 {
-            return Err(input_error(field, format!("must be a finite number of µs, got {us}")));
-        }
-        Ok(Timestamp::from_micros(us.round() as i64).rescale(self.tracks[ti].timescale).ticks)
+        let data = track.sample_data(bytes).map_err(|e| coded(&e))?;
+        Ok(Sample { decode_time: start, composition_offset: 0, duration, keyframe, data })
     }
 
     /// The queued events.
     fn drain(&mut self) -> Array {
-        std::mem::replace(&mut self.segmenter.listener_mut().events, Array::new())
+        std::mem::replace(&mut self.segmenter.listener_mut().0.events, Array::new())
     }
 }
 
@@ -984,7 +872,7 @@ fn fragment_object(f: &Fragment) -> Object {
 }
 
 /// Builds the core track config and the binding's state for track `i`.
-fn track_config(i: usize, t: &TrackJs, desc: Option<Vec<u8>>) -> Result<(TrackConfig, TrackState), JsValue> {
+fn track_config(i: usize, t: &TrackJs, desc: Option<Vec<u8>>) -> Result<(TrackConfig, ChunkTrack), JsValue> {
     let f = |name: &str| format!("tracks[{i}].{name}");
     let codec = Codec::parse(&t.codec)
         .ok_or_else(|| config_error(&f("codec"), format!("must be avc, aac, opus or flac, got {:?}", t.codec)))?;
@@ -992,13 +880,11 @@ fn track_config(i: usize, t: &TrackJs, desc: Option<Vec<u8>>) -> Result<(TrackCo
         return Err(config_error(&f("kind"), format!("does not match codec {:?}", t.codec)));
     }
     let need_desc = || config_error(&f("description"), "is required for this codec");
-    let mut avc_length_size = None;
     let (config, default_rate) = match codec {
         Codec::Avc => {
             let avcc = desc.ok_or_else(need_desc)?;
             let record = AvcDecoderConfigurationRecord::parse(&avcc)
                 .map_err(|e| config_error(&f("description"), format!("bad avcC: {e}")))?;
-            avc_length_size = Some(record.length_size());
             let (mut width, mut height) = (t.width, t.height);
             if width.is_none() || height.is_none() {
                 let sps = record
@@ -1050,21 +936,12 @@ fn track_config(i: usize, t: &TrackJs, desc: Option<Vec<u8>>) -> Result<(TrackCo
         Some(ts) => Timescale::new(ts).ok_or_else(|| config_error(&f("timescale"), "must not be 0"))?,
         None => Timescale::new(default_rate).ok_or_else(|| config_error(&f("sampleRate"), "must not be 0"))?,
     };
-    // One frame, for a last sample without a duration.
-    let frame = |num: i64, den: i64| Timestamp::new(num, Timescale::new(den as u32).unwrap_or(Timescale::MILLIS));
-    let one_frame = match (&config, codec) {
-        (_, Codec::Avc) => frame(1, 30),
-        (CodecConfig::Aac { sample_rate, .. }, _) => frame(1024, i64::from((*sample_rate).max(1))),
-        (_, Codec::Opus) => frame(20, 1000),
-        (CodecConfig::Flac { sample_rate, .. }, _) => frame(4096, i64::from((*sample_rate).max(1))),
-        _ => frame(1, 30),
-    };
-    let default_duration = u32::try_from(one_frame.rescale(timescale).ticks.max(1)).unwrap_or(1);
     let mut track = TrackConfig::new(t.id, timescale, config);
     if let Some(lang) = &t.language {
         track.language = lang.clone();
     }
-    Ok((track, TrackState { id: t.id, timescale, avc_length_size, last: None, default_duration }))
+    let chunks = ChunkTrack::new(&track).map_err(|e| config_error(&f("description"), format!("bad avcC: {e}")))?;
+    Ok((track, chunks))
 }
 
 /// A segmenter set-up error as `invalid-config`, naming the JS field.

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::error::{config_error, error, FramecastError};
+use super::error::{coded, config_error, error, FramecastError};
 use crate::error::ErrorCode;
-use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
-use crate::video::Watermark;
+use crate::preset::{system_presets, Preset, PresetChoiceError, PresetErrors, WatermarkPreset};
+use crate::video::{attach_images, Watermark};
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
@@ -75,13 +75,14 @@ pub(super) fn resolve_preset(
     field: &str,
     lookup: fn(&str) -> Option<Preset>,
 ) -> Result<Preset, JsValue> {
-    match value {
-        serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
-            let message = format!("no built-in preset \"{id}\" (systemPresets() lists them)");
-            FramecastError::at(ErrorCode::InvalidConfig, field, message).into()
-        }),
-        serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
-        other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
+    Preset::resolve(value, lookup).map_err(|e| choice_error(&e, field))
+}
+
+/// A [`PresetChoiceError`] about the option `field`.
+pub(super) fn choice_error(e: &PresetChoiceError, field: &str) -> JsValue {
+    match e {
+        PresetChoiceError::Invalid(errors) => preset_error(errors),
+        e => FramecastError::at(ErrorCode::InvalidConfig, field, e).into(),
     }
 }
 
@@ -114,23 +115,7 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
 /// decode and `invalid-config` for an image whose id is no slot.
 pub(super) fn attach_watermarks(
     preset: &Preset,
-    mut images: HashMap<String, Vec<u8>>,
+    images: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
-    let mut out = Vec::new();
-    for slot in &preset.watermarks {
-        if let Some(png) = images.remove(&slot.id) {
-            let field = format!("watermarks.{}", slot.id);
-            let image =
-                Watermark::from_png(&png).map_err(|e| FramecastError::at(ErrorCode::InvalidWatermark, &field, e))?;
-            out.push((slot.clone(), image));
-        }
-    }
-    if let Some(id) = images.keys().next() {
-        let field = format!("watermarks.{id}");
-        let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
-        let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
-        let message = format!("the preset has no watermark slot \"{id}\" (its slots: {have})");
-        return Err(config_error(&field, message));
-    }
-    Ok(out)
+    attach_images(preset, images).map_err(|e| coded(&e))
 }
