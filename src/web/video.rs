@@ -61,19 +61,6 @@ struct FramePipelineOptions {
     range: Option<Range>,
 }
 
-/// `value` looked up by name in `choices` (`default` when absent), or an
-/// `invalid-config` error naming `field` and the choices. Left for
-/// `publish.rs`'s `filter`; the options here read their enums with serde.
-pub(super) fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choices: &[(&str, T)]) -> Result<T, JsValue> {
-    match value {
-        None => Ok(default),
-        Some(v) => choices.iter().find(|(name, _)| *name == v).map(|(_, t)| *t).ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            config_error(field, format!("must be one of {}, got \"{v}\"", names.join(", ")))
-        }),
-    }
-}
-
 /// Applies a preset's geometry and watermarks to frames. See the module
 /// documentation.
 #[wasm_bindgen]
