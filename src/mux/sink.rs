@@ -107,18 +107,41 @@ pub fn span_micros(start: Timestamp, duration: u64) -> (i64, u64) {
 #[non_exhaustive]
 pub enum SinkError {
     /// The file system (or another store) failed.
-    Io { name: String, message: String },
+    Io {
+        /// The output's name (relative path).
+        name: String,
+        /// The store's own message.
+        message: String,
+    },
     /// The name is not a relative path inside the sink (empty, absolute,
     /// or with `..`).
-    BadName { name: String },
+    BadName {
+        /// The name as given.
+        name: String,
+    },
     /// `write`, `write_at` or `end` without an open output.
     NotOpen,
     /// `begin` while another output is open.
-    AlreadyOpen { name: String },
+    AlreadyOpen {
+        /// The name of the output that was to begin.
+        name: String,
+    },
     /// `write_at` past the end of what was written.
-    OutOfRange { offset: u64, length: u64, size: u64 },
+    OutOfRange {
+        /// Where the patch starts, bytes from the output's start.
+        offset: u64,
+        /// The patch's length in bytes.
+        length: u64,
+        /// Bytes written to the output so far.
+        size: u64,
+    },
     /// This sink does not take this kind of output.
-    Unsupported { name: String, reason: String },
+    Unsupported {
+        /// The output's name.
+        name: String,
+        /// Why this sink cannot take it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for SinkError {
@@ -356,7 +379,12 @@ pub enum SinkEvent<'a> {
     /// [`Sink::write`].
     Data(&'a [u8]),
     /// [`Sink::write_at`].
-    Patch { offset: u64, bytes: &'a [u8] },
+    Patch {
+        /// Where the bytes go, from the output's start.
+        offset: u64,
+        /// The bytes that replace what is there.
+        bytes: &'a [u8],
+    },
     /// [`Sink::end`].
     End,
 }

@@ -185,7 +185,12 @@ fn default_first_sequence() -> u32 {
 #[non_exhaustive]
 pub enum SessionError {
     /// A configuration field is wrong (`invalid-config`).
-    InvalidConfig { field: String, reason: String },
+    InvalidConfig {
+        /// The field, as the JS config names it (`maxQueueDuration`, `video.bitrate`).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The preset given does not validate (`invalid-preset`, every
     /// problem).
     InvalidPreset(PresetErrors),
@@ -199,7 +204,12 @@ pub enum SessionError {
     Audio(AudioPipelineError),
     /// A picture or PCM buffer is unusable (`invalid-frame`); `message` is
     /// complete.
-    InvalidFrame { field: Option<&'static str>, message: String },
+    InvalidFrame {
+        /// The argument at fault, where one is (`data`, `width`).
+        field: Option<&'static str>,
+        /// The whole message.
+        message: String,
+    },
     /// The upload side refused an output (a bug: the session makes only
     /// what it can take).
     Output(SinkError),
@@ -291,10 +301,22 @@ pub enum PictureLayout {
     I420,
     /// RGBA (or BGRA), `stride` bytes per row; converted to I420 (BT.601,
     /// limited range).
-    Rgba { stride: usize, bgra: bool },
+    Rgba {
+        /// Bytes per row (at least 4 × width).
+        stride: usize,
+        /// Whether the bytes are B, G, R, A rather than R, G, B, A.
+        bgra: bool,
+    },
     /// NV12: Y rows of `y_stride` bytes, the interleaved UV plane at
     /// `uv_offset` with `uv_stride` bytes per row.
-    Nv12 { y_stride: usize, uv_offset: usize, uv_stride: usize },
+    Nv12 {
+        /// Bytes per row of the Y plane.
+        y_stride: usize,
+        /// Where the UV plane starts, bytes from the buffer's start.
+        uv_offset: usize,
+        /// Bytes per row of the UV plane.
+        uv_stride: usize,
+    },
 }
 
 /// One captured picture of any even size.
@@ -318,9 +340,9 @@ impl<'a> Picture<'a> {
 /// A picture size in events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct InputSize {
-    /// Pixels.
+    /// Width in pixels.
     pub width: u32,
-    /// Pixels.
+    /// Height in pixels.
     pub height: u32,
 }
 
@@ -332,38 +354,97 @@ pub struct InputSize {
 pub enum SessionEvent {
     /// The encoder started: its settings, and the camera picture's size.
     Video {
+        /// The encoder's settings, as the JS `EncoderConfig` (flattened).
         #[serde(flatten)]
         encoder: EncoderConfig,
+        /// The camera picture's size before the preset's sizing.
         input: InputSize,
     },
     /// A fragment was made. `captureTime` is the wall-clock ms of its
     /// start (null before the first frame's read time is known).
     Fragment {
+        /// The track's name (`video`, `audio`).
         track: String,
+        /// The fragment's sequence number in its track (from `firstSequence`).
         sequence: u32,
+        /// Its start, µs of media time (0 = the first video frame).
         start: i64,
+        /// Its duration, µs.
         duration: u64,
+        /// Its size in bytes.
         bytes: u64,
+        /// Whether it starts with a keyframe.
         keyframe: bool,
+        /// Wall-clock ms (Unix epoch) of the capture of its start.
         capture_time: Option<f64>,
     },
     /// An init segment was acknowledged.
-    Init { ack: InitAck },
+    Init {
+        /// The server's acknowledgement.
+        ack: InitAck,
+    },
     /// A fragment was acknowledged: `uploadMs` from when it was queued,
     /// `latencyMs` from the capture of its end (wall clock), over
     /// `attempts` tries.
-    Ack { track: String, sequence: u64, ack: FragmentAck, upload_ms: f64, latency_ms: Option<f64>, attempts: u32 },
+    Ack {
+        /// The track's name.
+        track: String,
+        /// The fragment's sequence number.
+        sequence: u64,
+        /// The server's acknowledgement.
+        ack: FragmentAck,
+        /// Ms from when the fragment was queued to its acknowledgement.
+        upload_ms: f64,
+        /// Ms from the capture of the fragment's end to its acknowledgement
+        /// (null when capture times are unknown).
+        latency_ms: Option<f64>,
+        /// Tries it took (1 = first try).
+        attempts: u32,
+    },
     /// The end mark was acknowledged.
-    Ended { ack: EndAck },
+    Ended {
+        /// The server's acknowledgement.
+        ack: EndAck,
+    },
     /// A request will be sent again after `delayMs`.
-    Retry { path: String, attempt: u32, delay_ms: u64, message: String, reason: String },
+    Retry {
+        /// The request path that failed.
+        path: String,
+        /// The try that comes next (2 = the first retry).
+        attempt: u32,
+        /// Ms until it is sent.
+        delay_ms: u64,
+        /// What went wrong, for people.
+        message: String,
+        /// Why the try failed (the network error, the timeout or the status).
+        reason: String,
+    },
     /// The server refused a fragment for good; publishing goes on.
-    Rejected { path: String, sequence: u64, code: IngestErrorCode, message: String },
+    Rejected {
+        /// The request path.
+        path: String,
+        /// The fragment's sequence number.
+        sequence: u64,
+        /// The server's ingest error code.
+        code: IngestErrorCode,
+        /// The server's message.
+        message: String,
+    },
     /// The upload queue was full: these fragments were dropped unsent.
-    Dropped { sequences: Vec<u64>, message: String },
+    Dropped {
+        /// Sequence numbers of the fragments dropped.
+        sequences: Vec<u64>,
+        /// Why, for people.
+        message: String,
+    },
     /// Nothing more can be published (the server refused an init segment
     /// or the end mark); `code` is the server's ingest code.
-    Failed { code: IngestErrorCode, message: String },
+    Failed {
+        /// The server's ingest error code.
+        code: IngestErrorCode,
+        /// The server's message.
+        message: String,
+    },
 }
 
 /// The audio figures of [`SessionStats`]; samples are per channel.
@@ -395,25 +476,31 @@ pub struct SessionStats {
     pub frames_dropped: u64,
     /// Encoded frames per second over the last 2 s.
     pub encoded_fps: f64,
-    /// Encode time percentiles, ms (null before the first frame).
+    /// Median encode time of a frame, ms (null before the first frame).
     pub encode_ms_p50: Option<f64>,
+    /// 95th percentile encode time of a frame, ms (null before the first frame).
     pub encode_ms_p95: Option<f64>,
     /// Bits per second over the last 10 video fragments.
     pub bitrate: f64,
     /// Video fragments made.
     pub fragments_made: u64,
-    /// Fragments acknowledged, dropped by the full queue, refused.
+    /// Fragments acknowledged by the server (all tracks).
     pub fragments_acknowledged: u64,
+    /// Fragments dropped unsent by the full upload queue (all tracks).
     pub fragments_dropped: u64,
+    /// Fragments the server refused for good (all tracks).
     pub fragments_rejected: u64,
     /// Retries (second and later tries).
     pub retries: u64,
-    /// What waits to upload: fragments, media ms, bytes.
+    /// Fragments waiting to upload (all tracks).
     pub queue_fragments: u64,
+    /// Media time waiting to upload, ms (the queue's measure of its bound).
     pub queue_duration_ms: u64,
+    /// Bytes waiting to upload.
     pub queue_bytes: u64,
-    /// From the capture of a fragment's end to its acknowledgement, ms.
+    /// Median ms from the capture of a fragment's end to its acknowledgement.
     pub ack_latency_ms_p50: Option<f64>,
+    /// 95th percentile of the same, ms.
     pub ack_latency_ms_p95: Option<f64>,
     /// Bytes of acknowledged fragments.
     pub bytes_acknowledged: u64,

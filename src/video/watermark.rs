@@ -122,9 +122,19 @@ impl Coded for WatermarkError {
 #[non_exhaustive]
 pub enum WatermarkImagesError {
     /// The image for slot `slot` does not decode or is too large.
-    Image { slot: String, error: WatermarkError },
+    Image {
+        /// The slot's `presetWatermarkId`.
+        slot: String,
+        /// Why the image was refused.
+        error: WatermarkError,
+    },
     /// An image names `id`, which is none of the preset's `slots`.
-    NoSlot { id: String, slots: Vec<String> },
+    NoSlot {
+        /// The id the image was given under.
+        id: String,
+        /// The preset's slot ids.
+        slots: Vec<String>,
+    },
 }
 
 impl fmt::Display for WatermarkImagesError {
