@@ -16,6 +16,7 @@
 mod boxes;
 pub mod cmaf;
 pub mod error;
+#[cfg(feature = "flac")]
 pub mod flac;
 pub mod mp4;
 pub mod ogg;

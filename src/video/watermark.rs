@@ -24,6 +24,7 @@
 //! ±1 code value of the same formula in `f64` (the tests measure it).
 
 use std::fmt;
+#[cfg(feature = "images")]
 use std::io::Cursor;
 
 use super::premultiply_alpha;
@@ -89,6 +90,7 @@ impl Coded for WatermarkError {
     }
 }
 
+#[cfg(feature = "images")]
 fn decode_error(e: png::DecodingError) -> WatermarkError {
     match e {
         png::DecodingError::LimitsExceeded => WatermarkError::LimitExceeded { limit: MAX_DECODER_BYTES },
@@ -127,6 +129,8 @@ impl Watermark {
     /// the size is checked against [`MAX_WATERMARK_SIDE`] before the
     /// picture is allocated, the decoder's own memory is capped at
     /// [`MAX_DECODER_BYTES`], and bad data gives an error, never a panic.
+    /// Cargo feature `images`.
+    #[cfg(feature = "images")]
     pub fn from_png(bytes: &[u8]) -> Result<Watermark, WatermarkError> {
         let limits = png::Limits { bytes: MAX_DECODER_BYTES };
         let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);

@@ -21,6 +21,7 @@ use crate::preset::system_preset;
 use crate::video::color::{ColorSpace, Matrix, Range};
 use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation};
 
+#[cfg(feature = "codecs")]
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** `new FramePipeline(options)`. */
@@ -43,6 +44,7 @@ export interface FramePipelineOptions {
 }
 "#;
 
+#[cfg(feature = "codecs")]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Options {
@@ -73,11 +75,13 @@ pub(super) fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choice
 
 /// Applies a preset's geometry and watermarks to frames. See the module
 /// documentation.
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 pub struct FramePipeline {
     inner: CorePipeline,
 }
 
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 impl FramePipeline {
     /// Builds the pipeline (`FramePipelineOptions`): decodes and scales the
@@ -156,6 +160,7 @@ impl FramePipeline {
     }
 }
 
+#[cfg(feature = "codecs")]
 impl FramePipeline {
     fn run(&mut self, data: &[u8], stride: Option<u32>) -> Result<&crate::frame::I420Frame, JsValue> {
         let stride = stride.map_or(self.inner.packed_stride(), |s| s as usize);
