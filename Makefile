@@ -20,7 +20,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap native pkg test test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
+.PHONY: help bootstrap native pkg test test-features test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
@@ -101,11 +101,18 @@ $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 # its tests measure real-time behaviour in Chromium.
 test:
 	@rm -f $(FRAMECAST_TIMINGS)
-	$(MAKE) --no-print-directory test-native-core $(STAMPS)/native test-wasm
+	$(MAKE) --no-print-directory test-features test-native-core $(STAMPS)/native test-wasm
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream
 	$(MAKE) --no-print-directory test-node
 	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
+
+# The cargo feature sets that the npm entry points are built with, each
+# alone: `cargo check` natively and for wasm32, warnings are errors.
+# `default` (the root entry) is what every other suite builds.
+ENTRY_FEATURES := codecs mux publish transcode
+test-features: target/toolchain.env
+	$(TIMED) test-features env WASM_ENV="$(WASM_ENV)" WASM_CARGO="$(WASM_CARGO)" WASM_BUILD_STD_ARGS="$(WASM_BUILD_STD_ARGS)" .ci/check-features $(ENTRY_FEATURES)
 
 test-native: test-native-core test-native-mp3
 test-native-core: target/toolchain.env
