@@ -93,8 +93,8 @@ $(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 # target/, whose framecast.wasm each cargo build overwrites before
 # wasm-bindgen reads it.
 define entry_build
-	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . --no-default-features --features $(2) $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
-	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . --no-default-features --features $(2) $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS)))
+	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
+	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
 endef
 $(STAMPS)/wasm-entries: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)/wasm-pkg
 	$(call entry_build,publisher,publish,)
