@@ -5,7 +5,8 @@
 //
 // Messages in and out are those of publisher-protocol.js (`toWorker`,
 // `toPage`).
-import init, { PublishSession } from './web/framecast.js';
+// The publisher's own wasm module (cargo feature `publish`), not the root's.
+import init, { PublishSession } from './web-publisher/framecast.js';
 import { errorInfo, toPage } from './publisher-protocol.js';
 
 let session = null;

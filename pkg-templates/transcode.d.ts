@@ -11,7 +11,9 @@ import type {
   Preset,
 } from 'framecast';
 
-export { AudioTranscoder } from 'framecast';
+export { AudioTranscoder } from 'framecast/transcode/wasm';
+/** Initialises the transcode module (browsers; elsewhere it is ready when imported, and this does nothing more). `transcodeAudio` calls it itself. */
+export { default as init } from 'framecast/transcode/wasm';
 export { FramecastError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { AudioTranscodeInput, AudioTranscodeOptions, AudioTranscodePatch, AudioTranscodeProgress, AudioTranscodeSummary };

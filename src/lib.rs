@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod codec;
+#[cfg(feature = "decode")]
 pub mod decode;
 pub mod error;
 pub mod frame;
@@ -14,13 +15,16 @@ pub mod ingest;
 pub mod mux;
 pub mod playlist;
 pub mod preset;
+#[cfg(feature = "publish")]
 pub mod publish;
 pub mod registry;
 pub mod time;
+#[cfg(feature = "transcode")]
 pub mod transcode;
 pub mod video;
 
 mod sys;
+#[cfg(any(test, feature = "publish"))]
 mod xorshift;
 
 #[cfg(target_arch = "wasm32")]

@@ -63,6 +63,7 @@ pub trait AudioEncode: fmt::Debug {
 
 /// An encoder's result as [`AudioPacket`]s; `parts` gives a packet's bytes
 /// and duration.
+#[cfg(any(feature = "opus", feature = "aac", feature = "flac", feature = "mp3"))]
 fn packets<P, E: fmt::Display>(
     codec: &'static str,
     result: Result<Vec<P>, E>,
@@ -75,10 +76,12 @@ fn packets<P, E: fmt::Display>(
 }
 
 /// A layout for `channels`, as the encoders number them.
+#[cfg(any(feature = "opus", feature = "aac", feature = "flac", feature = "mp3"))]
 fn layout_of(channels: u16) -> ChannelLayout {
     ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Discrete(channels))
 }
 
+#[cfg(feature = "opus")]
 impl AudioEncode for super::opus::OpusEncoder {
     fn codec_name(&self) -> &'static str {
         "Opus"
@@ -104,6 +107,7 @@ impl AudioEncode for super::opus::OpusEncoder {
     }
 }
 
+#[cfg(feature = "aac")]
 impl AudioEncode for super::aac::AacEncoder {
     fn codec_name(&self) -> &'static str {
         "AAC"
@@ -133,6 +137,7 @@ impl AudioEncode for super::aac::AacEncoder {
     }
 }
 
+#[cfg(feature = "flac")]
 impl AudioEncode for super::flac::FlacEncoder {
     fn codec_name(&self) -> &'static str {
         "FLAC"

@@ -21,6 +21,7 @@ mod boxes;
 pub mod chunk;
 pub mod cmaf;
 pub mod error;
+#[cfg(feature = "flac")]
 pub mod flac;
 pub mod mp4;
 pub mod ogg;

@@ -25,6 +25,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+#[cfg(feature = "images")]
 use std::io::Cursor;
 
 use super::premultiply_alpha;
@@ -189,6 +190,7 @@ pub fn attach_images(
     Ok(out)
 }
 
+#[cfg(feature = "images")]
 fn decode_error(e: png::DecodingError) -> WatermarkError {
     match e {
         png::DecodingError::LimitsExceeded => WatermarkError::LimitExceeded { limit: MAX_DECODER_BYTES },
@@ -227,6 +229,8 @@ impl Watermark {
     /// the size is checked against [`MAX_WATERMARK_SIDE`] before the
     /// picture is allocated, the decoder's own memory is capped at
     /// [`MAX_DECODER_BYTES`], and bad data gives an error, never a panic.
+    /// Cargo feature `images`.
+    #[cfg(feature = "images")]
     pub fn from_png(bytes: &[u8]) -> Result<Watermark, WatermarkError> {
         let limits = png::Limits { bytes: MAX_DECODER_BYTES };
         let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);

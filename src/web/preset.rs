@@ -39,6 +39,7 @@ pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
 
 /// The built-in presets (Elastic Transcoder's system presets where it had
 /// them, and framecast's webcam presets), in camelCase JSON.
+#[cfg(feature = "codecs")]
 #[wasm_bindgen(js_name = systemPresets, unchecked_return_type = "Preset[]")]
 pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
     let out = js_sys::Array::new();
@@ -52,6 +53,7 @@ pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
 /// it with defaults filled in. Throws a `FramecastError` with `code:
 /// "invalid-preset"`, `field` (the first problem's) and `errors` (every
 /// problem: `{ field, value, expected, kind, message }`).
+#[cfg(feature = "codecs")]
 #[wasm_bindgen(js_name = parsePreset, unchecked_return_type = "Preset")]
 pub fn parse_preset(
     #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
@@ -113,6 +115,7 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
 /// Decodes the images for `preset`'s watermark slots (slots without one
 /// are skipped). Throws `invalid-watermark` for an image that does not
 /// decode and `invalid-config` for an image whose id is no slot.
+#[cfg(feature = "images")]
 pub(super) fn attach_watermarks(
     preset: &Preset,
     images: HashMap<String, Vec<u8>>,

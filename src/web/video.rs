@@ -22,6 +22,7 @@ use crate::preset::system_preset;
 use crate::video::color::{ColorSpace, Matrix, Range};
 use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation};
 
+#[cfg(feature = "codecs")]
 /// `new FramePipeline(options)`. Its TypeScript declaration is derived
 /// from this struct; `watermarks` is taken out of the object before it is
 /// read (`take_watermark_images`).
@@ -63,11 +64,13 @@ struct FramePipelineOptions {
 
 /// Applies a preset's geometry and watermarks to frames. See the module
 /// documentation.
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 pub struct FramePipeline {
     inner: CorePipeline,
 }
 
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 impl FramePipeline {
     /// Builds the pipeline (`FramePipelineOptions`): decodes and scales the
@@ -125,6 +128,7 @@ impl FramePipeline {
     }
 }
 
+#[cfg(feature = "codecs")]
 impl FramePipeline {
     fn run(&mut self, data: &[u8], stride: Option<u32>) -> Result<&crate::frame::I420Frame, JsValue> {
         let stride = stride.map_or(self.inner.packed_stride(), |s| s as usize);

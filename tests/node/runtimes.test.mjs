@@ -2,7 +2,8 @@
 // installed into a fresh app (offline, from the tarball), then run in Node,
 // Deno and workerd (Cloudflare's runtime, from npm). Each runs the same
 // smoke work (support/runtime_smoke.mjs): H.264 encode and decode, CMAF
-// muxing, an HLS playlist and a DASH MPD, and an MP3 transcoded to AAC.
+// muxing, an HLS playlist and a DASH MPD (root module and `framecast/mux`),
+// and an MP3 transcoded to AAC (`framecast/transcode`'s module).
 //
 // - Node: `import` and `require` share one instance; `init()` and
 //   `initSync()` exist in both and return the wasm exports.
@@ -53,6 +54,7 @@ function checkSmoke(report, runtime) {
   assert.match(report.hls, /^#EXTM3U\n/, runtime);
   assert.match(report.hls, /#EXT-X-MAP:URI="init\.mp4"\n#EXTINF:1\.000,\nseg1\.m4s\n#EXTINF:1\.000,\nseg2\.m4s\n#EXT-X-ENDLIST\n$/, runtime);
   assert.match(report.mpd, /<S t="0" d="1000000" r="1"\/>/, runtime);
+  assert.deepEqual(report.muxEntry, { sameEvents: true, sameHls: true, sameMpd: true, errorBrand: true }, runtime);
   assert.deepEqual(report.transcode.codec, 'mp4a.40.2', runtime);
   assert.deepEqual([report.transcode.sampleRate, report.transcode.channels, report.transcode.inputCodec], [48000, 2, 'mp3'], runtime);
   assert.equal(report.transcode.firstBox, 'ftyp', runtime);

@@ -1,6 +1,7 @@
-//! FLAC (RFC 9639) encoder over `flacenc`: interleaved `i16`, 24-bit or
-//! `f32` PCM in, FLAC frames out, plus the metadata (STREAMINFO) that a
-//! `.flac` file (`mux::flac`) and MP4's `fLaC` / `dfLa` sample entry need.
+//! FLAC (RFC 9639) encoder over `flacenc` (cargo feature `flac`):
+//! interleaved `i16`, 24-bit or `f32` PCM in, FLAC frames out, plus the
+//! metadata (STREAMINFO) that a `.flac` file (`mux::flac`) and MP4's
+//! `fLaC` / `dfLa` sample entry need ([`metadata`], no codec needed).
 //!
 //! ```
 //! use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig};
@@ -34,10 +35,14 @@
 
 use std::fmt;
 
+#[cfg(feature = "flac")]
 use flacenc::component::{BitRepr, StreamInfo as FlacencStreamInfo};
+#[cfg(feature = "flac")]
 use flacenc::error::{Verified, Verify};
+#[cfg(feature = "flac")]
 use flacenc::source::{Context, Fill, FrameBuf};
 
+#[cfg(feature = "flac")]
 use crate::codec::CodecConfig;
 use crate::error::{Coded, ErrorCode};
 
@@ -185,6 +190,7 @@ pub struct FlacFrame {
 }
 
 /// A streaming FLAC encoder. See the module docs.
+#[cfg(feature = "flac")]
 pub struct FlacEncoder {
     config: FlacEncoderConfig,
     encoder: Verified<flacenc::config::Encoder>,
@@ -201,6 +207,7 @@ pub struct FlacEncoder {
     finished: bool,
 }
 
+#[cfg(feature = "flac")]
 impl fmt::Debug for FlacEncoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlacEncoder")
@@ -211,6 +218,7 @@ impl fmt::Debug for FlacEncoder {
     }
 }
 
+#[cfg(feature = "flac")]
 impl FlacEncoder {
     /// An encoder for `config`, validated first.
     pub fn new(config: FlacEncoderConfig) -> Result<Self, FlacError> {
@@ -387,7 +395,7 @@ impl FlacEncoder {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "flac"))]
 mod tests {
     use super::*;
 
