@@ -32,7 +32,9 @@ pub use scale::{
 };
 #[cfg(feature = "images")]
 pub use thumbnail::{Thumbnail, ThumbnailError, ThumbnailMaker};
-pub use watermark::{attach_images, Overlay, Watermark, WatermarkError, WatermarkImagesError, MAX_WATERMARK_SIDE};
+#[cfg(feature = "images")]
+pub use watermark::attach_images;
+pub use watermark::{Overlay, Watermark, WatermarkError, WatermarkImagesError, MAX_WATERMARK_SIDE};
 
 use crate::frame::{i420_size, I420Frame};
 

@@ -23,6 +23,7 @@
 //! per sample: `(B (65536 - w) + P + 32768) >> 16`. Results are within
 //! ±1 code value of the same formula in `f64` (the tests measure it).
 
+#[cfg(feature = "images")]
 use std::collections::HashMap;
 use std::fmt;
 #[cfg(feature = "images")]
@@ -31,6 +32,7 @@ use std::io::Cursor;
 use super::premultiply_alpha;
 use crate::error::{Coded, ErrorCode};
 use crate::frame::{i420_size, I420Frame, Size};
+#[cfg(feature = "images")]
 use crate::preset::{Preset, WatermarkPreset};
 use crate::video::color::{ColorSpace, Range};
 
@@ -171,6 +173,7 @@ impl Coded for WatermarkImagesError {
 
 /// Decodes PNG images (by slot id) for `preset`'s watermark slots; slots
 /// without an image are skipped, an image for no slot is refused.
+#[cfg(feature = "images")]
 pub fn attach_images(
     preset: &Preset,
     mut images: HashMap<String, Vec<u8>>,

@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use super::error::{coded, config_error, error, FramecastError};
 use crate::error::ErrorCode;
 use crate::preset::{system_presets, Preset, PresetChoiceError, PresetErrors, WatermarkPreset};
-use crate::video::{attach_images, Watermark};
+use crate::video::Watermark;
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
@@ -120,5 +120,5 @@ pub(super) fn attach_watermarks(
     preset: &Preset,
     images: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
-    attach_images(preset, images).map_err(|e| coded(&e))
+    crate::video::attach_images(preset, images).map_err(|e| coded(&e))
 }
