@@ -132,8 +132,8 @@ test('workerd (wrangler.json, the "workerd" exports condition): the work in a fe
 
 test('workerd (.capnp, modules embedded by hand): initSync({ module }) in the fetch handler', async () => {
   writeFileSync(join(app, 'explicit.mjs'), `
-    import wasm from './framecast_bg.wasm';
-    import { initSync, Encoder, Muxer, hlsMediaPlaylist } from './framecast.js';
+    import wasm from './web/framecast_bg.wasm';
+    import { initSync, Encoder, Muxer, hlsMediaPlaylist } from './web/framecast.js';
     export default {
       async fetch() {
         const { memory } = initSync({ module: wasm });
@@ -155,8 +155,9 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "explicit.mjs"),
-    (name = "framecast.js", esModule = embed "node_modules/framecast/web/framecast.js"),
-    (name = "framecast_bg.wasm", wasm = embed "node_modules/framecast/web/framecast_bg.wasm"),
+    (name = "web/framecast.js", esModule = embed "node_modules/framecast/web/framecast.js"),
+    (name = "web/framecast_bg.wasm", wasm = embed "node_modules/framecast/web/framecast_bg.wasm"),
+    (name = "errors.js", esModule = embed "node_modules/framecast/errors.js"),
   ],
   compatibilityDate = "${COMPATIBILITY_DATE}",
 );
