@@ -33,6 +33,21 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/**
+ * What each over-budget entry measured when it was split out (gzip -9
+ * bytes): until it is cut to its budget it may not grow by more than 2 %
+ * over this, so the TODO above cannot hide a regression.
+ */
+const MEASURED = { publisher: 952_659, mux: 205_874 };
+
+for (const [entry, bytes] of Object.entries(MEASURED)) {
+  test(`framecast/${entry}: while over budget, its module grows no more than 2 % over ${bytes} bytes gzipped`, () => {
+    const s = sizes.find((x) => x.entry === entry);
+    const ceiling = Math.round(bytes * 1.02);
+    assert.ok(s.gzip <= ceiling, `${s.subpath}: ${s.file} is ${s.gzip} bytes gzipped, over ${ceiling}`);
+  });
+}
+
 for (const entry of ['publisher', 'mux', 'transcode']) {
   test(`framecast/${entry}: its wasm module is within its gzip budget`, { todo: OVER_BUDGET[entry] }, () => {
     const s = sizes.find((x) => x.entry === entry);
