@@ -20,7 +20,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap native pkg test test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
+.PHONY: help bootstrap native pkg wasm-cost test test-features test-lint test-native test-native-core test-native-mp3 test-wasm test-node test-downstream bench demo fuzz clean FORCE
 
 target/toolchain.env: FORCE
 	@.ci/bootstrap.sh
@@ -85,7 +85,23 @@ $(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 	$(TIMED) pkg-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir $(PKG_WEB) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
 	$(TIMED) pkg-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir $(PKG_NODE) --out-name framecast --no-pack . $(if $(WASM_BUILD_STD_ARGS),-- $(WASM_BUILD_STD_ARGS))
 	touch $@
-$(PKG_STAMP): $(STAMPS)/wasm-pkg $(wildcard pkg-templates/*)
+# The entry points' own wasm builds (cargo features: see Cargo.toml and
+# ARCHITECTURE.md): `framecast/publisher` (feature `publish`, web only: it
+# runs in a browser Worker), `framecast/mux` (`mux`, no codec) and
+# `framecast/transcode` (`transcode`), the last two for the web and Node as
+# the root is. One after another and after the root's build: they share
+# target/, whose framecast.wasm each cargo build overwrites before
+# wasm-bindgen reads it.
+define entry_build
+	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
+	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
+endef
+$(STAMPS)/wasm-entries: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)/wasm-pkg
+	$(call entry_build,publisher,publish,)
+	$(call entry_build,mux,mux,node)
+	$(call entry_build,transcode,transcode,node)
+	touch $@
+$(PKG_STAMP): $(STAMPS)/wasm-pkg $(STAMPS)/wasm-entries $(wildcard pkg-templates/*)
 	node pkg-templates/assemble.mjs target/pkg pkg
 
 $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
@@ -101,11 +117,34 @@ $(STAMPS)/native-c: $(NATIVE_INPUTS) target/toolchain.env | $(STAMPS)
 # its tests measure real-time behaviour in Chromium.
 test:
 	@rm -f $(FRAMECAST_TIMINGS)
-	$(MAKE) --no-print-directory test-native-core $(STAMPS)/native test-wasm
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream
+	$(MAKE) --no-print-directory test-features test-native-core $(STAMPS)/native test-wasm
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(PKG_STAMP) test-native-mp3 $(STAMPS)/native-c test-downstream test-lint
 	$(MAKE) --no-print-directory test-node
 	@echo "make test: phase timings:"; awk -F'\t' '{ printf "  %-18s %8s s wall %8s s cpu\n", $$1, $$2, $$3 }' $(FRAMECAST_TIMINGS)
 	@echo "make test: all suites passed"
+
+# Gates: formatting (every crate in the repository), clippy natively and for
+# wasm32 with warnings as errors, and rustdoc's missing_docs on the public API
+# (natively and for wasm32, where src/web is compiled). Their own target
+# folder, so they run beside the builds of the middle phase.
+LINT_DIR := $(CURDIR)/target/lint
+test-lint: target/toolchain.env
+	$(TIMED) lint-fmt bash -c 'cargo fmt --all --check && for d in tests/fuzz tests/downstream; do (cd $$d && cargo fmt --check); done'
+	CARGO_TARGET_DIR=$(LINT_DIR) $(TIMED) lint-clippy cargo clippy --workspace --all-targets -- -D warnings
+ifeq ($(WASM_MODE),rustup)
+	CARGO_TARGET_DIR=$(LINT_DIR) $(TIMED) lint-clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+	CARGO_TARGET_DIR=$(LINT_DIR) RUSTDOCFLAGS="-D missing_docs -D warnings" $(TIMED) lint-docs-wasm cargo doc --no-deps --lib --target wasm32-unknown-unknown
+else
+	@echo "test-lint: clippy and rustdoc for wasm32 need rustup's wasm32 target, which bootstrap could not install (WASM_MODE=$(WASM_MODE)); the native runs cover all but src/web"
+endif
+	CARGO_TARGET_DIR=$(LINT_DIR) RUSTDOCFLAGS="-D missing_docs -D warnings" $(TIMED) lint-docs cargo doc --no-deps --lib --workspace
+
+# The cargo feature sets that the npm entry points are built with, each
+# alone: `cargo check` natively and for wasm32, warnings are errors.
+# `default` (the root entry) is what every other suite builds.
+ENTRY_FEATURES := codecs mux publish transcode
+test-features: target/toolchain.env
+	$(TIMED) test-features env WASM_ENV="$(WASM_ENV)" WASM_CARGO="$(WASM_CARGO)" WASM_BUILD_STD_ARGS="$(WASM_BUILD_STD_ARGS)" .ci/check-features $(ENTRY_FEATURES)
 
 test-native: test-native-core test-native-mp3
 test-native-core: target/toolchain.env
@@ -136,6 +175,25 @@ bench: $(PKG_STAMP)
 	cargo build --release --workspace --examples --bins
 	CARGO_TARGET_DIR=$(NATIVE_C_DIR) FRAMECAST_OPENH264_ASM=0 cargo build --release --example h264_encode
 	FRAMECAST_NATIVE_DIR=$(CURDIR)/target/release node tests/bench/run.mjs
+	node tests/bench/wasm_size.mjs pkg
+
+# What each entry point's wasm bytes are spent on (BENCHMARKS.md "Module
+# size per entry point"): each feature set built in its own target folder,
+# through wasm-bindgen and wasm-opt -O3 with names kept (-g; the shipped
+# modules have none), then counted by tests/bench/wasm_cost.mjs. Not part of
+# `make test`.
+COST_DIR := target/wasm-cost
+# The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release].
+WASM_OPT_FLAGS := -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue
+wasm-cost: target/toolchain.env
+	for set in publisher:publish mux:mux transcode:transcode; do \
+	  entry=$${set%%:*}; features=$${set#*:}; out=$(COST_DIR)/$$entry; \
+	  CARGO_TARGET_DIR=$(COST_DIR) env $(WASM_CARGO_ENV) cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features $$features $(WASM_BUILD_STD_ARGS); \
+	  wasm-bindgen --target web --out-dir $$out --out-name framecast $(COST_DIR)/wasm32-unknown-unknown/release/framecast.wasm; \
+	  wasm-opt $(WASM_OPT_FLAGS) -g $$out/framecast_bg.wasm -o $$out/named.wasm; \
+	  node tests/bench/wasm_cost.mjs $$out/named.wasm --build-dir $(COST_DIR)/wasm32-unknown-unknown/release/build --top 15 > $$out/cost.md; \
+	  echo "wasm-cost: $$entry ($$features): $$out/cost.md"; \
+	done
 
 demo: $(PKG_STAMP) $(STAMPS)/native
 	node www/serve.mjs

@@ -1,11 +1,14 @@
 //! Build script: compiles two C++ codecs from the sources that ship inside
 //! crate packages, for the native target and for `wasm32-unknown-unknown`,
-//! with one code path:
-//! - OpenH264 (H.264), from the `openh264-sys2` package;
-//! - FDK AAC's encoder (AAC-LC), from the `fdk-aac-sys` package. That
-//!   dependency is declared for no target at all (`cfg(any())` in
-//!   Cargo.toml): cargo locks and fetches the package, but its own build
-//!   script, which cannot target wasm32, never runs.
+//! with one code path, each only when its cargo feature is on:
+//! - OpenH264 (H.264, feature `h264`), from the `openh264-sys2` package;
+//! - FDK AAC's encoder (AAC-LC, feature `aac`), from the `fdk-aac-sys`
+//!   package. That dependency is declared for no target at all
+//!   (`cfg(any())` in Cargo.toml): cargo locks and fetches the package, but
+//!   its own build script, which cannot target wasm32, never runs.
+//!
+//! With neither feature there is no C or C++ to compile, and the wasm
+//! build links no libc.
 //!
 //! The sources are never copied into this repository: they are read from
 //! cargo's copy of each package, found with `cargo metadata` (or named with
@@ -121,49 +124,60 @@ fn main() {
     println!("cargo:rerun-if-changed=src/sys/openh264");
     println!("cargo:rerun-if-changed=src/sys/fdk_aac");
 
+    // The codec libraries this build links: cargo features `h264` and `aac`.
+    let h264 = env::var_os("CARGO_FEATURE_H264").is_some();
+    let aac = env::var_os("CARGO_FEATURE_AAC").is_some();
+    if !h264 && !aac {
+        // No C or C++ at all: nothing to compile, and no libc to link.
+        return;
+    }
+
     let mut packages = Packages::default();
-    let upstream = packages.locate(&OPENH264_SOURCE);
-    let fdk = packages.locate(&FDK_AAC_SOURCE);
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let opt = env::var("FRAMECAST_OPENH264_OPT").unwrap_or_else(|_| "3".into());
-    let fdk_opt = env::var("FRAMECAST_FDK_AAC_OPT").unwrap_or_else(|_| "3".into());
-
     let flavour =
         if arch == "wasm32" { Flavour::Wasm(WasmSetup::detect()) } else { Flavour::Native { asm: native_asm(&arch) } };
-
     let cache = LibCache::new(&out, &flavour);
-    let mut libs: Vec<String> = UNITS.iter().map(|u| format!("openh264_{}", u.name)).collect();
-    if matches!(flavour, Flavour::Wasm(_)) {
-        libs.push("framecast_openh264_shim".into());
+
+    if h264 {
+        let upstream = packages.locate(&OPENH264_SOURCE);
+        let opt = env::var("FRAMECAST_OPENH264_OPT").unwrap_or_else(|_| "3".into());
+        let mut libs: Vec<String> = UNITS.iter().map(|u| format!("openh264_{}", u.name)).collect();
+        if matches!(flavour, Flavour::Wasm(_)) {
+            libs.push("framecast_openh264_shim".into());
+        }
+        let h264_inputs = [upstream.join("codec"), manifest_dir().join("src/sys/openh264")];
+        cache.get_or_build("openh264", &libs, &h264_inputs, &opt, || build_openh264(&flavour, &upstream, &out, &opt));
+        let asm_state = match &flavour {
+            Flavour::Native { asm: Some(_) } => "asm",
+            Flavour::Native { asm: None } => "c",
+            Flavour::Wasm(s) if s.simd => "wasm-simd128",
+            Flavour::Wasm(_) => "wasm",
+        };
+        // Exposed to the crate so that benchmarks and tests can say what they ran.
+        println!("cargo:rustc-env=FRAMECAST_OPENH264_BUILD={asm_state} -O{opt}{}", lto_suffix());
+        println!("cargo:rustc-env=FRAMECAST_OPENH264_VERSION={}", upstream_version(&upstream));
     }
-    let h264_inputs = [upstream.join("codec"), manifest_dir().join("src/sys/openh264")];
-    cache.get_or_build("openh264", &libs, &h264_inputs, &opt, || build_openh264(&flavour, &upstream, &out, &opt));
-    let fdk_inputs = [fdk.clone(), manifest_dir().join("src/sys/fdk_aac")];
-    cache.get_or_build("fdk_aac", &["framecast_fdk_aac".into()], &fdk_inputs, &fdk_opt, || {
-        build_fdk_aac(&flavour, &fdk, &fdk_opt)
-    });
+
+    if aac {
+        let fdk = packages.locate(&FDK_AAC_SOURCE);
+        let fdk_opt = env::var("FRAMECAST_FDK_AAC_OPT").unwrap_or_else(|_| "3".into());
+        let fdk_inputs = [fdk.clone(), manifest_dir().join("src/sys/fdk_aac")];
+        cache.get_or_build("fdk_aac", &["framecast_fdk_aac".into()], &fdk_inputs, &fdk_opt, || {
+            build_fdk_aac(&flavour, &fdk, &fdk_opt)
+        });
+        let fdk_state = match &flavour {
+            Flavour::Native { .. } => "native",
+            Flavour::Wasm(s) if s.simd => "wasm-simd128",
+            Flavour::Wasm(_) => "wasm",
+        };
+        println!("cargo:rustc-env=FRAMECAST_FDK_AAC_BUILD={fdk_state} -O{fdk_opt}{}", lto_suffix());
+        println!("cargo:rustc-env=FRAMECAST_FDK_AAC_VERSION={}", fdk_version(&fdk));
+    }
 
     if let Flavour::Wasm(setup) = &flavour {
         setup.link_libc(&out);
     }
-
-    let asm_state = match &flavour {
-        Flavour::Native { asm: Some(_) } => "asm",
-        Flavour::Native { asm: None } => "c",
-        Flavour::Wasm(s) if s.simd => "wasm-simd128",
-        Flavour::Wasm(_) => "wasm",
-    };
-    // Exposed to the crate so that benchmarks and tests can say what they ran.
-    println!("cargo:rustc-env=FRAMECAST_OPENH264_BUILD={asm_state} -O{opt}{}", lto_suffix());
-    println!("cargo:rustc-env=FRAMECAST_OPENH264_VERSION={}", upstream_version(&upstream));
-    let fdk_state = match &flavour {
-        Flavour::Native { .. } => "native",
-        Flavour::Wasm(s) if s.simd => "wasm-simd128",
-        Flavour::Wasm(_) => "wasm",
-    };
-    println!("cargo:rustc-env=FRAMECAST_FDK_AAC_BUILD={fdk_state} -O{fdk_opt}{}", lto_suffix());
-    println!("cargo:rustc-env=FRAMECAST_FDK_AAC_VERSION={}", fdk_version(&fdk));
 }
 
 /// OpenH264's four libraries, plus (wasm) the shims that stand in for

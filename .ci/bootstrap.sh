@@ -122,6 +122,12 @@ else
   WASM_PACK_TEST_MODE="--mode no-install"
 fi
 command -v cargo >/dev/null 2>&1 || die "no cargo on PATH"
+# The lint gates (make test-lint) need rustfmt and clippy; rustup's default profile has both.
+if ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  command -v rustup >/dev/null 2>&1 || die "cargo fmt / cargo clippy missing and no rustup to add them"
+  log "installing rustfmt and clippy (rustup)"
+  retry timeout 300 rustup component add rustfmt clippy </dev/null || die "rustup component add rustfmt clippy failed"
+fi
 
 # ------------------------------------------------------------------------------ cargo-installed tools
 wait_other_install() {  # don't race a `cargo install CRATE` already running on this machine

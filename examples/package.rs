@@ -19,9 +19,14 @@
 //! a sliding-window `video.m3u8`/`audio.m3u8` with LL-HLS parts
 //! (`video/N.I.m4s`, when `--part-ms` is given), `master.m3u8`, and a dynamic
 //! `manifest.mpd` with a SegmentTimeline, as a live origin would.
+//!
+//! One segmenter feeds everything at once (a tuple of listeners): a
+//! `SinkListener` puts each init segment, part and fragment into a
+//! `DirectorySink` (written to a temporary file, renamed into place), an
+//! `HlsListener` and a `DashListener` per rendition keep the playlists, and
+//! a `MemoryListener` keeps the fragments for the on-demand files.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use framecast::codec::aac::parse_adts;
@@ -31,14 +36,14 @@ use framecast::frame::{i420_size, I420Planes};
 use framecast::ingest;
 use framecast::mux::cmaf::sidx;
 use framecast::mux::mp4::{progressive_mp4, Mp4Options};
-use framecast::mux::segmenter::{Fragment, FragmentListener, InitSegment, Part, Segmenter, SegmenterConfig};
+use framecast::mux::segmenter::{Fragment, MemoryListener, Segmenter, SegmenterConfig};
+use framecast::mux::sink::{DirectorySink, Naming, Output, Sink, SinkListener};
 use framecast::mux::{Sample, TrackConfig};
-use framecast::playlist::dash::{AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation, TemplateTiming};
+use framecast::playlist::dash::{AdaptationSet, Addressing, LiveMpd, Mpd, MpdKind, Representation};
 use framecast::playlist::hls::{
-    AudioRendition, LowLatencyOptions, MediaPlaylist, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind,
-    PreloadHint, Variant, Window,
+    AudioRendition, LowLatencyOptions, MediaPlaylistOptions, MultivariantPlaylist, PlaylistKind, Variant, Window,
 };
-use framecast::playlist::{self, Bandwidth, ByteRange, FrameRate, Resolution, Timeline};
+use framecast::playlist::{self, ByteRange, DashListener, FrameRate, HlsListener, Resolution, Timeline};
 use framecast::time::{Timescale, Timestamp};
 
 type Error = Box<dyn std::error::Error>;
@@ -109,18 +114,6 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// Writes `bytes` to `path` atomically (temp file + rename), so that a
-/// server never serves half a playlist.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
-}
-
 fn run() -> Result<(), Error> {
     let args = parse_args()?;
     let raw = std::fs::read(&args.video)?;
@@ -186,11 +179,14 @@ fn run() -> Result<(), Error> {
         }
     }
 
-    let mut seg_config = SegmenterConfig::default();
-    seg_config.fragment_duration = Timestamp::from_millis(args.fragment_ms);
-    seg_config.part_duration = args.part_ms.map(Timestamp::from_millis);
-    let sink = Sink::new(&args, &tracks)?;
-    let mut segmenter = Segmenter::new(tracks.clone(), seg_config, sink)?;
+    let seg_config = SegmenterConfig {
+        fragment_duration: Timestamp::from_millis(args.fragment_ms),
+        part_duration: args.part_ms.map(Timestamp::from_millis),
+        ..SegmenterConfig::default()
+    };
+    let package = Package::new(&args, &tracks)?;
+    let listeners = package.listeners(&args)?;
+    let mut segmenter = Segmenter::new(tracks.clone(), seg_config, listeners)?;
 
     let start = Instant::now();
     let mut audio_iter = audio_samples.iter().peekable();
@@ -216,49 +212,65 @@ fn run() -> Result<(), Error> {
         }
         video_samples.push(sample.clone());
         segmenter.push(VIDEO, sample)?;
-        segmenter.listener_mut().flush(false)?;
+        package.flush(segmenter.listener_mut(), false)?;
     }
     for a in audio_iter {
         segmenter.push(AUDIO, a.clone())?;
     }
     segmenter.finish()?;
-    let mut sink = segmenter.into_listener();
-    sink.flush(true)?;
+    let mut listeners = segmenter.into_listener();
+    package.flush(&mut listeners, true)?;
 
     if !args.live {
-        sink.write_vod_extras(&tracks, &video_samples, &audio_samples)?;
+        package.write_vod_extras(&mut listeners, &tracks, &video_samples, &audio_samples)?;
     }
     eprintln!("package: wrote {}", args.out.display());
     Ok(())
 }
 
-/// One rendition's state: where its files go and its playlists.
+/// One rendition: its stream name, track and codec string.
 struct Rendition {
     name: &'static str,
     track: TrackConfig,
-    hls: MediaPlaylist,
-    timeline: Timeline,
-    fragments: Vec<Fragment>,
-    init: Vec<u8>,
     codec: String,
 }
 
-/// Listens to the segmenter: writes init segments, parts and fragments, and
-/// keeps HLS and DASH state for each rendition.
-struct Sink {
-    out: PathBuf,
+/// What listens to the segmenter, all at once: the files (init segments,
+/// parts, fragments) go to the output directory, each rendition's HLS
+/// playlist and DASH timeline follow the fragments, and the init segments
+/// and fragments stay in memory for the VOD extras.
+type Listeners = (SinkListener<DirectorySink>, (Vec<HlsListener>, Vec<DashListener>), MemoryListener);
+
+/// The package being written: its renditions, and how playlists are
+/// published.
+struct Package {
     live: bool,
     fps: u32,
     availability_start_ms: i64,
-    renditions: BTreeMap<u32, Rendition>,
-    error: Option<String>,
+    renditions: Vec<Rendition>,
 }
 
-impl Sink {
+impl Package {
     fn new(args: &Args, tracks: &[TrackConfig]) -> Result<Self, Error> {
         std::fs::create_dir_all(&args.out)?;
-        let mut renditions = BTreeMap::new();
+        let mut renditions = Vec::new();
         for t in tracks {
+            let name = if t.id == VIDEO { "video" } else { "audio" };
+            renditions.push(Rendition { name, track: t.clone(), codec: t.codec.codec_string()? });
+        }
+        Ok(Package { live: args.live, fps: args.fps, availability_start_ms: now_ms(), renditions })
+    }
+
+    /// The segmenter's listeners: the directory, and per rendition an HLS
+    /// playlist (a live window with LL-HLS parts when `--live --part-ms`)
+    /// and a DASH timeline, dated from the availability start.
+    fn listeners(&self, args: &Args) -> Result<Listeners, Error> {
+        let mut naming = Naming::new();
+        let mut hls = Vec::new();
+        let mut dash = Vec::new();
+        for r in &self.renditions {
+            let t = &r.track;
+            naming = naming.with(t.id, r.name);
             let kind = if args.live { PlaylistKind::Live(Window::Segments(6)) } else { PlaylistKind::Vod };
             let mut options = MediaPlaylistOptions { kind, ..Default::default() };
             // Parts are listed (LL-HLS) only in live playlists; VOD still
@@ -277,83 +289,51 @@ impl Sink {
                 options.low_latency = Some(ll);
                 options.target_duration = Some(((args.fragment_ms + 999) / 1000) as u32 + 1);
             }
-            let name = if t.id == VIDEO { "video" } else { "audio" };
-            let init = playlist::InitSegmentRef::new(format!("{name}/init.mp4"));
-            let mut timeline = Timeline::new(t.timescale);
-            timeline.init = Some(init.clone());
-            renditions.insert(
-                t.id,
-                Rendition {
-                    name,
-                    track: t.clone(),
-                    hls: MediaPlaylist::new(t.timescale, Some(init), options)?,
-                    timeline,
-                    fragments: Vec::new(),
-                    init: Vec::new(),
-                    codec: t.codec.codec_string()?,
-                },
-            );
+            let start = self.availability_start_ms;
+            hls.push(HlsListener::new(t.id, t.timescale, r.name, options)?.with_program_date_time(start));
+            dash.push(DashListener::new(t.id, t.timescale, r.name).with_program_date_time(start));
         }
-        Ok(Sink {
-            out: args.out.clone(),
-            live: args.live,
-            fps: args.fps,
-            availability_start_ms: now_ms(),
-            renditions,
-            error: None,
-        })
-    }
-
-    fn fail(&mut self, e: impl std::fmt::Display) {
-        if self.error.is_none() {
-            self.error = Some(e.to_string());
-        }
-    }
-
-    fn file(&self, rel: &str) -> PathBuf {
-        self.out.join(rel)
+        let files = SinkListener::new(DirectorySink::new(&args.out), naming);
+        Ok((files, (hls, dash), MemoryListener::default()))
     }
 
     /// Rewrites the playlists (live: after every input frame; VOD: once at
-    /// the end) and reports any error a callback hit.
-    fn flush(&mut self, finished: bool) -> Result<(), Error> {
-        if let Some(e) = self.error.take() {
-            return Err(e.into());
+    /// the end) and reports any error a listener hit.
+    fn flush(&self, listeners: &mut Listeners, finished: bool) -> Result<(), Error> {
+        let (files, (hls, dash), _) = listeners;
+        files.check()?;
+        for h in hls.iter_mut() {
+            h.check()?;
         }
         if !self.live && !finished {
             return Ok(());
         }
-        if finished {
-            // The stream is over: live playlists end with EXT-X-ENDLIST too.
-            for r in self.renditions.values_mut() {
-                r.hls.finish()?;
+        let sink = files.sink_mut();
+        for h in hls.iter_mut() {
+            if finished {
+                // The stream is over: live playlists end with EXT-X-ENDLIST too.
+                h.playlist_mut().finish()?;
             }
-        }
-        for r in self.renditions.values() {
-            match r.hls.render() {
+            match h.playlist().render() {
                 // Nothing to list yet: publish the playlist once it has content.
                 Err(playlist::PlaylistError::NoSegments) => continue,
-                text => write_atomic(&self.file(&format!("{}.m3u8", r.name)), text?.as_bytes())?,
+                text => sink.put(&Output::file(format!("{}.m3u8", h.stream())), text?.as_bytes())?,
             }
         }
-        if self.renditions.values().all(|r| !r.fragments.is_empty()) {
-            write_atomic(&self.file("master.m3u8"), self.master()?.as_bytes())?;
-            write_atomic(&self.file("manifest.mpd"), self.mpd(finished)?.as_bytes())?;
+        if dash.iter().all(|d| !d.timeline().segments.is_empty()) {
+            sink.put(&Output::file("master.m3u8"), self.master(dash)?.as_bytes())?;
+            sink.put(&Output::file("manifest.mpd"), self.mpd(dash, finished)?.as_bytes())?;
         }
         Ok(())
     }
 
-    fn bandwidth(r: &Rendition) -> Result<Bandwidth, Error> {
-        Ok(Bandwidth::of_segments(&r.timeline.segments, r.track.timescale)?)
-    }
-
-    fn master(&self) -> Result<String, Error> {
-        let video = &self.renditions[&VIDEO];
-        let mut bw = Self::bandwidth(video)?;
+    fn master(&self, dash: &[DashListener]) -> Result<String, Error> {
+        let video = &self.renditions[0];
+        let mut bw = dash[0].timeline().bandwidth()?;
         let mut codecs = vec![video.codec.clone()];
         let mut master = MultivariantPlaylist::default();
-        if let Some(audio) = self.renditions.get(&AUDIO) {
-            bw = bw.combined(Self::bandwidth(audio)?);
+        if let (Some(audio), Some(timeline)) = (self.renditions.get(1), dash.get(1)) {
+            bw = bw.combined(timeline.timeline().bandwidth()?);
             codecs.push(audio.codec.clone());
             let mut rendition = AudioRendition::new("aac", "English", audio.codec.clone(), "audio.m3u8");
             rendition.language = Some("en".into());
@@ -362,34 +342,22 @@ impl Sink {
             master.audio.push(rendition);
         }
         let mut variant = Variant::new("video.m3u8", bw, codecs);
-        if let framecast::codec::CodecConfig::Avc { width, height, .. } = video.track.codec {
+        if let CodecConfig::Avc { width, height, .. } = video.track.codec {
             variant.resolution = Some(Resolution::new(width, height));
         }
         variant.frame_rate = Some(FrameRate { num: self.fps, den: 1 });
-        if self.renditions.contains_key(&AUDIO) {
+        if self.renditions.len() > 1 {
             variant.audio_group = Some("aac".into());
         }
         master.variants.push(variant);
         Ok(master.render()?)
     }
 
-    fn mpd(&self, finished: bool) -> Result<String, Error> {
+    fn mpd(&self, dash: &[DashListener], finished: bool) -> Result<String, Error> {
         let mut sets = Vec::new();
-        for (i, r) in self.renditions.values().enumerate() {
+        for (i, (r, d)) in self.renditions.iter().zip(dash).enumerate() {
             let media = ingest::media_info(&r.track.codec, Some(FrameRate { num: self.fps, den: 1 }));
-            let rep = Representation {
-                id: r.name.into(),
-                bandwidth: Self::bandwidth(r)?.peak,
-                codecs: r.codec.clone(),
-                media,
-                timeline: r.timeline.clone(),
-                addressing: Addressing::SegmentTemplate {
-                    media: format!("{}/$Number$.m4s", r.name),
-                    timing: TemplateTiming::Timeline,
-                },
-                presentation_time_offset: 0,
-            };
-            let mut set = AdaptationSet::new(i as u32, vec![rep]);
+            let mut set = AdaptationSet::new(i as u32, vec![d.representation(r.name, r.codec.clone(), media)?]);
             if r.track.codec.kind() == framecast::codec::TrackKind::Audio {
                 set.lang = Some("en".into());
             }
@@ -409,19 +377,31 @@ impl Sink {
     }
 
     /// VOD only: the on-demand (sidx) files and MPD, and a progressive MP4.
-    fn write_vod_extras(&mut self, tracks: &[TrackConfig], video: &[Sample], audio: &[Sample]) -> Result<(), Error> {
+    fn write_vod_extras(
+        &self,
+        listeners: &mut Listeners,
+        tracks: &[TrackConfig],
+        video: &[Sample],
+        audio: &[Sample],
+    ) -> Result<(), Error> {
+        let (files, (_, dash), memory) = listeners;
+        let sink = files.sink_mut();
         let mut sets = Vec::new();
-        for (i, r) in self.renditions.values().enumerate() {
+        for (i, (r, d)) in self.renditions.iter().zip(dash.iter()).enumerate() {
+            let fragments: Vec<&Fragment> =
+                memory.fragments.iter().filter(|f| f.track_ids.first() == Some(&r.track.id)).collect();
+            let init =
+                memory.inits.iter().find(|i| i.track_ids.first() == Some(&r.track.id)).ok_or("no init segment")?;
             // File = init + sidx + fragments; the sidx points just past itself.
-            let refs: Vec<_> = r.fragments.iter().map(Fragment::sidx_reference).collect();
-            let first = r.fragments.first().ok_or("no fragments")?;
+            let refs: Vec<_> = fragments.iter().map(|f| f.sidx_reference()).collect();
+            let first = fragments.first().ok_or("no fragments")?;
             let ept = first.tracks.first().map(|s| s.earliest_presentation_time.max(0) as u64).unwrap_or(0);
             let index = sidx(r.track.id, r.track.timescale, ept, 0, &refs)?;
-            let mut file = r.init.clone();
+            let mut file = init.bytes.clone();
             let index_range = ByteRange { offset: file.len() as u64, length: index.len() as u64 };
             file.extend_from_slice(&index);
             let mut timeline = Timeline::new(r.track.timescale);
-            for f in &r.fragments {
+            for f in &fragments {
                 let mut seg = playlist::Segment::new(
                     f.sequence_number.into(),
                     f.start.ticks,
@@ -434,15 +414,15 @@ impl Sink {
             }
             timeline.init = Some(playlist::InitSegmentRef {
                 uri: format!("ondemand/{}.mp4", r.name),
-                byte_range: Some(ByteRange { offset: 0, length: r.init.len() as u64 }),
+                byte_range: Some(ByteRange { offset: 0, length: init.bytes.len() as u64 }),
             });
-            write_atomic(&self.file(&format!("ondemand/{}.mp4", r.name)), &file)?;
+            sink.put(&Output::file(format!("ondemand/{}.mp4", r.name)), &file)?;
             let media = ingest::media_info(&r.track.codec, Some(FrameRate { num: self.fps, den: 1 }));
             sets.push(AdaptationSet::new(
                 i as u32,
                 vec![Representation {
                     id: r.name.into(),
-                    bandwidth: Self::bandwidth(r)?.peak,
+                    bandwidth: d.timeline().bandwidth()?.peak,
                     codecs: r.codec.clone(),
                     media,
                     timeline,
@@ -452,68 +432,13 @@ impl Sink {
             ));
         }
         let mpd = Mpd { kind: MpdKind::Static, adaptation_sets: sets, ..Default::default() }.render()?;
-        write_atomic(&self.file("ondemand.mpd"), mpd.as_bytes())?;
+        sink.put(&Output::file("ondemand.mpd"), mpd.as_bytes())?;
 
         let mut inputs: Vec<(&TrackConfig, &[Sample])> = vec![(&tracks[0], video)];
         if tracks.len() > 1 {
             inputs.push((&tracks[1], audio));
         }
-        write_atomic(&self.file("progressive.mp4"), &progressive_mp4(&inputs, &Mp4Options::default())?)?;
+        sink.put(&Output::file("progressive.mp4"), &progressive_mp4(&inputs, &Mp4Options::default())?)?;
         Ok(())
-    }
-}
-
-impl FragmentListener for Sink {
-    fn on_init(&mut self, init: &InitSegment) {
-        let Some(&id) = init.track_ids.first() else { return };
-        let Some(r) = self.renditions.get_mut(&id) else { return };
-        r.init = init.bytes.clone();
-        let path = self.out.join(format!("{}/init.mp4", r.name));
-        if let Err(e) = write_atomic(&path, &init.bytes) {
-            self.fail(e);
-        }
-    }
-
-    fn on_part(&mut self, part: &Part) {
-        let Some(&id) = part.track_ids.first() else { return };
-        let out = self.out.clone();
-        let Some(r) = self.renditions.get_mut(&id) else { return };
-        let uri = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index);
-        let result = write_atomic(&out.join(&uri), &part.bytes).and_then(|_| {
-            if !self.live {
-                return Ok(());
-            }
-            r.hls.push_part(
-                part.sequence_number.into(),
-                playlist::PlaylistPart::new(uri, part.duration, part.independent),
-            )?;
-            let next = format!("{}/{}.{}.m4s", r.name, part.sequence_number, part.index + 1);
-            Ok(r.hls.set_preload_hint(Some(PreloadHint::new(next)))?)
-        });
-        if let Err(e) = result {
-            self.fail(e);
-        }
-    }
-
-    fn on_fragment(&mut self, f: &Fragment) {
-        let Some(&id) = f.track_ids.first() else { return };
-        let out = self.out.clone();
-        let start_ms = self.availability_start_ms;
-        let Some(r) = self.renditions.get_mut(&id) else { return };
-        let uri = format!("{}/{}.m4s", r.name, f.sequence_number);
-        let mut seg = playlist::Segment::new(f.sequence_number.into(), f.start.ticks, f.duration, uri.clone());
-        seg.bytes = Some(f.bytes.len() as u64);
-        seg.program_date_time_ms = Some(start_ms + f.start.rescale(Timescale::MILLIS).ticks);
-        let mut result =
-            write_atomic(&out.join(&uri), &f.bytes).and_then(|_| Ok(r.hls.push(seg.clone()).map(|_| ())?));
-        if result.is_ok() && self.live && !f.parts.is_empty() {
-            let next = format!("{}/{}.0.m4s", r.name, f.sequence_number + 1);
-            result = r.hls.set_preload_hint(Some(PreloadHint::new(next))).map_err(Into::into);
-        }
-        r.timeline.segments.push(seg);
-        r.fragments.push(f.clone());
-        if let Err(e) = result {
-            self.fail(e);
-        }
     }
 }

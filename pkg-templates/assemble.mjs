@@ -1,9 +1,11 @@
 // Assembles the npm package from wasm-pack output and the templates here:
 //   node pkg-templates/assemble.mjs <wasm-pack out root> <package dir>
-// The package ships two builds of the same wasm: `web` (ES module, loads the
-// .wasm with fetch; also what bundlers use) and `node` (CommonJS, reads the
-// .wasm from disk), plus small per-runtime entry files that initialise the
-// web build (Deno, workerd) or add `init`/`initSync` to the Node build.
+// The package ships a wasm module per entry point (the root, publisher, mux,
+// transcode: cargo feature sets, see the Makefile), each as a `web` build
+// (ES module, loads the .wasm with fetch; also what bundlers use) and
+// (except the publisher's) a `node` build (CommonJS, reads the .wasm from
+// disk), plus small per-runtime entry files that initialise the web build
+// (Deno, workerd) or add `init`/`initSync` to the Node build.
 // package.json `exports` picks one per environment.
 //
 // The Makefile runs wasm-opt for the web build only (`--no-opt` for Node):
@@ -27,54 +29,78 @@ const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
 
 rmSync(dst, { recursive: true, force: true });
 mkdirSync(dst, { recursive: true });
-for (const flavour of ['web', 'node']) {
-  cpSync(join(src, flavour), join(dst, flavour), {
-    recursive: true,
-    filter: (p) => !/(\.gitignore|package\.json|README\.md)$/.test(p),
-  });
-}
-// The Node glue was generated for the unoptimised .wasm in node/: the
-// optimised one must export the same names and import nothing else.
-const wasmOf = (flavour) => new WebAssembly.Module(readFileSync(join(src, flavour, 'framecast_bg.wasm')));
-const names = (list) => list.map((e) => `${e.module ?? ''}/${e.name}:${e.kind}`).sort();
-const [web, node] = [wasmOf('web'), wasmOf('node')];
-if (names(WebAssembly.Module.exports(web)).join() !== names(WebAssembly.Module.exports(node)).join()) {
-  throw new Error('the web and Node builds export different names: build both from the same cargo output');
-}
-const nodeImports = new Set(names(WebAssembly.Module.imports(node)));
-const extra = names(WebAssembly.Module.imports(web)).filter((i) => !nodeImports.has(i));
-if (extra.length > 0) throw new Error(`the web build imports what the Node glue does not provide: ${extra.join(', ')}`);
-cpSync(join(src, 'web', 'framecast_bg.wasm'), join(dst, 'node', 'framecast_bg.wasm'));
-// wasm-pack's nodejs output is CommonJS; the package root is "type": "module".
-writeFileSync(join(dst, 'node', 'package.json'), '{ "type": "commonjs" }\n');
-// The initialisation API of the web build, so that one way to initialise
-// works in every runtime. The Node build instantiates the module when
-// loaded, so both only return the instance's exports (memory included).
-const glue = join(dst, 'node', 'framecast.js');
-writeFileSync(glue, `${readFileSync(glue, 'utf8')}
+
+/**
+ * Copies one wasm build, `<src>/<web>` and (optional) `<src>/<node>`, into
+ * the package under the same names; the Node build gets the web build's
+ * optimised .wasm once its exports and imports are checked to be what the
+ * Node glue was generated for. Every glue is wired to the one error module.
+ */
+function copyBuild(web, node) {
+  for (const dir of [web, node].filter(Boolean)) {
+    cpSync(join(src, dir), join(dst, dir), {
+      recursive: true,
+      filter: (p) => !/(\.gitignore|package\.json|README\.md)$/.test(p),
+    });
+  }
+  wireGlue(join(dst, web), 'framecast', 'web');
+  if (!node) return;
+  // The Node glue was generated for the unoptimised .wasm in node/: the
+  // optimised one must export the same names and import nothing else.
+  const wasmOf = (dir) => new WebAssembly.Module(readFileSync(join(src, dir, 'framecast_bg.wasm')));
+  const names = (list) => list.map((e) => `${e.module ?? ''}/${e.name}:${e.kind}`).sort();
+  const [w, n] = [wasmOf(web), wasmOf(node)];
+  if (names(WebAssembly.Module.exports(w)).join() !== names(WebAssembly.Module.exports(n)).join()) {
+    throw new Error(`${web} and ${node} export different names: build both from the same cargo output`);
+  }
+  const nodeImports = new Set(names(WebAssembly.Module.imports(n)));
+  const extra = names(WebAssembly.Module.imports(w)).filter((i) => !nodeImports.has(i));
+  if (extra.length > 0) throw new Error(`${web} imports what the Node glue in ${node} does not provide: ${extra.join(', ')}`);
+  cpSync(join(src, web, 'framecast_bg.wasm'), join(dst, node, 'framecast_bg.wasm'));
+  // wasm-pack's nodejs output is CommonJS; the package root is "type": "module".
+  writeFileSync(join(dst, node, 'package.json'), '{ "type": "commonjs" }\n');
+  // The initialisation API of the web build, so that one way to initialise
+  // works in every runtime. The Node build instantiates the module when
+  // loaded, so both only return the instance's exports (memory included).
+  const glue = join(dst, node, 'framecast.js');
+  writeFileSync(glue, `${readFileSync(glue, 'utf8')}
 // Added by framecast's assemble.mjs: the module is already initialised.
 module.exports.initSync = function initSync() { return wasm; };
 module.exports.default = function init() { return Promise.resolve(wasm); };
 `);
-const types = join(dst, 'node', 'framecast.d.ts');
-writeFileSync(types, `${readFileSync(types, 'utf8')}
+  const types = join(dst, node, 'framecast.d.ts');
+  writeFileSync(types, `${readFileSync(types, 'utf8')}
 /** The wasm instance's exports. The Node build is initialised when loaded; this does nothing more. */
 export function initSync(module?: unknown): { readonly memory: WebAssembly.Memory };
 /** Resolves to the wasm instance's exports. The Node build is initialised when loaded; this does nothing more. */
 export default function init(module_or_path?: unknown): Promise<{ readonly memory: WebAssembly.Memory }>;
 `);
-// Per-runtime entry files (package.json `exports` conditions).
-for (const [file, to] of [['framecast-node.mjs', 'node/framecast.mjs'], ['framecast-deno.js', 'deno/framecast.js'], ['framecast-workerd.js', 'workerd/framecast.js']]) {
-  mkdirSync(dirname(join(dst, to)), { recursive: true });
-  cpSync(join(here, file), join(dst, to));
+  wireGlue(join(dst, node), 'framecast', 'node');
+  // The Node build's `import` entry (package.json "node" condition).
+  cpSync(join(here, 'framecast-node.mjs'), join(dst, node, 'framecast.mjs'));
+}
+
+// The root module (`framecast`: every class) and the entry points' own
+// modules (cargo features, see the Makefile): the publisher's runs in a
+// browser Worker only; mux and transcode run wherever the root does.
+copyBuild('web', 'node');
+copyBuild('web-publisher');
+for (const entry of ['mux', 'transcode']) copyBuild(`web-${entry}`, `node-${entry}`);
+// Deno and workerd entry files: each instantiates its build's web module
+// (package.json `exports` conditions "deno" and "workerd").
+for (const [entry, web] of [['framecast', 'web'], ['mux', 'web-mux'], ['transcode', 'web-transcode']]) {
+  for (const runtime of ['deno', 'workerd']) {
+    const text = readFileSync(join(here, `framecast-${runtime}.js`), 'utf8').replaceAll("'../web/", `'../${web}/`);
+    mkdirSync(join(dst, runtime), { recursive: true });
+    writeFileSync(join(dst, runtime, `${entry}.js`), text);
+  }
 }
 for (const file of ['README.md', 'NOTICE', 'publisher.js', 'publisher.d.ts', 'publisher-worker.js', 'publisher-protocol.js', 'audio-capture-worklet.js', 'transcode.js', 'transcode.d.ts']) {
   cpSync(join(here, file), join(dst, file));
 }
-// One error class for every entry point: errors.js (+ .cjs, .d.ts), wired
-// into each build's glue.
+// One error class for every entry point and module: errors.js (+ .cjs,
+// .d.ts), which copyBuild wired into each build's glue.
 writeErrorModules(dst);
-for (const flavour of ['web', 'node']) wireGlue(join(dst, flavour), 'framecast', flavour);
 // FDK AAC's licence must travel with every copy of the encoder: copied
 // from the fdk-aac-sys package cargo downloaded (never committed here).
 const metadata = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--offline'], { cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 64 << 20 }));

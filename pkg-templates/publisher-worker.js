@@ -5,7 +5,8 @@
 //
 // Messages in and out are those of publisher-protocol.js (`toWorker`,
 // `toPage`).
-import init, { PublishSession } from './web/framecast.js';
+// The publisher's own wasm module (cargo feature `publish`), not the root's.
+import init, { PublishSession } from './web-publisher/framecast.js';
 import { errorInfo, toPage } from './publisher-protocol.js';
 
 let session = null;
@@ -63,36 +64,12 @@ async function pushVideoFrame(frame, captureTime) {
   return session.pushRgba(new Uint8Array(img.data.buffer), w, h, w * 4, false, ts, captureTime);
 }
 
-// Clocks. Chromium stamps VideoFrames on its monotonic clock and AudioData
-// relative to the page's time origin, so the two timestamps cannot be
-// compared as they are. Each message also carries the wall-clock time it
-// was read on the main thread; timestamp minus read time, at its smallest
-// (the least-delayed item), is each clock's offset from the wall clock, and
-// audio timestamps move onto the video clock by the difference. The offsets
-// are estimated over the first CLOCK_SAMPLES items of each kind and then
-// frozen: a later, better estimate would shift the audio against the video
-// mid-stream. Audio waits in `pendingAudio` until both are frozen. PCM from
-// the AudioWorklet path comes stamped on the page clock with its capture
-// time as `captureTime`, so its offset is exact.
-const CLOCK_SAMPLES = 60;
-const clocks = { video: { offsetUs: Infinity, n: 0 }, audio: { offsetUs: Infinity, n: 0 } };
-function noteClock(kind, timestamp, captureTime) {
-  const c = clocks[kind];
-  if (c.n >= CLOCK_SAMPLES) return;
-  c.offsetUs = Math.min(c.offsetUs, timestamp - captureTime * 1000);
-  c.n += 1;
-}
-const clocksSettled = () => clocks.video.n >= CLOCK_SAMPLES && clocks.audio.n >= CLOCK_SAMPLES;
-let pendingAudio = [];
-const MAX_PENDING_AUDIO = 1000;
-
 // Microphone audio, from either capture path: interleaved f32 stamped at
-// its first frame's capture (µs, audio clock), read at `captureTime` (ms).
+// its first frame's capture (µs, on the audio's own clock), read at
+// `captureTime` (wall-clock ms). The session maps it onto the video clock
+// (the core's publish::AvClock) and holds it until the mapping is settled.
 function pushPcm(pcm, rate, ch, timestamp, captureTime) {
-  noteClock('audio', timestamp, captureTime);
-  pendingAudio.push({ pcm, rate, ch, timestamp });
-  if (pendingAudio.length > MAX_PENDING_AUDIO) pendingAudio.shift();
-  if (clocksSettled()) flushAudio();
+  session.pushAudio(pcm, rate, ch, timestamp, captureTime);
 }
 
 // AudioData (any sample format) -> interleaved f32.
@@ -109,19 +86,6 @@ function pushAudioData(audio, captureTime) {
   pushPcm(pcm, audio.sampleRate, ch, audio.timestamp, captureTime);
 }
 
-// Hands waiting audio to the session on the video clock. Without a video
-// frame yet there is no mapping, and the session would drop it anyway.
-function flushAudio() {
-  if (!Number.isFinite(clocks.video.offsetUs) || !Number.isFinite(clocks.audio.offsetUs)) {
-    pendingAudio = [];
-    return;
-  }
-  const shift = clocks.video.offsetUs - clocks.audio.offsetUs;
-  const waiting = pendingAudio;
-  pendingAudio = [];
-  for (const a of waiting) session.pushAudio(a.pcm, a.rate, a.ch, a.timestamp + shift);
-}
-
 // A failed frame is skipped (a warning) when only that frame was wrong;
 // anything else ends the publisher. `fallback` codes errors that carry none.
 function fail(e, fatal, fallback) {
@@ -134,10 +98,7 @@ function handle(msg) {
   switch (msg.type) {
     case 'frame':
       chain = chain
-        .then(() => {
-          noteClock('video', msg.frame.timestamp, msg.captureTime);
-          return pushVideoFrame(msg.frame, msg.captureTime);
-        })
+        .then(() => pushVideoFrame(msg.frame, msg.captureTime))
         .catch((e) => fail(e, !isFrameError(e)))
         .finally(() => {
           msg.frame.close();
@@ -148,7 +109,6 @@ function handle(msg) {
       chain = chain
         .then(() => {
           const { data, width, height, timestamp, captureTime } = msg;
-          noteClock('video', timestamp, captureTime);
           session.pushRgba(new Uint8Array(data), width, height, width * 4, false, timestamp, captureTime);
         })
         .catch((e) => fail(e, !isFrameError(e)))
@@ -175,7 +135,7 @@ function handle(msg) {
       chain = chain
         .then(() => {
           try {
-            flushAudio();
+            session.flushAudio();
           } catch (e) {
             fail(e, false);
           }

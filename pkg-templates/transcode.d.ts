@@ -1,6 +1,9 @@
 // Types of `framecast/transcode`: audio file transcoding on the wasm
-// `AudioTranscoder`.
+// `AudioTranscoder`. The option, progress and result types are generated
+// from the Rust types (src/web/transcode.rs) and imported from the root
+// entry; only `transcodeAudio`, a JS function, is declared here.
 import type {
+  AudioTranscodeInput,
   AudioTranscodeOptions,
   AudioTranscodePatch,
   AudioTranscodeProgress,
@@ -8,10 +11,12 @@ import type {
   Preset,
 } from 'framecast';
 
-export { AudioTranscoder } from 'framecast';
+export { AudioTranscoder } from 'framecast/transcode/wasm';
+/** Initialises the transcode module (browsers; elsewhere it is ready when imported, and this does nothing more). `transcodeAudio` calls it itself. */
+export { default as init } from 'framecast/transcode/wasm';
 export { FramecastError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { AudioTranscodeOptions, AudioTranscodePatch, AudioTranscodeProgress, AudioTranscodeSummary };
+export type { AudioTranscodeInput, AudioTranscodeOptions, AudioTranscodePatch, AudioTranscodeProgress, AudioTranscodeSummary };
 
 export type AudioInput = Uint8Array | ArrayBuffer | Blob | Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 

@@ -1,11 +1,14 @@
 // framecast/transcode: audio file transcoding for browsers, Node, Deno and
 // workerd, on the wasm `AudioTranscoder` (streamed: memory stays bounded
-// for long inputs). In browsers, initialise the wasm first:
-//   import init from 'framecast'; await init();
-import { AudioTranscoder } from 'framecast';
+// for long inputs) of the transcode module (`framecast/transcode/wasm`:
+// decoders and audio encoders, no video codec). `transcodeAudio`
+// initialises that module itself; code that constructs `AudioTranscoder`
+// directly in a browser calls `await init()` from here first (in Node,
+// Deno and workerd the module is ready when imported).
+import init, { AudioTranscoder } from 'framecast/transcode/wasm';
 import { FramecastError } from './errors.js';
 
-export { AudioTranscoder, FramecastError };
+export { AudioTranscoder, FramecastError, init };
 
 // Input bytes handed to the wasm per call: small enough for smooth
 // progress, large enough that the call overhead does not matter.
@@ -54,6 +57,7 @@ function abortError(signal) {
 // `patches` to apply where it stored the bytes).
 export async function transcodeAudio(input, preset, options = {}) {
   const { onProgress, onChunk, signal, ...wasmOptions } = options;
+  await init();
   const transcoder = new AudioTranscoder(preset, wasmOptions);
   const parts = [];
   let size = 0;

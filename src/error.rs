@@ -12,7 +12,7 @@
 //! `pkg-templates/errors.js` and `errors.d.ts` list the same codes, and the
 //! README's "Errors" table documents them; tests compare all three with
 //! [`ErrorCode::ALL`]. The HTTP ingest protocol has its own codes
-//! ([`crate::ingest::ErrorCode`]); a publisher whose upload fails reports
+//! ([`crate::ingest::IngestErrorCode`]); a publisher whose upload fails reports
 //! [`ErrorCode::UploadFailed`] with the server's code as its cause.
 
 use std::fmt;

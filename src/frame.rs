@@ -71,11 +71,31 @@ pub struct Point {
 #[non_exhaustive]
 pub enum FrameError {
     /// Width or height is zero or odd (4:2:0 needs even sizes).
-    BadSize { width: u32, height: u32 },
+    BadSize {
+        /// The width given, in pixels.
+        width: u32,
+        /// The height given, in pixels.
+        height: u32,
+    },
     /// A plane's stride is smaller than its row width.
-    BadStride { plane: &'static str, stride: usize, min: usize },
+    BadStride {
+        /// The plane: `"Y"`, `"U"` or `"V"`.
+        plane: &'static str,
+        /// The stride given, in bytes per row.
+        stride: usize,
+        /// The plane's row width, in bytes (the smallest valid stride).
+        min: usize,
+    },
     /// A plane's buffer is too short for its rows.
-    ShortPlane { plane: &'static str, len: usize, needed: usize },
+    ShortPlane {
+        /// The plane: `"Y"`, `"U"` or `"V"`, or `"I420"` for a packed
+        /// buffer.
+        plane: &'static str,
+        /// The buffer's length, in bytes.
+        len: usize,
+        /// The length its rows need, in bytes: `stride * (rows - 1) + width`.
+        needed: usize,
+    },
 }
 
 impl fmt::Display for FrameError {
@@ -105,12 +125,20 @@ pub fn i420_size(width: u32, height: u32) -> usize {
 /// A borrowed I420 picture: three planes with their strides (bytes per row).
 #[derive(Debug, Clone, Copy)]
 pub struct I420Planes<'a> {
+    /// Picture width in pixels; even and not 0.
     pub width: u32,
+    /// Picture height in pixels; even and not 0.
     pub height: u32,
+    /// Luma plane: `height` rows of `width` bytes, `y_stride` apart.
     pub y: &'a [u8],
+    /// Cb plane: `height / 2` rows of `width / 2` bytes, `uv_stride` apart.
     pub u: &'a [u8],
+    /// Cr plane: laid out like `u`.
     pub v: &'a [u8],
+    /// Bytes from one row of `y` to the next; at least `width`.
     pub y_stride: usize,
+    /// Bytes from one row of `u` (and of `v`) to the next; at least
+    /// `width / 2`.
     pub uv_stride: usize,
 }
 
@@ -168,7 +196,9 @@ fn check_plane(plane: &'static str, buf: &[u8], stride: usize, w: usize, h: usiz
 /// An owned, tightly packed I420 picture.
 #[derive(Clone, PartialEq, Eq)]
 pub struct I420Frame {
+    /// Picture width in pixels; even and not 0.
     pub width: u32,
+    /// Picture height in pixels; even and not 0.
     pub height: u32,
     /// Y plane (`width*height`), then U and V (`width/2 * height/2` each).
     pub data: Vec<u8>,

@@ -1,12 +1,13 @@
 //! framecast: a Rust media SDK that runs natively and in WebAssembly.
 //!
-//! The core (everything but [`web`]) is plain Rust: time units, frames, the
+//! The core (everything but `web`) is plain Rust: time units, frames, the
 //! H.264 codec. It builds and tests natively and runs unchanged in the
 //! browser, in edge workers and in the reference server. The `web` module
 //! holds the wasm-bindgen bindings and is compiled for `wasm32` only.
 
 pub mod audio;
 pub mod codec;
+#[cfg(feature = "decode")]
 pub mod decode;
 pub mod error;
 pub mod frame;
@@ -14,13 +15,16 @@ pub mod ingest;
 pub mod mux;
 pub mod playlist;
 pub mod preset;
+#[cfg(feature = "publish")]
 pub mod publish;
 pub mod registry;
 pub mod time;
+#[cfg(feature = "transcode")]
 pub mod transcode;
 pub mod video;
 
 mod sys;
+#[cfg(any(test, feature = "publish"))]
 mod xorshift;
 
 #[cfg(target_arch = "wasm32")]

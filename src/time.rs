@@ -83,6 +83,21 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// `performance.now()` in ms (sub-millisecond in Node and browsers), or
+/// `Date.now()` where there is no `performance`: the clock of the wasm
+/// timing tests.
+#[cfg(all(test, target_arch = "wasm32"))]
+pub(crate) fn perf_now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now =
+        perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok());
+    match (perf, now) {
+        (Some(p), Some(f)) => f.call0(&p).ok().and_then(|t| t.as_f64()).unwrap_or_else(js_sys::Date::now),
+        _ => js_sys::Date::now(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,20 +120,5 @@ mod tests {
     #[test]
     fn zero_timescale_is_rejected() {
         assert!(Timescale::new(0).is_none());
-    }
-}
-
-/// `performance.now()` in ms (sub-millisecond in Node and browsers), or
-/// `Date.now()` where there is no `performance`: the clock of the wasm
-/// timing tests.
-#[cfg(all(test, target_arch = "wasm32"))]
-pub(crate) fn perf_now_ms() -> f64 {
-    use wasm_bindgen::JsCast;
-    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
-    let now =
-        perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok());
-    match (perf, now) {
-        (Some(p), Some(f)) => f.call0(&p).ok().and_then(|t| t.as_f64()).unwrap_or_else(js_sys::Date::now),
-        _ => js_sys::Date::now(),
     }
 }

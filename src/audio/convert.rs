@@ -51,7 +51,12 @@ pub enum ConvertError {
     /// A gain or limiter setting is out of range.
     Levels(LevelsError),
     /// A chunk's rate or layout is not the one the converter was built for.
-    InputChanged { expected: (SampleRate, ChannelLayout), got: (SampleRate, ChannelLayout) },
+    InputChanged {
+        /// The rate and layout the converter was built for.
+        expected: (SampleRate, ChannelLayout),
+        /// The chunk's rate and layout.
+        got: (SampleRate, ChannelLayout),
+    },
 }
 
 impl fmt::Display for ConvertError {

@@ -36,11 +36,27 @@ use super::pcm::{SampleRate, MAX_CHANNELS};
 pub enum LevelsError {
     /// A setting is out of range; `field` names it and `range` says what
     /// is allowed.
-    OutOfRange { field: &'static str, value: f64, range: &'static str },
+    OutOfRange {
+        /// The setting, e.g. `gain.db` or `limiter.releaseMs`.
+        field: &'static str,
+        /// The value given, in the setting's unit (dB, dBFS or ms, as its
+        /// name says).
+        value: f64,
+        /// The values allowed, in words.
+        range: &'static str,
+    },
     /// The channel count is 0 or above [`MAX_CHANNELS`].
-    BadChannels { channels: usize },
+    BadChannels {
+        /// The channel count given.
+        channels: usize,
+    },
     /// The input is not a whole number of frames.
-    PartialFrame { samples: usize, channels: usize },
+    PartialFrame {
+        /// Number of interleaved samples given (all channels counted).
+        samples: usize,
+        /// The channel count, which `samples` is not a multiple of.
+        channels: usize,
+    },
 }
 
 impl fmt::Display for LevelsError {

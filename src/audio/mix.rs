@@ -28,9 +28,19 @@ const MINUS_3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
 #[non_exhaustive]
 pub enum MixError {
     /// No mapping is defined between these layouts.
-    Unsupported { from: ChannelLayout, to: ChannelLayout },
+    Unsupported {
+        /// The source layout.
+        from: ChannelLayout,
+        /// The target layout.
+        to: ChannelLayout,
+    },
     /// The input is not a whole number of frames of the source layout.
-    PartialFrame { samples: usize, channels: usize },
+    PartialFrame {
+        /// Number of interleaved samples given (all channels counted).
+        samples: usize,
+        /// The channel count, which `samples` is not a multiple of.
+        channels: usize,
+    },
 }
 
 impl fmt::Display for MixError {

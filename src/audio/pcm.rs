@@ -149,7 +149,12 @@ impl fmt::Display for ChannelLayout {
 #[non_exhaustive]
 pub enum PcmError {
     /// The sample count is not a whole number of frames.
-    PartialFrame { samples: usize, channels: usize },
+    PartialFrame {
+        /// Number of interleaved samples given (all channels counted).
+        samples: usize,
+        /// The channel count, which `samples` is not a multiple of.
+        channels: usize,
+    },
 }
 
 impl fmt::Display for PcmError {

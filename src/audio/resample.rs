@@ -70,11 +70,24 @@ const TABLE_BUDGET: usize = 1 << 20;
 #[non_exhaustive]
 pub enum ResampleError {
     /// One rate is more than [`MAX_RATIO`] times the other.
-    UnsupportedRatio { from: SampleRate, to: SampleRate },
+    UnsupportedRatio {
+        /// The input rate.
+        from: SampleRate,
+        /// The output rate.
+        to: SampleRate,
+    },
     /// The channel count is 0 or above [`MAX_CHANNELS`].
-    BadChannels { channels: usize },
+    BadChannels {
+        /// The channel count given.
+        channels: usize,
+    },
     /// The input is not a whole number of frames.
-    PartialFrame { samples: usize, channels: usize },
+    PartialFrame {
+        /// Number of interleaved samples given (all channels counted).
+        samples: usize,
+        /// The channel count, which `samples` is not a multiple of.
+        channels: usize,
+    },
 }
 
 impl fmt::Display for ResampleError {

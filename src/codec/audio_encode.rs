@@ -11,14 +11,18 @@ use crate::codec::CodecConfig;
 /// in samples at the encoder's rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioPacket {
+    /// The encoded frame as MP4 stores it (no ADTS or Ogg framing).
     pub data: Vec<u8>,
+    /// Duration in samples per channel, at the encoder's sample rate.
     pub duration: u32,
 }
 
 /// An encoder failure, with the codec's own message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioEncodeFailure {
+    /// Name of the codec that failed, e.g. `"PCM"`.
     pub codec: &'static str,
+    /// The codec's own error message.
     pub message: String,
 }
 
@@ -59,24 +63,25 @@ pub trait AudioEncode: fmt::Debug {
 
 /// An encoder's result as [`AudioPacket`]s; `parts` gives a packet's bytes
 /// and duration.
+#[cfg(any(feature = "opus", feature = "aac", feature = "flac", feature = "mp3"))]
 fn packets<P, E: fmt::Display>(
     codec: &'static str,
     result: Result<Vec<P>, E>,
     parts: impl Fn(P) -> (Vec<u8>, u32),
 ) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
     match result {
-        Ok(list) => {
-            Ok(list.into_iter().map(|p| parts(p)).map(|(data, duration)| AudioPacket { data, duration }).collect())
-        }
+        Ok(list) => Ok(list.into_iter().map(parts).map(|(data, duration)| AudioPacket { data, duration }).collect()),
         Err(e) => Err(AudioEncodeFailure { codec, message: e.to_string() }),
     }
 }
 
 /// A layout for `channels`, as the encoders number them.
+#[cfg(any(feature = "opus", feature = "aac", feature = "flac", feature = "mp3"))]
 fn layout_of(channels: u16) -> ChannelLayout {
     ChannelLayout::for_count(usize::from(channels)).unwrap_or(ChannelLayout::Discrete(channels))
 }
 
+#[cfg(feature = "opus")]
 impl AudioEncode for super::opus::OpusEncoder {
     fn codec_name(&self) -> &'static str {
         "Opus"
@@ -102,6 +107,7 @@ impl AudioEncode for super::opus::OpusEncoder {
     }
 }
 
+#[cfg(feature = "aac")]
 impl AudioEncode for super::aac::AacEncoder {
     fn codec_name(&self) -> &'static str {
         "AAC"
@@ -131,6 +137,7 @@ impl AudioEncode for super::aac::AacEncoder {
     }
 }
 
+#[cfg(feature = "flac")]
 impl AudioEncode for super::flac::FlacEncoder {
     fn codec_name(&self) -> &'static str {
         "FLAC"

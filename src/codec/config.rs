@@ -10,7 +10,9 @@ use super::h264::bitstream::{AvcDecoderConfigurationRecord, BitstreamError};
 /// Video or audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrackKind {
+    /// A video track (H.264).
     Video,
+    /// An audio track (AAC, Opus or FLAC).
     Audio,
 }
 
@@ -23,7 +25,12 @@ pub enum CodecConfigError {
     /// The AAC AudioSpecificConfig is too short or malformed.
     AudioSpecificConfig(&'static str),
     /// A field is out of range (e.g. zero channels).
-    Invalid { field: &'static str, value: String },
+    Invalid {
+        /// Name of the out-of-range field, e.g. `channels`.
+        field: &'static str,
+        /// The rejected value, as text.
+        value: String,
+    },
 }
 
 impl fmt::Display for CodecConfigError {
@@ -44,15 +51,52 @@ impl std::error::Error for CodecConfigError {}
 pub enum CodecConfig {
     /// H.264: the AVCDecoderConfigurationRecord (`avcC`) and the picture
     /// size in pixels.
-    Avc { avcc: Vec<u8>, width: u32, height: u32 },
+    Avc {
+        /// The `avcC` record bytes (ISO/IEC 14496-15), SPS and PPS inside.
+        avcc: Vec<u8>,
+        /// Picture width in pixels (as written to `avc1` and `tkhd`).
+        width: u32,
+        /// Picture height in pixels.
+        height: u32,
+    },
     /// AAC: the AudioSpecificConfig (ISO/IEC 14496-3) as carried in `esds`.
-    Aac { asc: Vec<u8>, sample_rate: u32, channels: u16 },
+    Aac {
+        /// The AudioSpecificConfig bytes (usually 2).
+        asc: Vec<u8>,
+        /// Output sample rate in Hz, e.g. 48000.
+        sample_rate: u32,
+        /// Number of output channels (1 = mono, 2 = stereo); not 0.
+        channels: u16,
+    },
     /// Opus: the fields of the `dOps` box (the Ogg Opus ID header without
     /// its magic and version). Opus tracks always run at 48 kHz.
-    Opus { channels: u8, pre_skip: u16, input_sample_rate: u32, output_gain: i16 },
+    Opus {
+        /// Output channel count; 1 or 2 (channel mapping family 0).
+        channels: u8,
+        /// Samples to discard from the start of the decoded stream, in
+        /// 48 kHz samples (per channel).
+        pre_skip: u16,
+        /// Sample rate of the original input in Hz, for information only
+        /// (decoding is always at 48 kHz).
+        input_sample_rate: u32,
+        /// Gain to apply on output, in dB as Q7.8 fixed point (256 =
+        /// +1 dB); 0 for none.
+        output_gain: i16,
+    },
     /// FLAC: the metadata blocks as in `dfLa` (STREAMINFO first, each with
     /// its 4-byte block header).
-    Flac { metadata: Vec<u8>, sample_rate: u32, channels: u16, bits_per_sample: u16 },
+    Flac {
+        /// The metadata blocks, STREAMINFO first, each with its 4-byte
+        /// header; the last one has the last-block flag set.
+        metadata: Vec<u8>,
+        /// Sample rate in Hz, as in STREAMINFO.
+        sample_rate: u32,
+        /// Number of channels, 1 to 8.
+        channels: u16,
+        /// Bits per sample, as in STREAMINFO (4 to 32; framecast writes 16
+        /// or 24).
+        bits_per_sample: u16,
+    },
 }
 
 impl CodecConfig {

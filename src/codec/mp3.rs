@@ -106,10 +106,22 @@ const ENCODER_DELAY: u32 = 1057;
 pub enum Mp3Error {
     /// A configuration field is out of range. Names the field, what it must
     /// be and what it was.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The field: `sample_rate`, `channels` or `bitrate`.
+        field: &'static str,
+        /// What is allowed, e.g. the bit rates (bit/s) of the sample rate.
+        expected: String,
+        /// The value given (Hz, count or bit/s), as text.
+        got: String,
+    },
     /// Interleaved input whose length is not a multiple of the channel
     /// count.
-    PartialSampleFrame { len: usize, channels: u8 },
+    PartialSampleFrame {
+        /// How many interleaved `f32` samples were given (all channels).
+        len: usize,
+        /// The configured channel count, 1 or 2.
+        channels: u8,
+    },
     /// `encode_f32` or `flush` after `flush`.
     Finished,
     /// rusty_mp3 refused a frame.

@@ -269,28 +269,72 @@ pub enum AudioDecodeError {
     /// The container has no audio track.
     NoAudioTrack,
     /// The audio track's codec has no decoder in this build.
-    UnsupportedCodec { codec: String },
+    UnsupportedCodec {
+        /// Short name of the codec, e.g. `opus` or `ac3`.
+        codec: String,
+    },
     /// The stream uses something the decoder does not implement (Symphonia's
     /// description).
-    UnsupportedFeature { feature: &'static str },
+    UnsupportedFeature {
+        /// What is not implemented, in words.
+        feature: &'static str,
+    },
     /// A track parameter is missing or out of range.
-    BadParameter { field: &'static str, value: String },
+    BadParameter {
+        /// The parameter, e.g. `sample rate`, `channels` or
+        /// `CAF bytes per packet`.
+        field: &'static str,
+        /// Its value as text, or `missing`.
+        value: String,
+    },
     /// More than [`MAX_CHANNELS`] channels.
-    TooManyChannels { channels: usize },
+    TooManyChannels {
+        /// The channel count the stream declares.
+        channels: usize,
+    },
     /// The data is damaged (Symphonia's description); `packet` counts the
     /// decoded track's packets from 0 when the damage is in one.
-    Corrupt { reason: &'static str, packet: Option<u64> },
+    Corrupt {
+        /// What is damaged, in words.
+        reason: &'static str,
+        /// 0-based index of the damaged packet in the decoded track, or
+        /// `None` when the damage is in the container's headers.
+        packet: Option<u64>,
+    },
     /// The input ends inside its data, after `packet` packets.
-    Truncated { packet: u64 },
+    Truncated {
+        /// Number of packets read before the input ended.
+        packet: u64,
+    },
     /// More than [`DecodeOptions::max_bad_packets`] packets were damaged;
     /// `reason` is the last one's.
-    TooManyBadPackets { count: u64, reason: &'static str },
+    TooManyBadPackets {
+        /// Damaged packets so far (one more than the allowed maximum).
+        count: u64,
+        /// Why the last of them did not decode.
+        reason: &'static str,
+    },
     /// The sample rate or channel count changes at packet `packet`.
-    FormatChange { packet: u64, sample_rate: u32, channels: usize },
+    FormatChange {
+        /// 0-based index of the packet whose format differs.
+        packet: u64,
+        /// That packet's sample rate, in Hz.
+        sample_rate: u32,
+        /// That packet's channel count.
+        channels: usize,
+    },
     /// A resource limit of Symphonia or framecast was reached.
-    Limit { what: &'static str },
+    Limit {
+        /// Which limit, in words.
+        what: &'static str,
+    },
     /// Reading the source failed.
-    Io { kind: io::ErrorKind, message: String },
+    Io {
+        /// The I/O error's kind.
+        kind: io::ErrorKind,
+        /// The I/O error's message.
+        message: String,
+    },
 }
 
 impl fmt::Display for AudioDecodeError {

@@ -15,7 +15,9 @@ use crate::mux::reader::ReadError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
+    /// A video track (`"video"`).
     Video,
+    /// An audio track (`"audio"`).
     Audio,
 }
 

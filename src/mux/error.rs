@@ -18,37 +18,109 @@ pub enum MuxError {
     /// No tracks were given (to a writer or to a fragment).
     NoTracks,
     /// A track was given without any sample.
-    NoSamples { track_id: u32 },
+    NoSamples {
+        /// ID of the track that came without samples.
+        track_id: u32,
+    },
     /// A track ID that the writer was not created with.
-    UnknownTrack { track_id: u32 },
+    UnknownTrack {
+        /// The track ID given, which no configured track has.
+        track_id: u32,
+    },
     /// Two tracks share an ID, or a fragment names a track twice.
-    DuplicateTrack { track_id: u32 },
+    DuplicateTrack {
+        /// The track ID that appears twice.
+        track_id: u32,
+    },
     /// A track field is out of range; `reason` says what was expected.
-    InvalidTrack { track_id: u32, field: &'static str, reason: String },
+    InvalidTrack {
+        /// ID of the offending track.
+        track_id: u32,
+        /// Path of the offending field in the track configuration, e.g.
+        /// `codec.sample_rate`; also reported by [`Coded::field`].
+        field: &'static str,
+        /// What the field must be, e.g. `must not be 0`.
+        reason: String,
+    },
     /// The codec configuration of a track does not parse.
-    Codec { track_id: u32, error: CodecConfigError },
+    Codec {
+        /// ID of the track whose codec configuration is bad.
+        track_id: u32,
+        /// Why the configuration does not parse.
+        error: CodecConfigError,
+    },
     /// A decode time is negative (MP4 decode times start at zero).
-    NegativeDecodeTime { track_id: u32, decode_time: i64 },
+    NegativeDecodeTime {
+        /// ID of the track the sample belongs to.
+        track_id: u32,
+        /// The negative decode time, in ticks of the track's timescale.
+        decode_time: i64,
+    },
     /// A decode time is smaller than the one before it (in the same call or
     /// the end of the previous fragment of that track).
-    DecodeTimeDecreased { track_id: u32, previous: i64, found: i64 },
+    DecodeTimeDecreased {
+        /// ID of the track the sample belongs to.
+        track_id: u32,
+        /// The earliest decode time allowed: the previous sample's decode
+        /// time, or the end of the track's previous fragment; in ticks of
+        /// the track's timescale.
+        previous: i64,
+        /// The decode time given, smaller than `previous`, in ticks.
+        found: i64,
+    },
     /// Inside one fragment, a sample does not start where the previous one
     /// ended (`decode_time + duration`). A fragment cannot hold a gap.
-    DurationMismatch { track_id: u32, index: usize, expected: i64, found: i64 },
+    DurationMismatch {
+        /// ID of the track the samples belong to.
+        track_id: u32,
+        /// 0-based index of the sample that does not follow on, in the
+        /// samples given for this track (never 0: the first sample has no
+        /// predecessor).
+        index: usize,
+        /// Where the sample had to start: the previous sample's decode time
+        /// plus its duration, in ticks of the track's timescale.
+        expected: i64,
+        /// The sample's decode time, in ticks.
+        found: i64,
+    },
     /// `mfhd` sequence numbers must increase from fragment to fragment.
-    SequenceNotIncreasing { previous: u32, found: u32 },
+    SequenceNotIncreasing {
+        /// Sequence number of the last fragment written.
+        previous: u32,
+        /// The sequence number given, not greater than `previous`.
+        found: u32,
+    },
     /// A video stream must start with a keyframe.
-    FirstSampleNotKeyframe { track_id: u32 },
+    FirstSampleNotKeyframe {
+        /// ID of the video track whose first sample is not a keyframe.
+        track_id: u32,
+    },
     /// A size or count does not fit the field that stores it.
-    TooLarge { what: &'static str },
+    TooLarge {
+        /// What overflowed, e.g. `trun data offset` or `sidx reference count`.
+        what: &'static str,
+    },
     /// Valid input that this muxer cannot write yet.
-    Unsupported { what: String },
+    Unsupported {
+        /// The input feature this muxer cannot write.
+        what: String,
+    },
     /// An option is out of range; `reason` says what was expected.
-    InvalidOption { field: &'static str, reason: String },
+    InvalidOption {
+        /// Name of the offending option; also reported by [`Coded::field`].
+        field: &'static str,
+        /// What the option must be.
+        reason: String,
+    },
     /// `push` or `finish` was called after `finish`.
     Finished,
     /// A box failed to encode (a framecast bug; please report it).
-    Encode { fourcc: String, reason: String },
+    Encode {
+        /// Four-character code of the box that failed, e.g. `esds`.
+        fourcc: String,
+        /// The encoder's message.
+        reason: String,
+    },
 }
 
 impl fmt::Display for MuxError {

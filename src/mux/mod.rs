@@ -5,6 +5,10 @@
 //! - [`cmaf`], [`mp4`]: MP4 writers; [`segmenter`]: fragments cut at
 //!   keyframes, announced to listeners; [`reader`]: MP4 in; [`walk`]: the
 //!   box walker every MP4 reader uses.
+//! - [`chunk`]: encoded chunks as encoders hand them over (H.264 in
+//!   either framing, µs times, durations optional) made into [`Sample`]s.
+//! - [`sink`]: where outputs go (memory, a callback, a directory), and the
+//!   listener that puts a segmenter's output there.
 //! - [`ogg`]: Ogg pages and Ogg Opus; [`flac`]: the `.flac` file (its
 //!   `fLaC` marker and metadata in front of the frames); [`wav`]: RIFF WAVE
 //!   around PCM. An `.mp3` file needs no writer: it is its frames back to
@@ -14,13 +18,16 @@
 //! from `crate::codec`; nothing here encodes or decodes.
 
 mod boxes;
+pub mod chunk;
 pub mod cmaf;
 pub mod error;
+#[cfg(feature = "flac")]
 pub mod flac;
 pub mod mp4;
 pub mod ogg;
 pub mod reader;
 pub mod segmenter;
+pub mod sink;
 #[cfg(test)]
 pub(crate) mod test_tracks;
 mod types;

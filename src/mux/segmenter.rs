@@ -272,6 +272,56 @@ impl FragmentListener for MemoryListener {
     }
 }
 
+/// Fan-out: one segmenter feeds two listeners (a sink and a playlist,
+/// say), `A` first. Nest pairs, or use the triple or a `Vec`, for more.
+impl<A: FragmentListener, B: FragmentListener> FragmentListener for (A, B) {
+    fn on_init(&mut self, init: &InitSegment) {
+        self.0.on_init(init);
+        self.1.on_init(init);
+    }
+    fn on_part(&mut self, part: &Part) {
+        self.0.on_part(part);
+        self.1.on_part(part);
+    }
+    fn on_fragment(&mut self, fragment: &Fragment) {
+        self.0.on_fragment(fragment);
+        self.1.on_fragment(fragment);
+    }
+}
+
+/// Fan-out to three listeners, in order.
+impl<A: FragmentListener, B: FragmentListener, C: FragmentListener> FragmentListener for (A, B, C) {
+    fn on_init(&mut self, init: &InitSegment) {
+        self.0.on_init(init);
+        self.1.on_init(init);
+        self.2.on_init(init);
+    }
+    fn on_part(&mut self, part: &Part) {
+        self.0.on_part(part);
+        self.1.on_part(part);
+        self.2.on_part(part);
+    }
+    fn on_fragment(&mut self, fragment: &Fragment) {
+        self.0.on_fragment(fragment);
+        self.1.on_fragment(fragment);
+        self.2.on_fragment(fragment);
+    }
+}
+
+/// Fan-out to any number of listeners of one type (a playlist per
+/// rendition), in order.
+impl<L: FragmentListener> FragmentListener for Vec<L> {
+    fn on_init(&mut self, init: &InitSegment) {
+        self.iter_mut().for_each(|l| l.on_init(init));
+    }
+    fn on_part(&mut self, part: &Part) {
+        self.iter_mut().for_each(|l| l.on_part(part));
+    }
+    fn on_fragment(&mut self, fragment: &Fragment) {
+        self.iter_mut().for_each(|l| l.on_fragment(fragment));
+    }
+}
+
 /// A boundary decided by the leader track.
 #[derive(Debug, Clone, Copy)]
 struct Cut {

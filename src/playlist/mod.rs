@@ -18,6 +18,9 @@
 //!   ([`hls::DeliveryDirectives`], [`hls::MediaPlaylist::can_serve`]).
 //! - [`dash`]: [`dash::Mpd`], static (on-demand with `SegmentBase`, or
 //!   `SegmentTemplate`) and dynamic (live, `SegmentTimeline`).
+//! - [`listen`]: the writers as segmenter listeners ([`HlsListener`],
+//!   [`DashListener`]): a segmenter keeps its playlists as it cuts;
+//!   [`BandwidthListener`] keeps a track's bit rate.
 //!
 //! Errors are [`PlaylistError`] (inputs) and [`DirectiveError`] (LL-HLS
 //! query strings); both are recoverable and nothing here panics on input.
@@ -41,8 +44,10 @@
 pub mod dash;
 mod error;
 pub mod hls;
+pub mod listen;
 mod model;
 mod text;
 
 pub use error::{DirectiveError, PlaylistError};
+pub use listen::{BandwidthListener, DashListener, HlsListener};
 pub use model::{Bandwidth, ByteRange, FrameRate, InitSegmentRef, PlaylistPart, Resolution, Segment, Timeline};

@@ -135,6 +135,18 @@ pub(super) fn raw<'de, D: Deserializer<'de>>(d: D, expected: &str) -> Result<Raw
     d.deserialize_any(RawVisitor(expected))
 }
 
+/// The TypeScript type of the fields these readers read: a number, or a
+/// string holding one (`"2400"`), as Elastic Transcoder's presets wrote
+/// them. The derive cannot see through `deserialize_with`, so the preset
+/// model's fields name this declaration (`#[tsify(type = "PresetNumber")]`);
+/// `tests/node/type_contract.test.mjs` feeds both forms to the parser.
+#[cfg(target_arch = "wasm32")]
+#[derive(tsify::Tsify)]
+#[tsify(type = "number | string")]
+// Never built: only its TypeScript declaration is used.
+#[allow(dead_code)]
+pub(super) struct PresetNumber;
+
 const WHOLE: &str = "a whole number (a JSON number or a string of digits)";
 
 /// A `u32` written as a number or a string of digits.

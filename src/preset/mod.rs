@@ -61,5 +61,5 @@ pub use model::{
     WatermarkPreset, WatermarkSizing, WatermarkTarget,
 };
 pub use system::{system_preset, system_presets};
-pub use validate::{MAX_JSON_BYTES, MAX_WATERMARKS};
+pub use validate::{PresetChoiceError, MAX_JSON_BYTES, MAX_WATERMARKS};
 pub use webcam::{webcam_preset, WebcamPreset, WEBCAM_PRESETS};

@@ -8,6 +8,12 @@
 //! watermark lengths. Deserializing checks only the shape of each value;
 //! ranges and cross-field rules are [`Preset::validate`]'s job, and
 //! [`Preset::from_json`] does both.
+//!
+//! In wasm builds every type here also derives its TypeScript declaration
+//! (`tsify`), which wasm-bindgen writes into the package's `.d.ts`: the
+//! JS API's `Preset` is this `Preset`. Where a custom reader accepts more
+//! than the Rust type shows (numbers as strings, `"auto"`, `"120px"`), a
+//! `tsify(type = ...)` override says so.
 
 use std::fmt;
 
@@ -21,6 +27,7 @@ use crate::codec::h264::{Level, Profile};
 /// An output recipe: container, video, audio, thumbnails and watermark
 /// slots. Build one in code, take one from [`super::system_presets`], or
 /// read one with [`Preset::from_json`].
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Preset {
@@ -35,6 +42,7 @@ pub struct Preset {
     #[serde(default)]
     pub description: String,
     /// How the output is packaged.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetContainer"))]
     pub container: Container,
     /// Video settings; `None` for audio-only output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +61,7 @@ pub struct Preset {
 }
 
 /// The container, lowercase in JSON.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -124,7 +133,17 @@ impl fmt::Display for Container {
     }
 }
 
+/// The TypeScript type of [`Preset::container`]: a [`Container`] or its
+/// alias `"oga"`, which the derive does not see.
+#[cfg(target_arch = "wasm32")]
+#[derive(tsify::Tsify)]
+#[tsify(type = "Container | \"oga\"")]
+// Never built: only its TypeScript declaration is used.
+#[allow(dead_code)]
+struct PresetContainer;
+
 /// Video settings (Elastic Transcoder's `VideoParameters`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VideoPreset {
@@ -137,11 +156,13 @@ pub struct VideoPreset {
     /// Most frames from one keyframe to the next, 1 to 100000. `None`
     /// (default) means two seconds' worth at the output frame rate.
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub keyframes_max_dist: Option<u32>,
     /// `true`: keyframes exactly every `keyframesMaxDist` frames; `false`:
     /// the distance may be shorter (scene cuts). Must be `true` for
     /// fragmented containers. Default `true`.
     #[serde(default = "default_true", deserialize_with = "lenient::bool")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean | \"true\" | \"false\""))]
     pub fixed_gop: bool,
     /// Average bit rate in kbit/s, 16 to 62500, or `"auto"` (the input's
     /// bit rate). Required.
@@ -192,6 +213,7 @@ fn default_true() -> bool {
 }
 
 /// The video codec.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum VideoCodec {
@@ -202,6 +224,7 @@ pub enum VideoCodec {
 }
 
 /// H.264 options (Elastic Transcoder's `CodecOptions`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VideoCodecOptions {
@@ -211,18 +234,22 @@ pub struct VideoCodecOptions {
     /// Level, written `"3.1"`; `None` (default) picks the lowest level that
     /// fits the size, frame rate and bit rate.
     #[serde(default, deserialize_with = "lenient::opt_level", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string | number"))]
     pub level: Option<Level>,
     /// Most reference frames, 0 to 16. `None` (default): the encoder's
     /// choice.
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub max_reference_frames: Option<u32>,
     /// Peak bit rate in kbit/s, 16 to 62500, at least `bitRate`. `None`
     /// (default): no ceiling beyond the average.
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub max_bit_rate: Option<u32>,
     /// Rate-control buffer in kbit, at least 1. `None` (default): ten times
     /// `maxBitRate` when that is set (Elastic Transcoder's rule).
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub buffer_size: Option<u32>,
 }
 
@@ -239,6 +266,7 @@ impl VideoCodecOptions {
 macro_rules! auto_or_u32 {
     ($(#[$doc:meta])* $name:ident, $(#[$vdoc:meta])* $variant:ident, $what:literal) => {
         $(#[$doc])*
+        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "\"auto\" | PresetNumber"))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum $name {
             /// `"auto"`.
@@ -318,6 +346,7 @@ auto_or_u32!(
 /// `29.97`) or a string (`"30"`, `"30000/1001"`). `23.97`/`23.976`,
 /// `29.97` and `59.94` mean the NTSC rates 24000/1001, 30000/1001 and
 /// 60000/1001.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "number | string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ratio {
     /// Numerator.
@@ -434,6 +463,7 @@ fn raw_ratio(raw: &Raw) -> Option<Ratio> {
 }
 
 /// The output frame rate.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "\"auto\" | number | string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PresetFrameRate {
     /// `"auto"`: the input's frame rate (capped by `maxFrameRate`).
@@ -474,6 +504,7 @@ impl<'de> Deserialize<'de> for PresetFrameRate {
 
 /// How a picture is scaled into a `maxWidth` x `maxHeight` box (the exact
 /// arithmetic is in [`super::geometry`]).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum SizingPolicy {
     /// Scale (up or down) until one side equals its maximum and the other
@@ -495,6 +526,7 @@ pub enum SizingPolicy {
 }
 
 /// Whether black bars pad the output up to `maxWidth` x `maxHeight`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum PaddingPolicy {
     /// Centre the picture in a `maxWidth` x `maxHeight` frame of black.
@@ -505,6 +537,7 @@ pub enum PaddingPolicy {
 }
 
 /// A display aspect ratio.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum AspectRatio {
     /// Square pixels: the display shape is the frame's shape. The default.
@@ -539,6 +572,7 @@ impl AspectRatio {
 }
 
 /// Audio settings (Elastic Transcoder's `AudioParameters`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AudioPreset {
@@ -552,6 +586,7 @@ pub struct AudioPreset {
     /// Bit rate in kbit/s: AAC and mp3 16 to 320, Opus 6 to 510. Required
     /// for those; must be absent for flac and pcm (lossless).
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub bit_rate: Option<u32>,
     /// Channel count. Default `"auto"` (the input's, up to two).
     #[serde(default)]
@@ -562,6 +597,7 @@ pub struct AudioPreset {
 }
 
 /// The audio codec.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AudioCodec {
@@ -602,6 +638,7 @@ impl fmt::Display for AudioCodec {
 }
 
 /// How many channels the output has.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "\"auto\" | 1 | 2 | \"1\" | \"2\""))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Channels {
     /// `"auto"`: the input's channel count, at most two. The default.
@@ -648,6 +685,7 @@ impl<'de> Deserialize<'de> for Channels {
 
 /// Codec-specific audio options (Elastic Transcoder's
 /// `AudioCodecOptions`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AudioCodecOptions {
@@ -657,6 +695,7 @@ pub struct AudioCodecOptions {
     /// flac and pcm only: bits per sample, 16 or 24. `None` (default)
     /// means 16.
     #[serde(default, deserialize_with = "lenient::opt_u32", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub bit_depth: Option<u32>,
 }
 
@@ -668,6 +707,7 @@ impl AudioCodecOptions {
 }
 
 /// The AAC profile.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 // Serde keeps the name from before the rename: its messages ("expected enum
 // AacProfile") reach JS.
@@ -689,6 +729,7 @@ pub enum PresetAacProfile {
 }
 
 /// Thumbnail settings (Elastic Transcoder's `Thumbnails`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ThumbnailPreset {
@@ -696,6 +737,7 @@ pub struct ThumbnailPreset {
     pub format: ImageFormat,
     /// Seconds between thumbnails (approximately), 1 to 99999. Required.
     #[serde(deserialize_with = "lenient::u32")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub interval: u32,
     /// Largest width: an even number from 32 to 4096, or `"auto"` (1920).
     /// Default `"auto"`.
@@ -721,6 +763,7 @@ impl ThumbnailPreset {
 }
 
 /// A still image format.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageFormat {
@@ -732,6 +775,7 @@ pub enum ImageFormat {
 
 /// One watermark slot (Elastic Transcoder's `PresetWatermark`). Lengths
 /// in percent are of the target area's width or height (see `target`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WatermarkPreset {
@@ -767,6 +811,7 @@ pub struct WatermarkPreset {
     /// 0 (invisible) to 100 (opaque), fractions allowed; multiplies the
     /// image's own alpha. Default 100.
     #[serde(default = "full_opacity", deserialize_with = "lenient::decimal")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "PresetNumber"))]
     pub opacity: f64,
     /// What offsets and percentages are measured against. Default
     /// [`WatermarkTarget::Content`].
@@ -783,6 +828,11 @@ fn full_opacity() -> f64 {
 /// JSON: `"120px"` or `"10%"` as in Elastic Transcoder (percentages may
 /// have up to five decimals there); `"120"` and `120` also mean pixels.
 /// Written back as `"120px"` / `"10%"`.
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(type = "number | `${number}px` | `${number}%` | `${number}`")
+)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Length {
     /// Output pixels.
@@ -843,6 +893,7 @@ impl<'de> Deserialize<'de> for Length {
 }
 
 /// How a watermark image is scaled into its `maxWidth` x `maxHeight` box.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum WatermarkSizing {
     /// Scale (up or down) until one side equals its maximum and the other
@@ -856,6 +907,7 @@ pub enum WatermarkSizing {
 }
 
 /// Horizontal watermark alignment.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum HorizontalAlign {
     /// Left edge of the image at the left border (plus the offset). The
@@ -869,6 +921,7 @@ pub enum HorizontalAlign {
 }
 
 /// Vertical watermark alignment.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum VerticalAlign {
     /// Top edge of the image at the top border (plus the offset). The
@@ -882,6 +935,7 @@ pub enum VerticalAlign {
 }
 
 /// The area a watermark's offsets and percentages refer to.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum WatermarkTarget {
     /// The scaled picture, without padding bars. The default.

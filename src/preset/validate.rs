@@ -49,7 +49,41 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
 /// The top-level fields, in the order they are read and reported.
 const FIELDS: [&str; 8] = ["id", "name", "description", "container", "video", "audio", "thumbnails", "watermarks"];
 
+/// Why [`Preset::resolve`] found no preset.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PresetChoiceError {
+    /// The string names no preset the lookup knows.
+    UnknownId(String),
+    /// The preset given inline does not validate.
+    Invalid(PresetErrors),
+}
+
+impl std::fmt::Display for PresetChoiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PresetChoiceError::UnknownId(id) => write!(f, "no built-in preset \"{id}\" (systemPresets() lists them)"),
+            PresetChoiceError::Invalid(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PresetChoiceError {}
+
 impl Preset {
+    /// The preset an option names: an id `lookup` knows (a string not
+    /// starting with `{`), or the preset itself as JSON text or a JSON
+    /// value, validated completely ([`Preset::from_json`]).
+    pub fn resolve(value: &Value, lookup: impl Fn(&str) -> Option<Preset>) -> Result<Preset, PresetChoiceError> {
+        match value {
+            Value::String(id) if !id.trim_start().starts_with('{') => {
+                lookup(id).ok_or_else(|| PresetChoiceError::UnknownId(id.clone()))
+            }
+            Value::String(json) => Preset::from_json(json).map_err(PresetChoiceError::Invalid),
+            other => Preset::from_json(&other.to_string()).map_err(PresetChoiceError::Invalid),
+        }
+    }
+
     /// Reads and validates a preset. Every problem is reported: JSON syntax
     /// (then nothing else can be read), a wrong type or unknown name in any
     /// top-level field or watermark, and every rule [`Preset::validate`]

@@ -17,8 +17,9 @@ pub struct WebcamPreset {
     pub id: &'static str,
     /// For people.
     pub name: &'static str,
-    /// Pixels.
+    /// Picture width in pixels.
     pub width: u32,
+    /// Picture height in pixels.
     pub height: u32,
     /// Frames per second.
     pub frame_rate: u32,

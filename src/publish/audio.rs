@@ -50,10 +50,13 @@ pub struct AudioPipelineConfig {
     pub first_sequence: u32,
     /// Capture rate and layout of the PCM given to `push`.
     pub input_rate: u32,
+    /// Channel layout of the PCM given to `push` (interleaved).
     pub input_layout: ChannelLayout,
-    /// Gain in dB and a peak limiter before encoding (see
+    /// Gain in dB applied before encoding (0 = unchanged; see
     /// [`ConvertOptions`]).
     pub gain_db: f64,
+    /// Whether a peak limiter (default settings) runs before encoding.
+    /// Default off.
     pub limiter: bool,
 }
 
@@ -76,7 +79,12 @@ impl AudioPipelineConfig {
 #[non_exhaustive]
 pub enum AudioPipelineError {
     /// An option is out of range.
-    InvalidConfig { field: &'static str, reason: String },
+    InvalidConfig {
+        /// The option, e.g. `fragmentDuration` or `firstSequence`.
+        field: &'static str,
+        /// What it must be, and the value given.
+        reason: String,
+    },
     /// The PCM buffer does not hold whole frames of the input layout, or
     /// its timestamp is not a finite number.
     BadInput(String),

@@ -119,7 +119,13 @@ pub enum LiveVideoError {
     Pipeline(VideoPipelineError),
     /// An encoder override does not fit its field (`field` is its path,
     /// e.g. `width`).
-    Override { field: String, reason: String },
+    Override {
+        /// Path of the overridden field (camelCase), e.g. `width`; empty
+        /// when the error is not tied to one field.
+        field: String,
+        /// What is wrong with the value.
+        reason: String,
+    },
 }
 
 impl fmt::Display for LiveVideoError {

@@ -63,10 +63,21 @@ pub(crate) fn framing_problem(fragment_duration: Timestamp, first_sequence: u32)
 #[non_exhaustive]
 pub enum VideoPipelineError {
     /// An option is out of range.
-    InvalidConfig { field: &'static str, reason: String },
+    InvalidConfig {
+        /// The option, e.g. `fragmentDuration` or `firstSequence`.
+        field: &'static str,
+        /// What it must be, and the value given.
+        reason: String,
+    },
     /// A frame timestamp is not after the previous frame's (µs). The frame
     /// was not encoded; a publisher counts it as dropped.
-    NonMonotonic { previous_us: i64, found_us: i64 },
+    NonMonotonic {
+        /// Capture time of the previous frame, in µs.
+        previous_us: i64,
+        /// Capture time of the refused frame, in µs; not greater than
+        /// `previous_us`.
+        found_us: i64,
+    },
     /// The encoder refused the frame or failed.
     Encoder(H264Error),
     /// The segmenter refused the sample.

@@ -119,7 +119,17 @@ pub enum UploadKind {
     /// A track's init segment.
     Init,
     /// A fragment: its number, and its start and duration in µs.
-    Fragment { sequence: u64, start_us: i64, duration_us: u64 },
+    Fragment {
+        /// The fragment's sequence number (its `mfhd` number and the
+        /// `{sequence}` of its upload path), at most
+        /// [`MAX_SEQUENCE`](crate::ingest::routes::MAX_SEQUENCE).
+        sequence: u64,
+        /// Start of the fragment on the track's media timeline, in µs.
+        start_us: i64,
+        /// Media duration of the fragment, in µs; counts against
+        /// [`UploadConfig::max_queue_duration`].
+        duration_us: u64,
+    },
     /// `POST /streams/{stream}/end`.
     End,
 }
@@ -149,7 +159,16 @@ pub struct UploadRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome<'a> {
     /// An HTTP answer: status, the `Retry-After` header, the body text.
-    Http { status: u16, retry_after: Option<&'a str>, body: &'a str },
+    Http {
+        /// The HTTP status code, e.g. 201; 2xx is success.
+        status: u16,
+        /// The raw `Retry-After` header value, if any; delay-seconds are
+        /// honoured (at most one hour), an HTTP-date is ignored.
+        retry_after: Option<&'a str>,
+        /// The response body as text (the JSON acknowledgement or error),
+        /// empty if none.
+        body: &'a str,
+    },
     /// No answer: the connection failed, was reset, or timed out.
     Network(&'a str),
 }
@@ -159,17 +178,51 @@ pub enum Outcome<'a> {
 #[non_exhaustive]
 pub enum UploadEvent {
     /// An init segment was acknowledged.
-    InitAcked { ack: InitAck },
+    InitAcked {
+        /// The server's acknowledgement.
+        ack: InitAck,
+    },
     /// A fragment was acknowledged; `latency_ms` runs from when it was
     /// queued to the acknowledgement, over `attempts` tries.
-    FragmentAcked { ack: FragmentAck, latency_ms: f64, attempts: u32 },
+    FragmentAcked {
+        /// The server's acknowledgement.
+        ack: FragmentAck,
+        /// From queueing to acknowledgement, in ms of the caller's clock
+        /// (the `now_ms` it passes in).
+        latency_ms: f64,
+        /// How many tries it took (1 = first try).
+        attempts: u32,
+    },
     /// The end mark was acknowledged.
-    Ended { ack: EndAck },
+    Ended {
+        /// The server's acknowledgement.
+        ack: EndAck,
+    },
     /// The request will be sent again after `delay_ms`.
-    Retry { path: String, attempt: u32, delay_ms: u64, reason: String },
+    Retry {
+        /// Path of the request that failed, below the endpoint.
+        path: String,
+        /// Number of the coming try (2 = first retry), as in
+        /// [`UploadRequest::attempt`].
+        attempt: u32,
+        /// Wait before the retry, in ms: the back-off, or the server's
+        /// `Retry-After` when that is longer.
+        delay_ms: u64,
+        /// Why the try failed, for people (e.g. `HTTP 503` or the network
+        /// error).
+        reason: String,
+    },
     /// The server refused a fragment for good; it is dropped and
     /// publishing goes on.
-    Rejected { path: String, sequence: u64, error: IngestError },
+    Rejected {
+        /// Path of the refused fragment, below the endpoint.
+        path: String,
+        /// Sequence number of the refused fragment.
+        sequence: u64,
+        /// The server's error, or a `bad-request` error built from the
+        /// status when the body had none.
+        error: IngestError,
+    },
     /// The queue was full: these fragments (oldest first) were dropped
     /// without being sent.
     Dropped {
@@ -187,19 +240,25 @@ pub enum UploadEvent {
     },
     /// The server refused an init segment or the end mark, or the answer
     /// makes no sense: nothing more can be published. The queue stops.
-    Failed { error: IngestError },
+    Failed {
+        /// Why the queue stopped; [`UploadQueue::failure`] keeps it.
+        error: IngestError,
+    },
 }
 
-/// A fragment the queue dropped unsent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fragment the queue dropped unsent. Serialized as `{ track,
+/// sequence, start, duration }` (µs).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DroppedFragment {
     /// Its track.
     pub track: TrackName,
     /// Its number.
     pub sequence: u64,
     /// Its start, in µs of media time.
+    #[serde(rename = "start")]
     pub start_us: i64,
     /// Its duration, in µs.
+    #[serde(rename = "duration")]
     pub duration_us: u64,
 }
 
@@ -484,7 +543,7 @@ impl UploadQueue {
     /// one can go now or there is nothing to send.
     pub fn wait_ms(&self, now_ms: f64) -> Option<f64> {
         (self.failed.is_none() && self.in_flight.is_none() && !self.is_idle() && now_ms < self.not_before_ms)
-            .then(|| self.not_before_ms - now_ms)
+            .then_some(self.not_before_ms - now_ms)
     }
 
     /// The next request to make, if one may go now.

@@ -7,13 +7,13 @@
 //! calls and the allocator it expects, so the final module has no WASI
 //! imports at all.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "h264", feature = "aac")))]
 mod wasm;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "h264", feature = "aac")))]
 pub use wasm::set_stdio_sink;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "h264", feature = "aac")))]
 /// Receives text that the C code writes to stdout (`fd == 1`) or stderr
 /// (`fd == 2`), one call per write.
 pub type StdioSink = fn(fd: u32, text: &str);

@@ -127,7 +127,9 @@ impl TranscodeProgress {
 /// Bytes to write at `offset` of the output once it is complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputPatch {
+    /// Byte offset from the start of the output.
     pub offset: u64,
+    /// The bytes to write there, replacing as many.
     pub bytes: Vec<u8>,
 }
 
@@ -142,8 +144,9 @@ pub struct TranscodeSummary {
     /// (`mp4a.40.2`, `opus`, `flac`), else `opus`, `flac`, `pcm_s16le`,
     /// `pcm_s24le` or `mp3`.
     pub codec: String,
-    /// Output rate and channel count.
+    /// Output sample rate in Hz.
     pub sample_rate: u32,
+    /// Output channel count.
     pub channels: u16,
     /// Samples per channel presented (the resampled input).
     pub frames: u64,
@@ -154,6 +157,7 @@ pub struct TranscodeSummary {
     pub output_bytes: u64,
     /// The output's MIME type and usual file extension.
     pub mime_type: &'static str,
+    /// The usual file extension, without the dot (e.g. `m4a`).
     pub extension: &'static str,
     /// Final header bytes for outputs written before their length was
     /// known; empty when none are needed.
@@ -174,9 +178,20 @@ impl TranscodeSummary {
 #[non_exhaustive]
 pub enum TranscodeError {
     /// The preset cannot drive an audio transcode (`field` names where).
-    InvalidPreset { field: String, reason: String },
+    InvalidPreset {
+        /// Path of the offending preset field, e.g.
+        /// `audio.codecOptions.profile`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An option is out of range.
-    InvalidOption { field: &'static str, reason: String },
+    InvalidOption {
+        /// The option, e.g. `fragmentDuration` or `gainDb`.
+        field: &'static str,
+        /// What it must be.
+        reason: String,
+    },
     /// The input cannot be decoded.
     Decode(AudioDecodeError),
     /// A packet did not fit in [`READ_AHEAD`] bytes of input.

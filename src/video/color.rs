@@ -45,8 +45,11 @@ fn check(
     Ok(())
 }
 
-/// YCbCr matrix (the luma weights of R, G and B).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// YCbCr matrix (the luma weights of R, G and B). JSON and JS name it in
+/// lowercase: `"bt601"`, `"bt709"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Matrix {
     /// ITU-R BT.601 (Kr 0.299, Kb 0.114): SD video, JPEG. The default.
@@ -56,8 +59,11 @@ pub enum Matrix {
     Bt709,
 }
 
-/// Code value range of the Y, U and V samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Code value range of the Y, U and V samples. JSON and JS: `"limited"`,
+/// `"full"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Range {
     /// "TV" range: Y 16–235, U/V 16–240. The default.
@@ -70,7 +76,9 @@ pub enum Range {
 /// The colour space RGB is converted into. Default: BT.601, limited range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ColorSpace {
+    /// The YCbCr matrix (luma weights). Default: BT.601.
     pub matrix: Matrix,
+    /// The code value range of Y, U and V. Default: limited (TV).
     pub range: Range,
 }
 

@@ -143,7 +143,7 @@ pub(crate) fn v_row(ring: &[i16], rows: &[usize], coefs: &[i16], out: &mut [u8])
     {
         return super::simd::v_row(ring, rows, coefs, out);
     }
-    #[allow(unreachable_code)]
+    #[allow(unreachable_code)] // Reached only on targets without a SIMD path (cfg above).
     v_cols_scalar(ring, rows, coefs, out, 0)
 }
 

@@ -21,6 +21,7 @@ pub mod scale;
 #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) mod simd;
 mod taps;
+#[cfg(feature = "images")]
 pub mod thumbnail;
 pub mod watermark;
 
@@ -29,8 +30,11 @@ pub use rotate::{rotate_i420, Rotation};
 pub use scale::{
     premultiply_alpha, unpremultiply_alpha, Filter, I420Scaler, Rect, RgbaScaler, ScaleError, Scaler, MAX_DIMENSION,
 };
+#[cfg(feature = "images")]
 pub use thumbnail::{Thumbnail, ThumbnailError, ThumbnailMaker};
-pub use watermark::{Overlay, Watermark, WatermarkError, MAX_WATERMARK_SIDE};
+#[cfg(feature = "images")]
+pub use watermark::attach_images;
+pub use watermark::{Overlay, Watermark, WatermarkError, WatermarkImagesError, MAX_WATERMARK_SIDE};
 
 use crate::frame::{i420_size, I420Frame};
 

@@ -22,8 +22,11 @@ use crate::preset::{watermark_placement, Geometry, GeometryError, VideoPreset, W
 use crate::video::color::{nv12_to_i420, rgb_to_i420_in, ColorSpace, RgbOrder};
 
 /// Layout of the input pictures given to [`FramePipeline::process`], with
-/// `stride` its bytes per row (of the Y plane for YUV).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `stride` its bytes per row (of the Y plane for YUV). JSON and JS:
+/// `"rgba"`, `"bgra"`, `"i420"`, `"nv12"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum InputFormat {
     /// R, G, B, A bytes per pixel (alpha ignored): canvas `ImageData`,
@@ -78,9 +81,19 @@ pub enum PipelineError {
     /// The picture scaler cannot be built.
     Scale(ScaleError),
     /// A watermark cannot be scaled to its place (`id` is the preset's).
-    WatermarkScale { id: String, error: ScaleError },
+    WatermarkScale {
+        /// The watermark's `id` in the preset.
+        id: String,
+        /// Why it cannot be scaled.
+        error: ScaleError,
+    },
     /// A watermark cannot be prepared or applied.
-    Watermark { id: String, error: WatermarkError },
+    Watermark {
+        /// The watermark's `id` in the preset.
+        id: String,
+        /// Why it cannot be prepared or applied.
+        error: WatermarkError,
+    },
 }
 
 impl fmt::Display for PipelineError {
@@ -303,7 +316,7 @@ fn place(content: &I420Frame, out: &mut I420Frame, at: Point, black: (u8, u8, u8
 
 /// One plane of [`place`]: packed `w` x `h` `src` into rows of `dw` bytes
 /// at (`x`, `y`), the rest `fill`.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // A plane copy: geometry of source and target, no state worth a struct.
 fn place_plane(src: &[u8], w: usize, h: usize, dst: &mut [u8], dw: usize, x: usize, y: usize, fill: u8) {
     for (row, line) in dst.chunks_exact_mut(dw).enumerate() {
         match row.checked_sub(y).filter(|&r| r < h) {

@@ -57,8 +57,10 @@ use crate::frame::{FrameError, I420Frame, I420Planes};
 /// shrink (at most the source height): 40 KB for 1080p to 720p.
 pub const MAX_DIMENSION: u32 = 8192;
 
-/// Resampling kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Resampling kernel. JSON and JS: `"lanczos3"`, `"bilinear"`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Filter {
     /// Lanczos, `a = 3` (6 taps when enlarging, `6 * ratio` when shrinking).
@@ -78,12 +80,33 @@ pub enum Filter {
 pub enum ScaleError {
     /// A size is zero, above [`MAX_DIMENSION`], or odd where 4:2:0 needs
     /// even. `what` names it ("source", "destination").
-    BadSize { what: &'static str, width: u32, height: u32 },
+    BadSize {
+        /// Which size: `"source"` or `"destination"`.
+        what: &'static str,
+        /// The width given, in pixels.
+        width: u32,
+        /// The height given, in pixels.
+        height: u32,
+    },
     /// The crop rectangle is empty, not inside the `width` x `height`
     /// source, or (for I420) not on even coordinates.
-    BadCrop { crop: Rect, width: u32, height: u32 },
+    BadCrop {
+        /// The crop rectangle given, in source pixels.
+        crop: Rect,
+        /// The source width, in pixels.
+        width: u32,
+        /// The source height, in pixels.
+        height: u32,
+    },
     /// A picture is not the size the scaler was built for.
-    SizeMismatch { what: &'static str, expected: (u32, u32), got: (u32, u32) },
+    SizeMismatch {
+        /// Which picture, e.g. `"source frame"`.
+        what: &'static str,
+        /// The (width, height) the scaler was built for, in pixels.
+        expected: (u32, u32),
+        /// The picture's (width, height), in pixels.
+        got: (u32, u32),
+    },
     /// A buffer's stride or length is too small.
     Buffer(FrameError),
 }

@@ -44,11 +44,21 @@ pub enum ThumbnailError {
     /// not allow, or a side beyond the scaler's maximum).
     Scale(ScaleError),
     /// A frame is not the source size the maker was built for.
-    SizeMismatch { expected: Size, got: Size },
+    SizeMismatch {
+        /// The source size the maker was built for, in pixels.
+        expected: Size,
+        /// The frame's size, in pixels.
+        got: Size,
+    },
     /// A frame's planes are too short or their strides too small.
     Frame(FrameError),
     /// The image encoder failed; `reason` is its message.
-    Encode { format: ImageFormat, reason: String },
+    Encode {
+        /// The image format being written.
+        format: ImageFormat,
+        /// The encoder's message.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ThumbnailError {

@@ -23,12 +23,17 @@
 //! per sample: `(B (65536 - w) + P + 32768) >> 16`. Results are within
 //! ±1 code value of the same formula in `f64` (the tests measure it).
 
+#[cfg(feature = "images")]
+use std::collections::HashMap;
 use std::fmt;
+#[cfg(feature = "images")]
 use std::io::Cursor;
 
 use super::premultiply_alpha;
 use crate::error::{Coded, ErrorCode};
 use crate::frame::{i420_size, I420Frame, Size};
+#[cfg(feature = "images")]
+use crate::preset::{Preset, WatermarkPreset};
 use crate::video::color::{ColorSpace, Range};
 
 /// Largest watermark width or height accepted from a PNG, in pixels.
@@ -48,16 +53,41 @@ pub enum WatermarkError {
     /// truncated. The text is the decoder's.
     Corrupt(String),
     /// Wider or taller than `max` ([`MAX_WATERMARK_SIDE`]), or empty.
-    TooLarge { width: u32, height: u32, max: u32 },
+    TooLarge {
+        /// The image width, in pixels.
+        width: u32,
+        /// The image height, in pixels.
+        height: u32,
+        /// The largest side allowed, in pixels.
+        max: u32,
+    },
     /// The decoder would need more than `limit` bytes of working memory
     /// (e.g. huge metadata chunks).
-    LimitExceeded { limit: usize },
+    LimitExceeded {
+        /// The decoder's memory limit, in bytes
+        /// ([`MAX_DECODER_BYTES`]).
+        limit: usize,
+    },
     /// A PNG feature this decoder cannot turn into 8-bit RGBA.
     Unsupported(String),
     /// An RGBA buffer's length does not match its size.
-    BadLength { width: u32, height: u32, expected: usize, got: usize },
+    BadLength {
+        /// The stated width, in pixels.
+        width: u32,
+        /// The stated height, in pixels.
+        height: u32,
+        /// The length that size needs, in bytes (`width * height * 4`).
+        expected: usize,
+        /// The buffer's length, in bytes.
+        got: usize,
+    },
     /// [`Overlay::apply`] got a frame of another size than it was built for.
-    FrameMismatch { expected: Size, got: Size },
+    FrameMismatch {
+        /// The frame size the overlay was built for, in pixels.
+        expected: Size,
+        /// The size of the frame given, in pixels.
+        got: Size,
+    },
 }
 
 impl fmt::Display for WatermarkError {
@@ -89,6 +119,81 @@ impl Coded for WatermarkError {
     }
 }
 
+/// Why images given for a preset's watermark slots were refused. The
+/// field is `watermarks.{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WatermarkImagesError {
+    /// The image for slot `slot` does not decode or is too large.
+    Image {
+        /// The slot's `presetWatermarkId`.
+        slot: String,
+        /// Why the image was refused.
+        error: WatermarkError,
+    },
+    /// An image names `id`, which is none of the preset's `slots`.
+    NoSlot {
+        /// The id the image was given under.
+        id: String,
+        /// The preset's slot ids.
+        slots: Vec<String>,
+    },
+}
+
+impl fmt::Display for WatermarkImagesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatermarkImagesError::Image { slot, error } => write!(f, "watermarks.{slot}: {error}"),
+            WatermarkImagesError::NoSlot { id, slots } => {
+                let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
+                write!(f, "watermarks.{id}: the preset has no watermark slot \"{id}\" (its slots: {have})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WatermarkImagesError {}
+
+impl Coded for WatermarkImagesError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            WatermarkImagesError::Image { .. } => ErrorCode::InvalidWatermark,
+            WatermarkImagesError::NoSlot { .. } => ErrorCode::InvalidConfig,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            WatermarkImagesError::Image { slot: id, .. } | WatermarkImagesError::NoSlot { id, .. } => {
+                Some(format!("watermarks.{id}"))
+            }
+        }
+    }
+}
+
+/// Decodes PNG images (by slot id) for `preset`'s watermark slots; slots
+/// without an image are skipped, an image for no slot is refused.
+#[cfg(feature = "images")]
+pub fn attach_images(
+    preset: &Preset,
+    mut images: HashMap<String, Vec<u8>>,
+) -> Result<Vec<(WatermarkPreset, Watermark)>, WatermarkImagesError> {
+    let mut out = Vec::new();
+    for slot in &preset.watermarks {
+        if let Some(png) = images.remove(&slot.id) {
+            let image = Watermark::from_png(&png)
+                .map_err(|error| WatermarkImagesError::Image { slot: slot.id.clone(), error })?;
+            out.push((slot.clone(), image));
+        }
+    }
+    if let Some(id) = images.into_keys().next() {
+        let slots = preset.watermarks.iter().map(|w| w.id.clone()).collect();
+        return Err(WatermarkImagesError::NoSlot { id, slots });
+    }
+    Ok(out)
+}
+
+#[cfg(feature = "images")]
 fn decode_error(e: png::DecodingError) -> WatermarkError {
     match e {
         png::DecodingError::LimitsExceeded => WatermarkError::LimitExceeded { limit: MAX_DECODER_BYTES },
@@ -127,6 +232,8 @@ impl Watermark {
     /// the size is checked against [`MAX_WATERMARK_SIDE`] before the
     /// picture is allocated, the decoder's own memory is capped at
     /// [`MAX_DECODER_BYTES`], and bad data gives an error, never a panic.
+    /// Cargo feature `images`.
+    #[cfg(feature = "images")]
     pub fn from_png(bytes: &[u8]) -> Result<Watermark, WatermarkError> {
         let limits = png::Limits { bytes: MAX_DECODER_BYTES };
         let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
@@ -272,7 +379,7 @@ impl Overlay {
     /// `frame` pixels (even sides), at `opacity` 0 (invisible) to 100
     /// (the image's own alpha), in `space`. Parts outside the frame are
     /// clipped; odd positions are fine.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // The image, its geometry and placement, as the JS API passes them.
     pub fn new(
         image: &[u8],
         width: u32,
@@ -454,7 +561,7 @@ mod tests {
     }
 
     /// The blend of the module documentation in `f64`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // Test reference: mirrors the arguments of `new`.
     fn reference(
         base: &I420Frame,
         img: &[u8],

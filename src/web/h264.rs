@@ -9,42 +9,6 @@ use crate::error::ErrorCode;
 use crate::frame::I420Planes;
 use crate::time::{Timescale, Timestamp};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** `new Encoder(config)`: the H.264 encoder's settings. Sizes are pixels, rates bits per second. */
-export interface EncoderConfig {
-  /** Even, 16 to 4096. */
-  width: number;
-  height: number;
-  /** 1 to 240; default 30. */
-  frameRate?: number;
-  /** Target, 10000 to 200000000; default 2000000. */
-  bitrate?: number;
-  /** Ceiling (at least `bitrate`); default: OpenH264's choice. */
-  maxBitrate?: number | null;
-  /** Default "bitrate". */
-  rateControl?: "bitrate" | "quality" | "off";
-  /** Quantiser for rateControl "off", 0 to 51; default 26. */
-  qp?: number | null;
-  /** Frames between IDR keyframes, 1 to 10000; default two seconds' worth. */
-  keyframeInterval?: number | null;
-  /** Default "main". */
-  profile?: "baseline" | "main" | "high";
-  /** e.g. "3.1"; default: the lowest level that fits. */
-  level?: string | null;
-  /** Default "camera". */
-  usage?: "camera" | "screen";
-  /** NAL framing: start codes ("annexb", default) or 4-byte lengths ("avc", MP4 samples). */
-  format?: "annexb" | "avc";
-  /** Encoder threads; the wasm build allows only 1 (the default). */
-  threads?: number;
-  /** Extra IDRs at scene cuts; default false. */
-  sceneChangeKeyframes?: boolean;
-  /** Let rate control drop frames; default false. */
-  frameSkip?: boolean;
-}
-"#;
-
 fn h264_error(e: H264Error) -> JsValue {
     coded(&e)
 }
@@ -252,10 +216,12 @@ impl DecodedFrame {
     pub fn data(&self) -> Vec<u8> {
         self.frame.frame.data.clone()
     }
+    /// Picture width in pixels (even).
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {
         self.frame.frame.width
     }
+    /// Picture height in pixels (even).
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> u32 {
         self.frame.frame.height

@@ -4,16 +4,34 @@
 //! - configuration objects are plain JS objects with camelCase fields,
 //!   deserialized with serde-wasm-bindgen; unknown fields are rejected;
 //! - timestamps are microseconds (`number`), as in WebCodecs;
-//! - errors are JS `FramecastError`s ([`error`], the only place that makes
+//! - errors are JS `FramecastError`s (`web::error`, the only place that makes
 //!   them) with a stable `code` ([`crate::error::ErrorCode`]) and, for
 //!   configuration errors, a `field` property naming the bad field.
 
+// The shared helpers serve every binding; an npm entry point's build has
+// only some bindings (cargo features), which leave some helpers unused.
+// The full build (default features) still reports dead code.
+#[cfg_attr(not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")), allow(dead_code))]
 mod error;
+#[cfg(feature = "codecs")]
 mod h264;
+#[cfg(feature = "mux")]
 mod mux;
+#[cfg(any(feature = "codecs", feature = "publish", feature = "transcode"))]
+#[cfg_attr(
+    not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")),
+    allow(dead_code, unused_imports)
+)]
 mod preset;
+#[cfg(feature = "publish")]
 mod publish;
+#[cfg(feature = "transcode")]
 mod transcode;
+#[cfg(any(feature = "codecs", feature = "publish"))]
+#[cfg_attr(
+    not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")),
+    allow(dead_code, unused_imports)
+)]
 mod video;
 
 use wasm_bindgen::prelude::*;
@@ -21,15 +39,23 @@ use wasm_bindgen::prelude::*;
 use self::error::FramecastError;
 use crate::error::ErrorCode;
 
+#[cfg(feature = "codecs")]
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
+#[cfg(feature = "mux")]
 pub use mux::{dash_mpd, hls_media_playlist, hls_multivariant_playlist, Muxer};
+#[cfg(feature = "codecs")]
 pub use preset::{parse_preset, system_presets_js};
+#[cfg(feature = "publish")]
 pub use publish::{webcam_presets, PublishSession};
+#[cfg(feature = "transcode")]
 pub use transcode::AudioTranscoder;
+#[cfg(feature = "codecs")]
 pub use video::FramePipeline;
 
 /// `value` as plain JS data (objects, arrays, numbers; no `Map`s or
 /// `BigInt`s); `undefined` if it cannot be.
+// Unused in the builds without `publish` and `transcode` (see `mod error`).
+#[cfg_attr(not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")), allow(dead_code))]
 pub(crate) fn to_plain_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
 }
@@ -74,6 +100,7 @@ declare global {
 
 /// Describes the linked OpenH264 build, e.g.
 /// `{ openh264: "wasm-simd128 -O3", commit: "1bca...", version: "0.1.0" }`.
+#[cfg(feature = "h264")]
 #[wasm_bindgen(js_name = buildInfo, unchecked_return_type = "BuildInfo")]
 pub fn build_info() -> JsValue {
     let o = js_sys::Object::new();
@@ -87,6 +114,7 @@ pub fn build_info() -> JsValue {
 }
 
 /// Sends what the C code prints (OpenH264 errors) to the JS console.
+#[cfg(any(feature = "h264", feature = "aac"))]
 #[wasm_bindgen(start)]
 pub fn start() {
     crate::sys::set_stdio_sink(|fd, text| {

@@ -1,94 +1,17 @@
 //! JS functions for presets: `systemPresets()` lists the built-in presets,
-//! `parsePreset(json)` validates a custom one completely.
+//! `parsePreset(json)` validates a custom one completely. The `Preset`
+//! TypeScript type is derived on the core's preset model
+//! (`crate::preset::model`).
 
 use std::collections::HashMap;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::error::{config_error, error, FramecastError};
+use super::error::{coded, config_error, error, FramecastError};
 use crate::error::ErrorCode;
-use crate::preset::{system_presets, Preset, PresetErrors, WatermarkPreset};
+use crate::preset::{system_presets, Preset, PresetChoiceError, PresetErrors, WatermarkPreset};
 use crate::video::Watermark;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** A number, or a string holding one (`"2400"`), as Elastic Transcoder's presets wrote them. */
-export type PresetNumber = number | string;
-/** Every container a preset may name (`"oga"` is read as `"ogg"`). */
-export type PresetContainer = "fmp4" | "cmaf" | "mp4" | "hls" | "dash" | "ogg" | "oga" | "flac" | "wav" | "mp3";
-/** How a picture is scaled into `maxWidth` x `maxHeight` (see the README's sizing table). */
-export type SizingPolicy = "Fit" | "Fill" | "Stretch" | "Keep" | "ShrinkToFit" | "ShrinkToFill";
-/** A preset's video: H.264 settings and sizing. Bit rates are kbit/s, sizes pixels. */
-export interface VideoPreset {
-  codec?: "H.264";
-  codecOptions?: {
-    profile?: "baseline" | "main" | "high";
-    /** e.g. "3.1". */
-    level?: string | number;
-    maxReferenceFrames?: PresetNumber;
-    maxBitRate?: PresetNumber;
-    bufferSize?: PresetNumber;
-  };
-  keyframesMaxDist?: PresetNumber;
-  fixedGop?: boolean | string;
-  /** kbit/s, or "auto". */
-  bitRate: PresetNumber;
-  /** "auto", a number (30, 29.97) or a fraction ("30000/1001"). */
-  frameRate?: PresetNumber;
-  maxFrameRate?: PresetNumber;
-  /** Even pixels, or "auto". */
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: SizingPolicy;
-  paddingPolicy?: "Pad" | "NoPad";
-  displayAspectRatio?: "auto" | "1:1" | "4:3" | "3:2" | "16:9";
-}
-/** A preset's audio. Bit rates are kbit/s, sample rates Hz. */
-export interface AudioPreset {
-  codec: "AAC" | "mp3" | "opus" | "flac" | "pcm";
-  /** Hz, or "auto". */
-  sampleRate?: PresetNumber;
-  bitRate?: PresetNumber;
-  /** "auto", 1 or 2. */
-  channels?: PresetNumber;
-  codecOptions?: { profile?: "auto" | "AAC-LC" | "HE-AAC" | "HE-AACv2"; bitDepth?: PresetNumber };
-}
-/** Thumbnails at an interval (seconds). */
-export interface ThumbnailPreset {
-  format: "jpg" | "png";
-  interval: PresetNumber;
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: SizingPolicy;
-  paddingPolicy?: "Pad" | "NoPad";
-}
-/** A watermark slot; lengths are `"120px"`, `"10%"` or pixels. */
-export interface WatermarkPreset {
-  id: string;
-  maxWidth?: PresetNumber;
-  maxHeight?: PresetNumber;
-  sizingPolicy?: "Fit" | "Stretch" | "ShrinkToFit";
-  horizontalAlign?: "Left" | "Right" | "Center";
-  horizontalOffset?: PresetNumber;
-  verticalAlign?: "Top" | "Bottom" | "Center";
-  verticalOffset?: PresetNumber;
-  /** 0 to 100. */
-  opacity?: PresetNumber;
-  target?: "Content" | "Frame";
-}
-/** A preset in camelCase JSON: Elastic Transcoder's vocabulary (see the README's preset table). */
-export interface Preset {
-  id?: string;
-  name: string;
-  description?: string;
-  container: PresetContainer;
-  video?: VideoPreset;
-  audio?: AudioPreset;
-  thumbnails?: ThumbnailPreset;
-  watermarks?: WatermarkPreset[];
-}
-"#;
 
 fn to_js(preset: &Preset) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&preset.to_json()).map_err(|_| error(ErrorCode::Internal, "preset does not serialise"))
@@ -116,6 +39,7 @@ pub(super) fn preset_error(errors: &PresetErrors) -> JsValue {
 
 /// The built-in presets (Elastic Transcoder's system presets where it had
 /// them, and framecast's webcam presets), in camelCase JSON.
+#[cfg(feature = "codecs")]
 #[wasm_bindgen(js_name = systemPresets, unchecked_return_type = "Preset[]")]
 pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
     let out = js_sys::Array::new();
@@ -129,6 +53,7 @@ pub fn system_presets_js() -> Result<js_sys::Array, JsValue> {
 /// it with defaults filled in. Throws a `FramecastError` with `code:
 /// "invalid-preset"`, `field` (the first problem's) and `errors` (every
 /// problem: `{ field, value, expected, kind, message }`).
+#[cfg(feature = "codecs")]
 #[wasm_bindgen(js_name = parsePreset, unchecked_return_type = "Preset")]
 pub fn parse_preset(
     #[wasm_bindgen(unchecked_param_type = "string | Preset")] preset: JsValue,
@@ -152,13 +77,14 @@ pub(super) fn resolve_preset(
     field: &str,
     lookup: fn(&str) -> Option<Preset>,
 ) -> Result<Preset, JsValue> {
-    match value {
-        serde_json::Value::String(id) if !id.trim_start().starts_with('{') => lookup(id).ok_or_else(|| {
-            let message = format!("no built-in preset \"{id}\" (systemPresets() lists them)");
-            FramecastError::at(ErrorCode::InvalidConfig, field, message).into()
-        }),
-        serde_json::Value::String(json) => Preset::from_json(json).map_err(|e| preset_error(&e)),
-        other => Preset::from_json(&other.to_string()).map_err(|e| preset_error(&e)),
+    Preset::resolve(value, lookup).map_err(|e| choice_error(&e, field))
+}
+
+/// A [`PresetChoiceError`] about the option `field`.
+pub(super) fn choice_error(e: &PresetChoiceError, field: &str) -> JsValue {
+    match e {
+        PresetChoiceError::Invalid(errors) => preset_error(errors),
+        e => FramecastError::at(ErrorCode::InvalidConfig, field, e).into(),
     }
 }
 
@@ -189,25 +115,10 @@ pub(super) fn take_watermark_images(options: &JsValue) -> Result<(JsValue, HashM
 /// Decodes the images for `preset`'s watermark slots (slots without one
 /// are skipped). Throws `invalid-watermark` for an image that does not
 /// decode and `invalid-config` for an image whose id is no slot.
+#[cfg(feature = "images")]
 pub(super) fn attach_watermarks(
     preset: &Preset,
-    mut images: HashMap<String, Vec<u8>>,
+    images: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<(WatermarkPreset, Watermark)>, JsValue> {
-    let mut out = Vec::new();
-    for slot in &preset.watermarks {
-        if let Some(png) = images.remove(&slot.id) {
-            let field = format!("watermarks.{}", slot.id);
-            let image =
-                Watermark::from_png(&png).map_err(|e| FramecastError::at(ErrorCode::InvalidWatermark, &field, e))?;
-            out.push((slot.clone(), image));
-        }
-    }
-    if let Some(id) = images.keys().next() {
-        let field = format!("watermarks.{id}");
-        let slots: Vec<&str> = preset.watermarks.iter().map(|w| w.id.as_str()).collect();
-        let have = if slots.is_empty() { "none".to_owned() } else { slots.join(", ") };
-        let message = format!("the preset has no watermark slot \"{id}\" (its slots: {have})");
-        return Err(config_error(&field, message));
-    }
-    Ok(out)
+    crate::video::attach_images(preset, images).map_err(|e| coded(&e))
 }

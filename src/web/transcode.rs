@@ -4,6 +4,7 @@
 //! it as `transcodeAudio()`).
 
 use serde::{Deserialize, Serialize};
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use super::error::{coded, config_error, FramecastError};
@@ -13,75 +14,7 @@ use crate::decode::DecodeOptions;
 use crate::error::ErrorCode;
 use crate::preset::{system_preset, Preset};
 use crate::time::Timestamp;
-use crate::transcode::{self, AudioTranscodeOptions, TranscodeError, TranscodeProgress, TranscodeSummary};
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** `new AudioTranscoder(preset, options)` and `transcodeAudio`'s options besides the callbacks (all optional). */
-export interface AudioTranscodeOptions {
-  /** fMP4/CMAF fragment duration, ms, 100 to 60000. Default 2000. */
-  fragmentDuration?: number;
-  /** Gain before encoding, -60..40 dB. Default 0. */
-  gainDb?: number;
-  /** Look-ahead peak limiter after the gain. Default false. */
-  limiter?: boolean;
-  /** Input hints: file extension and MIME type. */
-  extension?: string;
-  mimeType?: string;
-  /** Damaged packets skipped (replaced by silence) before failing. Default 100. */
-  maxBadPackets?: number;
-}
-
-/** What `AudioTranscoder.progress()` and `onProgress` report. */
-export interface AudioTranscodeProgress {
-  /** Input bytes received and read by the decoder. */
-  inputBytes: number;
-  readBytes: number;
-  /** Input time decoded so far. */
-  decodedSeconds: number;
-  /** The input's duration, when its container declares it. */
-  durationSeconds?: number;
-  /** decodedSeconds / durationSeconds, 0..1, when known. */
-  fraction?: number;
-  outputBytes: number;
-  /** An MP4 with its moov after the media: kept whole, decoded at the end. */
-  bufferingWholeInput: boolean;
-}
-
-/** What a finished transcode made. */
-export interface AudioTranscodeSummary {
-  input: { container: string; codec: string; sampleRate: number; channels: number; durationSeconds?: number };
-  /** "mp4a.40.2", "opus", "flac", "pcm_s16le", "pcm_s24le" or "mp3". */
-  codec: string;
-  sampleRate: number;
-  channels: number;
-  /** Samples per channel presented, and as seconds. */
-  frames: number;
-  durationSeconds: number;
-  /** Encoder priming the container trims (edit list, Ogg pre-skip). */
-  priming: number;
-  outputBytes: number;
-  /** e.g. "audio/mp4" and "m4a". */
-  mimeType: string;
-  extension: string;
-  /** Damaged input packets skipped (concealed with silence). */
-  badPackets: number;
-}
-
-/** Header bytes to write at `offset` once the whole output is stored. */
-export interface AudioTranscodePatch {
-  offset: number;
-  bytes: Uint8Array;
-}
-
-/** What `AudioTranscoder.finish()` returns. */
-export interface AudioTranscoderFinish {
-  /** The last output bytes. */
-  output: Uint8Array;
-  summary: AudioTranscodeSummary;
-  patches: AudioTranscodePatch[];
-}
-"#;
+use crate::transcode::{self, TranscodeError, TranscodeProgress, TranscodeSummary};
 
 #[wasm_bindgen]
 extern "C" {
@@ -90,18 +23,23 @@ extern "C" {
     pub type OptionsJs;
 }
 
-/// Options besides the preset (all optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Options {
-    /// fMP4/CMAF fragment duration, ms (default 2000).
+/// `new AudioTranscoder(preset, options)` and `transcodeAudio`'s options
+/// besides the callbacks (all optional).
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct AudioTranscodeOptions {
+    /// fMP4/CMAF fragment duration, ms, 100 to 60000. Default 2000.
     fragment_duration: Option<f64>,
+    /// Gain before encoding, -60..40 dB. Default 0.
     gain_db: Option<f64>,
+    /// Look-ahead peak limiter after the gain. Default false.
     limiter: Option<bool>,
-    /// Input hints: file extension and MIME type.
+    /// Input hint: the file extension.
     extension: Option<String>,
+    /// Input hint: the MIME type.
     mime_type: Option<String>,
-    /// Damaged packets skipped before failing (default 100).
+    /// Damaged packets skipped (replaced by silence) before failing.
+    /// Default 100.
     max_bad_packets: Option<u32>,
 }
 
@@ -116,21 +54,31 @@ fn audio_preset(id: &str) -> Option<Preset> {
     system_preset(id).map(|p| Preset { video: None, thumbnails: None, watermarks: Vec::new(), ..p })
 }
 
-#[derive(Serialize)]
+/// What `AudioTranscoder.progress()` and `onProgress` report.
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-struct ProgressJs {
+struct AudioTranscodeProgress {
+    /// Input bytes received.
     input_bytes: f64,
+    /// Input bytes read by the decoder.
     read_bytes: f64,
+    /// Input time decoded so far, seconds.
     decoded_seconds: f64,
+    /// The input's duration in seconds, when its container declares it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     duration_seconds: Option<f64>,
+    /// `decodedSeconds / durationSeconds`, 0..1, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
     fraction: Option<f64>,
+    /// Output bytes made so far.
     output_bytes: f64,
+    /// An MP4 with its moov after the media: kept whole, decoded at the end.
     buffering_whole_input: bool,
 }
 
-impl From<TranscodeProgress> for ProgressJs {
+impl From<TranscodeProgress> for AudioTranscodeProgress {
     fn from(p: TranscodeProgress) -> Self {
-        ProgressJs {
+        AudioTranscodeProgress {
             input_bytes: p.input_bytes as f64,
             read_bytes: p.read_bytes as f64,
             decoded_seconds: p.decoded_us as f64 / 1e6,
@@ -142,36 +90,57 @@ impl From<TranscodeProgress> for ProgressJs {
     }
 }
 
-#[derive(Serialize)]
+/// What a finished transcode made.
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-struct SummaryJs {
-    input: InputJs,
+struct AudioTranscodeSummary {
+    /// What was read.
+    input: AudioTranscodeInput,
+    /// `"mp4a.40.2"`, `"opus"`, `"flac"`, `"pcm_s16le"`, `"pcm_s24le"` or
+    /// `"mp3"`.
     codec: String,
+    /// Output sample rate, Hz.
     sample_rate: u32,
+    /// Output channels.
     channels: u16,
+    /// Samples per channel presented.
     frames: f64,
+    /// `frames` as seconds.
     duration_seconds: f64,
+    /// Encoder priming the container trims (edit list, Ogg pre-skip),
+    /// samples per channel.
     priming: u32,
+    /// Output size in bytes.
     output_bytes: f64,
+    /// e.g. `"audio/mp4"`.
     mime_type: &'static str,
+    /// e.g. `"m4a"`.
     extension: &'static str,
+    /// Damaged input packets skipped (concealed with silence).
     bad_packets: f64,
 }
 
-#[derive(Serialize)]
+/// The input of a transcode, as its container and codec describe it.
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-struct InputJs {
+struct AudioTranscodeInput {
+    /// e.g. `"mp4"`, `"ogg"`, `"wav"`.
     container: &'static str,
+    /// e.g. `"aac"`, `"mp3"`, `"flac"`.
     codec: &'static str,
+    /// Hz.
     sample_rate: u32,
+    /// Channel count.
     channels: usize,
+    /// Seconds, when the container declares the duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
     duration_seconds: Option<f64>,
 }
 
-impl From<&TranscodeSummary> for SummaryJs {
+impl From<&TranscodeSummary> for AudioTranscodeSummary {
     fn from(s: &TranscodeSummary) -> Self {
-        SummaryJs {
-            input: InputJs {
+        AudioTranscodeSummary {
+            input: AudioTranscodeInput {
                 container: s.input.container.name(),
                 codec: s.input.codec.name(),
                 sample_rate: s.input.sample_rate.hz(),
@@ -190,6 +159,43 @@ impl From<&TranscodeSummary> for SummaryJs {
             bad_packets: s.decode.bad_packets as f64,
         }
     }
+}
+
+/// Header bytes to write at `offset` once the whole output is stored.
+#[derive(Serialize, Tsify)]
+struct AudioTranscodePatch {
+    /// Byte offset in the whole output.
+    offset: f64,
+    /// The bytes to write there.
+    #[serde(serialize_with = "bytes")]
+    #[tsify(type = "Uint8Array")]
+    bytes: Vec<u8>,
+}
+
+/// What `AudioTranscoder.finish()` returns.
+#[derive(Serialize, Tsify)]
+struct AudioTranscoderFinish {
+    /// The last output bytes.
+    #[serde(serialize_with = "bytes")]
+    #[tsify(type = "Uint8Array")]
+    output: Vec<u8>,
+    /// What was made.
+    summary: AudioTranscodeSummary,
+    /// Header bytes to write once the whole output is stored (FLAC and
+    /// WAV totals).
+    patches: Vec<AudioTranscodePatch>,
+}
+
+/// Bytes as a `Uint8Array` (a copy) rather than an array of numbers.
+fn bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
+}
+
+/// `value` as plain JS data with byte fields as `Uint8Array`s.
+fn to_js_with_bytes<T: Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false))
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Streams audio from any format framecast decodes (MP3, AAC/M4A, FLAC,
@@ -222,9 +228,12 @@ impl AudioTranscoder {
         };
         let preset = resolve_preset(&value, "preset", audio_preset)?;
         let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
-        let o: Options =
-            if options.is_undefined() || options.is_null() { Options::default() } else { from_js(options)? };
-        let mut t = AudioTranscodeOptions::new(preset);
+        let o: AudioTranscodeOptions = if options.is_undefined() || options.is_null() {
+            AudioTranscodeOptions::default()
+        } else {
+            from_js(options)?
+        };
+        let mut t = transcode::AudioTranscodeOptions::new(preset);
         if let Some(ms) = o.fragment_duration {
             if !ms.is_finite() {
                 return Err(config_error("fragmentDuration", "must be a number of milliseconds"));
@@ -259,25 +268,22 @@ impl AudioTranscoder {
     #[wasm_bindgen(unchecked_return_type = "AudioTranscoderFinish")]
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let summary = self.inner.finish().map_err(|e| error(&e))?;
-        let out = js_sys::Object::new();
-        let output = js_sys::Uint8Array::from(self.inner.take_output().as_slice());
-        let patches = js_sys::Array::new();
-        for p in &summary.patches {
-            let o = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&o, &"offset".into(), &(p.offset as f64).into());
-            let _ = js_sys::Reflect::set(&o, &"bytes".into(), &js_sys::Uint8Array::from(p.bytes.as_slice()));
-            patches.push(&o);
-        }
-        let _ = js_sys::Reflect::set(&out, &"output".into(), &output);
-        let _ = js_sys::Reflect::set(&out, &"summary".into(), &to_plain_js(&SummaryJs::from(&summary)));
-        let _ = js_sys::Reflect::set(&out, &"patches".into(), &patches);
-        Ok(out.into())
+        let finish = AudioTranscoderFinish {
+            output: self.inner.take_output(),
+            summary: AudioTranscodeSummary::from(&summary),
+            patches: summary
+                .patches
+                .iter()
+                .map(|p| AudioTranscodePatch { offset: p.offset as f64, bytes: p.bytes.clone() })
+                .collect(),
+        };
+        Ok(to_js_with_bytes(&finish))
     }
 
     /// `{ inputBytes, readBytes, decodedSeconds, durationSeconds?,
     /// fraction?, outputBytes, bufferingWholeInput }`.
     #[wasm_bindgen(unchecked_return_type = "AudioTranscodeProgress")]
     pub fn progress(&self) -> JsValue {
-        to_plain_js(&ProgressJs::from(self.inner.progress()))
+        to_plain_js(&AudioTranscodeProgress::from(self.inner.progress()))
     }
 }

@@ -11,6 +11,7 @@
 //! ```
 
 use serde::Deserialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use super::error::{config_error, error};
@@ -21,63 +22,55 @@ use crate::preset::system_preset;
 use crate::video::color::{ColorSpace, Matrix, Range};
 use crate::video::{Filter, FramePipeline as CorePipeline, InputFormat, PipelineOptions, Rotation};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** `new FramePipeline(options)`. */
-export interface FramePipelineOptions {
-  /** Input picture size in pixels (even). */
-  width: number; height: number;
-  /** Input layout; default "rgba". */
-  format?: "rgba" | "bgra" | "i420" | "nv12";
-  /** A system preset id (`systemPresets()`), or a preset (object or JSON) with `video`. */
-  preset: string | Preset;
-  /** PNG bytes for the preset's watermark slots, by slot id; slots without an image are skipped. */
-  watermarks?: Record<string, Uint8Array>;
-  /** Clockwise rotation before sizing; default 0. */
-  rotation?: 0 | 90 | 180 | 270;
-  /** Default "lanczos3". */
-  filter?: "lanczos3" | "bilinear";
-  /** Output colour space; default BT.601 limited. */
-  matrix?: "bt601" | "bt709";
-  range?: "limited" | "full";
-}
-"#;
-
-#[derive(Deserialize)]
+#[cfg(feature = "codecs")]
+/// `new FramePipeline(options)`. Its TypeScript declaration is derived
+/// from this struct; `watermarks` is taken out of the object before it is
+/// read (`take_watermark_images`).
+#[derive(Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Options {
+struct FramePipelineOptions {
+    /// Input picture width in pixels (even).
     width: u32,
+    /// Input picture height in pixels (even).
     height: u32,
+    /// Input layout; default `"rgba"`.
     #[serde(default)]
-    format: Option<String>,
+    format: Option<InputFormat>,
+    /// A system preset id (`systemPresets()`), or a preset (object or
+    /// JSON) with `video`.
+    #[tsify(type = "string | Preset")]
     preset: serde_json::Value,
+    /// PNG bytes for the preset's watermark slots, by slot id; slots
+    /// without an image are skipped.
     #[serde(default)]
+    #[tsify(type = "Record<string, Uint8Array>")]
+    // Declared for the TypeScript type only: the images never reach serde.
+    #[allow(dead_code)]
+    watermarks: Option<serde::de::IgnoredAny>,
+    /// Clockwise rotation in degrees before sizing; default 0.
+    #[serde(default)]
+    #[tsify(type = "0 | 90 | 180 | 270")]
     rotation: i32,
+    /// Resampling filter; default `"lanczos3"`.
     #[serde(default)]
-    filter: Option<String>,
+    filter: Option<Filter>,
+    /// Output YCbCr matrix; default `"bt601"`.
     #[serde(default)]
-    matrix: Option<String>,
+    matrix: Option<Matrix>,
+    /// Output range; default `"limited"`.
     #[serde(default)]
-    range: Option<String>,
-}
-
-pub(super) fn pick<T: Copy>(field: &str, value: Option<&str>, default: T, choices: &[(&str, T)]) -> Result<T, JsValue> {
-    match value {
-        None => Ok(default),
-        Some(v) => choices.iter().find(|(name, _)| *name == v).map(|(_, t)| *t).ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            config_error(field, format!("must be one of {}, got \"{v}\"", names.join(", ")))
-        }),
-    }
+    range: Option<Range>,
 }
 
 /// Applies a preset's geometry and watermarks to frames. See the module
 /// documentation.
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 pub struct FramePipeline {
     inner: CorePipeline,
 }
 
+#[cfg(feature = "codecs")]
 #[wasm_bindgen]
 impl FramePipeline {
     /// Builds the pipeline (`FramePipelineOptions`): decodes and scales the
@@ -88,40 +81,19 @@ impl FramePipeline {
         #[wasm_bindgen(unchecked_param_type = "FramePipelineOptions")] options: JsValue,
     ) -> Result<FramePipeline, JsValue> {
         let (plain, images) = super::preset::take_watermark_images(&options)?;
-        let o: Options = from_js(plain)?;
+        let o: FramePipelineOptions = from_js(plain)?;
         let preset = super::preset::resolve_preset(&o.preset, "preset", system_preset)?;
         let video = preset.video.clone().ok_or_else(|| config_error("preset", "the preset has no video settings"))?;
         let watermarks = super::preset::attach_watermarks(&preset, images)?;
-        let format = pick(
-            "format",
-            o.format.as_deref(),
-            InputFormat::Rgba,
-            &[
-                ("rgba", InputFormat::Rgba),
-                ("bgra", InputFormat::Bgra),
-                ("i420", InputFormat::I420),
-                ("nv12", InputFormat::Nv12),
-            ],
-        )?;
-        let filter = pick(
-            "filter",
-            o.filter.as_deref(),
-            Filter::Lanczos3,
-            &[("lanczos3", Filter::Lanczos3), ("bilinear", Filter::Bilinear)],
-        )?;
-        let matrix =
-            pick("matrix", o.matrix.as_deref(), Matrix::Bt601, &[("bt601", Matrix::Bt601), ("bt709", Matrix::Bt709)])?;
-        let range =
-            pick("range", o.range.as_deref(), Range::Limited, &[("limited", Range::Limited), ("full", Range::Full)])?;
         let rotation = Rotation::from_degrees(o.rotation)
             .ok_or_else(|| config_error("rotation", format!("must be 0, 90, 180 or 270, got {}", o.rotation)))?;
         let inner = CorePipeline::new(PipelineOptions {
             input: Size::new(o.width, o.height),
-            format,
-            color: ColorSpace { matrix, range },
+            format: o.format.unwrap_or_default(),
+            color: ColorSpace { matrix: o.matrix.unwrap_or_default(), range: o.range.unwrap_or_default() },
             rotation,
             video,
-            filter,
+            filter: o.filter.unwrap_or_default(),
             watermarks,
         })
         .map_err(|e| error(ErrorCode::InvalidConfig, e))?;
@@ -156,6 +128,7 @@ impl FramePipeline {
     }
 }
 
+#[cfg(feature = "codecs")]
 impl FramePipeline {
     fn run(&mut self, data: &[u8], stride: Option<u32>) -> Result<&crate::frame::I420Frame, JsValue> {
         let stride = stride.map_or(self.inner.packed_stride(), |s| s as usize);

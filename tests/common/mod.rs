@@ -1,6 +1,6 @@
 //! Shared helpers for native integration tests: test clips made by ffmpeg on
 //! disk under target/testdata, and ffprobe queries.
-#![allow(dead_code)]
+#![allow(dead_code)] // Shared by several test binaries; each uses a part.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

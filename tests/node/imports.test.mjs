@@ -1,10 +1,11 @@
-// The wasm module must import nothing but wasm-bindgen's generated glue:
-// no WASI (`wasi_snapshot_preview1`), no `env` symbols left unresolved.
+// Every wasm module (the root's and each entry point's, web and Node
+// builds) must import nothing but wasm-bindgen's generated glue: no WASI
+// (`wasi_snapshot_preview1`), no `env` symbols left unresolved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-for (const flavour of ['web', 'node']) {
+for (const flavour of ['web', 'node', 'web-publisher', 'web-mux', 'node-mux', 'web-transcode', 'node-transcode']) {
   test(`${flavour} build imports only its JS glue`, () => {
     const bytes = readFileSync(new URL(`../../pkg/${flavour}/framecast_bg.wasm`, import.meta.url));
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));

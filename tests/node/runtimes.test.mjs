@@ -2,7 +2,8 @@
 // installed into a fresh app (offline, from the tarball), then run in Node,
 // Deno and workerd (Cloudflare's runtime, from npm). Each runs the same
 // smoke work (support/runtime_smoke.mjs): H.264 encode and decode, CMAF
-// muxing, an HLS playlist and a DASH MPD, and an MP3 transcoded to AAC.
+// muxing, an HLS playlist and a DASH MPD (root module and `framecast/mux`),
+// and an MP3 transcoded to AAC (`framecast/transcode`'s module).
 //
 // - Node: `import` and `require` share one instance; `init()` and
 //   `initSync()` exist in both and return the wasm exports.
@@ -53,6 +54,7 @@ function checkSmoke(report, runtime) {
   assert.match(report.hls, /^#EXTM3U\n/, runtime);
   assert.match(report.hls, /#EXT-X-MAP:URI="init\.mp4"\n#EXTINF:1\.000,\nseg1\.m4s\n#EXTINF:1\.000,\nseg2\.m4s\n#EXT-X-ENDLIST\n$/, runtime);
   assert.match(report.mpd, /<S t="0" d="1000000" r="1"\/>/, runtime);
+  assert.deepEqual(report.muxEntry, { sameEvents: true, sameHls: true, sameMpd: true, errorBrand: true }, runtime);
   assert.deepEqual(report.transcode.codec, 'mp4a.40.2', runtime);
   assert.deepEqual([report.transcode.sampleRate, report.transcode.channels, report.transcode.inputCodec], [48000, 2, 'mp3'], runtime);
   assert.equal(report.transcode.firstBox, 'ftyp', runtime);
@@ -130,8 +132,8 @@ test('workerd (wrangler.json, the "workerd" exports condition): the work in a fe
 
 test('workerd (.capnp, modules embedded by hand): initSync({ module }) in the fetch handler', async () => {
   writeFileSync(join(app, 'explicit.mjs'), `
-    import wasm from './framecast_bg.wasm';
-    import { initSync, Encoder, Muxer, hlsMediaPlaylist } from './framecast.js';
+    import wasm from './web/framecast_bg.wasm';
+    import { initSync, Encoder, Muxer, hlsMediaPlaylist } from './web/framecast.js';
     export default {
       async fetch() {
         const { memory } = initSync({ module: wasm });
@@ -153,8 +155,9 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "explicit.mjs"),
-    (name = "framecast.js", esModule = embed "node_modules/framecast/web/framecast.js"),
-    (name = "framecast_bg.wasm", wasm = embed "node_modules/framecast/web/framecast_bg.wasm"),
+    (name = "web/framecast.js", esModule = embed "node_modules/framecast/web/framecast.js"),
+    (name = "web/framecast_bg.wasm", wasm = embed "node_modules/framecast/web/framecast_bg.wasm"),
+    (name = "errors.js", esModule = embed "node_modules/framecast/errors.js"),
   ],
   compatibilityDate = "${COMPATIBILITY_DATE}",
 );

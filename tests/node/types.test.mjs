@@ -1,7 +1,7 @@
 // The package's TypeScript declarations as users compile against them:
 // `npm pack`, install the tarball into a fresh app, then `tsc --noEmit
 // --strict` over a typed usage file per entry point (tests/node/types/:
-// `framecast`, `framecast/publisher`, `framecast/transcode`), once with
+// `framecast`, `framecast/mux`, `framecast/publisher`, `framecast/transcode`), once with
 // the DOM lib only and once with the newest lib. The usage files construct,
 // call, read results and narrow errors; their @ts-expect-error lines fail
 // the compile if a type loosens to `any`. The worker protocol module is
@@ -48,7 +48,7 @@ test('tsc --strict accepts the packed package and typed use of every entry point
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   installTarball(app, packPackage(work));
   const usage = readdirSync(`${root}tests/node/types`).filter((f) => f.endsWith('.ts'));
-  assert.deepEqual(usage.sort(), ['framecast.ts', 'publisher.ts', 'transcode.ts'], 'a usage file per entry point');
+  assert.deepEqual(usage.sort(), ['framecast.ts', 'mux.ts', 'publisher.ts', 'transcode.ts'], 'a usage file per entry point');
   for (const file of usage) cpSync(`${root}tests/node/types/${file}`, join(app, 'src', file));
   for (const [name, lib] of Object.entries(LIBS)) {
     const project = join(app, `tsconfig.${name}.json`);

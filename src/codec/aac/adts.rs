@@ -11,14 +11,31 @@ use super::config::SAMPLE_RATES;
 #[non_exhaustive]
 pub enum AdtsError {
     /// No 0xFFF syncword where a frame header should start.
-    NoSync { offset: usize },
+    NoSync {
+        /// Byte offset in the input where a frame header was expected.
+        offset: usize,
+    },
     /// The stream ends inside a header or a frame.
-    Truncated { offset: usize },
+    Truncated {
+        /// Byte offset in the input of the truncated frame's header.
+        offset: usize,
+    },
     /// A header field holds a value ADTS does not allow.
-    Invalid { offset: usize, field: &'static str, value: u32 },
+    Invalid {
+        /// Byte offset of the frame header (in the input when reading, in
+        /// the output buffer when writing).
+        offset: usize,
+        /// The ADTS header field, e.g. `sampling_frequency_index`.
+        field: &'static str,
+        /// The value it holds (or would hold).
+        value: u32,
+    },
     /// A frame's format differs from the first frame's (object type,
     /// sample rate or channels).
-    FormatChange { offset: usize },
+    FormatChange {
+        /// Byte offset in the input of the first frame whose format differs.
+        offset: usize,
+    },
     /// No frames at all.
     Empty,
 }

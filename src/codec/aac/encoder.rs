@@ -206,7 +206,11 @@ pub enum FdkError {
     /// `AACENC_INIT_ERROR` and the module-specific `AACENC_INIT_*_ERROR`s;
     /// `module` is `"aac"`, `"sbr"`, `"transport"`, `"metadata"`, `"mps"`
     /// or `"general"`.
-    Init { module: &'static str },
+    Init {
+        /// The FDK module that failed: `"aac"`, `"sbr"`, `"transport"`,
+        /// `"metadata"`, `"mps"` or `"general"`.
+        module: &'static str,
+    },
     /// `AACENC_ENCODE_ERROR`: encoding a frame failed.
     Encode,
     /// A code this wrapper does not know.
@@ -258,14 +262,31 @@ impl fmt::Display for FdkError {
 pub enum AacEncodeError {
     /// A configuration field is out of range. The message names the field,
     /// the allowed values and the value given.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The field, e.g. `sampleRate` or `channels`.
+        field: &'static str,
+        /// What is allowed, e.g. `1, 2 or 6`.
+        expected: String,
+        /// The value given, as text.
+        got: String,
+    },
     /// The input does not hold whole sample frames: `samples` interleaved
     /// values are not a multiple of `channels`.
-    InvalidInput { samples: usize, channels: u16 },
+    InvalidInput {
+        /// Number of interleaved samples given (all channels counted).
+        samples: usize,
+        /// The configured channel count.
+        channels: u16,
+    },
     /// `encode` after `flush`: the stream is complete.
     Finished,
     /// FDK AAC refused an operation.
-    Fdk { op: &'static str, error: FdkError },
+    Fdk {
+        /// The FDK AAC call that failed, e.g. `aacEncEncode`.
+        op: &'static str,
+        /// FDK AAC's error code, named.
+        error: FdkError,
+    },
 }
 
 impl fmt::Display for AacEncodeError {

@@ -1,6 +1,7 @@
-//! FLAC (RFC 9639) encoder over `flacenc`: interleaved `i16`, 24-bit or
-//! `f32` PCM in, FLAC frames out, plus the metadata (STREAMINFO) that a
-//! `.flac` file (`mux::flac`) and MP4's `fLaC` / `dfLa` sample entry need.
+//! FLAC (RFC 9639) encoder over `flacenc` (cargo feature `flac`):
+//! interleaved `i16`, 24-bit or `f32` PCM in, FLAC frames out, plus the
+//! metadata (STREAMINFO) that a `.flac` file (`mux::flac`) and MP4's
+//! `fLaC` / `dfLa` sample entry need ([`metadata`], no codec needed).
 //!
 //! ```
 //! use framecast::codec::flac::{FlacEncoder, FlacEncoderConfig};
@@ -34,10 +35,14 @@
 
 use std::fmt;
 
+#[cfg(feature = "flac")]
 use flacenc::component::{BitRepr, StreamInfo as FlacencStreamInfo};
+#[cfg(feature = "flac")]
 use flacenc::error::{Verified, Verify};
+#[cfg(feature = "flac")]
 use flacenc::source::{Context, Fill, FrameBuf};
 
+#[cfg(feature = "flac")]
 use crate::codec::CodecConfig;
 use crate::error::{Coded, ErrorCode};
 
@@ -62,12 +67,33 @@ pub const BLOCK_SIZE_RANGE: std::ops::RangeInclusive<u16> = 32..=32_767;
 pub enum FlacError {
     /// A configuration field is out of range. Names the field, what it must
     /// be and what it was.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The [`FlacEncoderConfig`] field, e.g. `channels` or `block_size`.
+        field: &'static str,
+        /// What is allowed, e.g. `between 1 and 8`.
+        expected: String,
+        /// The value given, as text.
+        got: String,
+    },
     /// Interleaved input whose length is not a multiple of the channel
     /// count.
-    PartialSampleFrame { len: usize, channels: u8 },
+    PartialSampleFrame {
+        /// Length of the interleaved input, in samples (all channels).
+        len: usize,
+        /// The configured channel count, 1 to 8.
+        channels: u8,
+    },
     /// An integer sample does not fit the configured bits per sample.
-    SampleOutOfRange { index: usize, value: i32, bits_per_sample: u8 },
+    SampleOutOfRange {
+        /// 0-based index of the first offending sample in the interleaved
+        /// input.
+        index: usize,
+        /// The sample's value.
+        value: i32,
+        /// The configured bits per sample (16 or 24): values must lie in
+        /// `-2^(bits-1) ..= 2^(bits-1) - 1`.
+        bits_per_sample: u8,
+    },
     /// Input after `finish`.
     Finished,
     /// flacenc refused a block.
@@ -164,6 +190,7 @@ pub struct FlacFrame {
 }
 
 /// A streaming FLAC encoder. See the module docs.
+#[cfg(feature = "flac")]
 pub struct FlacEncoder {
     config: FlacEncoderConfig,
     encoder: Verified<flacenc::config::Encoder>,
@@ -180,6 +207,7 @@ pub struct FlacEncoder {
     finished: bool,
 }
 
+#[cfg(feature = "flac")]
 impl fmt::Debug for FlacEncoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlacEncoder")
@@ -190,6 +218,7 @@ impl fmt::Debug for FlacEncoder {
     }
 }
 
+#[cfg(feature = "flac")]
 impl FlacEncoder {
     /// An encoder for `config`, validated first.
     pub fn new(config: FlacEncoderConfig) -> Result<Self, FlacError> {
@@ -366,7 +395,7 @@ impl FlacEncoder {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "flac"))]
 mod tests {
     use super::*;
 

@@ -2,6 +2,8 @@
 //! [`EncoderConfig::validate`] with errors that name the field.
 //!
 //! Field names are camelCase in JSON and JS (`frameRate`, `maxBitrate`, ...).
+//! In wasm builds these types also derive their TypeScript declarations
+//! (`tsify`): `EncoderConfig` is the JS `Encoder`'s config type.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +11,7 @@ use super::H264Error;
 
 /// H.264 profile. OpenH264 writes Baseline with CAVLC, Main and High with
 /// CABAC (it does not use High's 8x8 transform).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
@@ -33,6 +36,7 @@ impl Profile {
 }
 
 /// How the encoder spends bits.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum RateControl {
@@ -46,6 +50,7 @@ pub enum RateControl {
 }
 
 /// Content type, which tunes OpenH264's analysis.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Usage {
@@ -58,6 +63,7 @@ pub enum Usage {
 
 /// How NAL units are framed in [`super::AccessUnit::data`]; the names follow
 /// WebCodecs' `avc.format`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum NalFormat {
@@ -71,6 +77,8 @@ pub enum NalFormat {
 }
 
 /// H.264 level, as `level_idc` (e.g. 31 for level 3.1).
+// TypeScript: the string form ("3.1"), the only one `try_from` reads.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Level(u8);
@@ -159,6 +167,7 @@ fn level_list() -> String {
 
 /// Everything the H.264 encoder needs. Build with [`EncoderConfig::new`] and
 /// adjust fields; [`super::H264Encoder::new`] validates it.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EncoderConfig {

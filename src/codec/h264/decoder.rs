@@ -11,7 +11,9 @@ use crate::time::{Timescale, Timestamp};
 /// A decoded picture and the timestamp of the access unit it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedFrame {
+    /// The decoded picture.
     pub frame: I420Frame,
+    /// The timestamp passed with the access unit, in the same timescale.
     pub timestamp: Timestamp,
 }
 
@@ -32,17 +34,24 @@ impl std::fmt::Debug for H264Decoder {
     }
 }
 
+/// OpenH264's decoder status: a C `long`, i64 on 64-bit hosts and i32 on wasm32.
+// The conversion is the identity on 64-bit hosts only; on wasm32 it widens.
+#[allow(clippy::useless_conversion)]
+fn wide(code: std::os::raw::c_long) -> i64 {
+    i64::from(code)
+}
+
 impl H264Decoder {
     /// A decoder for Annex-B input (or AVC input after [`Self::configure_avcc`]).
     pub fn new() -> Result<Self, H264Error> {
-        let mut raw = RawDecoder::new().map_err(|code| H264Error::Decoder { op: "create", code: code as i64 })?;
+        let mut raw = RawDecoder::new().map_err(|code| H264Error::Decoder { op: "create", code: wide(code) })?;
         // SAFETY: SDecodingParam is plain C data; zero is valid.
         let mut p: sys::SDecodingParam = unsafe { std::mem::zeroed() };
         p.sVideoProperty.eVideoBsType = sys::VIDEO_BITSTREAM_AVC;
         p.eEcActiveIdc = sys::ERROR_CON_DISABLE;
         p.uiTargetDqLayer = u8::MAX;
-        raw.initialize(&p).map_err(|code| H264Error::Decoder { op: "Initialize", code: code as i64 })?;
-        let mut level: i32 = sys::WELS_LOG_QUIET as i32;
+        raw.initialize(&p).map_err(|code| H264Error::Decoder { op: "Initialize", code: wide(code) })?;
+        let mut level: i32 = sys::WELS_LOG_QUIET;
         raw.set_option(sys::DECODER_OPTION_TRACE_LEVEL, &mut level);
         Ok(H264Decoder { raw, timescale: Timescale::MICROS, length_size: 4 })
     }

@@ -102,7 +102,7 @@ impl H264Encoder {
         apply_config(&mut p, &config)?;
         // Only errors reach stderr (the console in wasm); warnings about
         // settings we chose on purpose would be noise.
-        let mut level: i32 = sys::WELS_LOG_ERROR as i32;
+        let mut level: i32 = sys::WELS_LOG_ERROR;
         raw.set_option(sys::ENCODER_OPTION_TRACE_LEVEL, &mut level)
             .map_err(|code| H264Error::Encoder { op: "SetOption(TRACE_LEVEL)", code })?;
         raw.initialize(&p).map_err(|code| H264Error::Encoder { op: "InitializeExt", code })?;
@@ -139,7 +139,7 @@ impl H264Encoder {
             });
         }
         let pic = sys::SSourcePicture {
-            iColorFormat: sys::videoFormatI420 as i32,
+            iColorFormat: sys::videoFormatI420,
             iStride: [frame.y_stride as i32, frame.uv_stride as i32, frame.uv_stride as i32, 0],
             pData: [
                 frame.y.as_ptr() as *mut u8,

@@ -17,18 +17,47 @@ use crate::frame::FrameError;
 pub enum H264Error {
     /// A configuration field is out of range. The message names the field,
     /// the allowed values and the value given.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The [`EncoderConfig`](super::EncoderConfig) field (camelCase),
+        /// e.g. `frameRate` or `level`.
+        field: &'static str,
+        /// What is allowed, e.g. `a number from 1 to 240`.
+        expected: String,
+        /// The value given, as text.
+        got: String,
+    },
     /// The input frame is malformed or does not match the configured size.
     Frame(FrameError),
     /// The frame size differs from the encoder's configured size.
-    FrameSizeMismatch { expected: (u32, u32), got: (u32, u32) },
+    FrameSizeMismatch {
+        /// The configured (width, height), in pixels.
+        expected: (u32, u32),
+        /// The frame's (width, height), in pixels.
+        got: (u32, u32),
+    },
     /// OpenH264 could not be created or refused an operation.
-    Encoder { op: &'static str, code: i32 },
+    Encoder {
+        /// The OpenH264 call that failed, e.g. `InitializeExt`.
+        op: &'static str,
+        /// OpenH264's return code (`CM_RETURN`; 0 is success).
+        code: i32,
+    },
     /// OpenH264's decoder could not be created or initialised.
-    Decoder { op: &'static str, code: i64 },
+    Decoder {
+        /// The OpenH264 call that failed, e.g. `Initialize`.
+        op: &'static str,
+        /// OpenH264's return code (`CM_RETURN`; 0 is success).
+        code: i64,
+    },
     /// The bitstream could not be decoded. `state` is OpenH264's
     /// `DECODING_STATE` bit set (see `codec_app_def.h`).
-    Decode { state: u32, reason: &'static str },
+    Decode {
+        /// OpenH264's `DECODING_STATE` bits.
+        state: u32,
+        /// The first of the bad bits in `state` (`dsNoParamSets`,
+        /// `dsRefLost`, ...), in words.
+        reason: &'static str,
+    },
     /// The encoded bitstream is malformed (NAL framing, SPS, avcC).
     Bitstream(BitstreamError),
 }

@@ -1,6 +1,8 @@
 //! Opus (RFC 6716) audio: an encoder and a decoder over `opus-rs`, a pure
-//! Rust port of libopus 1.6, and the Opus identification header. Ogg Opus
-//! files (RFC 7845) are written by `mux::ogg::OggOpusWriter`.
+//! Rust port of libopus 1.6 (cargo feature `opus`), and what needs no
+//! codec: the Opus identification header, packet durations and the
+//! encoder settings. Ogg Opus files (RFC 7845) are written by
+//! `mux::ogg::OggOpusWriter`.
 //!
 //! ```
 //! use framecast::codec::opus::{OpusEncoder, OpusEncoderConfig};
@@ -91,6 +93,7 @@ pub const BITRATE_RANGE: std::ops::RangeInclusive<u32> = 6_000..=510_000;
 
 /// The largest packet: 60 ms as three 20 ms frames of at most 1275 bytes
 /// each, plus framing (RFC 6716 section 3.2.5).
+#[cfg(feature = "opus")]
 const MAX_PACKET: usize = 3 * 1275 + 7;
 
 /// Longest audio in one packet, 48 kHz ticks (120 ms, RFC 6716).
@@ -109,10 +112,22 @@ const MAX_PACKET_TICKS: u32 = 5_760;
 pub enum OpusError {
     /// A configuration field is out of range. Names the field, what it
     /// must be and what it was.
-    InvalidConfig { field: &'static str, expected: String, got: String },
+    InvalidConfig {
+        /// The field, e.g. `bitrate` or `complexity`.
+        field: &'static str,
+        /// What is allowed, e.g. `between 6000 and 510000 bit/s`.
+        expected: String,
+        /// The value given, in the same unit, as text.
+        got: String,
+    },
     /// Interleaved input whose length is not a multiple of the channel
     /// count.
-    PartialSampleFrame { len: usize, channels: u8 },
+    PartialSampleFrame {
+        /// Length of the interleaved input, in samples (all channels).
+        len: usize,
+        /// The configured channel count, 1 or 2.
+        channels: u8,
+    },
     /// `encode` or `flush` after `flush`.
     Finished,
     /// opus-rs refused to encode a frame.
@@ -313,6 +328,7 @@ pub struct OpusFlush {
 
 /// Replaces NaN by silence and clips to full scale (opus-rs's float input
 /// is meant for -1..1).
+#[cfg(feature = "opus")]
 fn sanitize(x: f32) -> f32 {
     if x.is_nan() {
         0.0
@@ -323,6 +339,7 @@ fn sanitize(x: f32) -> f32 {
 
 /// An Opus encoder for interleaved `f32` PCM of any length: it buffers up to
 /// one frame and emits a packet per complete frame.
+#[cfg(feature = "opus")]
 pub struct OpusEncoder {
     config: OpusEncoderConfig,
     inner: opus_rs::OpusEncoder,
@@ -339,6 +356,7 @@ pub struct OpusEncoder {
     finished: bool,
 }
 
+#[cfg(feature = "opus")]
 impl fmt::Debug for OpusEncoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpusEncoder")
@@ -350,6 +368,7 @@ impl fmt::Debug for OpusEncoder {
     }
 }
 
+#[cfg(feature = "opus")]
 impl OpusEncoder {
     /// An encoder for `config`, validated first.
     pub fn new(config: OpusEncoderConfig) -> Result<Self, OpusError> {
@@ -508,6 +527,7 @@ pub fn packet_duration(packet: &[u8]) -> Result<u32, OpusError> {
 /// An Opus decoder: packets in, interleaved `f32` PCM out at a chosen rate
 /// (Opus decodes natively at 48 kHz; lower rates are for SILK-only
 /// material). Used to check our encoder and to transcode Opus input.
+#[cfg(feature = "opus")]
 pub struct OpusDecoder {
     inner: opus_rs::OpusDecoder,
     sample_rate: u32,
@@ -515,6 +535,7 @@ pub struct OpusDecoder {
     out: Vec<f32>,
 }
 
+#[cfg(feature = "opus")]
 impl fmt::Debug for OpusDecoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpusDecoder")
@@ -524,6 +545,7 @@ impl fmt::Debug for OpusDecoder {
     }
 }
 
+#[cfg(feature = "opus")]
 impl OpusDecoder {
     /// A decoder producing `channels` (1 or 2) channels at `sample_rate`
     /// (one of [`SAMPLE_RATES`]; 48000 for full quality). A stereo decoder
@@ -566,7 +588,7 @@ impl OpusDecoder {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "opus"))]
 mod tests {
     use super::*;
     use crate::codec::CodecConfig;

@@ -250,7 +250,7 @@ fn parse_moof<'a>(
 
 /// Parses one `traf`; `None` for a skipped track. Returns the fragment and
 /// the offset just past its data.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // The moof walk's state, passed down one level; a struct would only rename it.
 fn parse_traf<'a>(
     data: &'a [u8],
     traf: &Bx<'a>,

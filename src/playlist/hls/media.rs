@@ -261,6 +261,11 @@ impl MediaPlaylist {
         self.finished
     }
 
+    /// The options it was made with.
+    pub fn options(&self) -> &MediaPlaylistOptions {
+        &self.options
+    }
+
     /// Ticks per second of segment times.
     pub fn timescale(&self) -> Timescale {
         self.timescale

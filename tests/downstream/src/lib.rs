@@ -4,9 +4,9 @@
 //! code runs natively and in wasm32.
 
 use framecast::codec::h264::{EncoderConfig, H264Encoder, NalFormat};
+use framecast::codec::CodecConfig;
 use framecast::frame::{i420_size, I420Planes};
 use framecast::mux::segmenter::{MemoryListener, Segmenter, SegmenterConfig};
-use framecast::codec::CodecConfig;
 use framecast::mux::{Sample, TrackConfig};
 use framecast::playlist::hls::{MediaPlaylist, MediaPlaylistOptions};
 use framecast::playlist::{InitSegmentRef, Segment};

@@ -1,10 +1,12 @@
 // The same work in every runtime the package supports (Node, Deno,
 // workerd): H.264 encode and decode, CMAF muxing, an HLS playlist and a
-// DASH MPD, and an MP3 transcoded to AAC in MP4. It imports nothing but the
+// DASH MPD (with the root module and again with `framecast/mux`'s own
+// module), and an MP3 transcoded to AAC in MP4. It imports nothing but the
 // installed framecast package and uses only web-standard globals, so it is
 // copied next to the installed package and run there as is. The runtime
 // tests assert on the report it returns.
-import { Decoder, Encoder, Muxer, dashMpd, hlsMediaPlaylist, initSync } from 'framecast';
+import { Decoder, Encoder, FramecastError, Muxer, dashMpd, hlsMediaPlaylist, initSync } from 'framecast';
+import * as muxEntry from 'framecast/mux';
 import { transcodeAudio } from 'framecast/transcode';
 
 const W = 160, H = 96, FPS = 10, FRAMES = 20;
@@ -15,6 +17,35 @@ function frame(i) {
   const f = new Uint8Array((W * H * 3) / 2).fill(128);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) f[y * W + x] = ((x + 2 * y + 5 * i) % 200) + 20;
   return f;
+}
+
+/**
+ * `chunks` muxed into 1 s fragments by `api.Muxer`, then listed in an HLS
+ * playlist and a DASH MPD by `api`'s functions.
+ */
+function muxAndList({ Muxer, hlsMediaPlaylist, dashMpd }, chunks) {
+  const muxer = new Muxer({
+    tracks: [{ id: 1, kind: 'video', codec: 'avc', description: chunks[0].avcc }],
+    fragmentDuration: 1000,
+  });
+  const events = [];
+  for (const [i, c] of chunks.entries()) {
+    events.push(...muxer.push(1, { data: c.data, timestamp: c.timestamp, duration: usOf(i + 1) - usOf(i), keyframe: c.keyframe }));
+  }
+  events.push(...muxer.finish());
+  muxer.free();
+  const init = events.find((e) => e.type === 'init');
+  const fragments = events.filter((e) => e.type === 'fragment');
+  const segments = fragments.map((f) => ({
+    sequence: f.sequenceNumber, start: f.start, duration: f.duration, uri: `seg${f.sequenceNumber}.m4s`, bytes: f.bytes.length,
+  }));
+  const hls = hlsMediaPlaylist({ init: 'init.mp4', segments });
+  const mpd = dashMpd({
+    adaptationSets: [{
+      representations: [{ id: 'v', codecs: init.codecs[0], init: 'init.mp4', segments, media: 'seg$Number$.m4s', width: W, height: H }],
+    }],
+  });
+  return { events, init, fragments, hls, mpd };
 }
 
 /** PSNR in dB of two luma planes. */
@@ -53,28 +84,20 @@ export async function smoke(mp3) {
   decoder.flush().forEach(check);
   decoder.free();
 
-  // Mux into 1 s fragments, then list them in an HLS playlist and a DASH MPD.
-  const muxer = new Muxer({
-    tracks: [{ id: 1, kind: 'video', codec: 'avc', description: chunks[0].avcc }],
-    fragmentDuration: 1000,
-  });
-  const events = [];
-  for (const [i, c] of chunks.entries()) {
-    events.push(...muxer.push(1, { data: c.data, timestamp: c.timestamp, duration: usOf(i + 1) - usOf(i), keyframe: c.keyframe }));
+  // Mux into 1 s fragments and list them, with the root module and with
+  // framecast/mux's own module: the same bytes and text.
+  const root = muxAndList({ Muxer, hlsMediaPlaylist, dashMpd }, chunks);
+  const { init, fragments, hls, mpd } = root;
+  const other = muxAndList(muxEntry, chunks);
+  const sameBytes = (a, b) => a.length === b.length && a.every((x, k) => x === b[k]);
+  const sameEvents = root.events.length === other.events.length
+    && root.events.every((e, k) => e.type === other.events[k].type && sameBytes(e.bytes, other.events[k].bytes));
+  let muxErrorBrand = false;
+  try {
+    new muxEntry.Muxer({ tracks: [] });
+  } catch (e) {
+    muxErrorBrand = e instanceof FramecastError && e.code === 'invalid-config';
   }
-  events.push(...muxer.finish());
-  muxer.free();
-  const init = events.find((e) => e.type === 'init');
-  const fragments = events.filter((e) => e.type === 'fragment');
-  const segments = fragments.map((f) => ({
-    sequence: f.sequenceNumber, start: f.start, duration: f.duration, uri: `seg${f.sequenceNumber}.m4s`, bytes: f.bytes.length,
-  }));
-  const hls = hlsMediaPlaylist({ init: 'init.mp4', segments });
-  const mpd = dashMpd({
-    adaptationSets: [{
-      representations: [{ id: 'v', codecs: init.codecs[0], init: 'init.mp4', segments, media: 'seg$Number$.m4s', width: W, height: H }],
-    }],
-  });
 
   // An MP3 to AAC in MP4, through the streaming helper.
   const preset = { name: 'AAC 96k', container: 'mp4', audio: { codec: 'AAC', bitRate: 96, sampleRate: 48000 } };
@@ -92,6 +115,12 @@ export async function smoke(mp3) {
     fragments: fragments.map((f) => [f.sequenceNumber, f.start, f.duration, ascii(f.bytes, 4)]),
     hls,
     mpd,
+    muxEntry: {
+      sameEvents,
+      sameHls: other.hls === hls,
+      sameMpd: other.mpd === mpd,
+      errorBrand: muxErrorBrand,
+    },
     transcode: {
       codec: summary.codec,
       sampleRate: summary.sampleRate,

@@ -2,7 +2,7 @@
 //! ephemeral port, an HTTP client, raw HTTP/1.1 over a socket for requests
 //! no well-behaved client sends, and test media made with the core's
 //! encoder and segmenter.
-#![allow(dead_code)]
+#![allow(dead_code)] // Shared by several test binaries; each uses a part.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
