@@ -143,8 +143,10 @@ endif
 # alone: `cargo check` natively and for wasm32, warnings are errors.
 # `default` (the root entry) is what every other suite builds.
 ENTRY_FEATURES := codecs mux publish transcode
+# In the lint folder: the dependencies' check metadata it leaves there is
+# what clippy (test-lint) reads too, so they are checked once.
 test-features: target/toolchain.env
-	$(TIMED) test-features env WASM_ENV="$(WASM_ENV)" WASM_CARGO="$(WASM_CARGO)" WASM_BUILD_STD_ARGS="$(WASM_BUILD_STD_ARGS)" .ci/check-features $(ENTRY_FEATURES)
+	CARGO_TARGET_DIR=$(LINT_DIR) $(TIMED) test-features env WASM_ENV="$(WASM_ENV)" WASM_CARGO="$(WASM_CARGO)" WASM_BUILD_STD_ARGS="$(WASM_BUILD_STD_ARGS)" .ci/check-features $(ENTRY_FEATURES)
 
 test-native: test-native-core test-native-mp3
 test-native-core: target/toolchain.env
