@@ -316,7 +316,7 @@ async function main() {
   let soak = null;
   if (soakWanted) {
     try {
-      soak = await soakBench({ minutes: quick && !process.env.SOAK_MIN ? 2 : soakMinutes(), log });
+      soak = await soakBench({ minutes: quick && !process.env.SOAK_MIN ? 2 : soakMinutes(), memoryInfraDumps: process.env.SOAK_MEMORY_INFRA === '1', log });
     } catch (e) {
       soak = { error: String(e?.message ?? e) };
       log(`soak FAILED: ${soak.error}`);

@@ -38,6 +38,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ROOT, OUT_DIR, percentile, round, markdownTable, parseArgs, machineInfo, requireBuilt } from './lib.mjs';
 import { CHROMIUM_ARGS, FAKE_MEDIA_ARGS } from './browser.mjs';
+import { allocatorGrowth, memoryInfra, readMemoryInfra } from './memory_infra.mjs';
 import { serveStatic, TYPES } from '../../www/static.mjs';
 import { startStreamServer, SERVER_BIN } from '../../www/stream_server.mjs';
 
@@ -215,7 +216,7 @@ export function slope(xs, ys) {
 }
 
 /** Runs the soak for `minutes`; resolves its figures (throws when the publish failed). */
-export async function soakBench({ minutes = soakMinutes(), keep = false, log = defaultLog } = {}) {
+export async function soakBench({ minutes = soakMinutes(), keep = false, memoryInfraDumps = false, log = defaultLog } = {}) {
   requireBuilt(SOAK_NEEDS);
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const loadavgStart = machineInfo().loadavg;
@@ -227,11 +228,18 @@ export async function soakBench({ minutes = soakMinutes(), keep = false, log = d
   let page = null;
   let chromium = null;
   let exited = null;
+  let mi = null;
+  const launchedAt = Date.now();
   try {
     streams = await startStreamServer({ dataDir });
     page = await pageServer(streams.origin, stream);
     // Chromium alone: no DevTools client (no --remote-debugging-port/pipe).
-    chromium = spawn(CHROMIUM, [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS, `--user-data-dir=${profile}`, `${page.origin}/`],
+    // With memoryInfraDumps, Chromium's startup tracing records where the
+    // renderer's memory goes, up to 20 s before the end (the trace is
+    // written then, while the publish still runs).
+    mi = memoryInfraDumps ? memoryInfra({ dir: OUT_DIR, seconds: minutes * 60 - 20,
+      intervalMs: Math.min(180000, Math.max(10000, Math.floor((minutes * 60000) / 10))) }) : null;
+    chromium = spawn(CHROMIUM, [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS, ...(mi?.args ?? []), `--user-data-dir=${profile}`, `${page.origin}/`],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     let chromiumErr = '';
     chromium.stderr.on('data', (d) => { chromiumErr = (chromiumErr + d).slice(-4000); });
@@ -260,6 +268,17 @@ export async function soakBench({ minutes = soakMinutes(), keep = false, log = d
       await sleep(Math.max(0, Math.min(SAMPLE_MS, t0 + minutes * 60000 - Date.now())));
     }
     samples.push({ t_min: round((Date.now() - t0) / 60000, 3), ...sampleMemory(chromium.pid) });
+    let memory = null;
+    if (mi) {
+      // Dump times count from launch; the figures from the page's start.
+      const file = await mi.waitForFile();
+      const renderer = samples.at(-1).renderer_pid;
+      const { pid, process, dumps } = readMemoryInfra(file, renderer);
+      const offsetS = (t0 - launchedAt) / 1000;
+      const shifted = dumps.map((d) => ({ ...d, t_s: d.t_s - offsetS }));
+      memory = { file: path.relative(ROOT, file), pid, process, matches_sampled_renderer: pid === renderer,
+        dumps: shifted, growth: allocatorGrowth(shifted, warmupMin * 60) };
+    }
     page.state.stop = true;
     await page.until(() => page.state.done, 90000, 'stop() result from the page');
     const done = page.state.done;
@@ -317,6 +336,7 @@ export async function soakBench({ minutes = soakMinutes(), keep = false, log = d
       acks_timed: latencies.length,
       samples,
       stats: statsSeries,
+      memory_infra: memory,
     };
   } finally {
     if (chromium && chromium.exitCode === null && chromium.signalCode === null) {
@@ -368,13 +388,23 @@ export function printSoakTable(r, machine) {
     ['ack latency p50 / p99, ms', `${r.ack_ms_p50} / ${r.ack_ms_p99}`, ''],
   ], ['---', '---:', '---:']));
   console.log('');
+  const mi = r.memory_infra;
+  if (mi) {
+    const rows = mi.growth.filter((g) => !g.name.includes('/') || Math.abs(g.mb_per_hour) >= 0.5);
+    const span = rows[0] ? `${(rows[0].from_s / 60).toFixed(1)} to ${(rows[0].to_s / 60).toFixed(1)} min` : 'too few dumps';
+    console.log(`Where the renderer's memory goes (Chromium memory-infra dumps of pid ${mi.pid}, ${mi.dumps.length} ` +
+      `dumps, ${span}; \`${mi.file}\`):\n`);
+    console.log(markdownTable(['allocator', 'after warm-up, MB', 'last, MB', 'MB/hour'],
+      rows.map((g) => [g.name, g.from_mb.toFixed(1), g.to_mb.toFixed(1), g.mb_per_hour.toFixed(1)]), ['---', '---:', '---:', '---:']));
+    console.log('');
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = parseArgs(process.argv.slice(2), { keep: Boolean });
+  const args = parseArgs(process.argv.slice(2), { keep: Boolean, 'memory-infra': Boolean });
   const machine = machineInfo();
   try {
-    const result = await soakBench({ keep: args.keep });
+    const result = await soakBench({ keep: args.keep, memoryInfraDumps: args['memory-infra'] || process.env.SOAK_MEMORY_INFRA === '1' });
     printSoakTable(result, machine);
     for (const [k, v] of Object.entries(soakLines(result))) console.log(`bench: ${k} = ${v}`);
     const file = path.join(OUT_DIR, 'soak.json');
