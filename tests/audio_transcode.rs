@@ -437,3 +437,85 @@ fn fuzz_seeds_and_mutations_keep_the_promises() {
     // The seeds are real files: they all transcode.
     assert_eq!(transcoded, seeds, "{transcoded} of {seeds} seeds transcode");
 }
+
+/// The transcoder writes through any `mux::sink::Sink`: into a directory
+/// (renamed into place at the end, header patched there) and through a
+/// callback, every output format is byte for byte what
+/// `transcode_audio_bytes` makes, and the summary's patches are the ones
+/// the sink received.
+#[test]
+fn every_output_goes_through_a_sink() {
+    use framecast::mux::sink::{CallbackSink, DirectorySink, Output, SinkEvent};
+    let bytes = std::fs::read(source(SECONDS)).unwrap();
+    let root = dir().join("sink-out");
+    let _ = std::fs::remove_dir_all(&root);
+    for &(json, _, _, ext, _) in OUTPUTS {
+        let (want, summary) = transcode_audio_bytes(&bytes, AudioTranscodeOptions::new(preset(json))).unwrap();
+        let name = format!("{}.{ext}", preset(json).name.replace(' ', "-"));
+        let options = AudioTranscodeOptions::new(preset(json));
+        let mut t = AudioTranscoder::with_sink(options, DirectorySink::new(&root), Output::file(&name)).unwrap();
+        for chunk in bytes.chunks(7_000) {
+            t.push(chunk).unwrap();
+        }
+        let s = t.finish().unwrap();
+        assert_eq!((s.output_bytes, &s.patches), (summary.output_bytes, &summary.patches), "{json}");
+        assert_eq!(std::fs::read(t.sink().root().join(&name)).unwrap(), want, "{json}: the directory's file");
+
+        let mut calls: Vec<String> = Vec::new();
+        let mut streamed: Vec<u8> = Vec::new();
+        let sink = CallbackSink::new(|e: SinkEvent<'_>| {
+            match e {
+                SinkEvent::Begin(o) => calls.push(format!("begin {}", o.name)),
+                SinkEvent::Data(d) => streamed.extend_from_slice(d),
+                SinkEvent::Patch { offset, bytes } => {
+                    calls.push(format!("patch {offset} {}", bytes.len()));
+                    let at = offset as usize;
+                    streamed[at..at + bytes.len()].copy_from_slice(bytes);
+                }
+                SinkEvent::End => calls.push("end".into()),
+            }
+            Ok(())
+        });
+        let mut t =
+            AudioTranscoder::with_sink(AudioTranscodeOptions::new(preset(json)), sink, Output::file(&name)).unwrap();
+        t.push(&bytes).unwrap();
+        let s = t.finish().unwrap();
+        drop(t);
+        let mut expected = vec![format!("begin {name}")];
+        expected.extend(s.patches.iter().map(|p| format!("patch {} {}", p.offset, p.bytes.len())));
+        expected.push("end".into());
+        assert_eq!(calls, expected, "{json}");
+        assert_eq!(streamed, want, "{json}: the callback's bytes");
+        let mut after = AudioTranscoder::with_sink(
+            AudioTranscodeOptions::new(preset(json)),
+            CallbackSink::new(|_: SinkEvent<'_>| Ok(())),
+            Output::file(&name),
+        )
+        .unwrap();
+        after.push(&bytes).unwrap();
+        after.finish().unwrap();
+        assert_eq!(after.finish().unwrap_err(), TranscodeError::Finished);
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A sink's error ends the transcode with that error and its code, and the
+/// transcoder refuses further calls.
+#[test]
+fn a_sink_error_fails_the_transcode() {
+    use framecast::mux::sink::{CallbackSink, Output, SinkError, SinkEvent};
+    let bytes = std::fs::read(source(SECONDS)).unwrap();
+    let json = OUTPUTS[4].0;
+    let full = || SinkError::Io { name: "out.flac".into(), message: "disk full".into() };
+    let sink = CallbackSink::new(|e: SinkEvent<'_>| match e {
+        SinkEvent::Patch { .. } => Err(full()),
+        _ => Ok(()),
+    });
+    let mut t =
+        AudioTranscoder::with_sink(AudioTranscodeOptions::new(preset(json)), sink, Output::file("out.flac")).unwrap();
+    t.push(&bytes).unwrap();
+    let err = t.finish().unwrap_err();
+    assert_eq!(err, TranscodeError::Output(full()));
+    assert_eq!(err.code().as_str(), "mux-error");
+    assert_eq!(t.push(&bytes).unwrap_err(), TranscodeError::Failed);
+}

@@ -1,7 +1,7 @@
 //! Where outputs go: one [`Sink`] trait for every writer's output, and the
 //! sinks that keep it in memory ([`MemorySink`], [`StreamBuffer`]), hand it
-//! to a function ([`CallbackSink`]) or write it to a directory
-//! ([`DirectorySink`]). HTTP upload through the publisher's upload queue is
+//! to a function ([`CallbackSink`]), write it to a directory
+//! ([`DirectorySink`]) or to one seekable writer ([`WriteSink`]). HTTP upload through the publisher's upload queue is
 //! `publish::UploadSink`.
 //!
 //! One trait serves three kinds of writer:
@@ -435,11 +435,51 @@ pub struct DirectorySink {
 
 #[derive(Debug)]
 struct OpenFile {
-    name: String,
+    span: Span,
     path: PathBuf,
     tmp: PathBuf,
     file: File,
+}
+
+/// The open output of a seekable writer: its name, where it starts in the
+/// writer and how long it is.
+#[derive(Debug)]
+struct Span {
+    name: String,
+    start: u64,
     size: u64,
+}
+
+impl Span {
+    /// An output named `name` starting at `w`'s position.
+    fn begin<W: Seek>(name: &str, w: &mut W) -> Result<Span, SinkError> {
+        let mut span = Span { name: name.to_string(), start: 0, size: 0 };
+        span.start = w.stream_position().map_err(|e| span.io(e))?;
+        Ok(span)
+    }
+
+    fn io(&self, e: std::io::Error) -> SinkError {
+        SinkError::Io { name: self.name.clone(), message: e.to_string() }
+    }
+
+    fn write<W: Write>(&mut self, w: &mut W, bytes: &[u8]) -> Result<(), SinkError> {
+        w.write_all(bytes).map_err(|e| self.io(e))?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Overwrites from `offset` (of the output) and returns to its end.
+    fn write_at<W: Write + Seek>(&mut self, w: &mut W, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
+        if offset > self.size {
+            return Err(SinkError::OutOfRange { offset, length: bytes.len() as u64, size: self.size });
+        }
+        let result = w
+            .seek(SeekFrom::Start(self.start + offset))
+            .and_then(|_| w.write_all(bytes))
+            .and_then(|_| w.seek(SeekFrom::Start(self.start + self.size.max(offset + bytes.len() as u64))));
+        self.size = result.map_err(|e| self.io(e))? - self.start;
+        Ok(())
+    }
 }
 
 impl DirectorySink {
@@ -469,16 +509,10 @@ impl DirectorySink {
     }
 }
 
-impl OpenFile {
-    fn io(&self, e: std::io::Error) -> SinkError {
-        SinkError::Io { name: self.name.clone(), message: e.to_string() }
-    }
-}
-
 impl Sink for DirectorySink {
     fn begin(&mut self, output: &Output) -> Result<(), SinkError> {
         if let Some(open) = &self.open {
-            return Err(SinkError::AlreadyOpen { name: open.name.clone() });
+            return Err(SinkError::AlreadyOpen { name: open.span.name.clone() });
         }
         let path = self.path_of(&output.name)?;
         let io = |e: std::io::Error| SinkError::Io { name: output.name.clone(), message: e.to_string() };
@@ -488,39 +522,78 @@ impl Sink for DirectorySink {
         let mut tmp = path.clone().into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let file = File::create(&tmp).map_err(io)?;
-        self.open = Some(OpenFile { name: output.name.clone(), path, tmp, file, size: 0 });
+        let mut file = File::create(&tmp).map_err(io)?;
+        let span = Span::begin(&output.name, &mut file)?;
+        self.open = Some(OpenFile { span, path, tmp, file });
         Ok(())
     }
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
         let open = self.open()?;
-        open.file.write_all(bytes).map_err(|e| open.io(e))?;
-        open.size += bytes.len() as u64;
-        Ok(())
+        open.span.write(&mut open.file, bytes)
     }
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
         let open = self.open()?;
-        if offset > open.size {
-            return Err(SinkError::OutOfRange { offset, length: bytes.len() as u64, size: open.size });
-        }
-        let result = open
-            .file
-            .seek(SeekFrom::Start(offset))
-            .and_then(|_| open.file.write_all(bytes))
-            .and_then(|_| open.file.seek(SeekFrom::End(0)));
-        open.size = result.map_err(|e| open.io(e))?;
-        Ok(())
+        open.span.write_at(&mut open.file, offset, bytes)
     }
     fn end(&mut self) -> Result<(), SinkError> {
         let open = self.open.take().ok_or(SinkError::NotOpen)?;
-        let OpenFile { name, path, tmp, mut file, .. } = open;
-        let io = |e: std::io::Error| SinkError::Io { name: name.clone(), message: e.to_string() };
+        let OpenFile { span, path, tmp, mut file } = open;
+        let io = |e: std::io::Error| span.io(e);
         file.flush().map_err(io)?;
         // Closed before the rename. (On wasm32 `File` is a stub without
         // `Drop`.)
         #[allow(clippy::drop_non_drop)]
         drop(file);
         std::fs::rename(&tmp, &path).map_err(io)
+    }
+}
+
+/// Writes its outputs one after another to one seekable writer (a file,
+/// a `Cursor<Vec<u8>>`): an output starts at the writer's position at
+/// [`Sink::begin`], [`Sink::write_at`] offsets count from there, and
+/// after a patch the writer is back at the output's end.
+#[derive(Debug)]
+pub struct WriteSink<W: Write + Seek> {
+    writer: W,
+    open: Option<Span>,
+}
+
+impl<W: Write + Seek> WriteSink<W> {
+    /// A sink writing to `writer` from its current position.
+    pub fn new(writer: W) -> Self {
+        WriteSink { writer, open: None }
+    }
+
+    /// The writer, given back.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+
+    fn open(&mut self) -> Result<(&mut Span, &mut W), SinkError> {
+        let span = self.open.as_mut().ok_or(SinkError::NotOpen)?;
+        Ok((span, &mut self.writer))
+    }
+}
+
+impl<W: Write + Seek> Sink for WriteSink<W> {
+    fn begin(&mut self, output: &Output) -> Result<(), SinkError> {
+        if let Some(open) = &self.open {
+            return Err(SinkError::AlreadyOpen { name: open.name.clone() });
+        }
+        self.open = Some(Span::begin(&output.name, &mut self.writer)?);
+        Ok(())
+    }
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
+        let (span, w) = self.open()?;
+        span.write(w, bytes)
+    }
+    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SinkError> {
+        let (span, w) = self.open()?;
+        span.write_at(w, offset, bytes)
+    }
+    fn end(&mut self) -> Result<(), SinkError> {
+        let span = self.open.take().ok_or(SinkError::NotOpen)?;
+        self.writer.flush().map_err(|e| span.io(e))
     }
 }
 
@@ -822,6 +895,27 @@ mod tests {
         assert!(out.root().join("audio/init.mp4").exists());
         assert!(out.root().join("audio/3.m4s").exists());
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_write_sink_counts_offsets_from_each_outputs_start() {
+        let mut sink = WriteSink::new(std::io::Cursor::new(b"head".to_vec()));
+        sink.write(b"x").unwrap_err();
+        std::io::Seek::seek(&mut sink.writer, SeekFrom::End(0)).unwrap();
+        sink.begin(&Output::file("a.wav")).unwrap();
+        assert_eq!(sink.begin(&Output::file("b")), Err(SinkError::AlreadyOpen { name: "a.wav".into() }));
+        sink.write(b"RIFF????").unwrap();
+        sink.write_at(4, b"1234").unwrap();
+        sink.write(b"tail").unwrap();
+        assert_eq!(sink.write_at(13, b"z"), Err(SinkError::OutOfRange { offset: 13, length: 1, size: 12 }));
+        sink.write_at(10, b"LONG").unwrap();
+        sink.end().unwrap();
+        sink.begin(&Output::file("b")).unwrap();
+        sink.write(b"bb").unwrap();
+        sink.write_at(0, b"B").unwrap();
+        sink.end().unwrap();
+        assert_eq!(sink.end(), Err(SinkError::NotOpen));
+        assert_eq!(sink.into_inner().into_inner(), b"headRIFF1234taLONGBb");
     }
 
     #[test]

@@ -4,8 +4,12 @@
 //!
 //! [`AudioTranscoder`] is push-based, so the same code serves a Rust
 //! reader and a JavaScript `ReadableStream`: hand it input bytes as they
-//! arrive ([`AudioTranscoder::push`]), take the output bytes it has ready
-//! ([`AudioTranscoder::take_output`]), then [`AudioTranscoder::finish`].
+//! arrive ([`AudioTranscoder::push`]), then [`AudioTranscoder::finish`].
+//! Its output goes to a [`Sink`] as one file output ([`Output::file`]):
+//! by default a [`StreamBuffer`], whose bytes
+//! [`AudioTranscoder::take_output`] hands out as they are made; any sink
+//! with [`AudioTranscoder::with_sink`] (a directory, a callback, a
+//! seekable writer through [`WriteSink`]).
 //!
 //! Memory stays bounded for long inputs: the transcoder holds at most
 //! [`READ_AHEAD`] input bytes past the decoder (plus the first push), one
@@ -21,10 +25,11 @@
 //! case of [`TranscodeProgress::buffering_whole_input`]).
 //!
 //! Files written before their length is known carry placeholder sizes
-//! (FLAC's sample count and MD5, WAV's RIFF sizes);
-//! [`TranscodeSummary::patches`] gives the final bytes to write over the
-//! start of the output where it can be rewritten. Players accept the
-//! unpatched files too.
+//! (FLAC's sample count and MD5, WAV's RIFF sizes). At the end the
+//! transcoder writes the final bytes over them ([`Sink::write_at`]) and
+//! lists them in [`TranscodeSummary::patches`], for whoever holds output
+//! already taken from a [`StreamBuffer`]. Players accept the unpatched
+//! files too.
 //!
 //! Timing: the output presents exactly the decoded input, resampled. The
 //! encoder's priming and last-frame padding are trimmed by the container
@@ -47,6 +52,7 @@ use crate::mux::flac;
 use crate::mux::mp4::{progressive_mp4_trimmed, Mp4Options, Trim};
 use crate::mux::ogg::OggError;
 use crate::mux::ogg::OggOpusWriter;
+use crate::mux::sink::{Output, Sink, SinkError, StreamBuffer, WriteSink};
 use crate::mux::walk::BoxHeader;
 use crate::mux::wav::wav_header;
 use crate::mux::{MuxError, Sample, TrackConfig};
@@ -204,6 +210,8 @@ pub enum TranscodeError {
     Mux(MuxError),
     /// The Ogg writer refused the stream.
     Ogg(OggError),
+    /// The sink refused the output (a full disk, a callback's error).
+    Output(SinkError),
     /// The input decodes to no samples at all.
     NoSamples,
     /// `push` or `finish` after `finish`.
@@ -230,6 +238,7 @@ impl Coded for TranscodeError {
             }
             TranscodeError::Convert(_) | TranscodeError::Encode(_) => ErrorCode::EncodeError,
             TranscodeError::Mux(_) | TranscodeError::Ogg(_) => ErrorCode::MuxError,
+            TranscodeError::Output(e) => e.code(),
             TranscodeError::Finished | TranscodeError::Failed => ErrorCode::InvalidState,
         }
     }
@@ -257,6 +266,7 @@ impl fmt::Display for TranscodeError {
             TranscodeError::Encode(e) => write!(f, "{e}"),
             TranscodeError::Mux(e) => write!(f, "cannot write the output: {e}"),
             TranscodeError::Ogg(e) => write!(f, "cannot write the Ogg stream: {e}"),
+            TranscodeError::Output(e) => write!(f, "cannot write the output: {e}"),
             TranscodeError::NoSamples => f.write_str("cannot decode the input: it holds no audio samples"),
             TranscodeError::Finished => f.write_str("the transcode has already finished"),
             TranscodeError::Failed => f.write_str("the transcode has already failed"),
@@ -287,6 +297,12 @@ impl From<AudioEncodeFailure> for TranscodeError {
 impl From<MuxError> for TranscodeError {
     fn from(e: MuxError) -> Self {
         TranscodeError::Mux(e)
+    }
+}
+
+impl From<SinkError> for TranscodeError {
+    fn from(e: SinkError) -> Self {
+        TranscodeError::Output(e)
     }
 }
 
@@ -383,16 +399,21 @@ enum Writer {
     Raw,
 }
 
-/// Audio in one format to audio in another; see the module documentation.
-pub struct AudioTranscoder {
+/// Audio in one format to audio in another, written to the sink `S`; see
+/// the module documentation.
+pub struct AudioTranscoder<S: Sink = StreamBuffer> {
     audio: AudioPreset,
     container: Container,
     options: AudioTranscodeOptions,
     queue: QueueReader,
     input: Input,
+    /// What the container writers made since the last hand-over to `sink`.
     out: Vec<u8>,
-    /// Output bytes handed out by `take_output`.
-    taken: u64,
+    sink: S,
+    /// The output's name and kind, until `begin` was called.
+    output: Option<Output>,
+    /// Output bytes handed to `sink`.
+    written: u64,
     received: u64,
     /// Decode time of the next packet, encoder ticks.
     next_dts: i64,
@@ -401,7 +422,7 @@ pub struct AudioTranscoder {
     ended: Option<TranscodeProgress>,
 }
 
-impl fmt::Debug for AudioTranscoder {
+impl<S: Sink> fmt::Debug for AudioTranscoder<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AudioTranscoder")
             .field("container", &self.container)
@@ -410,9 +431,26 @@ impl fmt::Debug for AudioTranscoder {
     }
 }
 
-impl AudioTranscoder {
-    /// Checks the preset and options; nothing is decoded yet.
+impl AudioTranscoder<StreamBuffer> {
+    /// Checks the preset and options; nothing is decoded yet. The output
+    /// stays in memory until [`Self::take_output`].
     pub fn new(options: AudioTranscodeOptions) -> Result<Self, TranscodeError> {
+        let name = format!("output.{}", mime(options.preset.container).1);
+        AudioTranscoder::with_sink(options, StreamBuffer::default(), Output::file(name))
+    }
+
+    /// The output bytes made since the last call.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.flush_output().ok();
+        self.sink.take()
+    }
+}
+
+impl<S: Sink> AudioTranscoder<S> {
+    /// Checks the preset and options; nothing is decoded yet. The output
+    /// goes to `sink` as `output` (begun with the first bytes, ended by
+    /// [`Self::finish`]).
+    pub fn with_sink(options: AudioTranscodeOptions, sink: S, output: Output) -> Result<Self, TranscodeError> {
         let preset = &options.preset;
         let invalid =
             |field: &str, reason: String| Err(TranscodeError::InvalidPreset { field: field.to_string(), reason });
@@ -449,7 +487,9 @@ impl AudioTranscoder {
             queue: QueueReader::default(),
             input: Input::Head,
             out: Vec::new(),
-            taken: 0,
+            sink,
+            output: Some(output),
+            written: 0,
             received: 0,
             next_dts: 0,
             failed: false,
@@ -466,36 +506,42 @@ impl AudioTranscoder {
             return Ok(());
         }
         self.queue.lock().bytes.extend(bytes);
-        let result = self.advance(false);
+        let result = self.advance(false).and_then(|()| self.flush_output());
         self.fail_on_error(result)
     }
 
     /// Ends the input: decodes the rest, flushes the encoder and the
-    /// container, and sums up. Take the last output afterwards.
+    /// container, writes the header patches, ends the output, and sums up.
+    /// With the default sink, take the last output afterwards.
     pub fn finish(&mut self) -> Result<TranscodeSummary, TranscodeError> {
         self.check_running()?;
         self.queue.lock().ended = true;
-        let result = self.advance(true).and_then(|()| self.close());
+        let result = self.advance(true).and_then(|()| self.close()).and_then(|summary| self.end_output(summary));
         self.ended = Some(self.progress());
         self.input = Input::Done;
         self.fail_on_error(result)
     }
 
-    /// The output bytes made since the last call.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        self.taken += self.out.len() as u64;
-        std::mem::take(&mut self.out)
+    /// The sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The sink, given back.
+    pub fn into_sink(self) -> S {
+        self.sink
     }
 
     /// How far the transcode is.
     pub fn progress(&self) -> TranscodeProgress {
+        let output_bytes = self.written + self.out.len() as u64;
         if let Some(p) = self.ended {
-            return TranscodeProgress { output_bytes: self.taken + self.out.len() as u64, ..p };
+            return TranscodeProgress { output_bytes, ..p };
         }
         let mut p = TranscodeProgress {
             input_bytes: self.received,
             read_bytes: self.queue.lock().read,
-            output_bytes: self.taken + self.out.len() as u64,
+            output_bytes,
             buffering_whole_input: matches!(self.input, Input::Whole(_)),
             ..TranscodeProgress::default()
         };
@@ -506,6 +552,34 @@ impl AudioTranscoder {
             p.duration_us = info.frames.map(|f| frames_to_us(f, rate));
         }
         p
+    }
+
+    /// Hands what the writers made to the sink, beginning the output first.
+    fn flush_output(&mut self) -> Result<(), TranscodeError> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        if let Some(output) = self.output.take() {
+            self.sink.begin(&output)?;
+        }
+        self.sink.write(&self.out)?;
+        self.written += self.out.len() as u64;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Hands the rest to the sink, writes the header patches over the
+    /// output's start and ends the output.
+    fn end_output(&mut self, summary: TranscodeSummary) -> Result<TranscodeSummary, TranscodeError> {
+        self.flush_output()?;
+        if let Some(output) = self.output.take() {
+            self.sink.begin(&output)?;
+        }
+        for patch in &summary.patches {
+            self.sink.write_at(patch.offset, &patch.bytes)?;
+        }
+        self.sink.end()?;
+        Ok(summary)
     }
 
     fn check_running(&self) -> Result<(), TranscodeError> {
@@ -597,7 +671,7 @@ impl AudioTranscoder {
         let ticks = u64::try_from(self.next_dts).unwrap_or(0);
         let padding = ticks.saturating_sub(frames + u64::from(priming));
         let patches = stage.writer.finish(encoder, frames, priming, padding, &mut self.out)?;
-        let written = self.taken + self.out.len() as u64;
+        let written = self.written + self.out.len() as u64;
         let codec = match (self.container, encoder.codec_config()) {
             (Container::Ogg, _) => "opus".to_string(),
             // The codec's own stream: "flac", "pcm_s16le", "mp3".
@@ -762,16 +836,18 @@ impl Writer {
 
 /// Transcodes `input` completely into `output`, calling `progress` after
 /// each read of up to 64 KiB. The header patches are written at the end
-/// (`output` is seekable for that); the summary still lists them.
+/// (`output` is seekable for that; it is left at its end); the summary
+/// still lists them.
 pub fn transcode_audio<R: Read, W: io::Write + io::Seek>(
     mut input: R,
-    mut output: W,
+    output: W,
     options: AudioTranscodeOptions,
     mut progress: impl FnMut(&TranscodeProgress),
 ) -> Result<TranscodeSummary, TranscodeError> {
     let io_error =
         |e: io::Error| TranscodeError::Decode(AudioDecodeError::Io { kind: e.kind(), message: e.to_string() });
-    let mut transcoder = AudioTranscoder::new(options)?;
+    let name = format!("output.{}", mime(options.preset.container).1);
+    let mut transcoder = AudioTranscoder::with_sink(options, WriteSink::new(output), Output::file(name))?;
     let mut buf = vec![0u8; 64 << 10];
     loop {
         let n = match input.read(&mut buf) {
@@ -781,16 +857,9 @@ pub fn transcode_audio<R: Read, W: io::Write + io::Seek>(
             Err(e) => return Err(io_error(e)),
         };
         transcoder.push(&buf[..n])?;
-        output.write_all(&transcoder.take_output()).map_err(io_error)?;
         progress(&transcoder.progress());
     }
     let summary = transcoder.finish()?;
-    output.write_all(&transcoder.take_output()).map_err(io_error)?;
-    for patch in &summary.patches {
-        output.seek(io::SeekFrom::Start(patch.offset)).map_err(io_error)?;
-        output.write_all(&patch.bytes).map_err(io_error)?;
-    }
-    output.seek(io::SeekFrom::End(0)).map_err(io_error)?;
     progress(&transcoder.progress());
     Ok(summary)
 }
