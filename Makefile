@@ -87,11 +87,13 @@ $(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 	touch $@
 # The entry points' own wasm builds (cargo features: see Cargo.toml and
 # ARCHITECTURE.md): `framecast/publisher` (feature `publish`, web only: it
-# runs in a browser Worker), `framecast/mux` (`mux`, no codec) and
+# runs in a browser Worker) and its two audio encoders, which its Worker
+# loads on demand (`audio-encoder` with `aac` or `opus`, web only), `framecast/mux` (`mux`, no codec) and
 # `framecast/transcode` (`transcode`), the last two for the web and Node as
 # the root is. One after another and after the root's build: they share
 # target/, whose framecast.wasm each cargo build overwrites before
 # wasm-bindgen reads it.
+COMMA := ,
 define entry_build
 	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
 	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
@@ -100,6 +102,8 @@ $(STAMPS)/wasm-entries: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)/wasm-pk
 	$(call entry_build,publisher,publish,)
 	$(call entry_build,mux,mux,node)
 	$(call entry_build,transcode,transcode,node)
+	$(call entry_build,publisher-aac,audio-encoder$(COMMA)aac,)
+	$(call entry_build,publisher-opus,audio-encoder$(COMMA)opus,)
 	touch $@
 $(PKG_STAMP): $(STAMPS)/wasm-pkg $(STAMPS)/wasm-entries $(wildcard pkg-templates/*)
 	node pkg-templates/assemble.mjs target/pkg pkg
@@ -142,7 +146,7 @@ endif
 # The cargo feature sets that the npm entry points are built with, each
 # alone: `cargo check` natively and for wasm32, warnings are errors.
 # `default` (the root entry) is what every other suite builds.
-ENTRY_FEATURES := codecs mux publish transcode
+ENTRY_FEATURES := codecs mux publish transcode audio-encoder,aac audio-encoder,opus
 # In the lint folder: the dependencies' check metadata it leaves there is
 # what clippy (test-lint) reads too, so they are checked once.
 test-features: target/toolchain.env
@@ -188,7 +192,7 @@ COST_DIR := target/wasm-cost
 # The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release].
 WASM_OPT_FLAGS := -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue
 wasm-cost: target/toolchain.env
-	for set in publisher:publish mux:mux transcode:transcode; do \
+	for set in publisher:publish publisher-aac:audio-encoder,aac publisher-opus:audio-encoder,opus mux:mux transcode:transcode; do \
 	  entry=$${set%%:*}; features=$${set#*:}; out=$(COST_DIR)/$$entry; \
 	  CARGO_TARGET_DIR=$(COST_DIR) env $(WASM_CARGO_ENV) cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features $$features $(WASM_BUILD_STD_ARGS); \
 	  wasm-bindgen --target web --out-dir $$out --out-name framecast $(COST_DIR)/wasm32-unknown-unknown/release/framecast.wasm; \

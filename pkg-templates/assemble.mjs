@@ -1,7 +1,8 @@
 // Assembles the npm package from wasm-pack output and the templates here:
 //   node pkg-templates/assemble.mjs <wasm-pack out root> <package dir>
 // The package ships a wasm module per entry point (the root, publisher, mux,
-// transcode: cargo feature sets, see the Makefile), each as a `web` build
+// transcode: cargo feature sets, see the Makefile) and the publisher's two
+// on-demand audio encoders, each as a `web` build
 // (ES module, loads the .wasm with fetch; also what bundlers use) and
 // (except the publisher's) a `node` build (CommonJS, reads the .wasm from
 // disk), plus small per-runtime entry files that initialise the web build
@@ -82,9 +83,10 @@ export default function init(module_or_path?: unknown): Promise<{ readonly memor
 
 // The root module (`framecast`: every class) and the entry points' own
 // modules (cargo features, see the Makefile): the publisher's runs in a
-// browser Worker only; mux and transcode run wherever the root does.
+// browser Worker only, as do its audio encoders (AAC, Opus), which the
+// Worker loads on demand; mux and transcode run wherever the root does.
 copyBuild('web', 'node');
-copyBuild('web-publisher');
+for (const dir of ['web-publisher', 'web-publisher-aac', 'web-publisher-opus']) copyBuild(dir);
 for (const entry of ['mux', 'transcode']) copyBuild(`web-${entry}`, `node-${entry}`);
 // Deno and workerd entry files: each instantiates its build's web module
 // (package.json `exports` conditions "deno" and "workerd").

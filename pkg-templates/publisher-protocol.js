@@ -19,7 +19,7 @@ import { FramecastError } from './errors.js';
  */
 
 /**
- * @typedef {{ type: 'init', config: Record<string, unknown>, wasmUrl?: string, statsInterval?: number }} InitMessage
+ * @typedef {{ type: 'init', config: Record<string, unknown>, wasmUrl?: string, statsInterval?: number, audio: boolean, audioWasmUrls?: { aac?: string, opus?: string } }} InitMessage
  * @typedef {{ type: 'camera', frameRate?: number }} CameraMessage
  * @typedef {{ type: 'frame', frame: VideoFrame, captureTime: number }} FrameMessage
  * @typedef {{ type: 'rgba', data: ArrayBuffer, width: number, height: number, timestamp: number, captureTime: number }} RgbaMessage
@@ -44,13 +44,17 @@ import { FramecastError } from './errors.js';
 /** Messages the page posts to the worker, with what to transfer. */
 export const toWorker = {
   /**
-   * Starts the session: validates `config` (PublishSessionConfig) in wasm.
+   * Starts the session: validates `config` (PublishSessionConfig) in wasm
+   * and, when the stream may have audio, loads the audio encoder module its
+   * preset needs (from `audioWasmUrls[codec]` when given) before `ready`.
    * @param {Record<string, unknown>} config
    * @param {string | undefined} wasmUrl
    * @param {number | undefined} statsInterval
+   * @param {boolean} audio
+   * @param {{ aac?: string, opus?: string } | undefined} audioWasmUrls
    * @returns {InitMessage}
    */
-  init: (config, wasmUrl, statsInterval) => ({ type: 'init', config, wasmUrl, statsInterval }),
+  init: (config, wasmUrl, statsInterval, audio, audioWasmUrls) => ({ type: 'init', config, wasmUrl, statsInterval, audio, audioWasmUrls }),
   /**
    * The camera's frame rate (for a preset's `"auto"`).
    * @param {number | undefined} frameRate

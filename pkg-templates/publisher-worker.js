@@ -7,7 +7,39 @@
 // `toPage`).
 // The publisher's own wasm module (cargo feature `publish`), not the root's.
 import init, { PublishSession } from './web-publisher/framecast.js';
+import { FramecastError } from './errors.js';
 import { errorInfo, toPage } from './publisher-protocol.js';
+
+// The audio encoders (cargo feature `audio-encoder`), a wasm module each.
+// Their JS glue is small and imported statically, so that bundlers ship
+// both modules (a dynamic import() would also need ES-module worker
+// output, which Vite does not make by default); their .wasm is fetched only
+// when a session needs that codec, before `ready`, so audio never waits on
+// a download mid-stream.
+import initAac, { LiveAudioEncoder as AacEncoder } from './web-publisher-aac/framecast.js';
+import initOpus, { LiveAudioEncoder as OpusEncoder } from './web-publisher-opus/framecast.js';
+
+const AUDIO_MODULES = {
+  aac: { init: initAac, Encoder: AacEncoder },
+  opus: { init: initOpus, Encoder: OpusEncoder },
+};
+
+// Loads the audio encoder module `session` needs and hands the session its
+// factory. Codecs without a module (the session refuses them itself at
+// the first samples) load nothing.
+async function loadAudioEncoder(session, wasmUrls) {
+  const codec = session.audioCodec;
+  const module = AUDIO_MODULES[codec];
+  if (!module) return;
+  try {
+    const url = wasmUrls?.[codec];
+    await module.init(url ? { module_or_path: url } : undefined);
+  } catch (cause) {
+    throw new FramecastError(`the ${codec} audio encoder module did not load: ${cause?.message ?? cause}`, { code: 'worker-error', field: 'audioWasmUrls', cause });
+  }
+  const { Encoder } = module;
+  session.setAudioEncoderFactory((audio, rate, channels) => new Encoder(audio, rate, channels));
+}
 
 let session = null;
 // Frames are handled one after another, in arrival order; `finish` waits
@@ -159,7 +191,9 @@ self.onmessage = async (e) => {
   }
   try {
     await init(msg.wasmUrl ? { module_or_path: msg.wasmUrl } : undefined);
-    session = new PublishSession(msg.config);
+    const made = new PublishSession(msg.config);
+    if (msg.audio) await loadAudioEncoder(made, msg.audioWasmUrls);
+    session = made;
     session.onEvent((event) => postMessage(toPage.event(event)));
     setInterval(() => postMessage(toPage.stats(session.stats())), msg.statsInterval ?? 1000);
     postMessage(toPage.ready(session.video));

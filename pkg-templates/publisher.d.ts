@@ -31,6 +31,13 @@ export interface PublisherOptions extends Omit<PublishSessionConfig, 'watermarks
   audioWorkletUrl?: string | URL;
   /** Where `framecast_bg.wasm` is, when a bundler moved it. */
   wasmUrl?: string | URL;
+  /**
+   * Where the audio encoder modules' `framecast_bg.wasm` files are
+   * (`web-publisher-aac/`, `web-publisher-opus/`), when a bundler moved
+   * them. The Worker loads only the one the preset's audio needs, and none
+   * with `audio: false`.
+   */
+  audioWasmUrls?: { aac?: string | URL; opus?: string | URL };
   /** Milliseconds between `stats` events; default 1000. */
   statsInterval?: number;
   /**

@@ -205,7 +205,7 @@ export class Publisher {
    * `invalid-watermark` with `field`; `worker-error`; `aborted`).
    */
   static async create(options = {}) {
-    const { signal, capture, workerUrl, wasmUrl, audioWorkletUrl, statsInterval, audio, ...config } = options;
+    const { signal, capture, workerUrl, wasmUrl, audioWasmUrls, audioWorkletUrl, statsInterval, audio, ...config } = options;
     if (signal?.aborted) throw aborted(signal.reason);
     const modes = captureModes(capture);
     if ('watermarks' in config) config.watermarks = await watermarkBytes(config.watermarks);
@@ -222,7 +222,10 @@ export class Publisher {
       e.preventDefault?.();
       pub.#fatal(fail('worker-error', `publisher worker failed: ${e.message ?? 'unknown error'}`));
     };
-    worker.postMessage(toWorker.init(config, wasmUrl ? String(wasmUrl) : undefined, statsInterval));
+    const audioUrls = audioWasmUrls
+      ? Object.fromEntries(Object.entries(audioWasmUrls).filter(([, url]) => url).map(([codec, url]) => [codec, String(url)]))
+      : undefined;
+    worker.postMessage(toWorker.init(config, wasmUrl ? String(wasmUrl) : undefined, statsInterval, audio !== false, audioUrls));
     if (signal) {
       const onAbort = () => pub.cancel(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::codec::audio_encode::AudioEncode;
+use crate::error::{Coded, ErrorCode};
 use crate::preset::{AudioCodec, AudioPreset, Channels, PresetSampleRate};
 
 /// Why a preset's audio section has no encoder here: the field and the
@@ -31,6 +32,19 @@ impl fmt::Display for EncoderChoiceError {
 }
 
 impl std::error::Error for EncoderChoiceError {}
+
+impl Coded for EncoderChoiceError {
+    /// `invalid-config`, as the live session reports it
+    /// (`publish::AudioPipelineError::InvalidConfig`).
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidConfig
+    }
+
+    /// The preset field, e.g. `audio.codec`.
+    fn field(&self) -> Option<String> {
+        Some(self.field.to_string())
+    }
+}
 
 /// The channel count `preset` asks for, given an input of `input` channels:
 /// `"auto"` keeps the input's, at most two.
@@ -190,4 +204,33 @@ fn mp3_encoder(_: &AudioPreset, _: u32, _: u16) -> Result<Box<dyn AudioEncode>, 
     let reason =
         "mp3 needs framecast built with the `mp3` cargo feature (off by default; see the README on its licence)";
     Err(invalid("audio.codec", reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_audio_presets_survive_json_as_a_separate_encoder_module_reads_them() {
+        let opus = AudioPreset {
+            codec: AudioCodec::Opus,
+            sample_rate: PresetSampleRate::Hz(48_000),
+            bit_rate: Some(64),
+            channels: Channels::Stereo,
+            codec_options: Default::default(),
+        };
+        for preset in [default_live_audio(), opus] {
+            let json = serde_json::to_value(&preset).unwrap();
+            assert_eq!(serde_json::from_value::<AudioPreset>(json).unwrap(), preset);
+        }
+    }
+
+    #[test]
+    fn encoder_choice_errors_are_invalid_config_on_their_field() {
+        let e = invalid("audio.codec", "no");
+        assert_eq!(
+            (e.code(), e.field().as_deref(), e.to_string().as_str()),
+            (ErrorCode::InvalidConfig, Some("audio.codec"), "audio.codec no")
+        );
+    }
 }

@@ -1,11 +1,15 @@
 //! One interface over the audio encoders, for the live pipeline
 //! (`publish::AudioPipeline`) and file transcoding (`transcode`):
-//! interleaved `f32` PCM in, packets out.
+//! interleaved `f32` PCM in, packets out; and the configuration records
+//! that carry an encoder's [`CodecConfig`] between wasm modules
+//! ([`config_record`], [`config_from_record`]).
 
 use std::fmt;
 
 use crate::audio::ChannelLayout;
-use crate::codec::CodecConfig;
+use crate::codec::aac::AudioSpecificConfig;
+use crate::codec::opus::OpusHead;
+use crate::codec::{CodecConfig, CodecConfigError};
 
 /// One encoded audio frame: its bytes as MP4 stores them and its duration
 /// in samples at the encoder's rate.
@@ -59,6 +63,41 @@ pub trait AudioEncode: fmt::Debug {
     /// Encodes what is buffered (padding the last frame) and ends the
     /// stream.
     fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure>;
+}
+
+/// The configuration record of an audio track, as bytes another module
+/// reads back with [`config_from_record`]: AAC's AudioSpecificConfig, Opus'
+/// Ogg `OpusHead` packet (19 bytes). `None` for other codecs.
+pub fn config_record(config: &CodecConfig) -> Option<Vec<u8>> {
+    match config {
+        CodecConfig::Aac { asc, .. } => Some(asc.clone()),
+        CodecConfig::Opus { .. } => OpusHead::from_codec_config(config).map(|h| h.to_bytes()),
+        _ => None,
+    }
+}
+
+/// The track configuration from an encoder's codec name
+/// ([`AudioEncode::codec_name`]: `"AAC"` or `"Opus"`) and its
+/// [`config_record`], read by the codec's own parser; with the name as a
+/// `'static` string. AAC's rate and channels come from the record.
+pub fn config_from_record(codec: &str, record: &[u8]) -> Result<(&'static str, CodecConfig), CodecConfigError> {
+    match codec {
+        "AAC" => {
+            let asc = AudioSpecificConfig::parse(record)?;
+            let (Some(sample_rate), Some(channels)) = (asc.sample_rate, asc.channels) else {
+                return Err(CodecConfigError::AudioSpecificConfig("no sample rate or channel configuration"));
+            };
+            Ok(("AAC", CodecConfig::Aac { asc: record.to_vec(), sample_rate, channels }))
+        }
+        "Opus" => match OpusHead::parse(record) {
+            Ok((head, 0)) => Ok(("Opus", head.codec_config())),
+            Ok((_, family)) => {
+                Err(CodecConfigError::Invalid { field: "OpusHead channel mapping family", value: family.to_string() })
+            }
+            Err(e) => Err(CodecConfigError::Invalid { field: "OpusHead", value: e.to_string() }),
+        },
+        other => Err(CodecConfigError::Invalid { field: "codec", value: other.to_string() }),
+    }
 }
 
 /// An encoder's result as [`AudioPacket`]s; `parts` gives a packet's bytes
@@ -184,5 +223,38 @@ impl AudioEncode for super::mp3::Mp3Encoder {
     }
     fn flush(&mut self) -> Result<Vec<AudioPacket>, AudioEncodeFailure> {
         packets("MP3", super::mp3::Mp3Encoder::flush(self), |f| (f.data, f.duration))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_records_round_trip_through_their_parsers() {
+        let aac = CodecConfig::Aac { asc: vec![0x11, 0x88], sample_rate: 48_000, channels: 1 };
+        let record = config_record(&aac).unwrap();
+        assert_eq!(config_from_record("AAC", &record).unwrap(), ("AAC", aac));
+        let opus = CodecConfig::Opus { channels: 2, pre_skip: 312, input_sample_rate: 48_000, output_gain: 0 };
+        let record = config_record(&opus).unwrap();
+        assert_eq!(record.len(), 19);
+        assert_eq!(config_from_record("Opus", &record).unwrap(), ("Opus", opus));
+        let flac = CodecConfig::Flac { metadata: vec![], sample_rate: 48_000, channels: 2, bits_per_sample: 16 };
+        assert_eq!(config_record(&flac), None);
+    }
+
+    #[test]
+    fn bad_config_records_are_refused() {
+        assert!(matches!(config_from_record("AAC", &[]), Err(CodecConfigError::AudioSpecificConfig(_))));
+        // Object type 2, sampling frequency index 15 with no explicit rate.
+        assert!(config_from_record("AAC", &[0x17, 0x80]).is_err());
+        assert!(matches!(
+            config_from_record("Opus", b"OpusTags"),
+            Err(CodecConfigError::Invalid { field: "OpusHead", .. })
+        ));
+        let mut head = OpusHead { channels: 2, pre_skip: 312, input_sample_rate: 48_000, output_gain: 0 }.to_bytes();
+        head[18] = 1;
+        assert!(config_from_record("Opus", &head).is_err());
+        assert!(matches!(config_from_record("MP3", &[1]), Err(CodecConfigError::Invalid { field: "codec", .. })));
     }
 }

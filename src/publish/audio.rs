@@ -31,7 +31,7 @@ use crate::error::{Coded, ErrorCode};
 use crate::mux::segmenter::{Segmenter, SegmenterConfig};
 use crate::mux::{MuxError, Sample, TrackConfig};
 use crate::preset::{AudioCodec, AudioPreset};
-use crate::registry::audio_encoder;
+use crate::registry::{audio_encoder, EncoderChoiceError};
 use crate::time::Timestamp;
 
 /// Largest difference between a buffer's capture timestamp and where the
@@ -359,6 +359,14 @@ impl AudioPipeline {
     }
 }
 
+/// Makes the live audio encoder from the preset's audio section, the
+/// microphone's rate (Hz) and its channel count. The default is
+/// [`crate::registry::audio_encoder`]; a build without the `aac` or `opus`
+/// feature takes one that reaches an encoder elsewhere (the browser
+/// publisher: a separately loaded wasm module). An `Err` is reported as
+/// today's `invalid-config` error on its field.
+pub type AudioEncoderFactory = dyn Fn(&AudioPreset, u32, u16) -> Result<Box<dyn AudioEncode>, EncoderChoiceError>;
+
 /// The encoder `preset` asks for, for a microphone of `input_rate` Hz and
 /// `input_channels` channels: [`crate::registry::audio_encoder`], limited
 /// to what live CMAF carries, AAC and Opus.
@@ -367,11 +375,23 @@ pub fn encoder_for(
     input_rate: u32,
     input_channels: u16,
 ) -> Result<Box<dyn AudioEncode>, AudioPipelineError> {
+    encoder_from(&audio_encoder, preset, input_rate, input_channels)
+}
+
+/// [`encoder_for`] with the encoder made by `factory`: the same live check
+/// (AAC or Opus) first, then the factory's encoder or its error, on the
+/// preset field it names.
+pub fn encoder_from(
+    factory: &AudioEncoderFactory,
+    preset: &AudioPreset,
+    input_rate: u32,
+    input_channels: u16,
+) -> Result<Box<dyn AudioEncode>, AudioPipelineError> {
     if !matches!(preset.codec, AudioCodec::Aac | AudioCodec::Opus) {
         let reason = format!("must be AAC or opus for live publishing, got {}", preset.codec);
         return Err(AudioPipelineError::InvalidConfig { field: "audio.codec", reason });
     }
-    audio_encoder(preset, input_rate, input_channels)
+    factory(preset, input_rate, input_channels)
         .map_err(|e| AudioPipelineError::InvalidConfig { field: e.field, reason: e.reason })
 }
 

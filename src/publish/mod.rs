@@ -26,8 +26,8 @@ mod upload;
 mod upload_sink;
 
 pub use audio::{
-    encoder_for, AudioCounters, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID,
-    SYNC_TOLERANCE_US,
+    encoder_for, encoder_from, AudioCounters, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig,
+    AudioPipelineError, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
 };
 pub use clock::{AvClock, Clock, CLOCK_SAMPLES, MAX_PENDING_AUDIO};
 pub use live::{

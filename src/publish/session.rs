@@ -54,7 +54,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::audio::{encoder_for, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID};
+use super::audio::{
+    encoder_from, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID,
+};
 use super::clock::{AvClock, Clock, MAX_PENDING_AUDIO};
 use super::live::{publish_preset, LiveVideo, LiveVideoConfig, LiveVideoError};
 use super::pipeline::{PipelineConfig, PipelineEvent, VideoPipelineError, VIDEO_TRACK_ID};
@@ -71,8 +73,8 @@ use crate::ingest::routes::{CONTENT_TYPE_AUDIO_MP4, CONTENT_TYPE_VIDEO_MP4};
 use crate::ingest::{EndAck, FragmentAck, IngestErrorCode, InitAck, StreamName, TrackName};
 use crate::mux::segmenter::FragmentListener;
 use crate::mux::sink::{span_micros, Naming, SinkError, SinkListener};
-use crate::preset::{AudioPreset, Preset, PresetChoiceError, PresetErrors};
-use crate::registry::default_live_audio;
+use crate::preset::{AudioCodec, AudioPreset, Preset, PresetChoiceError, PresetErrors};
+use crate::registry::{audio_encoder, default_live_audio};
 use crate::time::Timestamp;
 use crate::video::color::{nv12_to_i420, ColorSpace};
 use crate::video::{attach_images, Filter, InputFormat, WatermarkImagesError};
@@ -581,6 +583,10 @@ pub struct Session {
     clock: Box<dyn Clock>,
     video: LiveVideo,
     audio: Audio,
+    /// The codec the preset's audio asks for (AAC when it has none).
+    audio_codec: AudioCodec,
+    /// Makes the audio encoder at the first microphone samples.
+    audio_factory: Box<AudioEncoderFactory>,
     fragment_duration: Timestamp,
     first_sequence: u32,
     track: String,
@@ -727,7 +733,9 @@ impl Session {
         Ok(Session {
             clock,
             video,
+            audio_codec: audio_preset.codec,
             audio: Audio::Waiting(audio_preset),
+            audio_factory: Box::new(audio_encoder),
             fragment_duration,
             first_sequence: c.first_sequence,
             track: track.as_str().to_string(),
@@ -756,6 +764,25 @@ impl Session {
     /// force.
     pub fn encoder_config(&self) -> &EncoderConfig {
         self.video.encoder_config()
+    }
+
+    /// The audio codec this session encodes microphone samples with: the
+    /// preset's `audio.codec`, or AAC (the default live audio,
+    /// [`default_live_audio`]) when the preset has no audio. A driver
+    /// whose encoders live elsewhere loads this one before the first
+    /// samples ([`Session::set_audio_encoder_factory`]). Codecs other than
+    /// AAC and Opus are refused at the first samples (`audio.codec`).
+    pub fn audio_codec(&self) -> AudioCodec {
+        self.audio_codec
+    }
+
+    /// Replaces what makes the audio encoder at the first microphone
+    /// samples (default [`crate::registry::audio_encoder`], which refuses a
+    /// codec this build leaves out with an `audio.codec` error). The live
+    /// check (AAC or Opus) still comes first. Once the encoder is made,
+    /// a new factory changes nothing.
+    pub fn set_audio_encoder_factory(&mut self, factory: Box<AudioEncoderFactory>) {
+        self.audio_factory = factory;
     }
 
     /// The camera's frame rate, for a preset whose frame rate is `auto`;
@@ -888,7 +915,7 @@ impl Session {
                 field: Some("channels"),
                 message: format!("audio: {channels} channels is not a layout framecast takes"),
             })?;
-            let made = encoder_for(preset, rate, layout.channels() as u16).and_then(|encoder| {
+            let made = encoder_from(&*self.audio_factory, preset, rate, layout.channels() as u16).and_then(|encoder| {
                 let mut c = AudioPipelineConfig::new(rate, layout);
                 c.fragment_duration = self.fragment_duration;
                 c.first_sequence = self.first_sequence;
@@ -1138,6 +1165,7 @@ mod tests {
     use crate::frame::i420_size;
     use crate::ingest::{IngestError, MediaKind};
     use crate::publish::{UploadKind, CLOCK_SAMPLES};
+    use crate::registry::EncoderChoiceError;
 
     /// Wall-clock ms of monotonic time 0.
     const WALL0: f64 = 1_700_000_000_000.0;
@@ -1577,6 +1605,66 @@ mod tests {
         s.push_audio(&pcm, 48_000, 2, 0.0, WALL0).unwrap();
         s.finish().unwrap();
         assert!(s.stats().audio.is_none() && s.pending_audio.is_empty());
+    }
+
+    #[test]
+    fn the_session_names_the_audio_codec_it_needs() {
+        assert_eq!(session(json!({})).0.audio_codec(), AudioCodec::Aac, "no audio in the preset: AAC");
+        let (ll, _) = session(json!({"preset": "framecast-webcam-360p-ll"}));
+        assert_eq!(ll.audio_codec(), AudioCodec::Opus);
+    }
+
+    #[test]
+    fn an_audio_encoder_factory_makes_the_encoder_once() {
+        let calls = Rc::new(Cell::new(0u32));
+        let (mut s, _) = session(json!({"preset": "framecast-webcam-360p-ll"}));
+        let seen = calls.clone();
+        s.set_audio_encoder_factory(Box::new(move |preset, rate, channels| {
+            seen.set(seen.get() + 1);
+            assert_eq!((preset.codec, rate, channels), (AudioCodec::Opus, 48_000, 1));
+            audio_encoder(preset, rate, channels)
+        }));
+        av(&mut s, 3.0, 100.0, |wall_ms| (wall_ms + 5000.0) * 1000.0);
+        assert_eq!(calls.get(), 1);
+        // The same track as with the built-in encoders.
+        let (mut built_in, _) = session(json!({"preset": "framecast-webcam-360p-ll"}));
+        av(&mut built_in, 3.0, 100.0, |wall_ms| (wall_ms + 5000.0) * 1000.0);
+        assert_eq!(audio_stats(&s), audio_stats(&built_in));
+    }
+
+    /// Frames, then audio waiting for the clock mapping; the error of
+    /// handing it to the encoder.
+    fn audio_start_error(s: &mut Session, clock: &FakeClock) -> SessionError {
+        push_frames(s, clock, 0, 20);
+        for i in 0..30 {
+            s.push_audio(&[0.1; 480], 48_000, 1, 10_000.0 * f64::from(i), WALL0 + 10.0 * f64::from(i) + 1.0).unwrap();
+        }
+        s.flush_audio().unwrap_err()
+    }
+
+    #[test]
+    fn a_failing_audio_encoder_factory_is_the_typed_audio_codec_error() {
+        let (mut s, clock) = session(json!({}));
+        s.set_audio_encoder_factory(Box::new(|_, _, _| {
+            Err(EncoderChoiceError {
+                field: "audio.codec",
+                reason: "AAC needs framecast built with the `aac` cargo feature".into(),
+            })
+        }));
+        let e = audio_start_error(&mut s, &clock);
+        assert_eq!((e.code(), e.field().as_deref()), (ErrorCode::InvalidConfig, Some("preset.audio.codec")));
+        assert_eq!(e.to_string(), "audio.codec AAC needs framecast built with the `aac` cargo feature");
+        assert!(s.stats().audio.is_none());
+        // The live check comes first: a FLAC preset (fMP4 carries it) never
+        // reaches the factory.
+        let mut preset = serde_json::to_value(publish_preset("framecast-webcam-360p-ll").unwrap()).unwrap();
+        preset["audio"] = json!({"codec": "flac"});
+        let (mut s, clock) = session(json!({ "preset": preset }));
+        assert_eq!(s.audio_codec(), AudioCodec::Flac);
+        s.set_audio_encoder_factory(Box::new(|_, _, _| unreachable!("the live check refuses flac first")));
+        let e = audio_start_error(&mut s, &clock);
+        assert_eq!(e.field().as_deref(), Some("preset.audio.codec"));
+        assert!(e.to_string().contains("must be AAC or opus for live publishing, got flac"), "{e}");
     }
 
     #[test]

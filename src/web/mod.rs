@@ -8,10 +8,23 @@
 //!   them) with a stable `code` ([`crate::error::ErrorCode`]) and, for
 //!   configuration errors, a `field` property naming the bad field.
 
+#[cfg(feature = "audio-encoder")]
+mod audio_encoder;
+#[cfg(feature = "publish")]
+mod audio_module;
 // The shared helpers serve every binding; an npm entry point's build has
 // only some bindings (cargo features), which leave some helpers unused.
 // The full build (default features) still reports dead code.
-#[cfg_attr(not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")), allow(dead_code))]
+#[cfg_attr(
+    not(all(
+        feature = "codecs",
+        feature = "mux",
+        feature = "publish",
+        feature = "transcode",
+        feature = "audio-encoder"
+    )),
+    allow(dead_code)
+)]
 mod error;
 #[cfg(feature = "codecs")]
 mod h264;
@@ -19,7 +32,13 @@ mod h264;
 mod mux;
 #[cfg(any(feature = "codecs", feature = "publish", feature = "transcode"))]
 #[cfg_attr(
-    not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")),
+    not(all(
+        feature = "codecs",
+        feature = "mux",
+        feature = "publish",
+        feature = "transcode",
+        feature = "audio-encoder"
+    )),
     allow(dead_code, unused_imports)
 )]
 mod preset;
@@ -29,7 +48,13 @@ mod publish;
 mod transcode;
 #[cfg(any(feature = "codecs", feature = "publish"))]
 #[cfg_attr(
-    not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")),
+    not(all(
+        feature = "codecs",
+        feature = "mux",
+        feature = "publish",
+        feature = "transcode",
+        feature = "audio-encoder"
+    )),
     allow(dead_code, unused_imports)
 )]
 mod video;
@@ -39,6 +64,8 @@ use wasm_bindgen::prelude::*;
 use self::error::FramecastError;
 use crate::error::ErrorCode;
 
+#[cfg(feature = "audio-encoder")]
+pub use audio_encoder::LiveAudioEncoder;
 #[cfg(feature = "codecs")]
 pub use h264::{DecodedFrame, Decoder, EncodedChunk, Encoder};
 #[cfg(feature = "mux")]
@@ -55,7 +82,16 @@ pub use video::FramePipeline;
 /// `value` as plain JS data (objects, arrays, numbers; no `Map`s or
 /// `BigInt`s); `undefined` if it cannot be.
 // Unused in the builds without `publish` and `transcode` (see `mod error`).
-#[cfg_attr(not(all(feature = "codecs", feature = "mux", feature = "publish", feature = "transcode")), allow(dead_code))]
+#[cfg_attr(
+    not(all(
+        feature = "codecs",
+        feature = "mux",
+        feature = "publish",
+        feature = "transcode",
+        feature = "audio-encoder"
+    )),
+    allow(dead_code)
+)]
 pub(crate) fn to_plain_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
 }

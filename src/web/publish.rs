@@ -338,6 +338,34 @@ impl PublishSession {
         self.shared.borrow_mut().session.set_camera_fps(fps as f32);
     }
 
+    /// The audio codec microphone audio is encoded with, lowercase: the
+    /// preset's `audio.codec` (`"aac"` or `"opus"`; other codecs are
+    /// refused at the first samples), `"aac"` when the preset has none.
+    /// The encoder comes from `setAudioEncoderFactory`, or from this
+    /// module when it was built with the codec (the root module is).
+    #[wasm_bindgen(getter, js_name = audioCodec)]
+    pub fn audio_codec(&self) -> String {
+        self.shared.borrow().session.audio_codec().to_string().to_ascii_lowercase()
+    }
+
+    /// Where the audio encoder comes from: `factory(audio, sampleRate,
+    /// channels)` is called once, at the first microphone samples, with the
+    /// preset's `audio` section and the microphone's rate and channel
+    /// count, and returns a `LiveAudioEncoder` (the `audio-encoder` modules
+    /// of the package, which the publisher's Worker loads). What it throws
+    /// is reported as `invalid-config` on the field its error names (as a
+    /// build without the codec reports `preset.audio.codec`).
+    #[wasm_bindgen(js_name = setAudioEncoderFactory)]
+    pub fn set_audio_encoder_factory(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "(audio: AudioPreset, sampleRate: number, channels: number) => { readonly codec: string; readonly config: Uint8Array; readonly sampleRate: number; readonly channels: number; readonly delay: number; encode(pcm: Float32Array): { data: Uint8Array; sizes: Uint32Array; durations: Uint32Array }; flush(): { data: Uint8Array; sizes: Uint32Array; durations: Uint32Array } }"
+        )]
+        factory: Function,
+    ) {
+        self.shared.borrow_mut().session.set_audio_encoder_factory(super::audio_module::js_factory(factory));
+    }
+
     /// Where events go: `fn(event)`, see the module documentation.
     #[wasm_bindgen(js_name = onEvent)]
     pub fn on_event(&self, listener: Option<EventListener>) {

@@ -179,6 +179,7 @@ async function browserErrors(pkg, t) {
     const base = { endpoint: `${origin}/deny`, stream: 'cam', preset: 'webcam-360p', audio: false };
     const out = [];
     out.push(['worker-error', undefined, await caught(() => Publisher.create({ ...base, workerUrl: '/pkg/no-such-worker.js' }))]);
+    out.push(['worker-error', 'audioWasmUrls', await caught(() => Publisher.create({ ...base, audio: true, audioWasmUrls: { aac: '/pkg/no-such.wasm' } }))]);
     out.push(['aborted', undefined, await caught(() => Publisher.create({ ...base, signal: AbortSignal.abort(new Error('user left')) }))]);
 
     const pub = await Publisher.create(base);

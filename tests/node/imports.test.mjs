@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-for (const flavour of ['web', 'node', 'web-publisher', 'web-mux', 'node-mux', 'web-transcode', 'node-transcode']) {
+for (const flavour of ['web', 'node', 'web-publisher', 'web-publisher-aac', 'web-publisher-opus', 'web-mux', 'node-mux', 'web-transcode', 'node-transcode']) {
   test(`${flavour} build imports only its JS glue`, () => {
     const bytes = readFileSync(new URL(`../../pkg/${flavour}/framecast_bg.wasm`, import.meta.url));
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));

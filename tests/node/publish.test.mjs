@@ -68,11 +68,11 @@ async function describeStream(name) {
  * `watermark` ({ slot, png }), the PNG goes through the page's file input
  * before Start is pressed.
  */
-async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto', method = 'PUT', watermark } = {}) {
+async function publish(stream, { preset = 'webcam-480p', fragment = 2000, capture = 'auto', method = 'PUT', watermark, audio = true } = {}) {
   const pub = await openPage(browser, demo.origin, { allow: [streams.origin] });
   const autostart = watermark ? '' : '&autostart=1';
   const slot = watermark ? `&slot=${watermark.slot}` : '';
-  const query = `preset=${preset}&fragment=${fragment}&stream=${stream}&capture=${capture}&method=${method}${autostart}${slot}`;
+  const query = `preset=${preset}&fragment=${fragment}&stream=${stream}&capture=${capture}&method=${method}${autostart}${slot}${audio ? '' : '&audio=0'}`;
   await pub.page.goto(`${demo.origin}/?${query}`);
   if (watermark) {
     await pub.page.waitForFunction(() => typeof window.demo?.start === 'function');
@@ -403,5 +403,41 @@ describe('publish from the browser to framecast-server', () => {
     assert.deepEqual(result.states, ['live', 'closed']);
     assert.equal(result.state, 'closed');
     assert.equal(result.startAgain, 'invalid-state');
+  });
+
+  test('audio encoders load on demand: none for video only, only Opus for an Opus preset; a failed load is worker-error', async () => {
+    const wasm = [];
+    const onRequest = (req) => {
+      const m = /\/pkg\/(web-publisher[a-z-]*)\/framecast_bg\.wasm/.exec(req.url);
+      if (m) wasm.push(m[1]);
+    };
+    demo.server.on('request', onRequest);
+    try {
+      const videoOnly = await publish('ondemand-video', { preset: 'framecast-webcam-360p-ll', fragment: 1000, audio: false });
+      await waitForAcks(videoOnly, 2);
+      await stop(videoOnly);
+      assert.deepEqual(wasm, ['web-publisher'], 'video only: the publisher module and no audio encoder');
+      wasm.length = 0;
+      const opus = await publish('ondemand-opus', { preset: 'framecast-webcam-360p-ll', fragment: 1000 });
+      await waitForAcks(opus, 4);
+      await stop(opus);
+      assert.deepEqual(wasm.sort(), ['web-publisher', 'web-publisher-opus'], 'Opus: its module only, no AAC');
+      const audio = (await describeStream('ondemand-opus')).tracks.find((t) => t.name === 'audio');
+      assert.ok(audio && audio.fragments >= 1, `the Opus track was published: ${JSON.stringify(audio)}`);
+    } finally {
+      demo.server.off('request', onRequest);
+    }
+    const p = await openPage(browser, demo.origin, { allow: [streams.origin] });
+    const failed = await p.page.evaluate(async (endpoint) => {
+      const { Publisher } = await import('/pkg/publisher.js');
+      try {
+        await Publisher.create({ endpoint, stream: 'x', preset: 'framecast-webcam-360p-ll', audioWasmUrls: { opus: '/pkg/no-such.wasm' } });
+        return null;
+      } catch (e) {
+        return [e.name, e.code, e.field];
+      }
+    }, streams.origin);
+    await p.close();
+    assert.deepEqual(failed, ['FramecastError', 'worker-error', 'audioWasmUrls']);
   });
 });
