@@ -26,8 +26,9 @@ pub(super) struct Problem {
     pub(super) message: String,
 }
 
-/// The result of reading an option.
-pub(super) type Read<T> = Result<T, Problem>;
+/// The result of reading an option (the problem boxed: results stay small
+/// to move around).
+pub(super) type Read<T> = Result<T, Box<Problem>>;
 
 /// A place in the option object: the path of a field, empty for the object
 /// itself.
@@ -54,12 +55,12 @@ impl At {
     }
 
     /// A problem here.
-    pub(super) fn problem(&self, message: impl Display) -> Problem {
-        Problem { path: self.0.clone(), message: message.to_string() }
+    pub(super) fn problem(&self, message: impl Display) -> Box<Problem> {
+        Box::new(Problem { path: self.0.clone(), message: message.to_string() })
     }
 
     /// serde's `invalid type: <what value is>, expected <expected>`.
-    fn invalid_type(&self, value: &Value, expected: &str) -> Problem {
+    fn invalid_type(&self, value: &Value, expected: &str) -> Box<Problem> {
         self.problem(format_args!("invalid type: {}, expected {expected}", Unexpected(value)))
     }
 }
@@ -199,7 +200,7 @@ fn unsigned(value: &Value, at: &At, max: u64, name: &str) -> Read<u64> {
 }
 
 /// serde's `invalid value: <what value is>, expected <expected>`.
-fn invalid_value(value: &Value, at: &At, expected: &str) -> Problem {
+fn invalid_value(value: &Value, at: &At, expected: &str) -> Box<Problem> {
     at.problem(format_args!("invalid value: {}, expected {expected}", Unexpected(value)))
 }
 
@@ -261,6 +262,6 @@ pub(super) fn variant(value: &Value, at: &At, names: &[&str]) -> Read<usize> {
 }
 
 /// serde's error for an untagged enum none of whose variants fit.
-pub(super) fn no_variant(at: &At, name: &str) -> Problem {
+pub(super) fn no_variant(at: &At, name: &str) -> Box<Problem> {
     at.problem(format_args!("data did not match any variant of untagged enum {name}"))
 }
