@@ -91,14 +91,16 @@ $(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 # `framecast/transcode` (`transcode`), the last two for the web and Node as
 # the root is. One after another and after the root's build: they share
 # target/, whose framecast.wasm each cargo build overwrites before
-# wasm-bindgen reads it.
+# wasm-bindgen reads it. The fourth argument is the wasm-pack profile
+# (default `--release`): mux uses the `wasm-size` cargo profile (Cargo.toml),
+# which builds into a folder of its own.
 define entry_build
-	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
-	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
+	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) $(or $(4),--release) --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
+	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) $(or $(4),--release) --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
 endef
 $(STAMPS)/wasm-entries: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)/wasm-pkg
 	$(call entry_build,publisher,publish,)
-	$(call entry_build,mux,mux,node)
+	$(call entry_build,mux,mux,node,--profile wasm-size)
 	$(call entry_build,transcode,transcode,node)
 	touch $@
 $(PKG_STAMP): $(STAMPS)/wasm-pkg $(STAMPS)/wasm-entries $(wildcard pkg-templates/*)
