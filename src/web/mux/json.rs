@@ -120,7 +120,9 @@ fn one_of(names: &[&str], none: &str) -> String {
 
 /// Reads the object `value` (named `name` in errors, e.g. `struct
 /// SegmentJs`), whose fields are `known`: calls `each` with every field in
-/// the object's order and rejects unknown ones.
+/// the object's order and rejects unknown ones, so `each` sees known keys
+/// only. An array is read as the fields in declaration order, as serde
+/// reads a struct from a sequence.
 pub(super) fn fields(
     value: &Value,
     at: &At,
@@ -128,8 +130,20 @@ pub(super) fn fields(
     known: &[&str],
     each: &mut dyn FnMut(&str, &Value, &At) -> Read<()>,
 ) -> Read<()> {
-    let Value::Object(map) = value else {
-        return Err(at.invalid_type(value, name));
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Array(items) => {
+            for (i, (key, v)) in known.iter().zip(items).enumerate() {
+                each(key, v, &at.index(i))?;
+            }
+            if items.len() > known.len() {
+                return Err(
+                    at.problem(format_args!("invalid length {}, expected fewer elements in array", items.len()))
+                );
+            }
+            return Ok(());
+        }
+        _ => return Err(at.invalid_type(value, name)),
     };
     for (key, v) in map {
         let here = at.key(key);
