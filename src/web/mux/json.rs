@@ -86,17 +86,31 @@ impl Display for Unexpected<'_> {
     }
 }
 
-/// A float as serde prints it in errors: with a decimal point when finite.
+/// A float as serde_json prints it in errors: the shortest digits that read
+/// back, positional for decimal exponents -5 to 15 (with `.0` if whole),
+/// else scientific (`1e+21`, `1.5e-7`).
 struct Float(f64);
 
 impl Display for Float {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_string();
-        f.write_str(&text)?;
-        if self.0.is_finite() && !text.contains('.') {
-            f.write_str(".0")?;
+        let sci = format!("{:e}", self.0);
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
+        let digits = mantissa.replace('.', "");
+        f.write_str(sign)?;
+        if !(-5..=15).contains(&exp) {
+            let (first, rest) = digits.split_at(1.min(digits.len()));
+            let dot = if rest.is_empty() { "" } else { "." };
+            let e_sign = if exp < 0 { '-' } else { '+' };
+            return write!(f, "{first}{dot}{rest}e{e_sign}{}", exp.unsigned_abs());
         }
-        Ok(())
+        let point = exp + 1;
+        match usize::try_from(point) {
+            Ok(p) if p >= digits.len() => write!(f, "{digits}{}.0", "0".repeat(p - digits.len())),
+            Ok(p) => write!(f, "{}.{}", &digits[..p], &digits[p..]),
+            Err(_) => write!(f, "0.{}{digits}", "0".repeat(point.unsigned_abs() as usize)),
+        }
     }
 }
 
@@ -123,13 +137,14 @@ fn one_of(names: &[&str], none: &str) -> String {
 /// the object's order and rejects unknown ones, so `each` sees known keys
 /// only. An array is read as the fields in declaration order, as serde
 /// reads a struct from a sequence.
-pub(super) fn fields(
+pub(super) fn fields<'k>(
     value: &Value,
     at: &At,
-    name: &str,
-    known: &[&str],
+    name: &'k str,
+    known: &'k [&'k str],
     each: &mut dyn FnMut(&str, &Value, &At) -> Read<()>,
-) -> Read<()> {
+) -> Read<Shape<'k>> {
+    let shape = Shape { name, known, array: matches!(value, Value::Array(_)) };
     let map = match value {
         Value::Object(map) => map,
         Value::Array(items) => {
@@ -141,7 +156,7 @@ pub(super) fn fields(
                     at.problem(format_args!("invalid length {}, expected fewer elements in array", items.len()))
                 );
             }
-            return Ok(());
+            return Ok(shape);
         }
         _ => return Err(at.invalid_type(value, name)),
     };
@@ -152,12 +167,29 @@ pub(super) fn fields(
         }
         each(key, v, &here)?;
     }
-    Ok(())
+    Ok(shape)
 }
 
-/// A required field's value, or serde's `missing field` (on the object).
-pub(super) fn required<T>(value: Option<T>, at: &At, field: &str) -> Read<T> {
-    value.ok_or_else(|| at.problem(format_args!("missing field `{field}`")))
+/// How an option struct was given, for the error about a missing field: an
+/// object, or an array of its fields (serde's sequence form).
+pub(super) struct Shape<'k> {
+    name: &'k str,
+    known: &'k [&'k str],
+    array: bool,
+}
+
+impl Shape<'_> {
+    /// A required field's value, or serde's error for its absence (on the
+    /// object): `missing field`, or for an array too short `invalid length`.
+    pub(super) fn required<T>(&self, value: Option<T>, at: &At, field: &str) -> Read<T> {
+        value.ok_or_else(|| match self.known.iter().position(|k| *k == field) {
+            Some(i) if self.array => {
+                let n = self.known.len();
+                at.problem(format_args!("invalid length {i}, expected {} with {n} elements", self.name))
+            }
+            _ => at.problem(format_args!("missing field `{field}`")),
+        })
+    }
 }
 
 /// `null` as `None`, anything else read by `read`.
@@ -270,7 +302,7 @@ pub(super) fn variant(value: &Value, at: &At, names: &[&str]) -> Read<usize> {
         return Err(at.problem(format_args!("unknown variant `{name}`, {}", one_of(names, "variants"))));
     };
     match unit {
-        Some(v) if !v.is_null() => Err(at.invalid_type(v, "unit")),
+        Some(v) if !v.is_null() => Err(at.key(name).invalid_type(v, "unit")),
         _ => Ok(i),
     }
 }

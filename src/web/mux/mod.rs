@@ -95,7 +95,7 @@ impl MuxerConfigJs {
             first_sequence_number: None,
         };
         let known = ["tracks", "fragmentDuration", "partDuration", "mode", "styp", "firstSequenceNumber"];
-        json::fields(v, at, "struct MuxerConfigJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct MuxerConfigJs", &known, &mut |key, v, at| {
             match key {
                 "tracks" => tracks = Some(json::list(v, at, TrackJs::read)?),
                 "fragmentDuration" => o.fragment_duration = json::opt(v, at, json::float)?,
@@ -106,7 +106,7 @@ impl MuxerConfigJs {
             }
             Ok(())
         })?;
-        o.tracks = json::required(tracks, at, "tracks")?;
+        o.tracks = shape.required(tracks, at, "tracks")?;
         Ok(o)
     }
 }
@@ -155,7 +155,7 @@ impl TrackJs {
         let (mut timescale, mut width, mut height, mut sample_rate) = (None, None, None, None);
         let (mut channels, mut language) = (None, None);
         let known = ["id", "kind", "codec", "timescale", "width", "height", "sampleRate", "channels", "language"];
-        json::fields(v, at, "struct TrackJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct TrackJs", &known, &mut |key, v, at| {
             match key {
                 "id" => id = Some(json::u32_(v, at)?),
                 "kind" => kind = Some(KindJs::read(v, at)?),
@@ -170,9 +170,9 @@ impl TrackJs {
             Ok(())
         })?;
         Ok(TrackJs {
-            id: json::required(id, at, "id")?,
-            kind: json::required(kind, at, "kind")?,
-            codec: json::required(codec, at, "codec")?,
+            id: shape.required(id, at, "id")?,
+            kind: shape.required(kind, at, "kind")?,
+            codec: shape.required(codec, at, "codec")?,
             timescale,
             width,
             height,

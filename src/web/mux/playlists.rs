@@ -17,14 +17,14 @@ struct ByteRangeJs {
 impl ByteRangeJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut offset, mut length) = (None, None);
-        json::fields(v, at, "struct ByteRangeJs", &["offset", "length"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct ByteRangeJs", &["offset", "length"], &mut |key, v, at| {
             match key {
                 "offset" => offset = Some(json::u64_(v, at)?),
                 _ => length = Some(json::u64_(v, at)?),
             }
             Ok(())
         })?;
-        Ok(ByteRangeJs { offset: json::required(offset, at, "offset")?, length: json::required(length, at, "length")? })
+        Ok(ByteRangeJs { offset: shape.required(offset, at, "offset")?, length: shape.required(length, at, "length")? })
     }
 }
 
@@ -57,14 +57,14 @@ impl InitJs {
 impl InitFullJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut uri, mut byte_range) = (None, None);
-        json::fields(v, at, "struct InitFullJs", &["uri", "byteRange"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct InitFullJs", &["uri", "byteRange"], &mut |key, v, at| {
             match key {
                 "uri" => uri = Some(json::string(v, at)?),
                 _ => byte_range = json::opt(v, at, ByteRangeJs::read)?,
             }
             Ok(())
         })?;
-        Ok(InitFullJs { uri: json::required(uri, at, "uri")?, byte_range })
+        Ok(InitFullJs { uri: shape.required(uri, at, "uri")?, byte_range })
     }
 }
 
@@ -87,18 +87,24 @@ struct PartJs {
 impl PartJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut uri, mut duration, mut independent, mut byte_range) = (None, None, false, None);
-        json::fields(v, at, "struct PartJs", &["uri", "duration", "independent", "byteRange"], &mut |key, v, at| {
-            match key {
-                "uri" => uri = Some(json::string(v, at)?),
-                "duration" => duration = Some(json::u64_(v, at)?),
-                "independent" => independent = json::boolean(v, at)?,
-                _ => byte_range = json::opt(v, at, ByteRangeJs::read)?,
-            }
-            Ok(())
-        })?;
+        let shape = json::fields(
+            v,
+            at,
+            "struct PartJs",
+            &["uri", "duration", "independent", "byteRange"],
+            &mut |key, v, at| {
+                match key {
+                    "uri" => uri = Some(json::string(v, at)?),
+                    "duration" => duration = Some(json::u64_(v, at)?),
+                    "independent" => independent = json::boolean(v, at)?,
+                    _ => byte_range = json::opt(v, at, ByteRangeJs::read)?,
+                }
+                Ok(())
+            },
+        )?;
         Ok(PartJs {
-            uri: json::required(uri, at, "uri")?,
-            duration: json::required(duration, at, "duration")?,
+            uri: shape.required(uri, at, "uri")?,
+            duration: shape.required(duration, at, "duration")?,
             independent,
             byte_range,
         })
@@ -146,7 +152,7 @@ impl SegmentJs {
             "parts",
             "gap",
         ];
-        json::fields(v, at, "struct SegmentJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct SegmentJs", &known, &mut |key, v, at| {
             match key {
                 "sequence" => sequence = Some(json::u64_(v, at)?),
                 "start" => start = Some(json::i64_(v, at)?),
@@ -162,10 +168,10 @@ impl SegmentJs {
             Ok(())
         })?;
         Ok(SegmentJs {
-            sequence: json::required(sequence, at, "sequence")?,
-            start: json::required(start, at, "start")?,
-            duration: json::required(duration, at, "duration")?,
-            uri: json::required(uri, at, "uri")?,
+            sequence: shape.required(sequence, at, "sequence")?,
+            start: shape.required(start, at, "start")?,
+            duration: shape.required(duration, at, "duration")?,
+            uri: shape.required(uri, at, "uri")?,
             bytes,
             byte_range,
             discontinuity,
@@ -231,7 +237,7 @@ struct OpenSegmentJs {
 impl OpenSegmentJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut sequence, mut parts) = (None, None);
-        json::fields(v, at, "struct OpenSegmentJs", &["sequence", "parts"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct OpenSegmentJs", &["sequence", "parts"], &mut |key, v, at| {
             match key {
                 "sequence" => sequence = Some(json::u64_(v, at)?),
                 _ => parts = Some(json::list(v, at, PartJs::read)?),
@@ -239,8 +245,8 @@ impl OpenSegmentJs {
             Ok(())
         })?;
         Ok(OpenSegmentJs {
-            sequence: json::required(sequence, at, "sequence")?,
-            parts: json::required(parts, at, "parts")?,
+            sequence: shape.required(sequence, at, "sequence")?,
+            parts: shape.required(parts, at, "parts")?,
         })
     }
 }
@@ -290,7 +296,7 @@ impl HlsMediaJs {
             "decimals",
             "independentSegments",
         ];
-        json::fields(v, at, "struct HlsMediaJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct HlsMediaJs", &known, &mut |key, v, at| {
             match key {
                 "timescale" => o.timescale = json::opt(v, at, json::u32_)?,
                 "init" => o.init = json::opt(v, at, InitJs::read)?,
@@ -312,7 +318,7 @@ impl HlsMediaJs {
             }
             Ok(())
         })?;
-        o.segments = json::required(segments, at, "segments")?;
+        o.segments = shape.required(segments, at, "segments")?;
         Ok(o)
     }
 }
@@ -495,14 +501,14 @@ impl FrameRateJs {
 impl FractionJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut num, mut den) = (None, None);
-        json::fields(v, at, "struct FractionJs", &["num", "den"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct FractionJs", &["num", "den"], &mut |key, v, at| {
             match key {
                 "num" => num = Some(json::u32_(v, at)?),
                 _ => den = Some(json::u32_(v, at)?),
             }
             Ok(())
         })?;
-        Ok(FractionJs { num: json::required(num, at, "num")?, den: json::required(den, at, "den")? })
+        Ok(FractionJs { num: shape.required(num, at, "num")?, den: shape.required(den, at, "den")? })
     }
 }
 
@@ -535,14 +541,14 @@ struct ResolutionJs {
 impl ResolutionJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut width, mut height) = (None, None);
-        json::fields(v, at, "struct ResolutionJs", &["width", "height"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct ResolutionJs", &["width", "height"], &mut |key, v, at| {
             match key {
                 "width" => width = Some(json::u32_(v, at)?),
                 _ => height = Some(json::u32_(v, at)?),
             }
             Ok(())
         })?;
-        Ok(ResolutionJs { width: json::required(width, at, "width")?, height: json::required(height, at, "height")? })
+        Ok(ResolutionJs { width: shape.required(width, at, "width")?, height: shape.required(height, at, "height")? })
     }
 }
 
@@ -561,7 +567,7 @@ impl VariantJs {
         let (mut uri, mut bandwidth, mut average_bandwidth, mut codecs) = (None, None, None, None);
         let (mut resolution, mut frame_rate, mut audio) = (None, None, None);
         let known = ["uri", "bandwidth", "averageBandwidth", "codecs", "resolution", "frameRate", "audio"];
-        json::fields(v, at, "struct VariantJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct VariantJs", &known, &mut |key, v, at| {
             match key {
                 "uri" => uri = Some(json::string(v, at)?),
                 "bandwidth" => bandwidth = Some(json::u64_(v, at)?),
@@ -574,10 +580,10 @@ impl VariantJs {
             Ok(())
         })?;
         Ok(VariantJs {
-            uri: json::required(uri, at, "uri")?,
-            bandwidth: json::required(bandwidth, at, "bandwidth")?,
+            uri: shape.required(uri, at, "uri")?,
+            bandwidth: shape.required(bandwidth, at, "bandwidth")?,
             average_bandwidth,
-            codecs: json::required(codecs, at, "codecs")?,
+            codecs: shape.required(codecs, at, "codecs")?,
             resolution,
             frame_rate,
             audio,
@@ -601,7 +607,7 @@ impl AudioJs {
         let (mut group_id, mut name, mut codec) = (None, None, None);
         let (mut uri, mut language, mut default, mut autoselect, mut channels) = (None, None, false, None, None);
         let known = ["groupId", "name", "codec", "uri", "language", "default", "autoselect", "channels"];
-        json::fields(v, at, "struct AudioJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct AudioJs", &known, &mut |key, v, at| {
             match key {
                 "groupId" => group_id = Some(json::string(v, at)?),
                 "name" => name = Some(json::string(v, at)?),
@@ -615,9 +621,9 @@ impl AudioJs {
             Ok(())
         })?;
         Ok(AudioJs {
-            group_id: json::required(group_id, at, "groupId")?,
-            name: json::required(name, at, "name")?,
-            codec: json::required(codec, at, "codec")?,
+            group_id: shape.required(group_id, at, "groupId")?,
+            name: shape.required(name, at, "name")?,
+            codec: shape.required(codec, at, "codec")?,
             uri,
             language,
             default,
@@ -637,7 +643,7 @@ impl MultivariantJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut variants, mut audio, mut independent_segments) = (None, Vec::new(), None);
         let known = ["variants", "audio", "independentSegments"];
-        json::fields(v, at, "struct MultivariantJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct MultivariantJs", &known, &mut |key, v, at| {
             match key {
                 "variants" => variants = Some(json::list(v, at, VariantJs::read)?),
                 "audio" => audio = json::list(v, at, AudioJs::read)?,
@@ -645,7 +651,7 @@ impl MultivariantJs {
             }
             Ok(())
         })?;
-        Ok(MultivariantJs { variants: json::required(variants, at, "variants")?, audio, independent_segments })
+        Ok(MultivariantJs { variants: shape.required(variants, at, "variants")?, audio, independent_segments })
     }
 }
 
@@ -704,7 +710,7 @@ struct UtcTimingJs {
 impl UtcTimingJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut scheme_id_uri, mut value) = (None, None);
-        json::fields(v, at, "struct UtcTimingJs", &["schemeIdUri", "value"], &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct UtcTimingJs", &["schemeIdUri", "value"], &mut |key, v, at| {
             match key {
                 "schemeIdUri" => scheme_id_uri = Some(json::string(v, at)?),
                 _ => value = Some(json::string(v, at)?),
@@ -712,8 +718,8 @@ impl UtcTimingJs {
             Ok(())
         })?;
         Ok(UtcTimingJs {
-            scheme_id_uri: json::required(scheme_id_uri, at, "schemeIdUri")?,
-            value: json::required(value, at, "value")?,
+            scheme_id_uri: shape.required(scheme_id_uri, at, "schemeIdUri")?,
+            value: shape.required(value, at, "value")?,
         })
     }
 }
@@ -759,7 +765,7 @@ impl RepresentationJs {
             "sampleRate",
             "channels",
         ];
-        json::fields(v, at, "struct RepresentationJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct RepresentationJs", &known, &mut |key, v, at| {
             match key {
                 "id" => id = Some(json::string(v, at)?),
                 "bandwidth" => bandwidth = json::opt(v, at, json::u64_)?,
@@ -780,12 +786,12 @@ impl RepresentationJs {
             Ok(())
         })?;
         Ok(RepresentationJs {
-            id: json::required(id, at, "id")?,
+            id: shape.required(id, at, "id")?,
             bandwidth,
-            codecs: json::required(codecs, at, "codecs")?,
+            codecs: shape.required(codecs, at, "codecs")?,
             timescale,
-            init: json::required(init, at, "init")?,
-            segments: json::required(segments, at, "segments")?,
+            init: shape.required(init, at, "init")?,
+            segments: shape.required(segments, at, "segments")?,
             media,
             segment_duration,
             index_range,
@@ -808,15 +814,16 @@ struct AdaptationSetJs {
 impl AdaptationSetJs {
     fn read(v: &Value, at: &At) -> Read<Self> {
         let (mut id, mut lang, mut representations) = (None, None, None);
-        json::fields(v, at, "struct AdaptationSetJs", &["id", "lang", "representations"], &mut |key, v, at| {
-            match key {
-                "id" => id = json::opt(v, at, json::u32_)?,
-                "lang" => lang = json::opt(v, at, json::string)?,
-                _ => representations = Some(json::list(v, at, RepresentationJs::read)?),
-            }
-            Ok(())
-        })?;
-        Ok(AdaptationSetJs { id, lang, representations: json::required(representations, at, "representations")? })
+        let shape =
+            json::fields(v, at, "struct AdaptationSetJs", &["id", "lang", "representations"], &mut |key, v, at| {
+                match key {
+                    "id" => id = json::opt(v, at, json::u32_)?,
+                    "lang" => lang = json::opt(v, at, json::string)?,
+                    _ => representations = Some(json::list(v, at, RepresentationJs::read)?),
+                }
+                Ok(())
+            })?;
+        Ok(AdaptationSetJs { id, lang, representations: shape.required(representations, at, "representations")? })
     }
 }
 
@@ -851,7 +858,7 @@ impl MpdJs {
             "utcTiming",
             "adaptationSets",
         ];
-        json::fields(v, at, "struct MpdJs", &known, &mut |key, v, at| {
+        let shape = json::fields(v, at, "struct MpdJs", &known, &mut |key, v, at| {
             match key {
                 "type" => o.kind = json::opt(v, at, MpdTypeJs::read)?,
                 "availabilityStartTime" => o.availability_start_time = json::opt(v, at, json::i64_)?,
@@ -866,7 +873,7 @@ impl MpdJs {
             }
             Ok(())
         })?;
-        o.adaptation_sets = json::required(adaptation_sets, at, "adaptationSets")?;
+        o.adaptation_sets = shape.required(adaptation_sets, at, "adaptationSets")?;
         Ok(o)
     }
 }
