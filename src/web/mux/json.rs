@@ -93,14 +93,19 @@ struct Float(f64);
 
 impl Display for Float {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sci = format!("{:e}", self.0);
-        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
-        let digits = mantissa.replace('.', "");
-        f.write_str(sign)?;
+        // Rust prints the same shortest digits positionally: take them and
+        // their decimal exponent from that (no second float formatter).
+        let text = self.0.abs().to_string();
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let all = format!("{int}{frac}");
+        let lead = all.bytes().take_while(|&b| b == b'0').count();
+        let digits = all[lead..].trim_end_matches('0');
+        let (digits, exp) = if digits.is_empty() { ("0", 0) } else { (digits, int.len() as i32 - 1 - lead as i32) };
+        if self.0.is_sign_negative() {
+            f.write_str("-")?;
+        }
         if !(-5..=15).contains(&exp) {
-            let (first, rest) = digits.split_at(1.min(digits.len()));
+            let (first, rest) = digits.split_at(1);
             let dot = if rest.is_empty() { "" } else { "." };
             let e_sign = if exp < 0 { '-' } else { '+' };
             return write!(f, "{first}{dot}{rest}e{e_sign}{}", exp.unsigned_abs());
@@ -182,13 +187,18 @@ impl Shape<'_> {
     /// A required field's value, or serde's error for its absence (on the
     /// object): `missing field`, or for an array too short `invalid length`.
     pub(super) fn required<T>(&self, value: Option<T>, at: &At, field: &str) -> Read<T> {
-        value.ok_or_else(|| match self.known.iter().position(|k| *k == field) {
+        value.ok_or_else(|| self.missing(at, field))
+    }
+
+    /// The error for the required `field` missing (not generic: one copy).
+    fn missing(&self, at: &At, field: &str) -> Box<Problem> {
+        match self.known.iter().position(|k| *k == field) {
             Some(i) if self.array => {
                 let n = self.known.len();
                 at.problem(format_args!("invalid length {i}, expected {} with {n} elements", self.name))
             }
             _ => at.problem(format_args!("missing field `{field}`")),
-        })
+        }
     }
 }
 
