@@ -184,17 +184,18 @@ bench: $(PKG_STAMP)
 # What each entry point's wasm bytes are spent on (BENCHMARKS.md "Module
 # size per entry point"): each feature set built in its own target folder,
 # through wasm-bindgen and wasm-opt with the shipped profile and flags (-O3;
-# mux: the `wasm-size` profile and -Os --converge) and names kept (-g; the shipped
+# mux: the `wasm-size` profile and -Os) and names kept (-g; the shipped
 # modules have none), then counted by tests/bench/wasm_cost.mjs. Not part of
 # `make test`.
 COST_DIR := target/wasm-cost
 # The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release]
-# (-O3) and `.custom` (the `wasm-size` profile: -Os --converge).
+# (-O3) and `.custom` (the `wasm-size` profile: -Os --converge
+# --low-memory-unused).
 WASM_OPT_FLAGS := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue
 wasm-cost: target/toolchain.env
 	for set in publisher:publish:release mux:mux:wasm-size transcode:transcode:release; do \
 	  IFS=: read -r entry features profile <<< "$$set"; out=$(COST_DIR)/$$entry; \
-	  case $$profile in wasm-size) level="-Os --converge";; *) level=-O3;; esac; \
+	  case $$profile in wasm-size) level="-Os --converge --low-memory-unused";; *) level=-O3;; esac; \
 	  CARGO_TARGET_DIR=$(COST_DIR) env $(WASM_CARGO_ENV) cargo build --profile $$profile --lib --target wasm32-unknown-unknown --no-default-features --features $$features $(WASM_BUILD_STD_ARGS); \
 	  wasm-bindgen --target web --out-dir $$out --out-name framecast $(COST_DIR)/wasm32-unknown-unknown/$$profile/framecast.wasm; \
 	  wasm-opt $$level $(WASM_OPT_FLAGS) -g $$out/framecast_bg.wasm -o $$out/named.wasm; \
