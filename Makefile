@@ -92,15 +92,17 @@ $(STAMPS)/wasm-pkg: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)
 # `framecast/transcode` (`transcode`), the last two for the web and Node as
 # the root is. One after another and after the root's build: they share
 # target/, whose framecast.wasm each cargo build overwrites before
-# wasm-bindgen reads it.
+# wasm-bindgen reads it. The fourth argument is the wasm-pack profile
+# (default `--release`): mux uses the `wasm-size` cargo profile (Cargo.toml),
+# which builds into a folder of its own.
 COMMA := ,
 define entry_build
-	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
-	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) --release --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
+	$(TIMED) pkg-$(1)-web env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) $(or $(4),--release) --target web --out-dir target/pkg/web-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS)
+	$(if $(3),$(TIMED) pkg-$(1)-node env $(WASM_CARGO_ENV) wasm-pack build $(WASM_PACK_MODE) $(or $(4),--release) --no-opt --target nodejs --out-dir target/pkg/node-$(1) --out-name framecast --no-pack . -- --no-default-features --features $(2) $(WASM_BUILD_STD_ARGS))
 endef
 $(STAMPS)/wasm-entries: $(CRATE_INPUTS) target/toolchain.env | $(STAMPS)/wasm-pkg
 	$(call entry_build,publisher,publish,)
-	$(call entry_build,mux,mux,node)
+	$(call entry_build,mux,mux,node,--profile wasm-size)
 	$(call entry_build,transcode,transcode,node)
 	$(call entry_build,publisher-aac,audio-encoder$(COMMA)aac,)
 	$(call entry_build,publisher-opus,audio-encoder$(COMMA)opus,)
@@ -185,19 +187,23 @@ bench: $(PKG_STAMP)
 
 # What each entry point's wasm bytes are spent on (BENCHMARKS.md "Module
 # size per entry point"): each feature set built in its own target folder,
-# through wasm-bindgen and wasm-opt -O3 with names kept (-g; the shipped
+# through wasm-bindgen and wasm-opt with the shipped profile and flags (-O3;
+# mux: the `wasm-size` profile and -Os) and names kept (-g; the shipped
 # modules have none), then counted by tests/bench/wasm_cost.mjs. Not part of
 # `make test`.
 COST_DIR := target/wasm-cost
-# The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release].
-WASM_OPT_FLAGS := -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue
+# The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release]
+# (-O3) and `.custom` (the `wasm-size` profile: -Os --converge
+# --low-memory-unused).
+WASM_OPT_FLAGS := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue
 wasm-cost: target/toolchain.env
-	for set in publisher:publish publisher-aac:audio-encoder,aac publisher-opus:audio-encoder,opus mux:mux transcode:transcode; do \
-	  entry=$${set%%:*}; features=$${set#*:}; out=$(COST_DIR)/$$entry; \
-	  CARGO_TARGET_DIR=$(COST_DIR) env $(WASM_CARGO_ENV) cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features $$features $(WASM_BUILD_STD_ARGS); \
-	  wasm-bindgen --target web --out-dir $$out --out-name framecast $(COST_DIR)/wasm32-unknown-unknown/release/framecast.wasm; \
-	  wasm-opt $(WASM_OPT_FLAGS) -g $$out/framecast_bg.wasm -o $$out/named.wasm; \
-	  node tests/bench/wasm_cost.mjs $$out/named.wasm --build-dir $(COST_DIR)/wasm32-unknown-unknown/release/build --top 15 > $$out/cost.md; \
+	for set in publisher:publish:release publisher-aac:audio-encoder,aac:release publisher-opus:audio-encoder,opus:release mux:mux:wasm-size transcode:transcode:release; do \
+	  IFS=: read -r entry features profile <<< "$$set"; out=$(COST_DIR)/$$entry; \
+	  case $$profile in wasm-size) level="-Os --converge --low-memory-unused";; *) level=-O3;; esac; \
+	  CARGO_TARGET_DIR=$(COST_DIR) env $(WASM_CARGO_ENV) cargo build --profile $$profile --lib --target wasm32-unknown-unknown --no-default-features --features $$features $(WASM_BUILD_STD_ARGS); \
+	  wasm-bindgen --target web --out-dir $$out --out-name framecast $(COST_DIR)/wasm32-unknown-unknown/$$profile/framecast.wasm; \
+	  wasm-opt $$level $(WASM_OPT_FLAGS) -g $$out/framecast_bg.wasm -o $$out/named.wasm; \
+	  node tests/bench/wasm_cost.mjs $$out/named.wasm --build-dir $(COST_DIR)/wasm32-unknown-unknown/$$profile/build --top 15 > $$out/cost.md; \
 	  echo "wasm-cost: $$entry ($$features): $$out/cost.md"; \
 	done
 

@@ -61,9 +61,6 @@ mod video;
 
 use wasm_bindgen::prelude::*;
 
-use self::error::FramecastError;
-use crate::error::ErrorCode;
-
 #[cfg(feature = "audio-encoder")]
 pub use audio_encoder::LiveAudioEncoder;
 #[cfg(feature = "codecs")]
@@ -99,8 +96,12 @@ pub(crate) fn to_plain_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
 /// Deserializes a JS config object into `T`. Errors name the field path,
 /// e.g. `"frameRate: invalid type: string \"x\", expected f32"`, and
 /// unknown fields are rejected (serde-wasm-bindgen alone would skip them,
-/// so the object goes through a JSON value first).
+/// so the object goes through a JSON value first). The mux module reads its
+/// options without serde's generic code, with the same errors (`mux::json`).
+#[cfg(any(feature = "codecs", feature = "publish", feature = "transcode", feature = "audio-encoder"))]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    use self::error::FramecastError;
+    use crate::error::ErrorCode;
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
         .map_err(|e| error::error(ErrorCode::InvalidConfig, format!("config must be a plain object: {e}")))?;
     serde_path_to_error::deserialize(json).map_err(|e| {

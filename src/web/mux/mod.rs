@@ -40,12 +40,12 @@
 //! again.
 
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
-use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use self::json::{At, Read};
 use super::error::{coded, config_error, FramecastError};
-use super::from_js;
 use crate::codec::flac::{self, metadata_blocks, FlacStreamInfo};
 use crate::codec::h264::bitstream::{AvcDecoderConfigurationRecord, Sps};
 use crate::codec::opus::OpusHead;
@@ -65,6 +65,7 @@ use crate::playlist::hls::{
 use crate::playlist::{self, Bandwidth, BandwidthListener, ByteRange, FrameRate, PlaylistError, Resolution, Timeline};
 use crate::time::{Timescale, Timestamp};
 
+mod json;
 mod playlists;
 pub use playlists::{dash_mpd, hls_media_playlist, hls_multivariant_playlist};
 mod types;
@@ -73,56 +74,113 @@ mod types;
 // Muxer configuration
 
 /// `MuxerConfig` (see the TypeScript declarations above).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct MuxerConfigJs {
     tracks: Vec<TrackJs>,
-    #[serde(default)]
     fragment_duration: Option<f64>,
-    #[serde(default)]
     part_duration: Option<f64>,
-    #[serde(default)]
     mode: Option<ModeJs>,
-    #[serde(default)]
     styp: Option<bool>,
-    #[serde(default)]
     first_sequence_number: Option<u32>,
 }
 
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
+impl MuxerConfigJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let mut tracks = None;
+        let mut o = MuxerConfigJs {
+            tracks: Vec::new(),
+            fragment_duration: None,
+            part_duration: None,
+            mode: None,
+            styp: None,
+            first_sequence_number: None,
+        };
+        let known = ["tracks", "fragmentDuration", "partDuration", "mode", "styp", "firstSequenceNumber"];
+        let shape = json::fields(v, at, "struct MuxerConfigJs", &known, &mut |key, v, at| {
+            match key {
+                "tracks" => tracks = Some(json::list(v, at, TrackJs::read)?),
+                "fragmentDuration" => o.fragment_duration = json::opt(v, at, json::float)?,
+                "partDuration" => o.part_duration = json::opt(v, at, json::float)?,
+                "mode" => o.mode = json::opt(v, at, ModeJs::read)?,
+                "styp" => o.styp = json::opt(v, at, json::boolean)?,
+                _ => o.first_sequence_number = json::opt(v, at, json::u32_)?,
+            }
+            Ok(())
+        })?;
+        o.tracks = shape.required(tracks, at, "tracks")?;
+        Ok(o)
+    }
+}
+
+#[derive(Clone, Copy)]
 enum ModeJs {
     PerTrack,
     Muxed,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+impl ModeJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        Ok(if json::variant(v, at, &["per-track", "muxed"])? == 0 { ModeJs::PerTrack } else { ModeJs::Muxed })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum KindJs {
     Video,
     Audio,
 }
 
+impl KindJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        Ok(if json::variant(v, at, &["video", "audio"])? == 0 { KindJs::Video } else { KindJs::Audio })
+    }
+}
+
 /// `MuxerTrackConfig` without `description`, which is taken out before
-/// deserializing (bytes do not survive the JSON value).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// reading (bytes do not survive the JSON value).
 struct TrackJs {
     id: u32,
     kind: KindJs,
     codec: String,
-    #[serde(default)]
     timescale: Option<u32>,
-    #[serde(default)]
     width: Option<u32>,
-    #[serde(default)]
     height: Option<u32>,
-    #[serde(default)]
     sample_rate: Option<u32>,
-    #[serde(default)]
     channels: Option<u16>,
-    #[serde(default)]
     language: Option<String>,
+}
+
+impl TrackJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut id, mut kind, mut codec) = (None, None, None);
+        let (mut timescale, mut width, mut height, mut sample_rate) = (None, None, None, None);
+        let (mut channels, mut language) = (None, None);
+        let known = ["id", "kind", "codec", "timescale", "width", "height", "sampleRate", "channels", "language"];
+        let shape = json::fields(v, at, "struct TrackJs", &known, &mut |key, v, at| {
+            match key {
+                "id" => id = Some(json::u32_(v, at)?),
+                "kind" => kind = Some(KindJs::read(v, at)?),
+                "codec" => codec = Some(json::string(v, at)?),
+                "timescale" => timescale = json::opt(v, at, json::u32_)?,
+                "width" => width = json::opt(v, at, json::u32_)?,
+                "height" => height = json::opt(v, at, json::u32_)?,
+                "sampleRate" => sample_rate = json::opt(v, at, json::u32_)?,
+                "channels" => channels = json::opt(v, at, json::u16_)?,
+                _ => language = json::opt(v, at, json::string)?,
+            }
+            Ok(())
+        })?;
+        Ok(TrackJs {
+            id: shape.required(id, at, "id")?,
+            kind: shape.required(kind, at, "kind")?,
+            codec: shape.required(codec, at, "codec")?,
+            timescale,
+            width,
+            height,
+            sample_rate,
+            channels,
+            language,
+        })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -184,7 +242,8 @@ fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
 type Descriptions = Vec<Option<Vec<u8>>>;
 
 /// Takes `description` out of each track of a `MuxerConfig`, returning a
-/// copy of the config without it (for [`from_js`]) and the descriptions.
+/// copy of the config without it (for [`read_options`]) and the
+/// descriptions.
 fn split_descriptions(config: &JsValue) -> Result<(JsValue, Descriptions), JsValue> {
     if !config.is_object() {
         return Ok((config.clone(), Vec::new()));
@@ -217,6 +276,19 @@ fn split_descriptions(config: &JsValue) -> Result<(JsValue, Descriptions), JsVal
     let config = Object::assign(&Object::new(), config.unchecked_ref());
     let _ = Reflect::set(&config, &"tracks".into(), &copies);
     Ok((config.into(), descriptions))
+}
+
+/// Reads a JS option object with `read` (see [`json`]): a value that is
+/// not plain data is `invalid-config` without a field, a problem in it is
+/// `invalid-config` naming the field (none for the object itself), as
+/// `web::from_js` reports them.
+fn read_options<T>(value: JsValue, read: fn(&Value, &At) -> Read<T>) -> Result<T, JsValue> {
+    let json: Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| super::error::error(ErrorCode::InvalidConfig, format!("config must be a plain object: {e}")))?;
+    read(&json, &At::root()).map_err(|p| match p.path.as_str() {
+        "" => super::error::error(ErrorCode::InvalidConfig, p.message),
+        field => FramecastError::at(ErrorCode::InvalidConfig, field, p.message).into(),
+    })
 }
 
 /// A millisecond option as a [`Timestamp`] in microseconds; must be a
@@ -357,7 +429,7 @@ impl Muxer {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "MuxerConfig")] config: JsValue) -> Result<Muxer, JsValue> {
         let (config, descriptions) = split_descriptions(&config)?;
-        let config: MuxerConfigJs = from_js(config)?;
+        let config = read_options(config, MuxerConfigJs::read)?;
         if config.tracks.is_empty() {
             return Err(config_error("tracks", "needs at least one track"));
         }

@@ -1,16 +1,31 @@
 //! `hlsMediaPlaylist`, `hlsMultivariantPlaylist` and `dashMpd`: the JS
-//! option objects, read with serde, and the core playlist writers.
+//! option objects, read with [`super::json`], and the core playlist
+//! writers.
 
+use super::json::{self, At, Read};
 use super::*;
 
 // ---------------------------------------------------------------------------
 // Playlists
 
-#[derive(Deserialize, Clone, Copy)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy)]
 struct ByteRangeJs {
     offset: u64,
     length: u64,
+}
+
+impl ByteRangeJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut offset, mut length) = (None, None);
+        let shape = json::fields(v, at, "struct ByteRangeJs", &["offset", "length"], &mut |key, v, at| {
+            match key {
+                "offset" => offset = Some(json::u64_(v, at)?),
+                _ => length = Some(json::u64_(v, at)?),
+            }
+            Ok(())
+        })?;
+        Ok(ByteRangeJs { offset: shape.required(offset, at, "offset")?, length: shape.required(length, at, "length")? })
+    }
 }
 
 impl From<ByteRangeJs> for ByteRange {
@@ -19,19 +34,38 @@ impl From<ByteRangeJs> for ByteRange {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A string (the URI) or an `InitFullJs` (serde's untagged enum).
 enum InitJs {
     Uri(String),
     Full(InitFullJs),
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct InitFullJs {
     uri: String,
-    #[serde(default)]
     byte_range: Option<ByteRangeJs>,
+}
+
+impl InitJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        match v {
+            Value::String(uri) => Ok(InitJs::Uri(uri.clone())),
+            _ => InitFullJs::read(v, at).map(InitJs::Full).map_err(|_| json::no_variant(at, "InitJs")),
+        }
+    }
+}
+
+impl InitFullJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut uri, mut byte_range) = (None, None);
+        let shape = json::fields(v, at, "struct InitFullJs", &["uri", "byteRange"], &mut |key, v, at| {
+            match key {
+                "uri" => uri = Some(json::string(v, at)?),
+                _ => byte_range = json::opt(v, at, ByteRangeJs::read)?,
+            }
+            Ok(())
+        })?;
+        Ok(InitFullJs { uri: shape.required(uri, at, "uri")?, byte_range })
+    }
 }
 
 impl From<InitJs> for playlist::InitSegmentRef {
@@ -43,15 +77,38 @@ impl From<InitJs> for playlist::InitSegmentRef {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PartJs {
     uri: String,
     duration: u64,
-    #[serde(default)]
     independent: bool,
-    #[serde(default)]
     byte_range: Option<ByteRangeJs>,
+}
+
+impl PartJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut uri, mut duration, mut independent, mut byte_range) = (None, None, false, None);
+        let shape = json::fields(
+            v,
+            at,
+            "struct PartJs",
+            &["uri", "duration", "independent", "byteRange"],
+            &mut |key, v, at| {
+                match key {
+                    "uri" => uri = Some(json::string(v, at)?),
+                    "duration" => duration = Some(json::u64_(v, at)?),
+                    "independent" => independent = json::boolean(v, at)?,
+                    _ => byte_range = json::opt(v, at, ByteRangeJs::read)?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(PartJs {
+            uri: shape.required(uri, at, "uri")?,
+            duration: shape.required(duration, at, "duration")?,
+            independent,
+            byte_range,
+        })
+    }
 }
 
 impl From<PartJs> for playlist::PlaylistPart {
@@ -65,25 +122,64 @@ impl From<PartJs> for playlist::PlaylistPart {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SegmentJs {
     sequence: u64,
     start: i64,
     duration: u64,
     uri: String,
-    #[serde(default)]
     bytes: Option<u64>,
-    #[serde(default)]
     byte_range: Option<ByteRangeJs>,
-    #[serde(default)]
     discontinuity: bool,
-    #[serde(default)]
     program_date_time: Option<i64>,
-    #[serde(default)]
     parts: Vec<PartJs>,
-    #[serde(default)]
     gap: bool,
+}
+
+impl SegmentJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut sequence, mut start, mut duration, mut uri) = (None, None, None, None);
+        let (mut bytes, mut byte_range, mut discontinuity) = (None, None, false);
+        let (mut program_date_time, mut parts, mut gap) = (None, Vec::new(), false);
+        let known = [
+            "sequence",
+            "start",
+            "duration",
+            "uri",
+            "bytes",
+            "byteRange",
+            "discontinuity",
+            "programDateTime",
+            "parts",
+            "gap",
+        ];
+        let shape = json::fields(v, at, "struct SegmentJs", &known, &mut |key, v, at| {
+            match key {
+                "sequence" => sequence = Some(json::u64_(v, at)?),
+                "start" => start = Some(json::i64_(v, at)?),
+                "duration" => duration = Some(json::u64_(v, at)?),
+                "uri" => uri = Some(json::string(v, at)?),
+                "bytes" => bytes = json::opt(v, at, json::u64_)?,
+                "byteRange" => byte_range = json::opt(v, at, ByteRangeJs::read)?,
+                "discontinuity" => discontinuity = json::boolean(v, at)?,
+                "programDateTime" => program_date_time = json::opt(v, at, json::i64_)?,
+                "parts" => parts = json::list(v, at, PartJs::read)?,
+                _ => gap = json::boolean(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(SegmentJs {
+            sequence: shape.required(sequence, at, "sequence")?,
+            start: shape.required(start, at, "start")?,
+            duration: shape.required(duration, at, "duration")?,
+            uri: shape.required(uri, at, "uri")?,
+            bytes,
+            byte_range,
+            discontinuity,
+            program_date_time,
+            parts,
+            gap,
+        })
+    }
 }
 
 impl From<SegmentJs> for playlist::Segment {
@@ -99,66 +195,132 @@ impl From<SegmentJs> for playlist::Segment {
     }
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum HlsKindJs {
     Vod,
     Event,
     Live,
 }
 
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
+impl HlsKindJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        Ok(match json::variant(v, at, &["vod", "event", "live"])? {
+            0 => HlsKindJs::Vod,
+            1 => HlsKindJs::Event,
+            _ => HlsKindJs::Live,
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
 enum PdtJs {
     None,
     Sparse,
     Every,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl PdtJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        Ok(match json::variant(v, at, &["none", "sparse", "every"])? {
+            0 => PdtJs::None,
+            1 => PdtJs::Sparse,
+            _ => PdtJs::Every,
+        })
+    }
+}
+
 struct OpenSegmentJs {
     sequence: u64,
     parts: Vec<PartJs>,
 }
 
+impl OpenSegmentJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut sequence, mut parts) = (None, None);
+        let shape = json::fields(v, at, "struct OpenSegmentJs", &["sequence", "parts"], &mut |key, v, at| {
+            match key {
+                "sequence" => sequence = Some(json::u64_(v, at)?),
+                _ => parts = Some(json::list(v, at, PartJs::read)?),
+            }
+            Ok(())
+        })?;
+        Ok(OpenSegmentJs {
+            sequence: shape.required(sequence, at, "sequence")?,
+            parts: shape.required(parts, at, "parts")?,
+        })
+    }
+}
+
 /// `HlsMediaPlaylistOptions`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct HlsMediaJs {
-    #[serde(default)]
     timescale: Option<u32>,
-    #[serde(default)]
     init: Option<InitJs>,
     segments: Vec<SegmentJs>,
-    #[serde(default)]
     kind: Option<HlsKindJs>,
-    #[serde(default)]
     window: Option<usize>,
-    #[serde(default)]
     window_duration: Option<f64>,
-    #[serde(default)]
     target_duration: Option<u32>,
-    #[serde(default)]
     part_target: Option<f64>,
-    #[serde(default)]
     part_hold_back: Option<f64>,
-    #[serde(default)]
     hold_back: Option<f64>,
-    #[serde(default)]
     can_skip_until: Option<f64>,
-    #[serde(default)]
     open_segment: Option<OpenSegmentJs>,
-    #[serde(default)]
     preload_hint: Option<String>,
-    #[serde(default)]
     ended: bool,
-    #[serde(default)]
     program_date_time: Option<PdtJs>,
-    #[serde(default)]
     decimals: Option<u8>,
-    #[serde(default)]
     independent_segments: Option<bool>,
+}
+
+impl HlsMediaJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let mut o = HlsMediaJs::default();
+        let mut segments = None;
+        let known = [
+            "timescale",
+            "init",
+            "segments",
+            "kind",
+            "window",
+            "windowDuration",
+            "targetDuration",
+            "partTarget",
+            "partHoldBack",
+            "holdBack",
+            "canSkipUntil",
+            "openSegment",
+            "preloadHint",
+            "ended",
+            "programDateTime",
+            "decimals",
+            "independentSegments",
+        ];
+        let shape = json::fields(v, at, "struct HlsMediaJs", &known, &mut |key, v, at| {
+            match key {
+                "timescale" => o.timescale = json::opt(v, at, json::u32_)?,
+                "init" => o.init = json::opt(v, at, InitJs::read)?,
+                "segments" => segments = Some(json::list(v, at, SegmentJs::read)?),
+                "kind" => o.kind = json::opt(v, at, HlsKindJs::read)?,
+                "window" => o.window = json::opt(v, at, json::usize_)?,
+                "windowDuration" => o.window_duration = json::opt(v, at, json::float)?,
+                "targetDuration" => o.target_duration = json::opt(v, at, json::u32_)?,
+                "partTarget" => o.part_target = json::opt(v, at, json::float)?,
+                "partHoldBack" => o.part_hold_back = json::opt(v, at, json::float)?,
+                "holdBack" => o.hold_back = json::opt(v, at, json::float)?,
+                "canSkipUntil" => o.can_skip_until = json::opt(v, at, json::float)?,
+                "openSegment" => o.open_segment = json::opt(v, at, OpenSegmentJs::read)?,
+                "preloadHint" => o.preload_hint = json::opt(v, at, json::string)?,
+                "ended" => o.ended = json::boolean(v, at)?,
+                "programDateTime" => o.program_date_time = json::opt(v, at, PdtJs::read)?,
+                "decimals" => o.decimals = json::opt(v, at, json::u8_)?,
+                _ => o.independent_segments = json::opt(v, at, json::boolean)?,
+            }
+            Ok(())
+        })?;
+        o.segments = shape.required(segments, at, "segments")?;
+        Ok(o)
+    }
 }
 
 fn timescale_of(ts: Option<u32>, field: &str) -> Result<Timescale, JsValue> {
@@ -253,7 +415,7 @@ fn playlist_error(e: &PlaylistError, prefix: Option<&str>) -> JsValue {
 pub fn hls_media_playlist(
     #[wasm_bindgen(unchecked_param_type = "HlsMediaPlaylistOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let o: HlsMediaJs = from_js(options)?;
+    let o = read_options(options, HlsMediaJs::read)?;
     let timescale = timescale_of(o.timescale, "timescale")?;
     let kind = o.kind.unwrap_or(HlsKindJs::Vod);
     if kind != HlsKindJs::Live && (o.window.is_some() || o.window_duration.is_some()) {
@@ -316,18 +478,38 @@ pub fn hls_media_playlist(
     pl.render().map_err(|e| playlist_error(&e, None))
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A number or a `FractionJs` (serde's untagged enum).
 enum FrameRateJs {
     Number(f64),
     Fraction(FractionJs),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct FractionJs {
     num: u32,
     den: u32,
+}
+
+impl FrameRateJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        match v {
+            Value::Number(_) => json::float(v, at).map(FrameRateJs::Number),
+            _ => FractionJs::read(v, at).map(FrameRateJs::Fraction).map_err(|_| json::no_variant(at, "FrameRateJs")),
+        }
+    }
+}
+
+impl FractionJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut num, mut den) = (None, None);
+        let shape = json::fields(v, at, "struct FractionJs", &["num", "den"], &mut |key, v, at| {
+            match key {
+                "num" => num = Some(json::u32_(v, at)?),
+                _ => den = Some(json::u32_(v, at)?),
+            }
+            Ok(())
+        })?;
+        Ok(FractionJs { num: shape.required(num, at, "num")?, den: shape.required(den, at, "den")? })
+    }
 }
 
 /// A frame rate as a fraction: integers as `n/1`, NTSC rates (29.97,
@@ -351,55 +533,126 @@ fn frame_rate(f: FrameRateJs, field: &str) -> Result<FrameRate, JsValue> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ResolutionJs {
     width: u32,
     height: u32,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl ResolutionJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut width, mut height) = (None, None);
+        let shape = json::fields(v, at, "struct ResolutionJs", &["width", "height"], &mut |key, v, at| {
+            match key {
+                "width" => width = Some(json::u32_(v, at)?),
+                _ => height = Some(json::u32_(v, at)?),
+            }
+            Ok(())
+        })?;
+        Ok(ResolutionJs { width: shape.required(width, at, "width")?, height: shape.required(height, at, "height")? })
+    }
+}
+
 struct VariantJs {
     uri: String,
     bandwidth: u64,
-    #[serde(default)]
     average_bandwidth: Option<u64>,
     codecs: Vec<String>,
-    #[serde(default)]
     resolution: Option<ResolutionJs>,
-    #[serde(default)]
     frame_rate: Option<FrameRateJs>,
-    #[serde(default)]
     audio: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl VariantJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut uri, mut bandwidth, mut average_bandwidth, mut codecs) = (None, None, None, None);
+        let (mut resolution, mut frame_rate, mut audio) = (None, None, None);
+        let known = ["uri", "bandwidth", "averageBandwidth", "codecs", "resolution", "frameRate", "audio"];
+        let shape = json::fields(v, at, "struct VariantJs", &known, &mut |key, v, at| {
+            match key {
+                "uri" => uri = Some(json::string(v, at)?),
+                "bandwidth" => bandwidth = Some(json::u64_(v, at)?),
+                "averageBandwidth" => average_bandwidth = json::opt(v, at, json::u64_)?,
+                "codecs" => codecs = Some(json::list(v, at, json::string)?),
+                "resolution" => resolution = json::opt(v, at, ResolutionJs::read)?,
+                "frameRate" => frame_rate = json::opt(v, at, FrameRateJs::read)?,
+                _ => audio = json::opt(v, at, json::string)?,
+            }
+            Ok(())
+        })?;
+        Ok(VariantJs {
+            uri: shape.required(uri, at, "uri")?,
+            bandwidth: shape.required(bandwidth, at, "bandwidth")?,
+            average_bandwidth,
+            codecs: shape.required(codecs, at, "codecs")?,
+            resolution,
+            frame_rate,
+            audio,
+        })
+    }
+}
+
 struct AudioJs {
     group_id: String,
     name: String,
     codec: String,
-    #[serde(default)]
     uri: Option<String>,
-    #[serde(default)]
     language: Option<String>,
-    #[serde(default)]
     default: bool,
-    #[serde(default)]
     autoselect: Option<bool>,
-    #[serde(default)]
     channels: Option<u32>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl AudioJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut group_id, mut name, mut codec) = (None, None, None);
+        let (mut uri, mut language, mut default, mut autoselect, mut channels) = (None, None, false, None, None);
+        let known = ["groupId", "name", "codec", "uri", "language", "default", "autoselect", "channels"];
+        let shape = json::fields(v, at, "struct AudioJs", &known, &mut |key, v, at| {
+            match key {
+                "groupId" => group_id = Some(json::string(v, at)?),
+                "name" => name = Some(json::string(v, at)?),
+                "codec" => codec = Some(json::string(v, at)?),
+                "uri" => uri = json::opt(v, at, json::string)?,
+                "language" => language = json::opt(v, at, json::string)?,
+                "default" => default = json::boolean(v, at)?,
+                "autoselect" => autoselect = json::opt(v, at, json::boolean)?,
+                _ => channels = json::opt(v, at, json::u32_)?,
+            }
+            Ok(())
+        })?;
+        Ok(AudioJs {
+            group_id: shape.required(group_id, at, "groupId")?,
+            name: shape.required(name, at, "name")?,
+            codec: shape.required(codec, at, "codec")?,
+            uri,
+            language,
+            default,
+            autoselect,
+            channels,
+        })
+    }
+}
+
 struct MultivariantJs {
     variants: Vec<VariantJs>,
-    #[serde(default)]
     audio: Vec<AudioJs>,
-    #[serde(default)]
     independent_segments: Option<bool>,
+}
+
+impl MultivariantJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut variants, mut audio, mut independent_segments) = (None, Vec::new(), None);
+        let known = ["variants", "audio", "independentSegments"];
+        let shape = json::fields(v, at, "struct MultivariantJs", &known, &mut |key, v, at| {
+            match key {
+                "variants" => variants = Some(json::list(v, at, VariantJs::read)?),
+                "audio" => audio = json::list(v, at, AudioJs::read)?,
+                _ => independent_segments = json::opt(v, at, json::boolean)?,
+            }
+            Ok(())
+        })?;
+        Ok(MultivariantJs { variants: shape.required(variants, at, "variants")?, audio, independent_segments })
+    }
 }
 
 /// Renders an HLS multivariant (master) playlist:
@@ -409,7 +662,7 @@ struct MultivariantJs {
 pub fn hls_multivariant_playlist(
     #[wasm_bindgen(unchecked_param_type = "HlsMultivariantPlaylistOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let o: MultivariantJs = from_js(options)?;
+    let o = read_options(options, MultivariantJs::read)?;
     let mut pl = MultivariantPlaylist::default();
     if let Some(b) = o.independent_segments {
         pl.independent_segments = b;
@@ -437,84 +690,192 @@ pub fn hls_multivariant_playlist(
     pl.render().map_err(|e| playlist_error(&e, None))
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum MpdTypeJs {
     Static,
     Dynamic,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl MpdTypeJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        Ok(if json::variant(v, at, &["static", "dynamic"])? == 0 { MpdTypeJs::Static } else { MpdTypeJs::Dynamic })
+    }
+}
+
 struct UtcTimingJs {
     scheme_id_uri: String,
     value: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl UtcTimingJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut scheme_id_uri, mut value) = (None, None);
+        let shape = json::fields(v, at, "struct UtcTimingJs", &["schemeIdUri", "value"], &mut |key, v, at| {
+            match key {
+                "schemeIdUri" => scheme_id_uri = Some(json::string(v, at)?),
+                _ => value = Some(json::string(v, at)?),
+            }
+            Ok(())
+        })?;
+        Ok(UtcTimingJs {
+            scheme_id_uri: shape.required(scheme_id_uri, at, "schemeIdUri")?,
+            value: shape.required(value, at, "value")?,
+        })
+    }
+}
+
 struct RepresentationJs {
     id: String,
-    #[serde(default)]
     bandwidth: Option<u64>,
     codecs: String,
-    #[serde(default)]
     timescale: Option<u32>,
     init: InitJs,
     segments: Vec<SegmentJs>,
-    #[serde(default)]
     media: Option<String>,
-    #[serde(default)]
     segment_duration: Option<u64>,
-    #[serde(default)]
     index_range: Option<ByteRangeJs>,
-    #[serde(default)]
     presentation_time_offset: Option<u64>,
-    #[serde(default)]
     width: Option<u32>,
-    #[serde(default)]
     height: Option<u32>,
-    #[serde(default)]
     frame_rate: Option<FrameRateJs>,
-    #[serde(default)]
     sample_rate: Option<u32>,
-    #[serde(default)]
     channels: Option<u32>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl RepresentationJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut id, mut bandwidth, mut codecs, mut timescale, mut init) = (None, None, None, None, None);
+        let (mut segments, mut media, mut segment_duration, mut index_range) = (None, None, None, None);
+        let (mut presentation_time_offset, mut width, mut height) = (None, None, None);
+        let (mut frame_rate, mut sample_rate, mut channels) = (None, None, None);
+        let known = [
+            "id",
+            "bandwidth",
+            "codecs",
+            "timescale",
+            "init",
+            "segments",
+            "media",
+            "segmentDuration",
+            "indexRange",
+            "presentationTimeOffset",
+            "width",
+            "height",
+            "frameRate",
+            "sampleRate",
+            "channels",
+        ];
+        let shape = json::fields(v, at, "struct RepresentationJs", &known, &mut |key, v, at| {
+            match key {
+                "id" => id = Some(json::string(v, at)?),
+                "bandwidth" => bandwidth = json::opt(v, at, json::u64_)?,
+                "codecs" => codecs = Some(json::string(v, at)?),
+                "timescale" => timescale = json::opt(v, at, json::u32_)?,
+                "init" => init = Some(InitJs::read(v, at)?),
+                "segments" => segments = Some(json::list(v, at, SegmentJs::read)?),
+                "media" => media = json::opt(v, at, json::string)?,
+                "segmentDuration" => segment_duration = json::opt(v, at, json::u64_)?,
+                "indexRange" => index_range = json::opt(v, at, ByteRangeJs::read)?,
+                "presentationTimeOffset" => presentation_time_offset = json::opt(v, at, json::u64_)?,
+                "width" => width = json::opt(v, at, json::u32_)?,
+                "height" => height = json::opt(v, at, json::u32_)?,
+                "frameRate" => frame_rate = json::opt(v, at, FrameRateJs::read)?,
+                "sampleRate" => sample_rate = json::opt(v, at, json::u32_)?,
+                _ => channels = json::opt(v, at, json::u32_)?,
+            }
+            Ok(())
+        })?;
+        Ok(RepresentationJs {
+            id: shape.required(id, at, "id")?,
+            bandwidth,
+            codecs: shape.required(codecs, at, "codecs")?,
+            timescale,
+            init: shape.required(init, at, "init")?,
+            segments: shape.required(segments, at, "segments")?,
+            media,
+            segment_duration,
+            index_range,
+            presentation_time_offset,
+            width,
+            height,
+            frame_rate,
+            sample_rate,
+            channels,
+        })
+    }
+}
+
 struct AdaptationSetJs {
-    #[serde(default)]
     id: Option<u32>,
-    #[serde(default)]
     lang: Option<String>,
     representations: Vec<RepresentationJs>,
 }
 
+impl AdaptationSetJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let (mut id, mut lang, mut representations) = (None, None, None);
+        let shape =
+            json::fields(v, at, "struct AdaptationSetJs", &["id", "lang", "representations"], &mut |key, v, at| {
+                match key {
+                    "id" => id = json::opt(v, at, json::u32_)?,
+                    "lang" => lang = json::opt(v, at, json::string)?,
+                    _ => representations = Some(json::list(v, at, RepresentationJs::read)?),
+                }
+                Ok(())
+            })?;
+        Ok(AdaptationSetJs { id, lang, representations: shape.required(representations, at, "representations")? })
+    }
+}
+
 /// `DashMpdOptions`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct MpdJs {
-    #[serde(default, rename = "type")]
     kind: Option<MpdTypeJs>,
-    #[serde(default)]
     availability_start_time: Option<i64>,
-    #[serde(default)]
     publish_time: Option<i64>,
-    #[serde(default)]
     minimum_update_period: Option<f64>,
-    #[serde(default)]
     time_shift_buffer_depth: Option<f64>,
-    #[serde(default)]
     suggested_presentation_delay: Option<f64>,
-    #[serde(default)]
     min_buffer_time: Option<f64>,
-    #[serde(default)]
     base_url: Option<String>,
-    #[serde(default)]
     utc_timing: Vec<UtcTimingJs>,
     adaptation_sets: Vec<AdaptationSetJs>,
+}
+
+impl MpdJs {
+    fn read(v: &Value, at: &At) -> Read<Self> {
+        let mut o = MpdJs::default();
+        let mut adaptation_sets = None;
+        let known = [
+            "type",
+            "availabilityStartTime",
+            "publishTime",
+            "minimumUpdatePeriod",
+            "timeShiftBufferDepth",
+            "suggestedPresentationDelay",
+            "minBufferTime",
+            "baseUrl",
+            "utcTiming",
+            "adaptationSets",
+        ];
+        let shape = json::fields(v, at, "struct MpdJs", &known, &mut |key, v, at| {
+            match key {
+                "type" => o.kind = json::opt(v, at, MpdTypeJs::read)?,
+                "availabilityStartTime" => o.availability_start_time = json::opt(v, at, json::i64_)?,
+                "publishTime" => o.publish_time = json::opt(v, at, json::i64_)?,
+                "minimumUpdatePeriod" => o.minimum_update_period = json::opt(v, at, json::float)?,
+                "timeShiftBufferDepth" => o.time_shift_buffer_depth = json::opt(v, at, json::float)?,
+                "suggestedPresentationDelay" => o.suggested_presentation_delay = json::opt(v, at, json::float)?,
+                "minBufferTime" => o.min_buffer_time = json::opt(v, at, json::float)?,
+                "baseUrl" => o.base_url = json::opt(v, at, json::string)?,
+                "utcTiming" => o.utc_timing = json::list(v, at, UtcTimingJs::read)?,
+                _ => adaptation_sets = Some(json::list(v, at, AdaptationSetJs::read)?),
+            }
+            Ok(())
+        })?;
+        o.adaptation_sets = shape.required(adaptation_sets, at, "adaptationSets")?;
+        Ok(o)
+    }
 }
 
 fn representation(r: RepresentationJs, at: &str) -> Result<Representation, JsValue> {
@@ -571,7 +932,7 @@ fn representation(r: RepresentationJs, at: &str) -> Result<Representation, JsVal
 /// `DashMpdOptions` in, XML out.
 #[wasm_bindgen(js_name = dashMpd)]
 pub fn dash_mpd(#[wasm_bindgen(unchecked_param_type = "DashMpdOptions")] options: JsValue) -> Result<String, JsValue> {
-    let o: MpdJs = from_js(options)?;
+    let o = read_options(options, MpdJs::read)?;
     let kind = match o.kind.unwrap_or(MpdTypeJs::Static) {
         MpdTypeJs::Static => MpdKind::Static,
         MpdTypeJs::Dynamic => {
