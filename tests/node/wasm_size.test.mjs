@@ -14,14 +14,6 @@ import { join } from 'node:path';
 import { packPackage } from './support/npm_pack.mjs';
 import { benchLines, wasmSizes } from '../bench/wasm_size.mjs';
 
-/**
- * Entries known to be over budget, with what is measured and what to do
- * (BENCHMARKS.md "Module size per entry point"). Their tests run and report
- * as TODO instead of failing `make test`.
- */
-const OVER_BUDGET = {
-};
-
 let work, sizes;
 
 before(() => {
@@ -33,22 +25,8 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/**
- * What each over-budget entry measured when it was split out (gzip -9
- * bytes): until it is cut to its budget it may not grow by more than 2 %
- * over this, so the TODO above cannot hide a regression.
- */
-
-for (const [entry, bytes] of Object.entries(MEASURED)) {
-  test(`framecast/${entry}: while over budget, its module grows no more than 2 % over ${bytes} bytes gzipped`, () => {
-    const s = sizes.find((x) => x.entry === entry);
-    const ceiling = Math.round(bytes * 1.02);
-    assert.ok(s.gzip <= ceiling, `${s.subpath}: ${s.file} is ${s.gzip} bytes gzipped, over ${ceiling}`);
-  });
-}
-
 for (const entry of ['publisher', 'publisher_aac', 'publisher_opus', 'mux', 'transcode']) {
-  test(`framecast/${entry}: its wasm module is within its gzip budget`, { todo: OVER_BUDGET[entry] }, () => {
+  test(`framecast/${entry}: its wasm module is within its gzip budget`, () => {
     const s = sizes.find((x) => x.entry === entry);
     assert.ok(s.gzip <= s.budget, `${s.subpath}: ${s.file} is ${s.gzip} bytes gzipped, over its budget of ${s.budget}`);
   });
