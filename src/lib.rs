@@ -9,6 +9,7 @@ pub mod audio;
 pub mod codec;
 #[cfg(feature = "decode")]
 pub mod decode;
+pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod ingest;

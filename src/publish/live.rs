@@ -24,24 +24,15 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError};
 use crate::codec::h264::{EncoderConfig, H264Error};
+use crate::encode::{encoder_config, PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError};
 use crate::error::{Coded, ErrorCode};
 use crate::frame::Size;
 use crate::preset::{
-    system_preset, webcam_preset, Dimension, PaddingPolicy, Preset, PresetFrameRate, SizingPolicy, VideoBitRate,
-    VideoPreset, WatermarkPreset,
+    system_preset, webcam_preset, Dimension, PaddingPolicy, Preset, SizingPolicy, VideoPreset, WatermarkPreset,
 };
 use crate::video::color::ColorSpace;
 use crate::video::{self, Filter, FramePipeline, InputFormat, PipelineOptions, Rotation, Watermark};
-
-/// Bits per pixel per frame used when a preset's bit rate is `"auto"`: a
-/// live camera has no input bit rate to copy. 0.1 gives 2.8 Mbit/s at
-/// 1280x720, 30 fps.
-pub const AUTO_BITS_PER_PIXEL: f64 = 0.1;
-
-/// Frame rate assumed for `"auto"` when the camera's is unknown.
-pub const DEFAULT_CAMERA_FPS: f32 = 30.0;
 
 /// The preset a publisher id names: a webcam preset
 /// ([`crate::preset::WEBCAM_PRESETS`], see [`WebcamPreset::preset`]) or a system
@@ -50,41 +41,6 @@ pub const DEFAULT_CAMERA_FPS: f32 = 30.0;
 /// [`WebcamPreset::preset`]: crate::preset::WebcamPreset::preset
 pub fn publish_preset(id: &str) -> Option<Preset> {
     webcam_preset(id).map(|w| w.preset()).or_else(|| system_preset(id))
-}
-
-/// The encoder settings a video preset asks for at `frame` size, for a
-/// camera delivering `camera_fps` (used when the preset's rate is
-/// `"auto"`, capped by its `maxFrameRate`).
-///
-/// Taken from the preset: profile, level, bit rate (kbit/s; `"auto"` is
-/// [`AUTO_BITS_PER_PIXEL`]), peak bit rate, keyframe distance (a fixed
-/// GOP keeps scene-cut keyframes off). Not applied: `maxReferenceFrames`
-/// (OpenH264 picks its own in real-time mode) and `bufferSize` (its rate
-/// control has no buffer setting).
-pub fn encoder_config(video: &VideoPreset, frame: Size, camera_fps: Option<f32>) -> EncoderConfig {
-    let camera = camera_fps.filter(|f| f.is_finite() && *f >= 1.0).unwrap_or(DEFAULT_CAMERA_FPS);
-    let fps = match video.frame_rate {
-        PresetFrameRate::Fixed(r) => r.num as f32 / r.den.max(1) as f32,
-        PresetFrameRate::Auto => match video.max_frame_rate {
-            Some(max) => camera.min(max.num as f32 / max.den.max(1) as f32),
-            None => camera,
-        },
-    };
-    let mut c = EncoderConfig::new(frame.width, frame.height);
-    c.frame_rate = fps;
-    c.bitrate = match video.bit_rate {
-        VideoBitRate::Kbps(k) => k.saturating_mul(1000),
-        VideoBitRate::Auto => {
-            (f64::from(frame.width) * f64::from(frame.height) * f64::from(fps) * AUTO_BITS_PER_PIXEL).round() as u32
-        }
-    };
-    let options = &video.codec_options;
-    c.profile = options.profile;
-    c.level = options.level;
-    c.max_bitrate = options.max_bit_rate.map(|k| k.saturating_mul(1000).max(c.bitrate));
-    c.keyframe_interval = video.keyframes_max_dist;
-    c.scene_change_keyframes = !video.fixed_gop;
-    c
 }
 
 /// What a [`LiveVideo`] does.
@@ -332,6 +288,8 @@ pub fn with_overrides(base: EncoderConfig, overrides: &Map<String, Value>) -> Re
 mod tests {
     use super::*;
     use crate::codec::h264::Profile;
+    use crate::encode::DEFAULT_CAMERA_FPS;
+    use crate::preset::VideoBitRate;
 
     fn config(preset_id: &str) -> LiveVideoConfig {
         let preset = publish_preset(preset_id).unwrap_or_else(|| panic!("no preset {preset_id}"));

@@ -16,25 +16,20 @@
 //! [`Session`] with `fetch` and `setTimeout`; anything native can drive it
 //! with its own HTTP client and timer.
 
-mod audio;
 mod clock;
 mod live;
-mod pipeline;
 mod session;
 mod stats;
 mod upload;
 mod upload_sink;
 
-pub use audio::{
-    encoder_for, encoder_from, AudioCounters, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig,
-    AudioPipelineError, AUDIO_TRACK_ID, SYNC_TOLERANCE_US,
+pub use crate::encode::{
+    encoder_config, encoder_for, encoder_from, AudioCounters, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig,
+    AudioPipelineError, PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError, AUDIO_TRACK_ID,
+    AUTO_BITS_PER_PIXEL, DEFAULT_CAMERA_FPS, SYNC_TOLERANCE_US, VIDEO_TRACK_ID,
 };
 pub use clock::{AvClock, Clock, CLOCK_SAMPLES, MAX_PENDING_AUDIO};
-pub use live::{
-    encoder_config, publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError, AUTO_BITS_PER_PIXEL,
-    DEFAULT_CAMERA_FPS,
-};
-pub use pipeline::{PipelineConfig, PipelineEvent, VideoPipeline, VideoPipelineError, VIDEO_TRACK_ID};
+pub use live::{publish_preset, with_overrides, LiveVideo, LiveVideoConfig, LiveVideoError};
 pub use session::{
     AudioStats, BackoffConfig, FinishFailure, FinishResult, HttpRequest, InputSize, Picture, PictureLayout, Session,
     SessionConfig, SessionError, SessionEvent, SessionStats, ACK_LATENCIES_KEPT, AUDIO_TRACK_NAME, BITRATE_FRAGMENTS,

@@ -54,12 +54,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::audio::{
-    encoder_from, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID,
-};
 use super::clock::{AvClock, Clock, MAX_PENDING_AUDIO};
 use super::live::{publish_preset, LiveVideo, LiveVideoConfig, LiveVideoError};
-use super::pipeline::{PipelineConfig, PipelineEvent, VideoPipelineError, VIDEO_TRACK_ID};
 use super::stats::Percentiles;
 use super::upload::{
     Backoff, DroppedFragment, Outcome, UploadConfig, UploadEvent, UploadMethod, UploadQueue, UploadRequest,
@@ -67,6 +63,10 @@ use super::upload::{
 use super::upload_sink::UploadSink;
 use crate::audio::ChannelLayout;
 use crate::codec::h264::{EncoderConfig, H264Error};
+use crate::encode::{
+    encoder_from, AudioEncoderFactory, AudioPipeline, AudioPipelineConfig, AudioPipelineError, AUDIO_TRACK_ID,
+};
+use crate::encode::{PipelineConfig, PipelineEvent, VideoPipelineError, VIDEO_TRACK_ID};
 use crate::error::{Coded, ErrorCode};
 use crate::frame::Size;
 use crate::ingest::routes::{CONTENT_TYPE_AUDIO_MP4, CONTENT_TYPE_VIDEO_MP4};

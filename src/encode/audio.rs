@@ -23,7 +23,7 @@
 
 use std::fmt;
 
-use super::pipeline::{framing_problem, ListenerEvents, PipelineEvent};
+use super::{framing_problem, ListenerEvents, PipelineEvent};
 use crate::audio::{AudioConverter, ChannelLayout, ConvertError, ConvertOptions, PcmChunk, PcmError, SampleRate};
 use crate::codec::audio_encode::{AudioEncode, AudioEncodeFailure, AudioPacket};
 use crate::codec::CodecConfig;
@@ -174,6 +174,8 @@ pub struct AudioCounters {
 /// Captured PCM through an encoder into CMAF (see the module documentation).
 #[derive(Debug)]
 pub struct AudioPipeline {
+    /// The output track's timescale.
+    timescale: crate::time::Timescale,
     config: AudioPipelineConfig,
     /// `config.input_rate`, checked.
     input_rate: SampleRate,
@@ -227,6 +229,7 @@ impl AudioPipeline {
         let segmenter = Segmenter::new(vec![track], seg, ListenerEvents::default())?;
         Ok(AudioPipeline {
             config,
+            timescale,
             input_rate,
             encoder,
             codec,
@@ -249,6 +252,11 @@ impl AudioPipeline {
     /// The counters so far.
     pub fn counters(&self) -> AudioCounters {
         self.counters
+    }
+
+    /// The timescale of the output track (the encoder's sample rate).
+    pub fn timescale(&self) -> crate::time::Timescale {
+        self.timescale
     }
 
     /// The encoder's codec configuration.
@@ -539,12 +547,12 @@ mod tests {
         let aac = encoder_for(&default_live_audio(), 44_100, 1).unwrap();
         assert_eq!((aac.sample_rate(), aac.layout(), aac.delay()), (48_000, ChannelLayout::Mono, 1600));
         assert!(matches!(aac.codec_config(), Some(CodecConfig::Aac { sample_rate: 48_000, channels: 1, .. })));
-        let ll = crate::publish::publish_preset("framecast-webcam-360p-ll").unwrap().audio.unwrap();
+        let ll = crate::preset::system_preset("framecast-webcam-360p-ll").unwrap().audio.unwrap();
         let opus = encoder_for(&ll, 44_100, 2).unwrap();
         assert_eq!((opus.sample_rate(), opus.layout()), (48_000, ChannelLayout::Stereo));
         assert!(matches!(opus.codec_config(), Some(CodecConfig::Opus { channels: 2, .. })));
         // The ET presets: AAC at 44.1 kHz.
-        let generic = crate::publish::publish_preset("1351620000001-000010").unwrap().audio.unwrap();
+        let generic = crate::preset::system_preset("1351620000001-000010").unwrap().audio.unwrap();
         assert_eq!(encoder_for(&generic, 48_000, 2).unwrap().sample_rate(), 44_100);
         let mut mp3 = default_live_audio();
         mp3.codec = AudioCodec::Mp3;

@@ -9,13 +9,59 @@
 
 use std::fmt;
 
+use super::{framing_problem, ListenerEvents, PipelineEvent};
 use crate::codec::h264::{EncoderConfig, H264Encoder, H264Error, NalFormat};
 use crate::codec::CodecConfig;
 use crate::error::{Coded, ErrorCode};
 use crate::frame::I420Planes;
-use crate::mux::segmenter::{Fragment, FragmentListener, InitSegment, Segmenter, SegmenterConfig};
+use crate::frame::Size;
+use crate::mux::segmenter::{Segmenter, SegmenterConfig};
 use crate::mux::{MuxError, Sample, TrackConfig};
+use crate::preset::{PresetFrameRate, VideoBitRate, VideoPreset};
 use crate::time::{Timescale, Timestamp};
+
+/// Bits per pixel per frame used when a preset's bit rate is `"auto"`: a
+/// live camera has no input bit rate to copy. 0.1 gives 2.8 Mbit/s at
+/// 1280x720, 30 fps.
+pub const AUTO_BITS_PER_PIXEL: f64 = 0.1;
+
+/// Frame rate assumed for `"auto"` when the camera's is unknown.
+pub const DEFAULT_CAMERA_FPS: f32 = 30.0;
+
+/// The encoder settings a video preset asks for at `frame` size, for a
+/// camera delivering `camera_fps` (used when the preset's rate is
+/// `"auto"`, capped by its `maxFrameRate`).
+///
+/// Taken from the preset: profile, level, bit rate (kbit/s; `"auto"` is
+/// [`AUTO_BITS_PER_PIXEL`]), peak bit rate, keyframe distance (a fixed
+/// GOP keeps scene-cut keyframes off). Not applied: `maxReferenceFrames`
+/// (OpenH264 picks its own in real-time mode) and `bufferSize` (its rate
+/// control has no buffer setting).
+pub fn encoder_config(video: &VideoPreset, frame: Size, camera_fps: Option<f32>) -> EncoderConfig {
+    let camera = camera_fps.filter(|f| f.is_finite() && *f >= 1.0).unwrap_or(DEFAULT_CAMERA_FPS);
+    let fps = match video.frame_rate {
+        PresetFrameRate::Fixed(r) => r.num as f32 / r.den.max(1) as f32,
+        PresetFrameRate::Auto => match video.max_frame_rate {
+            Some(max) => camera.min(max.num as f32 / max.den.max(1) as f32),
+            None => camera,
+        },
+    };
+    let mut c = EncoderConfig::new(frame.width, frame.height);
+    c.frame_rate = fps;
+    c.bitrate = match video.bit_rate {
+        VideoBitRate::Kbps(k) => k.saturating_mul(1000),
+        VideoBitRate::Auto => {
+            (f64::from(frame.width) * f64::from(frame.height) * f64::from(fps) * AUTO_BITS_PER_PIXEL).round() as u32
+        }
+    };
+    let options = &video.codec_options;
+    c.profile = options.profile;
+    c.level = options.level;
+    c.max_bitrate = options.max_bit_rate.map(|k| k.saturating_mul(1000).max(c.bitrate));
+    c.keyframe_interval = video.keyframes_max_dist;
+    c.scene_change_keyframes = !video.fixed_gop;
+    c
+}
 
 /// Options of a [`VideoPipeline`].
 #[derive(Debug, Clone, PartialEq)]
@@ -43,17 +89,6 @@ impl PipelineConfig {
             None => Ok(()),
         }
     }
-}
-
-/// What is wrong with a fragment duration (100 ms to 20 s) and first
-/// sequence number (from 1), as (field, reason); shared by the video and
-/// audio pipelines.
-pub(crate) fn framing_problem(fragment_duration: Timestamp, first_sequence: u32) -> Option<(&'static str, String)> {
-    let ms = fragment_duration.rescale(Timescale::MILLIS).ticks;
-    if !(100..=20_000).contains(&ms) {
-        return Some(("fragmentDuration", format!("must be from 100 to 20000 ms, got {ms}")));
-    }
-    (first_sequence == 0).then(|| ("firstSequence", "must be at least 1, got 0".to_owned()))
 }
 
 /// Why the pipeline refused a call. Every error leaves the pipeline usable
@@ -133,29 +168,6 @@ impl From<H264Error> for VideoPipelineError {
 impl From<MuxError> for VideoPipelineError {
     fn from(e: MuxError) -> Self {
         VideoPipelineError::Mux(e)
-    }
-}
-
-/// What the pipeline produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PipelineEvent {
-    /// The init segment, once, before the first fragment.
-    Init(InitSegment),
-    /// A complete fragment (the segmenter's numbering and times, in the
-    /// 90 kHz track timescale).
-    Fragment(Fragment),
-}
-
-/// Collects a segmenter's output as [`PipelineEvent`]s.
-#[derive(Debug, Default)]
-pub(crate) struct ListenerEvents(pub(crate) Vec<PipelineEvent>);
-
-impl FragmentListener for ListenerEvents {
-    fn on_init(&mut self, init: &InitSegment) {
-        self.0.push(PipelineEvent::Init(init.clone()));
-    }
-    fn on_fragment(&mut self, fragment: &Fragment) {
-        self.0.push(PipelineEvent::Fragment(fragment.clone()));
     }
 }
 
@@ -311,6 +323,7 @@ mod tests {
     use super::*;
     use crate::frame::i420_size;
     use crate::mux::reader::Movie;
+    use crate::mux::segmenter::{Fragment, InitSegment};
 
     fn frame(w: u32, h: u32, n: u32) -> Vec<u8> {
         let mut data = vec![128u8; i420_size(w, h)];
