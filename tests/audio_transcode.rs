@@ -70,20 +70,10 @@ fn source(seconds: f64) -> PathBuf {
 
 /// The source encoded by ffmpeg with `args` into `name`, made once.
 fn input(name: &str, args: &[&str]) -> PathBuf {
-    let path = dir().join(name);
-    if !path.exists() {
-        let tmp = dir().join(format!("tmp{}-{name}", std::process::id()));
-        let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-i"])
-            .arg(source(SECONDS))
-            .args(args)
-            .arg(&tmp)
-            .output()
-            .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
-        assert!(out.status.success(), "ffmpeg {name}: {}", String::from_utf8_lossy(&out.stderr));
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
+    let source = source(SECONDS);
+    let mut all = vec!["-i", source.to_str().expect("utf-8 path")];
+    all.extend_from_slice(args);
+    common::ffmpeg_make(dir(), name, &all)
 }
 
 /// ffmpeg's decode of `file` as interleaved f32 at `rate` Hz, 2 channels.

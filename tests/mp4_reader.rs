@@ -90,27 +90,9 @@ fn dir() -> PathBuf {
     d
 }
 
-/// Runs ffmpeg with `args` (inputs, codecs, options) writing `out`, unless
-/// it exists. Writes to a temporary name first so parallel tests never see a
-/// partial file.
+/// `name` in this suite's folder, made once by ffmpeg with `args`.
 fn make(name: &str, args: &[&str]) -> PathBuf {
-    let path = dir().join(name);
-    if path.exists() {
-        return path;
-    }
-    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("mp4").to_string();
-    let tmp = path.with_extension(format!("tmp{}-{seq}.{ext}", std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&tmp)
-        .status()
-        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
-    assert!(status.success(), "ffmpeg failed to make {name}");
-    std::fs::rename(&tmp, &path).expect("rename into place");
-    path
+    common::ffmpeg_make(&dir(), name, args)
 }
 
 const VIDEO_IN: [&str; 4] = ["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25"];

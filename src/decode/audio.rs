@@ -367,6 +367,23 @@ impl fmt::Display for AudioDecodeError {
 
 impl std::error::Error for AudioDecodeError {}
 
+impl crate::error::Coded for AudioDecodeError {
+    /// An input framecast does not read (empty, an unknown format, no
+    /// audio track, a codec or feature it lacks) is `unsupported-input`;
+    /// anything else is `decode-error`.
+    fn code(&self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        match self {
+            AudioDecodeError::Empty
+            | AudioDecodeError::UnsupportedFormat
+            | AudioDecodeError::NoAudioTrack
+            | AudioDecodeError::UnsupportedCodec { .. }
+            | AudioDecodeError::UnsupportedFeature { .. } => ErrorCode::UnsupportedInput,
+            _ => ErrorCode::DecodeError,
+        }
+    }
+}
+
 impl AudioDecodeError {
     /// Maps an error of Symphonia's reader or decoder; `packet` is the
     /// packet being read, `None` while opening.

@@ -222,20 +222,11 @@ pub enum TranscodeError {
 
 impl Coded for TranscodeError {
     fn code(&self) -> ErrorCode {
-        use AudioDecodeError as D;
         match self {
             TranscodeError::InvalidPreset { .. } => ErrorCode::InvalidPreset,
             TranscodeError::InvalidOption { .. } => ErrorCode::InvalidConfig,
-            TranscodeError::Decode(
-                D::Empty
-                | D::UnsupportedFormat
-                | D::NoAudioTrack
-                | D::UnsupportedCodec { .. }
-                | D::UnsupportedFeature { .. },
-            ) => ErrorCode::UnsupportedInput,
-            TranscodeError::Decode(_) | TranscodeError::InputStalled | TranscodeError::NoSamples => {
-                ErrorCode::DecodeError
-            }
+            TranscodeError::Decode(e) => e.code(),
+            TranscodeError::InputStalled | TranscodeError::NoSamples => ErrorCode::DecodeError,
             TranscodeError::Convert(_) | TranscodeError::Encode(_) => ErrorCode::EncodeError,
             TranscodeError::Mux(_) | TranscodeError::Ogg(_) => ErrorCode::MuxError,
             TranscodeError::Output(e) => e.code(),

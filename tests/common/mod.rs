@@ -104,3 +104,28 @@ pub fn ffprobe(args: &[&str], file: &Path) -> String {
     assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8")
 }
+
+/// `dir/name`, made once by `ffmpeg -v error -y ARGS <file>` (inputs,
+/// codecs and options in `args`). Tests run in parallel and may want the
+/// same file: each writes its own temporary file and the first rename
+/// wins, so no test sees a partial file.
+pub fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    if path.exists() {
+        return path;
+    }
+    std::fs::create_dir_all(dir).expect("create the test data folder");
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("mp4").to_string();
+    let tmp = path.with_extension(format!("tmp{}-{seq}.{ext}", std::process::id()));
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&tmp)
+        .output()
+        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
+    assert!(out.status.success(), "ffmpeg failed to make {name}: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::rename(&tmp, &path).expect("rename into place");
+    path
+}
