@@ -184,6 +184,18 @@ fn segments_decode_cleanly_alone_and_concatenated() {
         assert_eq!(decode_errors(&path), "", "segment {n}");
         all.extend_from_slice(seg);
     }
+    // PCRs on the video PID, never going back, at most 100 ms apart.
+    let pcrs: Vec<u64> = all
+        .chunks(188)
+        .filter(|p| pid(p) == FIRST_ES_PID && p[3] & 0x20 != 0 && p[4] > 0 && p[5] & 0x10 != 0)
+        .map(|p| p[6..11].iter().fold(0u64, |a, &b| (a << 8) | u64::from(b)) >> 7)
+        .collect();
+    assert!(pcrs.len() >= 20, "{} PCRs in 2 s", pcrs.len());
+    assert!(pcrs.windows(2).all(|w| w[1] >= w[0] && w[1] - w[0] <= 9000), "{pcrs:?}");
+    assert!(all
+        .chunks(188)
+        .filter(|p| p[3] & 0x20 != 0 && p[4] > 0 && p[5] & 0x10 != 0)
+        .all(|p| pid(p) == FIRST_ES_PID));
     let path = dir().join("ours-all.ts");
     std::fs::write(&path, &all).unwrap();
     assert_eq!(decode_errors(&path), "", "concatenated");

@@ -18,9 +18,12 @@
 //! - AAC: raw frames wrapped in ADTS, up to [`AUDIO_FRAMES_PER_PES`] frames
 //!   per PES (stream id 0xC0), the PTS being the first frame's.
 //! - PCR on the PCR PID (the first video track's, else the first track's)
-//!   at the start of each segment and then at least every
-//!   [`PCR_INTERVAL`] ticks of decode time, in the video's own packets or
-//!   in packets that carry only an adaptation field.
+//!   with the first sample of each segment, then with the first sample
+//!   whose decode time is [`PCR_INTERVAL`] (60 ms) or more past the last
+//!   PCR: PCRs are at most 60 ms plus the spacing of the samples apart
+//!   (under 100 ms for video at 25 fps or more, or any video with audio).
+//!   The PCR goes in the video's own packet, or in a packet that carries
+//!   only an adaptation field.
 //!
 //! # Timing
 //!

@@ -18,9 +18,9 @@ pub const DEFAULT_TIMESTAMP_OFFSET: u64 = 126_000;
 /// How far the PCR runs ahead of the decode time of the sample it goes
 /// with, in 90 kHz ticks (0.7 s, capped by the timestamp offset).
 pub const PCR_LEAD: u64 = 63_000;
-/// The longest decode-time gap between two PCRs, in 90 kHz ticks (80 ms;
-/// HLS and DVB ask for at most 100 ms).
-pub const PCR_INTERVAL: u64 = 7_200;
+/// A PCR goes with the first sample this many 90 kHz ticks or more after
+/// the last PCR (60 ms; HLS and DVB ask for at most 100 ms between PCRs).
+pub const PCR_INTERVAL: u64 = 5_400;
 /// The most AAC frames one audio PES holds (about 85 ms at 48 kHz).
 pub const AUDIO_FRAMES_PER_PES: usize = 4;
 /// The most tracks one program takes.
