@@ -9,6 +9,9 @@
 //!   either framing, µs times, durations optional) made into [`Sample`]s.
 //! - [`sink`]: where outputs go (memory, a callback, a directory), and the
 //!   listener that puts a segmenter's output there.
+//! - [`aes`]: HLS AES-128 segment encryption (CBC, PKCS#7) and the
+//!   default IV.
+//! - [`ts`]: MPEG-2 transport streams (HLSv3 segments), muxer and demuxer.
 //! - [`ogg`]: Ogg pages and Ogg Opus; [`flac`]: the `.flac` file (its
 //!   `fLaC` marker and metadata in front of the frames); [`wav`]: RIFF WAVE
 //!   around PCM. An `.mp3` file needs no writer: it is its frames back to
@@ -17,6 +20,7 @@
 //! The codecs' configuration records ([`crate::codec::CodecConfig`]) come
 //! from `crate::codec`; nothing here encodes or decodes.
 
+pub mod aes;
 mod boxes;
 pub mod chunk;
 pub mod cmaf;
@@ -30,6 +34,7 @@ pub mod segmenter;
 pub mod sink;
 #[cfg(test)]
 pub(crate) mod test_tracks;
+pub mod ts;
 mod types;
 pub mod walk;
 pub mod wav;

@@ -53,7 +53,14 @@ const fn crc_table() -> [u32; 256] {
 
 /// The Ogg CRC-32 of `data`.
 pub fn crc32(data: &[u8]) -> u32 {
-    data.iter().fold(0u32, |crc, &b| (crc << 8) ^ CRC_TABLE[((crc >> 24) as u8 ^ b) as usize])
+    crc32_update(0, data)
+}
+
+/// This CRC-32 (polynomial 0x04c11db7, unreflected) continued from `crc`
+/// over `data`. MPEG-2 sections use it from 0xffff_ffff
+/// (`mux::ts`), Ogg from 0.
+pub(crate) fn crc32_update(crc: u32, data: &[u8]) -> u32 {
+    data.iter().fold(crc, |crc, &b| (crc << 8) ^ CRC_TABLE[usize::from((crc >> 24) as u8 ^ b)])
 }
 
 /// Why a packet cannot be written.
