@@ -356,3 +356,53 @@ fn options_are_checked_before_anything_runs() {
     }
     assert!(sink.get("a/init.mp4").is_none(), "nothing was written");
 }
+
+/// Frame 0 of `file` as gray `w`x`h`, after the filter `vf` (ffmpeg
+/// applies the display matrix first, as players do).
+fn gray_first(file: &Path, vf: &str, w: u32, h: u32) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(file)
+        .args(["-vf", &format!("{vf}scale={w}:{h}:flags=bicubic,format=gray"), "-frames:v", "1", "-f", "rawvideo", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len() as u32, w * h);
+    out.stdout
+}
+
+#[test]
+fn rotation_metadata_is_followed_by_default() {
+    let plain = input(
+        "vt_landscape.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    );
+    // A phone's portrait video: landscape pictures and a display matrix.
+    let rotated = common::testdata_dir().join("vt_rotated.mp4");
+    if !rotated.exists() {
+        let p = plain.to_str().unwrap();
+        common::ffmpeg_make(
+            &common::testdata_dir(),
+            "vt_rotated.mp4",
+            &["-i", p, "-c", "copy", "-metadata:s:v:0", "rotate=90"],
+        );
+    }
+    let shown = common::ffprobe(&["-show_entries", "stream_side_data=rotation", "-of", "csv=p=0"], &rotated);
+    assert!(shown.contains("90"), "ffmpeg wrote the rotation: {shown:?}");
+    let out = out_dir("rotated");
+    let summary = run(&rotated, &VideoTranscodeOptions::new(vec![rendition("r", video(480, 480, 800))]), &out).unwrap();
+    let size = summary.renditions[0].size.unwrap();
+    assert!(size.height > size.width, "portrait out: {size:?}");
+    let (w, h) = (size.width, size.height);
+    // Our first picture is the one players show for the input.
+    let ours = gray_first(&out.join("r.m3u8"), "", w, h);
+    let upright = psnr(&ours, &gray_first(&rotated, "", w, h));
+    let upside_down = psnr(&ours, &gray_first(&rotated, "hflip,vflip,", w, h));
+    assert!(upright > 30.0 && upright > upside_down + 3.0, "{upright:.1} dB vs {upside_down:.1} dB");
+    // An explicit rotation wins over the metadata.
+    let mut options = VideoTranscodeOptions::new(vec![rendition("r", video(480, 480, 800))]);
+    options.rotation = Some(framecast::video::Rotation::R0);
+    let summary = run(&rotated, &options, &out_dir("unrotated")).unwrap();
+    let size = summary.renditions[0].size.unwrap();
+    assert!(size.width > size.height, "landscape out: {size:?}");
+}

@@ -134,8 +134,11 @@ pub struct VideoTranscodeOptions {
     pub segment_duration: Timestamp,
     /// A part of the input; `None` keeps all of it.
     pub clip: Option<Clip>,
-    /// Rotation applied to every rendition before sizing. Default none.
-    pub rotation: Rotation,
+    /// Clockwise rotation applied to every rendition before sizing; `None`
+    /// (the default, Elastic Transcoder's `"auto"`) follows the input's
+    /// rotation metadata (the video track's `tkhd` matrix), so a phone's
+    /// portrait video comes out upright.
+    pub rotation: Option<Rotation>,
     /// Colour space of the input pictures and the output (watermarks are
     /// converted into it; padding is its black). Default BT.601, limited.
     pub color: ColorSpace,
@@ -149,7 +152,7 @@ impl VideoTranscodeOptions {
             audio: None,
             segment_duration: Timestamp::from_millis(6000),
             clip: None,
-            rotation: Rotation::R0,
+            rotation: None,
             color: ColorSpace::default(),
         }
     }
@@ -379,6 +382,8 @@ impl Coded for VideoTranscodeError {
 /// One rendition at work.
 struct Rendition {
     options: RenditionOptions,
+    /// The rotation in force (the option, or the input's).
+    rotation: Rotation,
     /// Output frame interval, µs (exact to the µs for common rates; the
     /// frame times are computed from the rate, not accumulated).
     fps: (u32, u32),
@@ -509,6 +514,12 @@ pub fn transcode_video<S: Sink>(
     }
     let out_duration_us = clip_end - clip_start;
 
+    let rotation = options.rotation.unwrap_or(match video.rotation {
+        90 => Rotation::R90,
+        180 => Rotation::R180,
+        270 => Rotation::R270,
+        _ => Rotation::R0,
+    });
     let mut renditions = Vec::with_capacity(options.renditions.len());
     for r in &options.renditions {
         let fps = output_rate(&r.video, input_fps);
@@ -516,6 +527,7 @@ pub fn transcode_video<S: Sink>(
             .map_err(VideoTranscodeError::Playlist)?;
         renditions.push(Rendition {
             options: r.clone(),
+            rotation,
             fps,
             frames_out: 0,
             prep: None,
@@ -692,11 +704,12 @@ fn encode_one<S: Sink>(
             video.max_width = crate::preset::Dimension::Pixels(c.width);
             video.max_height = crate::preset::Dimension::Pixels(c.height);
         }
+        let rotation = r.rotation;
         let pipeline = FramePipeline::new(PipelineOptions {
             input: size,
             format: InputFormat::I420,
             color: options.color,
-            rotation: options.rotation,
+            rotation,
             video,
             filter: Filter::default(),
             watermarks: r.options.watermarks.clone(),

@@ -52,6 +52,11 @@ pub struct Track {
     /// minus the B-frame delay for H.264. 0 without an edit list. Further
     /// edits (cuts, rate changes) are listed in `edits` but not applied.
     pub presentation_offset: i64,
+    /// Clockwise rotation, in degrees (0, 90, 180 or 270), that the `tkhd`
+    /// matrix asks players to apply when showing the pictures: what phones
+    /// write for portrait video. 0 for the identity matrix and for any
+    /// matrix that is not a quarter-turn rotation (mirrors, shears, scales).
+    pub rotation: u16,
     /// The `trex` defaults for fragments; `None` when the movie is not
     /// fragmented.
     pub defaults: Option<TrackDefaults>,
@@ -428,9 +433,24 @@ fn parse_trak_inner<'a>(
         duration: mdhd.duration,
         edits,
         presentation_offset,
+        rotation: rotation(&tkhd.matrix),
         defaults: None,
     };
     Ok((track, tables))
+}
+
+/// The clockwise quarter turns a `tkhd` matrix (8.3.2) describes, in
+/// degrees. The matrix maps `(x, y)` to `(a x + c y, b x + d y)` (16.16
+/// fixed point; y grows downwards on screen), so `a = d = 0, b = 1,
+/// c = -1` turns the picture a quarter clockwise. Translation is ignored.
+fn rotation(m: &mp4_atom::Matrix) -> u16 {
+    const ONE: i32 = 1 << 16;
+    match (m.a, m.b, m.c, m.d) {
+        (0, ONE, c, 0) if c == -ONE => 90,
+        (a, 0, 0, d) if a == -ONE && d == -ONE => 180,
+        (0, b, ONE, 0) if b == -ONE => 270,
+        _ => 0,
+    }
 }
 
 /// The sample entry's data reference (`dref`, 8.7.2) must point into this
