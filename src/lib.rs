@@ -12,6 +12,7 @@ pub mod decode;
 pub mod error;
 pub mod frame;
 pub mod ingest;
+pub mod job;
 pub mod mux;
 pub mod playlist;
 pub mod preset;

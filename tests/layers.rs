@@ -23,7 +23,8 @@ const LAYERS: &[(u32, &[&str])] = &[
     (4, &["video", "playlist", "decode"]),
     (5, &["ingest", "registry"]),
     (6, &["publish", "transcode"]),
-    (7, &["web"]),
+    (7, &["job"]),
+    (8, &["web"]),
 ];
 
 /// Edges that run against the order on purpose: (file, target, why). Empty:
