@@ -13,6 +13,7 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod ingest;
+pub mod job;
 pub mod mux;
 pub mod playlist;
 pub mod preset;

@@ -351,6 +351,8 @@ fn presets_that_cannot_drive_an_audio_transcode_are_refused() {
     assert_eq!((e.code().as_str(), e.field().as_deref()), ("invalid-preset", Some("video")));
     let e = refused(r#"{"name":"h","container":"hls","audio":{"codec":"AAC","bitRate":128}}"#);
     assert_eq!(e.field().as_deref(), Some("container"));
+    let e = refused(r#"{"name":"t","container":"ts","audio":{"codec":"AAC","bitRate":128}}"#);
+    assert_eq!((e.code().as_str(), e.field().as_deref()), ("invalid-preset", Some("container")));
     let mut options = AudioTranscodeOptions::new(preset(OUTPUTS[0].0));
     options.gain_db = f64::NAN;
     assert_eq!(AudioTranscoder::new(options).unwrap_err().field().as_deref(), Some("gainDb"));

@@ -24,7 +24,8 @@ const LAYERS: &[(u32, &[&str])] = &[
     (5, &["ingest", "registry"]),
     (6, &["encode"]),
     (7, &["publish", "transcode"]),
-    (8, &["web"]),
+    (8, &["job"]),
+    (9, &["web"]),
 ];
 
 /// Edges that run against the order on purpose: (file, target, why). Empty:

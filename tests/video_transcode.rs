@@ -14,7 +14,8 @@ use framecast::mux::sink::DirectorySink;
 use framecast::preset::{system_preset, Dimension, PresetFrameRate, ThumbnailPreset, VideoPreset};
 use framecast::time::Timestamp;
 use framecast::transcode::{
-    transcode_video, Clip, RenditionOptions, ThumbnailOptions, VideoSummary, VideoTranscodeError, VideoTranscodeOptions,
+    transcode_video, ClipRange, RenditionOptions, ThumbnailOptions, VideoSummary, VideoTranscodeError,
+    VideoTranscodeOptions,
 };
 
 /// An input made by ffmpeg once (under target/testdata).
@@ -222,7 +223,7 @@ fn a_clip_starts_on_the_exact_frame_and_lasts_its_duration() {
     let mut options = VideoTranscodeOptions::new(vec![rendition("clip", video(640, 360, 1500))]);
     options.segment_duration = Timestamp::from_millis(1000);
     // 1.5 s is not a keyframe of the input (keyframes every 2 s).
-    options.clip = Some(Clip { start_us: 1_500_000, duration_us: Some(2_000_000) });
+    options.clip = Some(ClipRange { start_us: 1_500_000, duration_us: Some(2_000_000) });
     let summary = run(&src, &options, &out).expect("transcode");
     assert_eq!(summary.renditions[0].frames, 60);
     let playlist = out.join("clip.m3u8");
@@ -343,7 +344,7 @@ fn options_are_checked_before_anything_runs() {
         ),
         (
             VideoTranscodeOptions {
-                clip: Some(Clip { start_us: 60_000_000, duration_us: None }),
+                clip: Some(ClipRange { start_us: 60_000_000, duration_us: None }),
                 ..VideoTranscodeOptions::new(vec![rendition("a", video(320, 180, 300))])
             },
             "clip",

@@ -89,13 +89,17 @@ pub enum Container {
     /// An MP3 elementary stream, audio only (the `mp3` cargo feature
     /// encodes it).
     Mp3,
+    /// MPEG-2 transport stream segments (ISO/IEC 13818-1), as Elastic
+    /// Transcoder's HLS system presets wrote them for HLSv3: H.264 video
+    /// and AAC audio only.
+    Ts,
 }
 
 impl Container {
     /// Every container but [`Container::Mp4`] is cut into fragments, which
     /// must start on keyframes.
     pub fn is_fragmented(self) -> bool {
-        matches!(self, Container::Fmp4 | Container::Cmaf | Container::Hls | Container::Dash)
+        matches!(self, Container::Fmp4 | Container::Cmaf | Container::Hls | Container::Dash | Container::Ts)
     }
 
     /// Containers that hold only sound: no `video` section.
@@ -110,6 +114,7 @@ impl Container {
             Container::Flac => &[AudioCodec::Flac],
             Container::Wav => &[AudioCodec::Pcm],
             Container::Mp3 => &[AudioCodec::Mp3],
+            Container::Ts => &[AudioCodec::Aac],
             Container::Fmp4 | Container::Cmaf | Container::Mp4 | Container::Hls | Container::Dash => {
                 &[AudioCodec::Aac, AudioCodec::Opus, AudioCodec::Flac]
             }
@@ -129,6 +134,7 @@ impl fmt::Display for Container {
             Container::Flac => "flac",
             Container::Wav => "wav",
             Container::Mp3 => "mp3",
+            Container::Ts => "ts",
         })
     }
 }

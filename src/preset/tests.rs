@@ -189,6 +189,20 @@ fn rules_between_sections() {
         audio_only("ogg", json!({"codec": "flac"})),
         ["audio.codec must be opus for container ogg (what it carries), got flac"]
     );
+    // MPEG-TS carries H.264 and AAC only, and its segments start on keyframes.
+    assert_eq!(problems(&[("/container", json!("ts"))]), Vec::<String>::new());
+    assert_eq!(
+        problems(&[
+            ("/container", json!("ts")),
+            ("/audio/codec", json!("opus")),
+            ("/audio/codecOptions!", Value::Null)
+        ]),
+        ["audio.codec must be AAC for container ts (what it carries), got opus"]
+    );
+    assert_eq!(
+        problems(&[("/container", json!("ts")), ("/video/fixedGop", json!(false))]),
+        ["video.fixedGop must be true for container ts (every fragment starts with a keyframe), got false"]
+    );
     // An invalid maximum does not also produce a level complaint.
     assert_eq!(problems(&[("/video/maxWidth", json!(8192)), ("/video/codecOptions/level", json!(1))]).len(), 1);
     // With frameRate "auto" the level is checked against size alone.

@@ -17,7 +17,7 @@
 //! | `video.bitRate` | 16 to 62500 kbit/s or `"auto"` |
 //! | `video.frameRate` / `maxFrameRate` | 1 to 120 whole, or 23.976, 29.97, 59.94; `maxFrameRate` only with `"auto"` |
 //! | `video.maxWidth` / `maxHeight` | even, 128 to 4096 / 96 to 3072 |
-//! | `audio.codec` | AAC, opus or flac in mp4 and fragmented containers; opus in ogg, flac in flac, pcm in wav, mp3 in mp3 |
+//! | `audio.codec` | AAC, opus or flac in mp4 and the fMP4-based containers; AAC in ts; opus in ogg, flac in flac, pcm in wav, mp3 in mp3 |
 //! | `video` | absent for the audio-only containers ogg, flac, wav, mp3 |
 //! | `audio.bitRate` | AAC, mp3: 16 to 320; opus: 6 to 510; absent for flac, pcm |
 //! | `audio.sampleRate` | 22050, 32000, 44100, 48000, 96000, 192000; opus 48000; mp3 <= 48000; AAC <= 96000 |

@@ -456,7 +456,7 @@ impl<S: Sink> AudioTranscoder<S> {
         if preset.video.is_some() {
             return invalid("video", "must be absent: audio transcoding makes audio-only output".into());
         }
-        if matches!(preset.container, Container::Hls | Container::Dash) {
+        if matches!(preset.container, Container::Hls | Container::Dash | Container::Ts) {
             return invalid(
                 "container",
                 format!("must be a file container (mp4, fmp4, cmaf, ogg, flac, wav, mp3), got {}", preset.container),
@@ -704,6 +704,8 @@ fn mime(container: Container) -> (&'static str, &'static str) {
         Container::Flac => ("audio/flac", "flac"),
         Container::Wav => ("audio/wav", "wav"),
         Container::Mp3 => ("audio/mpeg", "mp3"),
+        // Refused by the options check (no MPEG-TS writer for audio files).
+        Container::Ts => ("video/mp2t", "ts"),
     }
 }
 
@@ -742,6 +744,13 @@ impl Writer {
                     out.extend_from_slice(&header);
                 }
                 Writer::Raw
+            }
+            // The options check refuses ts first; this keeps the match total.
+            Container::Ts => {
+                return Err(TranscodeError::InvalidPreset {
+                    field: "container".into(),
+                    reason: "must be a file container (mp4, fmp4, cmaf, ogg, flac, wav, mp3), got ts".into(),
+                })
             }
         })
     }

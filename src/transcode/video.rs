@@ -116,7 +116,7 @@ pub struct RenditionOptions {
 
 /// A part of the input to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clip {
+pub struct ClipRange {
     /// Start on the input's presentation timeline, µs (0 or more).
     pub start_us: i64,
     /// Duration in µs; `None` keeps the input to its end.
@@ -133,7 +133,7 @@ pub struct VideoTranscodeOptions {
     /// Segment duration, [`SEGMENT_DURATION_MS`]. Default 6 s.
     pub segment_duration: Timestamp,
     /// A part of the input; `None` keeps all of it.
-    pub clip: Option<Clip>,
+    pub clip: Option<ClipRange>,
     /// Clockwise rotation applied to every rendition before sizing; `None`
     /// (the default, Elastic Transcoder's `"auto"`) follows the input's
     /// rotation metadata (the video track's `tkhd` matrix), so a phone's
@@ -241,7 +241,7 @@ impl VideoProgress {
 
 /// The input as the engine saw it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DetectedProperties {
+pub struct InputProbe {
     /// Coded picture width (before rotation), pixels.
     pub width: u32,
     /// Coded picture height, pixels.
@@ -281,7 +281,7 @@ pub struct RenditionSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoSummary {
     /// The input.
-    pub input: DetectedProperties,
+    pub input: InputProbe,
     /// Every rendition, in the options' order.
     pub renditions: Vec<RenditionSummary>,
     /// Audio frames encoded (0 without audio).
@@ -494,7 +494,7 @@ pub fn transcode_video<S: Sink>(
     let end_us = samples.iter().map(|s| to_us(s.presentation_time() + i64::from(s.duration))).max().unwrap_or(0);
     let input_duration_us = (end_us - first_us).max(1);
     let input_fps = samples.len() as f64 * 1e6 / input_duration_us as f64;
-    let detected = DetectedProperties {
+    let detected = InputProbe {
         width: *width,
         height: *height,
         frame_rate: (input_fps * 1000.0).round() / 1000.0,
