@@ -104,3 +104,27 @@ pub fn ffprobe(args: &[&str], file: &Path) -> String {
     assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8")
 }
+
+/// Runs `ffmpeg -v error -y ARGS target/testdata/NAME` unless that file
+/// exists, and returns its path. Writes a temporary file first (keeping
+/// the extension, so ffmpeg can guess the muxer) so parallel tests never
+/// see a partial file.
+pub fn ffmpeg_output(name: &str, args: &[&str]) -> PathBuf {
+    let path = testdata_dir().join(name);
+    if path.exists() {
+        return path;
+    }
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_string();
+    let tmp = path.with_extension(format!("tmp{}-{seq}.{ext}", std::process::id()));
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&tmp)
+        .status()
+        .expect("ffmpeg is installed (run .ci/bootstrap.sh)");
+    assert!(status.success(), "ffmpeg failed to make {name}");
+    std::fs::rename(&tmp, &path).expect("rename into place");
+    path
+}
