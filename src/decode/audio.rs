@@ -567,21 +567,7 @@ impl<'s> AudioDecoder<'s> {
             bits_per_sample: None,
             frames: None,
         };
-        let mut d = AudioDecoder {
-            backend: Backend::Opus(Box::new(source)),
-            info,
-            options: options.clone(),
-            durations_in_frames: true,
-            trim: Trim::default(),
-            decoded: 0,
-            last_packet_frames: 0,
-            pending: None,
-            stats: DecodeStats::default(),
-            done: false,
-        };
-        d.pending = d.decode_next()?;
-        d.done = d.pending.is_none();
-        Ok(d)
+        Self::start(Backend::Opus(Box::new(source)), info, options, true, Trim::default())
     }
 
     fn open_source(
@@ -648,8 +634,21 @@ impl<'s> AudioDecoder<'s> {
             frames,
         };
         let durations_in_frames = track.time_base == TimeBase::try_from_recip(sample_rate.hz());
+        Self::start(Backend::Symphonia { reader, decoder }, info, options, durations_in_frames, trim)
+    }
+
+    /// The decoder over `backend`, decoded up to the first audio now, so
+    /// that an input that is not really audio fails here rather than on
+    /// the first read.
+    fn start(
+        backend: Backend<'s>,
+        info: SourceInfo,
+        options: &DecodeOptions,
+        durations_in_frames: bool,
+        trim: Trim,
+    ) -> Result<Self, AudioDecodeError> {
         let mut d = AudioDecoder {
-            backend: Backend::Symphonia { reader, decoder },
+            backend,
             info,
             options: options.clone(),
             durations_in_frames,
@@ -660,8 +659,6 @@ impl<'s> AudioDecoder<'s> {
             stats: DecodeStats::default(),
             done: false,
         };
-        // Decode up to the first audio now, so that an input that is not
-        // really audio fails here rather than on the first read.
         d.pending = d.decode_next()?;
         d.done = d.pending.is_none();
         Ok(d)
