@@ -734,7 +734,11 @@ impl<'s> AudioDecoder<'s> {
     /// [`Self::decode_next`] through Symphonia.
     fn symphonia_next(&mut self) -> Result<Option<PcmChunk>, AudioDecodeError> {
         loop {
-            let Backend::Symphonia { reader, decoder } = &mut self.backend else { return Ok(None) };
+            let (reader, decoder) = match &mut self.backend {
+                Backend::Symphonia { reader, decoder } => (reader, decoder),
+                #[cfg(feature = "opus")]
+                Backend::Opus(_) => return Ok(None),
+            };
             let packet_index = self.stats.packets;
             let packet = match reader.next_packet() {
                 Ok(Some(p)) => p,
