@@ -216,7 +216,7 @@ FUZZ_SECONDS ?= 60
 fuzz: target/toolchain.env
 	rustup toolchain list | grep -q '^nightly' || timeout 600 rustup toolchain install nightly --profile minimal
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	for t in h264_bitstream h264_decode mp4_reader preset_json watermark_png audio_decode audio_transcode ts_demux job_json; do cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
+	for t in h264_bitstream h264_decode mp4_reader preset_json watermark_png audio_decode audio_transcode ts_demux job_json mkv_demux; do cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	cargo clean

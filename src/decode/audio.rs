@@ -1,6 +1,8 @@
 //! Audio decoding with Symphonia: AAC-LC, MP3, FLAC, Vorbis, ALAC and PCM
 //! in MP4/M4A, Matroska/WebM, Ogg, WAV, AIFF, CAF, and raw MP3, ADTS and
-//! FLAC streams. The input is streamed: a bounded read buffer (64 KB) and
+//! FLAC streams; and Opus in Ogg and Matroska/WebM with framecast's own
+//! demuxers and Opus decoder (`opus.rs`, the `opus` feature), pre-skip
+//! and end padding trimmed. The input is streamed: a bounded read buffer (64 KB) and
 //! one packet's PCM at a time, whatever the input's length.
 //!
 //! # Timing and gapless trimming
@@ -74,6 +76,9 @@ pub enum SourceCodec {
     Alac,
     /// Uncompressed PCM, any integer or float sample format, A-law, mu-law.
     Pcm,
+    /// Opus, in Ogg or Matroska/WebM (framecast's own decoder, not
+    /// Symphonia's: the `opus` feature).
+    Opus,
 }
 
 impl SourceCodec {
@@ -86,6 +91,7 @@ impl SourceCodec {
             SourceCodec::Vorbis => "vorbis",
             SourceCodec::Alac => "alac",
             SourceCodec::Pcm => "pcm",
+            SourceCodec::Opus => "opus",
         }
     }
 
@@ -405,7 +411,7 @@ impl AudioDecodeError {
     }
 }
 
-fn io_error(e: io::Error) -> AudioDecodeError {
+pub(super) fn io_error(e: io::Error) -> AudioDecodeError {
     AudioDecodeError::Io { kind: e.kind(), message: e.to_string() }
 }
 
@@ -478,10 +484,18 @@ impl Trim {
     }
 }
 
+/// Who demuxes and decodes.
+enum Backend<'s> {
+    /// Symphonia's reader and decoder.
+    Symphonia { reader: Box<dyn FormatReader + 's>, decoder: Box<dyn symphonia::core::codecs::audio::AudioDecoder> },
+    /// Opus in Ogg or Matroska: framecast's demuxers and decoder.
+    #[cfg(feature = "opus")]
+    Opus(Box<super::opus::OpusSource<'s>>),
+}
+
 /// A streaming audio decoder over one input; see the module documentation.
 pub struct AudioDecoder<'s> {
-    reader: Box<dyn FormatReader + 's>,
-    decoder: Box<dyn symphonia::core::codecs::audio::AudioDecoder>,
+    backend: Backend<'s>,
     info: SourceInfo,
     options: DecodeOptions,
     /// Whether the track's time base is one over the sample rate, so that
@@ -514,8 +528,12 @@ impl<'s> AudioDecoder<'s> {
         options: &DecodeOptions,
     ) -> Result<Self, AudioDecodeError> {
         let start = source.stream_position().map_err(io_error)?;
-        read_prefix(&mut source)?;
+        let _prefix = read_prefix(&mut source)?;
         source.seek(SeekFrom::Start(start)).map_err(io_error)?;
+        #[cfg(feature = "opus")]
+        if let Some(container) = super::opus::detect(&_prefix) {
+            return Self::open_opus(Box::new(source), container, options);
+        }
         let edits = audio_edits(&mut source);
         let source = SeekableSource::new(source).map_err(io_error)?;
         Self::open_source(Box::new(source), options, &edits)
@@ -534,7 +552,39 @@ impl<'s> AudioDecoder<'s> {
         options: &DecodeOptions,
     ) -> Result<Self, AudioDecodeError> {
         let prefix = read_prefix(&mut source)?;
+        #[cfg(feature = "opus")]
+        if let Some(container) = super::opus::detect(&prefix) {
+            return Self::open_opus(Box::new(io::Cursor::new(prefix).chain(source)), container, options);
+        }
         Self::open_source(Box::new(ReadOnlySource::new(io::Cursor::new(prefix).chain(source))), options, &[])
+    }
+
+    /// Opens Opus in Ogg or Matroska with framecast's demuxers and decoder.
+    #[cfg(feature = "opus")]
+    fn open_opus(
+        source: Box<dyn Read + Send + Sync + 's>,
+        container: super::opus::OpusContainer,
+        options: &DecodeOptions,
+    ) -> Result<Self, AudioDecodeError> {
+        let (source, channels) = super::opus::OpusSource::open(source, container)?;
+        let layout = ChannelLayout::for_count(usize::from(channels))
+            .ok_or(AudioDecodeError::TooManyChannels { channels: usize::from(channels) })?;
+        let sample_rate = SampleRate::new(48_000).ok_or(AudioDecodeError::Limit { what: "sample rate" })?;
+        let (container, track_id) = match container {
+            super::opus::OpusContainer::Ogg => (SourceContainer::Ogg, 0),
+            super::opus::OpusContainer::Matroska(n) => (SourceContainer::Matroska, u32::try_from(n).unwrap_or(0)),
+        };
+        let info = SourceInfo {
+            container,
+            codec: SourceCodec::Opus,
+            codec_name: "opus",
+            track_id,
+            sample_rate,
+            layout,
+            bits_per_sample: None,
+            frames: None,
+        };
+        Self::start(Backend::Opus(Box::new(source)), info, options, true, Trim::default())
     }
 
     fn open_source(
@@ -601,9 +651,21 @@ impl<'s> AudioDecoder<'s> {
             frames,
         };
         let durations_in_frames = track.time_base == TimeBase::try_from_recip(sample_rate.hz());
+        Self::start(Backend::Symphonia { reader, decoder }, info, options, durations_in_frames, trim)
+    }
+
+    /// The decoder over `backend`, decoded up to the first audio now, so
+    /// that an input that is not really audio fails here rather than on
+    /// the first read.
+    fn start(
+        backend: Backend<'s>,
+        info: SourceInfo,
+        options: &DecodeOptions,
+        durations_in_frames: bool,
+        trim: Trim,
+    ) -> Result<Self, AudioDecodeError> {
         let mut d = AudioDecoder {
-            reader,
-            decoder,
+            backend,
             info,
             options: options.clone(),
             durations_in_frames,
@@ -614,8 +676,6 @@ impl<'s> AudioDecoder<'s> {
             stats: DecodeStats::default(),
             done: false,
         };
-        // Decode up to the first audio now, so that an input that is not
-        // really audio fails here rather than on the first read.
         d.pending = d.decode_next()?;
         d.done = d.pending.is_none();
         Ok(d)
@@ -650,9 +710,54 @@ impl<'s> AudioDecoder<'s> {
 
     /// Reads and decodes packets until one gives frames to return.
     fn decode_next(&mut self) -> Result<Option<PcmChunk>, AudioDecodeError> {
+        match &self.backend {
+            Backend::Symphonia { .. } => self.symphonia_next(),
+            #[cfg(feature = "opus")]
+            Backend::Opus(_) => self.opus_next(),
+        }
+    }
+
+    /// [`Self::decode_next`] through framecast's Opus decoder.
+    #[cfg(feature = "opus")]
+    fn opus_next(&mut self) -> Result<Option<PcmChunk>, AudioDecodeError> {
+        use super::opus::Decoded;
         loop {
+            let Backend::Opus(source) = &mut self.backend else { return Ok(None) };
+            let packet = self.stats.packets;
+            let decoded = match source.next() {
+                Ok(Some(d)) => d,
+                Ok(None) => return Ok(None),
+                Err(AudioDecodeError::Truncated { .. }) => return Err(AudioDecodeError::Truncated { packet }),
+                Err(e) => return Err(e),
+            };
+            self.stats.packets += 1;
+            let samples = match decoded {
+                Decoded::Samples(samples) => samples,
+                Decoded::Bad { reason, frames } => {
+                    self.stats.bad_packets += 1;
+                    if self.stats.bad_packets > self.options.max_bad_packets {
+                        return Err(AudioDecodeError::TooManyBadPackets { count: self.stats.bad_packets, reason });
+                    }
+                    self.stats.concealed_frames += frames as u64;
+                    vec![0.0; frames * self.info.layout.channels()]
+                }
+            };
+            if let Some(chunk) = self.trimmed_chunk(samples) {
+                return Ok(Some(chunk));
+            }
+        }
+    }
+
+    /// [`Self::decode_next`] through Symphonia.
+    fn symphonia_next(&mut self) -> Result<Option<PcmChunk>, AudioDecodeError> {
+        loop {
+            let (reader, decoder) = match &mut self.backend {
+                Backend::Symphonia { reader, decoder } => (reader, decoder),
+                #[cfg(feature = "opus")]
+                Backend::Opus(_) => return Ok(None),
+            };
             let packet_index = self.stats.packets;
-            let packet = match self.reader.next_packet() {
+            let packet = match reader.next_packet() {
                 Ok(Some(p)) => p,
                 Ok(None) => return Ok(None),
                 Err(e) => return Err(AudioDecodeError::from_symphonia(e, Some(packet_index))),
@@ -661,7 +766,7 @@ impl<'s> AudioDecoder<'s> {
                 continue;
             }
             self.stats.packets += 1;
-            let samples = match self.decoder.decode(&packet) {
+            let samples = match decoder.decode(&packet) {
                 Ok(buffer) => {
                     check_spec(&buffer, &self.info, packet_index)?;
                     let mut samples = Vec::new();

@@ -4,7 +4,7 @@
 //!
 //! - [`cmaf`], [`mp4`]: MP4 writers; [`segmenter`]: fragments cut at
 //!   keyframes, announced to listeners; [`reader`]: MP4 in; [`walk`]: the
-//!   box walker every MP4 reader uses.
+//!   box walker every MP4 reader uses; [`mkv`]: Matroska and WebM in.
 //! - [`chunk`]: encoded chunks as encoders hand them over (H.264 in
 //!   either framing, µs times, durations optional) made into [`Sample`]s.
 //! - [`sink`]: where outputs go (memory, a callback, a directory), and the
@@ -27,6 +27,7 @@ pub mod cmaf;
 pub mod error;
 #[cfg(feature = "flac")]
 pub mod flac;
+pub mod mkv;
 pub mod mp4;
 pub mod ogg;
 pub mod reader;

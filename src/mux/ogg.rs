@@ -3,8 +3,11 @@
 //! Ogg Opus mapping on top of it ([`OggOpusWriter`], RFC 7845).
 //!
 //! framecast writes Ogg to offer Ogg Opus as an output format that every
-//! player and ffmpeg read. Only writing is implemented: Ogg from untrusted
-//! input is never parsed here.
+//! player and ffmpeg read, and reads it ([`OggPageReader`]: pages back into
+//! the packets of one logical stream) to transcode Ogg Opus input. The
+//! reader takes untrusted bytes: every page's CRC is checked, a page is at
+//! most 65 307 bytes, and a packet larger than its limit is an error, not
+//! an allocation.
 //!
 //! A page holds at most 255 segments of at most 255 bytes. A packet is cut
 //! into 255-byte segments and ends with a shorter one (a zero-length one
@@ -271,6 +274,176 @@ impl OggPageWriter {
     }
 }
 
+/// Why Ogg input cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OggReadError {
+    /// A page does not start with the `OggS` capture pattern and version 0
+    /// (the input is not Ogg, or is damaged there).
+    NotOgg {
+        /// Where the page should start, in input bytes.
+        offset: u64,
+    },
+    /// A page's CRC does not match its bytes.
+    BadCrc {
+        /// Where the page starts.
+        offset: u64,
+    },
+    /// A packet is larger than the reader's limit, bytes.
+    PacketTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The input ends inside a page or a packet.
+    Truncated {
+        /// Where the unfinished page starts.
+        offset: u64,
+    },
+}
+
+impl fmt::Display for OggReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OggReadError::NotOgg { offset } => write!(f, "no Ogg page at byte {offset}"),
+            OggReadError::BadCrc { offset } => write!(f, "the Ogg page at byte {offset} fails its CRC"),
+            OggReadError::PacketTooLarge { limit } => write!(f, "an Ogg packet is larger than {limit} bytes"),
+            OggReadError::Truncated { offset } => write!(f, "the Ogg input ends inside the page at byte {offset}"),
+        }
+    }
+}
+
+impl std::error::Error for OggReadError {}
+
+/// One packet read back from Ogg pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OggPacket {
+    /// The packet bytes.
+    pub data: Vec<u8>,
+    /// The page's granule position when this packet is the last one that
+    /// ends on its page; `None` otherwise.
+    pub granule: Option<u64>,
+    /// This is the last packet of a page flagged end of stream.
+    pub end_of_stream: bool,
+}
+
+/// Reads the packets of the first logical stream of an Ogg input (the
+/// serial number of its first page; pages of other streams are skipped):
+/// push bytes in any chunking, take packets out.
+#[derive(Debug, Clone)]
+pub struct OggPageReader {
+    buf: Vec<u8>,
+    /// Input offset of `buf[0]`.
+    offset: u64,
+    serial: Option<u32>,
+    /// A packet continued from the previous page.
+    partial: Vec<u8>,
+    max_packet: usize,
+    packets: std::collections::VecDeque<OggPacket>,
+}
+
+impl OggPageReader {
+    /// A reader refusing packets over `max_packet` bytes.
+    pub fn new(max_packet: usize) -> Self {
+        OggPageReader {
+            buf: Vec::new(),
+            offset: 0,
+            serial: None,
+            partial: Vec::new(),
+            max_packet,
+            packets: Default::default(),
+        }
+    }
+
+    /// Takes the next input bytes and splits every complete page.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), OggReadError> {
+        self.buf.extend_from_slice(bytes);
+        let mut at = 0usize;
+        while let Some(len) = self.page(at)? {
+            at = at.saturating_add(len);
+        }
+        self.buf.drain(..at.min(self.buf.len()));
+        self.offset = self.offset.saturating_add(at as u64);
+        Ok(())
+    }
+
+    /// Ends the input: an unfinished page is [`OggReadError::Truncated`].
+    pub fn finish(&mut self) -> Result<(), OggReadError> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(OggReadError::Truncated { offset: self.offset })
+        }
+    }
+
+    /// The next packet, if any.
+    pub fn next_packet(&mut self) -> Option<OggPacket> {
+        self.packets.pop_front()
+    }
+
+    /// Reads the page at `buf[at..]`: its length, or `None` when it is not
+    /// all there yet.
+    fn page(&mut self, at: usize) -> Result<Option<usize>, OggReadError> {
+        let offset = self.offset.saturating_add(at as u64);
+        let data = self.buf.get(at..).unwrap_or(&[]);
+        let Some(head) = data.get(..27) else {
+            return if data.get(..4).is_some_and(|m| m != b"OggS") {
+                Err(OggReadError::NotOgg { offset })
+            } else {
+                Ok(None)
+            };
+        };
+        if head.get(..5) != Some(b"OggS\0".as_slice()) {
+            return Err(OggReadError::NotOgg { offset });
+        }
+        let field = |r: std::ops::Range<usize>| head.get(r).unwrap_or(&[]);
+        let flags = head.get(5).copied().unwrap_or(0);
+        let granule = u64::from_le_bytes(field(6..14).try_into().unwrap_or([0; 8]));
+        let serial = u32::from_le_bytes(field(14..18).try_into().unwrap_or([0; 4]));
+        let crc = u32::from_le_bytes(field(22..26).try_into().unwrap_or([0; 4]));
+        let segments = usize::from(head.get(26).copied().unwrap_or(0));
+        let Some(lacing) = data.get(27..27 + segments) else { return Ok(None) };
+        let body_len: usize = lacing.iter().map(|&l| usize::from(l)).sum();
+        let len = 27 + segments + body_len;
+        let Some(page) = data.get(..len) else { return Ok(None) };
+        let mut check = page.to_vec();
+        if let Some(c) = check.get_mut(22..26) {
+            c.fill(0);
+        }
+        if crc32(&check) != crc {
+            return Err(OggReadError::BadCrc { offset });
+        }
+        if *self.serial.get_or_insert(serial) != serial {
+            return Ok(Some(len));
+        }
+        let lacing = lacing.to_vec();
+        let body = page.get(27 + segments..).unwrap_or(&[]).to_vec();
+        if flags & CONTINUED == 0 {
+            // A packet left unfinished by the previous page is dropped.
+            self.partial.clear();
+        }
+        // Which lacing value ends the page's last complete packet.
+        let last_end = lacing.iter().rposition(|&l| l < 255);
+        let mut pos = 0usize;
+        for (i, &l) in lacing.iter().enumerate() {
+            let end = pos.saturating_add(usize::from(l));
+            self.partial.extend_from_slice(body.get(pos..end).unwrap_or(&[]));
+            pos = end;
+            if self.partial.len() > self.max_packet {
+                return Err(OggReadError::PacketTooLarge { limit: self.max_packet });
+            }
+            if l < 255 {
+                let last = Some(i) == last_end;
+                self.packets.push_back(OggPacket {
+                    data: std::mem::take(&mut self.partial),
+                    granule: (last && granule != NO_GRANULE).then_some(granule),
+                    end_of_stream: last && flags & END_OF_STREAM != 0,
+                });
+            }
+        }
+        Ok(Some(len))
+    }
+}
+
 /// Writes an Ogg Opus stream (RFC 7845): the OpusHead and OpusTags pages,
 /// then the packets with granule positions counted in 48 kHz samples from
 /// the start of decoding (pre-skip included), pages of at most about a
@@ -466,5 +639,46 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!((p[0].0, p[0].1, p[0].2, p[0].3.len()), (END_OF_STREAM, 3840, 3, 0));
         assert!(w.is_finished());
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn pages_read_back_into_packets_in_any_chunking() {
+        let mut w = OggPageWriter::with_page_bytes(9, 100);
+        let mut out = Vec::new();
+        let big: Vec<u8> = (0..255 * 255 + 600).map(|i| i as u8).collect();
+        w.write_packet(b"head", 0, PacketEnd::FlushPage, &mut out).unwrap();
+        for i in 1..6u64 {
+            w.write_packet(&[i as u8; 60], i * 960, PacketEnd::Continue, &mut out).unwrap();
+        }
+        w.write_packet(&big, 7000, PacketEnd::EndOfStream, &mut out).unwrap();
+        for chunk in [1, 13, out.len()] {
+            let mut r = OggPageReader::new(1 << 20);
+            for c in out.chunks(chunk) {
+                r.push(c).unwrap();
+            }
+            r.finish().unwrap();
+            let packets: Vec<OggPacket> = std::iter::from_fn(|| r.next_packet()).collect();
+            assert_eq!(packets.len(), 7);
+            assert_eq!((packets[0].data.as_slice(), packets[0].granule), (&b"head"[..], Some(0)));
+            assert_eq!(packets[2].data, vec![2; 60]);
+            assert_eq!(packets[6].data, big);
+            assert_eq!((packets[6].granule, packets[6].end_of_stream), (Some(7000), true));
+            assert!(packets[1..6].iter().all(|p| !p.end_of_stream));
+        }
+        // Limits, damage and truncation are typed errors.
+        let mut r = OggPageReader::new(1000);
+        assert_eq!(r.push(&out), Err(OggReadError::PacketTooLarge { limit: 1000 }));
+        let mut bad = out.clone();
+        bad[40] ^= 1;
+        assert_eq!(OggPageReader::new(1 << 20).push(&bad), Err(OggReadError::BadCrc { offset: 32 }));
+        assert!(matches!(OggPageReader::new(10).push(b"RIFF0000WAVEfmt "), Err(OggReadError::NotOgg { offset: 0 })));
+        let mut r = OggPageReader::new(1 << 20);
+        r.push(&out[..out.len() - 3]).unwrap();
+        assert!(matches!(r.finish(), Err(OggReadError::Truncated { .. })));
     }
 }

@@ -129,3 +129,9 @@ pub fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     std::fs::rename(&tmp, &path).expect("rename into place");
     path
 }
+
+/// `target/testdata/NAME`, made once by `ffmpeg -v error -y ARGS` (see
+/// [`ffmpeg_make`]).
+pub fn ffmpeg_output(name: &str, args: &[&str]) -> PathBuf {
+    ffmpeg_make(&testdata_dir(), name, args)
+}
