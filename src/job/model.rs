@@ -19,7 +19,6 @@ use crate::preset::Preset;
 macro_rules! names {
     ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal,)+ }) => {
         $(#[$m])*
-        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $s)] $v,)+
@@ -53,7 +52,6 @@ pub(super) use names;
 
 /// A transcoding job: one input, up to 30 outputs, up to 30 playlists
 /// (Elastic Transcoder's `CreateJobRequest` without `pipelineId`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
@@ -76,7 +74,6 @@ pub struct Job {
 }
 
 /// The input file (ET's `JobInput`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobInput {
@@ -289,7 +286,6 @@ names! {
 
 /// The input's picture size: `auto` (detected) or `WIDTHxHEIGHT` in
 /// pixels, each 1 to 99999.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum InputResolution {
     /// Detected. The default.
@@ -322,17 +318,14 @@ impl Serialize for InputResolution {
 /// A part of the input (ET's `TimeSpan`), in milliseconds of the input's
 /// timeline. Written as decimal seconds (`"12.345"`); read from that or
 /// `HH:mm:ss.SSS`, at most 23:59:59.999.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimeSpan {
     /// Where the span starts, in ms; `None` (default): at the beginning.
     #[serde(rename = "startTime", serialize_with = "millis", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string", optional))]
     pub start_millis: Option<u64>,
     /// How long it lasts, in ms; `None` (default): to the end of the input.
     #[serde(rename = "duration", serialize_with = "millis", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string", optional))]
     pub duration_millis: Option<u64>,
 }
 
@@ -374,7 +367,6 @@ fn micros<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// One output (ET's `CreateJobOutput`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobOutput {
@@ -396,7 +388,6 @@ pub struct JobOutput {
     /// (default): [`super::DEFAULT_SEGMENT_DURATION_MICROS`] when the
     /// output is segmented.
     #[serde(rename = "segmentDuration", serialize_with = "micros", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string", optional))]
     pub segment_duration_micros: Option<u64>,
     /// Thumbnail file names: empty (default) for none, else with `{count}`
     /// (five digits from 00001) and optionally `{resolution}`
@@ -428,7 +419,6 @@ impl JobOutput {
 }
 
 /// An image for one watermark slot of the output's preset.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobWatermark {
@@ -440,7 +430,6 @@ pub struct JobWatermark {
 }
 
 /// One clip of the input (ET's `Clip`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Clip {
@@ -472,7 +461,6 @@ impl PlaylistFormat {
 }
 
 /// A multivariant playlist (ET's `CreateJobPlaylist`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobPlaylist {
@@ -510,7 +498,6 @@ names! {
 }
 
 /// AES-128 for a playlist's segments (ET's `HlsContentProtection`).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HlsContentProtection {

@@ -11,7 +11,6 @@ use super::validate::{check, effective_segment_duration};
 use crate::preset::{Container, Preset};
 
 /// How a segmented output's segments are packaged.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentContainer {

@@ -38,7 +38,6 @@ impl JobStatus {
 }
 
 /// When the job was submitted, started and finished, in epoch ms.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timing {
@@ -55,7 +54,6 @@ pub struct Timing {
 /// What a file turned out to be: the input (`detectedProperties`) or a
 /// finished output (flattened into its entry). Each field `None` until
 /// known.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetectedProperties {
@@ -78,7 +76,6 @@ pub struct DetectedProperties {
 
 /// Something the job did that the caller should know, though it did not
 /// fail (a damaged input decoded in part, a clip longer than the input).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobWarning {
@@ -89,7 +86,6 @@ pub struct JobWarning {
 }
 
 /// How far an output has come.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputProgress {
@@ -102,7 +98,6 @@ pub struct OutputProgress {
 }
 
 /// The input as submitted, with what was detected.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputReport {
@@ -115,7 +110,6 @@ pub struct InputReport {
 }
 
 /// One output as submitted, with its status.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputReport {
@@ -138,7 +132,6 @@ pub struct OutputReport {
 }
 
 /// One playlist as submitted, with its status (that of its outputs).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaylistReport {
@@ -154,7 +147,6 @@ pub struct PlaylistReport {
 
 /// A job's status: ET's `Job` read response in camelCase. Build one with
 /// [`JobReport::submitted`], then move it with the transition methods.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobReport {
