@@ -407,3 +407,70 @@ fn rotation_metadata_is_followed_by_default() {
     let size = summary.renditions[0].size.unwrap();
     assert!(size.width > size.height, "landscape out: {size:?}");
 }
+
+#[test]
+fn odd_sized_portrait_input_with_a_long_gop() {
+    // 361x641 (odd sides), portrait, one keyframe in 3 s, 44.1 kHz mono audio.
+    let src = input(
+        "vt_odd_portrait.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=361x641:rate=24:duration=3",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=500:sample_rate=44100:duration=3",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "300",
+            "-c:a",
+            "aac",
+        ],
+    );
+    let out = out_dir("odd");
+    let mut options = VideoTranscodeOptions::new(vec![rendition("p", video(640, 640, 600))]);
+    options.audio = system_preset("1351620000001-000040").unwrap().audio;
+    options.segment_duration = Timestamp::from_millis(1000);
+    let summary = run(&src, &options, &out).expect("transcode");
+    let size = summary.renditions[0].size.unwrap();
+    assert!(size.height > size.width && size.width % 2 == 0 && size.height % 2 == 0, "{size:?}");
+    let s = video_stream(&out.join("p.m3u8"));
+    assert_eq!((s["width"].clone(), s["height"].clone()), (size.width.to_string(), size.height.to_string()));
+    assert_eq!(s["nb_read_frames"], "72");
+    // A keyframe every second though the input has one in 3 s.
+    assert_eq!(keyframe_times(&out.join("p.m3u8")).len(), 3);
+    assert_eq!(ffmpeg_errors(&out.join("master.m3u8")), "");
+}
+
+#[test]
+fn watermark_pixels_are_in_the_decoded_output() {
+    let src = ladder_input();
+    let out = out_dir("watermark");
+    let mut r = rendition("wm", video(640, 360, 1500));
+    let preset: framecast::preset::WatermarkPreset = serde_json::from_str(
+        r#"{"id": "TopLeft", "maxWidth": "64px", "maxHeight": "32px", "sizingPolicy": "Fit",
+            "horizontalAlign": "Left", "verticalAlign": "Top", "target": "Content"}"#,
+    )
+    .unwrap();
+    let white = framecast::video::Watermark::from_rgba(64, 32, vec![255; 64 * 32 * 4]).unwrap();
+    r.watermarks = vec![(preset, white)];
+    let mut options = VideoTranscodeOptions::new(vec![r]);
+    options.segment_duration = Timestamp::from_millis(2000);
+    run(&src, &options, &out).expect("transcode");
+    // Mean luma inside the watermark (a margin in from its edges) in the
+    // first decoded frame, and in the source at the same size.
+    let mean = |frame: &[u8]| {
+        let (w, rows, cols) = (640usize, 4..28usize, 4..60usize);
+        let n = rows.len() * cols.len();
+        rows.flat_map(|y| cols.clone().map(move |x| y * w + x)).map(|i| f64::from(frame[i])).sum::<f64>() / n as f64
+    };
+    let ours = mean(&gray_first(&out.join("wm.m3u8"), "", 640, 360));
+    let source = mean(&gray_first(&src, "", 640, 360));
+    assert!(ours > 225.0, "the watermark is white: mean luma {ours:.1}");
+    assert!(source < 200.0, "the source is not white there: {source:.1}");
+}
