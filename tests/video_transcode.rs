@@ -14,7 +14,7 @@ use framecast::mux::sink::DirectorySink;
 use framecast::preset::{system_preset, Dimension, PresetFrameRate, ThumbnailPreset, VideoPreset};
 use framecast::time::Timestamp;
 use framecast::transcode::{
-    transcode_video, ClipRange, RenditionOptions, ThumbnailOptions, VideoSummary, VideoTranscodeError,
+    probe_video, transcode_video, ClipRange, RenditionOptions, ThumbnailOptions, VideoSummary, VideoTranscodeError,
     VideoTranscodeOptions,
 };
 
@@ -473,4 +473,15 @@ fn watermark_pixels_are_in_the_decoded_output() {
     let source = mean(&gray_first(&src, "", 640, 360));
     assert!(ours > 225.0, "the watermark is white: mean luma {ours:.1}");
     assert!(source < 200.0, "the source is not white there: {source:.1}");
+}
+
+#[test]
+fn probe_reports_the_input_without_transcoding() {
+    let p = probe_video(&std::fs::read(ladder_input()).unwrap()).unwrap();
+    assert_eq!((p.width, p.height, p.frame_rate, p.rotation), (1280, 720, 30.0, 0));
+    assert_eq!(p.duration_ms, 4000);
+    assert!(p.video_codec.starts_with("avc1.64"), "High profile: {}", p.video_codec);
+    assert_eq!(p.audio_codec.as_deref(), Some("mp4a.40.2"));
+    let e = probe_video(b"not a video").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::DecodeError, "{e}");
 }

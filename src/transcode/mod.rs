@@ -24,6 +24,6 @@ pub use audio::{
 };
 #[cfg(all(feature = "h264", feature = "images"))]
 pub use video::{
-    transcode_video, ClipRange, InputProbe, RenditionOptions, RenditionSummary, ThumbnailOptions, VideoProgress,
-    VideoSummary, VideoTranscodeError, VideoTranscodeOptions,
+    probe_video, transcode_video, ClipRange, InputProbe, RenditionOptions, RenditionSummary, ThumbnailOptions,
+    VideoProgress, VideoSummary, VideoTranscodeError, VideoTranscodeOptions,
 };

@@ -252,7 +252,13 @@ pub struct InputProbe {
     pub file_size: u64,
     /// Video duration, ms.
     pub duration_ms: i64,
-    /// The audio track's codec, when there is one.
+    /// Clockwise rotation the input asks players to apply, degrees (0,
+    /// 90, 180 or 270).
+    pub rotation: u16,
+    /// The video track's RFC 6381 codec string (`avc1.64001f`).
+    pub video_codec: String,
+    /// The audio track's RFC 6381 codec string (`mp4a.40.2`), when there
+    /// is one.
     pub audio_codec: Option<String>,
 }
 
@@ -459,6 +465,89 @@ fn track_of(file: &Mp4File<'_>, kind: TrackKind) -> Option<Track> {
     file.movie().tracks().iter().find(|t| t.kind == kind).cloned()
 }
 
+/// An MP4 input read far enough to know what it holds.
+struct Inspected<'a> {
+    video: Track,
+    audio: Option<Track>,
+    samples: Vec<crate::mux::reader::SampleRef<'a>>,
+    /// Presentation times (µs) of the first picture and of the end of the
+    /// last one, on the edit list's timeline.
+    first_us: i64,
+    end_us: i64,
+    probe: InputProbe,
+}
+
+impl<'a> Inspected<'a> {
+    fn new(input: &'a [u8]) -> Result<Self, VideoTranscodeError> {
+        let file = Mp4File::parse_with(input, &ReadOptions::skipping_unsupported_tracks())
+            .map_err(VideoTranscodeError::Read)?;
+        let video = track_of(&file, TrackKind::Video).ok_or_else(|| {
+            VideoTranscodeError::UnsupportedInput("the input has no H.264 video track (framecast decodes H.264)".into())
+        })?;
+        let CodecConfig::Avc { width, height, .. } = &video.config.codec else {
+            return Err(VideoTranscodeError::UnsupportedInput(format!(
+                "the video track is {}, framecast decodes H.264",
+                video.sample_entry
+            )));
+        };
+        let (width, height) = (*width, *height);
+        let audio = track_of(&file, TrackKind::Audio);
+        let samples: Vec<_> = file.samples(video.config.id).map(|s| s.collect()).unwrap_or_default();
+        if samples.is_empty() {
+            return Err(VideoTranscodeError::UnsupportedInput("the video track has no samples".into()));
+        }
+        let mut inspected = Inspected {
+            video,
+            audio,
+            samples,
+            first_us: 0,
+            end_us: 0,
+            probe: InputProbe {
+                width,
+                height,
+                frame_rate: 0.0,
+                file_size: input.len() as u64,
+                duration_ms: 0,
+                rotation: 0,
+                video_codec: String::new(),
+                audio_codec: None,
+            },
+        };
+        let times = inspected.samples.iter().map(|s| {
+            let pts = s.presentation_time();
+            (inspected.to_us(pts), inspected.to_us(pts.saturating_add(i64::from(s.duration))))
+        });
+        let (first, end) = times.fold((i64::MAX, i64::MIN), |(f, e), (s, t)| (f.min(s), e.max(t)));
+        let duration_us = (end - first).max(1);
+        let fps = inspected.samples.len() as f64 * 1e6 / duration_us as f64;
+        inspected.first_us = first;
+        inspected.end_us = end;
+        inspected.probe.frame_rate = (fps * 1000.0).round() / 1000.0;
+        inspected.probe.duration_ms = duration_us / 1000;
+        inspected.probe.rotation = inspected.video.rotation;
+        inspected.probe.video_codec = inspected.video.config.codec.codec_string().unwrap_or_default();
+        inspected.probe.audio_codec = inspected
+            .audio
+            .as_ref()
+            .map(|t| t.config.codec.codec_string().unwrap_or_else(|_| t.sample_entry.to_string()));
+        Ok(inspected)
+    }
+
+    /// Ticks of the video track's media timeline as µs on the
+    /// presentation timeline.
+    fn to_us(&self, ticks: i64) -> i64 {
+        Timestamp::new(ticks.saturating_add(self.video.presentation_offset), self.video.config.timescale)
+            .rescale(Timescale::MICROS)
+            .ticks
+    }
+}
+
+/// What `input` (an MP4 with H.264 video) holds, without transcoding it:
+/// the picture size, frame rate, duration, rotation and codecs.
+pub fn probe_video(input: &[u8]) -> Result<InputProbe, VideoTranscodeError> {
+    Ok(Inspected::new(input)?.probe)
+}
+
 /// Transcodes `input` (an MP4 with H.264 video) into the renditions of
 /// `options`, writing every object into `sink` as soon as it is complete.
 /// `progress` is called after every decoded picture and at each stage; it
@@ -470,38 +559,15 @@ pub fn transcode_video<S: Sink>(
     progress: &mut dyn FnMut(&VideoProgress) -> ControlFlow<()>,
 ) -> Result<VideoSummary, VideoTranscodeError> {
     options.validate()?;
-    let file =
-        Mp4File::parse_with(input, &ReadOptions::skipping_unsupported_tracks()).map_err(VideoTranscodeError::Read)?;
-    let video = track_of(&file, TrackKind::Video).ok_or_else(|| {
-        VideoTranscodeError::UnsupportedInput("the input has no H.264 video track (framecast decodes H.264)".into())
-    })?;
-    let CodecConfig::Avc { avcc, width, height } = &video.config.codec else {
-        return Err(VideoTranscodeError::UnsupportedInput(format!(
-            "the video track is {}, framecast decodes H.264",
-            video.sample_entry
-        )));
+    let inspected = Inspected::new(input)?;
+    let Inspected { video, audio: audio_track, samples, first_us, end_us, probe: detected, .. } = &inspected;
+    let (video, first_us, end_us) = (video, *first_us, *end_us);
+    let CodecConfig::Avc { avcc, .. } = &video.config.codec else {
+        return Err(VideoTranscodeError::UnsupportedInput("the video track is not H.264".into()));
     };
-    let audio_track = track_of(&file, TrackKind::Audio);
-    let timescale = video.config.timescale;
-    let samples: Vec<_> = file.samples(video.config.id).map(|s| s.collect()).unwrap_or_default();
-    if samples.is_empty() {
-        return Err(VideoTranscodeError::UnsupportedInput("the video track has no samples".into()));
-    }
-    let to_us = |ticks: i64| {
-        Timestamp::new(ticks.saturating_add(video.presentation_offset), timescale).rescale(Timescale::MICROS).ticks
-    };
-    let first_us = samples.iter().map(|s| to_us(s.presentation_time())).min().unwrap_or(0);
-    let end_us = samples.iter().map(|s| to_us(s.presentation_time() + i64::from(s.duration))).max().unwrap_or(0);
-    let input_duration_us = (end_us - first_us).max(1);
-    let input_fps = samples.len() as f64 * 1e6 / input_duration_us as f64;
-    let detected = InputProbe {
-        width: *width,
-        height: *height,
-        frame_rate: (input_fps * 1000.0).round() / 1000.0,
-        file_size: input.len() as u64,
-        duration_ms: input_duration_us / 1000,
-        audio_codec: audio_track.as_ref().map(|t| t.sample_entry.to_string()),
-    };
+    let to_us = |ticks: i64| inspected.to_us(ticks);
+    let input_fps = detected.frame_rate;
+    let detected = detected.clone();
 
     // The clip on the input timeline: [start, end).
     let clip_start = options.clip.map_or(first_us, |c| c.start_us.max(first_us));
