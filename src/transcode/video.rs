@@ -66,7 +66,7 @@ use crate::error::{Coded, ErrorCode};
 use crate::frame::{I420Frame, I420Planes, Size};
 use crate::ingest::{channels, media_info};
 use crate::mux::reader::{Mp4File, ReadError, ReadOptions, Track};
-use crate::mux::segmenter::{FragmentListener, InitSegment};
+use crate::mux::segmenter::FragmentListener;
 use crate::mux::sink::{Naming, Output, Sink, SinkError};
 use crate::playlist::dash::{AdaptationSet, Mpd, MpdKind};
 use crate::playlist::hls::{AudioRendition, MediaPlaylistOptions, MultivariantPlaylist, Variant};
@@ -400,7 +400,6 @@ struct Rendition {
     thumbnail_count: u64,
     hls: HlsListener,
     dash: DashListener,
-    init: Option<InitSegment>,
     segments: u64,
     error: Option<VideoTranscodeError>,
 }
@@ -460,7 +459,7 @@ fn output_rate(preset: &VideoPreset, input_fps: f64) -> (u32, u32) {
     }
 }
 
-/// The first track of `kind` whose codec is `want`.
+/// The first track of `kind`.
 fn track_of(file: &Mp4File<'_>, kind: TrackKind) -> Option<Track> {
     file.movie().tracks().iter().find(|t| t.kind == kind).cloned()
 }
@@ -602,7 +601,6 @@ pub fn transcode_video<S: Sink>(
             thumbnail_count: 0,
             hls,
             dash: DashListener::new(VIDEO_TRACK_ID, Timescale::MPEG, r.name.clone()),
-            init: None,
             segments: 0,
             error: None,
         });
@@ -841,7 +839,6 @@ fn write_events<S: Sink>(r: &mut Rendition, events: Vec<PipelineEvent>, out: &mu
             PipelineEvent::Init(init) => {
                 r.hls.on_init(init);
                 r.dash.on_init(init);
-                r.init = Some(init.clone());
                 out.put(&naming.init(init), &init.bytes)
             }
             PipelineEvent::Fragment(fragment) => {
@@ -948,8 +945,8 @@ fn write_playlists<S: Sink>(
         None => None,
     };
     for r in renditions.iter_mut().filter(|r| r.error.is_none()) {
-        let (Some(init), Some(encoder)) = (&r.init, &r.encoder) else { continue };
-        let _ = init;
+        // A rendition with an encoder has written its init segment.
+        let Some(encoder) = &r.encoder else { continue };
         r.hls.check().map_err(VideoTranscodeError::Playlist)?;
         r.hls.playlist_mut().finish().map_err(VideoTranscodeError::Playlist)?;
         let text = r.hls.playlist().render().map_err(VideoTranscodeError::Playlist)?;
