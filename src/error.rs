@@ -17,6 +17,23 @@
 
 use std::fmt;
 
+/// Writes a list of problems as one message: a single problem as itself,
+/// several as "N problems: a; b; c". Shared by the lists of validation
+/// problems (`PresetErrors`, `JobErrors`).
+pub fn write_problems<E: fmt::Display>(f: &mut fmt::Formatter<'_>, problems: &[E]) -> fmt::Result {
+    if let [only] = problems {
+        return only.fmt(f);
+    }
+    write!(f, "{} problems: ", problems.len())?;
+    for (i, e) in problems.iter().enumerate() {
+        if i > 0 {
+            f.write_str("; ")?;
+        }
+        e.fmt(f)?;
+    }
+    Ok(())
+}
+
 /// One stable, kebab-case error code of the JS API (`"invalid-config"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -212,17 +212,7 @@ impl<'a> IntoIterator for &'a PresetErrors {
 impl fmt::Display for PresetErrors {
     /// One problem: its message. Several: "N problems: a; b; c".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let [only] = self.0.as_slice() {
-            return only.fmt(f);
-        }
-        write!(f, "{} problems: ", self.0.len())?;
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            e.fmt(f)?;
-        }
-        Ok(())
+        crate::error::write_problems(f, &self.0)
     }
 }
 
